@@ -1,0 +1,597 @@
+/* GStreamer kmeansseg: K-means colour segmentation of video
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/**
+ * SECTION:element-kmeansseg
+ * @title: kmeansseg
+ *
+ * Segments every frame by colour with K-means: each pixel is a point in
+ * the frame's colour space, grouped into #GstKMeansSeg:k clusters. In
+ * `posterize` mode every pixel takes its cluster's colour; in `original`
+ * mode pixels keep their colour and only the pixels of
+ * #GstKMeansSeg:mask-cluster are painted #GstKMeansSeg:mask-color.
+ *
+ * The centroids are warm-started from the previous frame, so a frame
+ * usually needs one or two Lloyd iterations and a cluster keeps its number
+ * from frame to frame. On a fresh start (the first frame, after a flush or
+ * a caps change, and every frame with #GstKMeansSeg:warm-start=false) the
+ * clusters are numbered by luma, darkest = 0.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=ball ! videoconvert ! kmeansseg k=3 ! videoconvert ! autovideosink
+ * ]| Posterizes the test pattern to three colours.
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! kmeansseg k=4 mode=original mask-cluster=0 ! videoconvert ! autovideosink
+ * ]| Paints the darkest colour group of a webcam black.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstkmeansseg.h"
+#include "kmscore.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
+#define GST_CAT_DEFAULT gst_kmeans_seg_debug
+
+#define DEFAULT_PROP_K            3
+#define DEFAULT_PROP_MAX_ITERS    20
+#define DEFAULT_PROP_TOLERANCE    0.5
+#define DEFAULT_PROP_MASK_CLUSTER (-1)
+#define DEFAULT_PROP_MASK_COLOR   0xff000000
+#define DEFAULT_PROP_MODE         GST_KMEANS_SEG_MODE_POSTERIZE
+#define DEFAULT_PROP_WARM_START   TRUE
+#define DEFAULT_PROP_INIT         GST_KMEANS_SEG_INIT_KMEANS_PP
+#define DEFAULT_PROP_SEED         42
+#define DEFAULT_PROP_SAMPLE_SIZE  65536
+
+enum
+{
+  PROP_0,
+  PROP_K,
+  PROP_MAX_ITERS,
+  PROP_TOLERANCE,
+  PROP_MASK_CLUSTER,
+  PROP_MASK_COLOR,
+  PROP_MODE,
+  PROP_WARM_START,
+  PROP_INIT,
+  PROP_SEED,
+  PROP_SAMPLE_SIZE,
+};
+
+#define KMEANS_SEG_CAPS \
+  GST_VIDEO_CAPS_MAKE ("{ RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, " \
+      "RGB, BGR }")
+
+struct _GstKMeansSeg
+{
+  GstVideoFilter parent;
+
+  /* properties, under the object lock */
+  guint k;
+  guint max_iters;
+  gdouble tolerance;
+  gint mask_cluster;
+  guint32 mask_color;
+  GstKMeansSegMode mode;
+  gboolean warm_start;
+  GstKMeansSegInit init;
+  guint32 seed;
+  guint sample_size;
+  gboolean warned_mask;         /* mask-cluster >= k was reported */
+
+  /* streaming thread only */
+  KmsContext *ctx;
+  KmsFormat format;
+  gint reset_pending;           /* atomic: forget the warm start */
+};
+
+#define gst_kmeans_seg_parent_class parent_class
+G_DEFINE_TYPE (GstKMeansSeg, gst_kmeans_seg, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (kmeansseg, "kmeansseg", GST_RANK_NONE,
+    GST_TYPE_KMEANS_SEG);
+
+static void gst_kmeans_seg_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_kmeans_seg_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_kmeans_seg_finalize (GObject * object);
+static gboolean gst_kmeans_seg_stop (GstBaseTransform * trans);
+static gboolean gst_kmeans_seg_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static gboolean gst_kmeans_seg_set_info (GstVideoFilter * filter,
+    GstCaps * incaps, GstVideoInfo * in_info, GstCaps * outcaps,
+    GstVideoInfo * out_info);
+static GstFlowReturn gst_kmeans_seg_transform_frame_ip (GstVideoFilter *
+    filter, GstVideoFrame * frame);
+
+#define GST_TYPE_KMEANS_SEG_MODE (gst_kmeans_seg_mode_get_type ())
+static GType
+gst_kmeans_seg_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_SEG_MODE_POSTERIZE,
+        "Every pixel takes its cluster's colour", "posterize"},
+    {GST_KMEANS_SEG_MODE_ORIGINAL,
+        "Pixels keep their colour; only the mask applies", "original"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstKMeansSegMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_KMEANS_SEG_INIT (gst_kmeans_seg_init_get_type ())
+static GType
+gst_kmeans_seg_init_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_SEG_INIT_KMEANS_PP, "k-means++ seeding", "kmeans-pp"},
+    {GST_KMEANS_SEG_INIT_RANDOM, "k distinct random pixels", "random"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstKMeansSegInit", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static void
+gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
+{
+  GObjectClass *gobject_class = (GObjectClass *) klass;
+  GstElementClass *element_class = (GstElementClass *) klass;
+  GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
+  GstVideoFilterClass *vfilter_class = (GstVideoFilterClass *) klass;
+  GstCaps *caps;
+
+  GST_DEBUG_CATEGORY_INIT (gst_kmeans_seg_debug, "kmeansseg", 0,
+      "K-means colour segmentation");
+
+  gobject_class->set_property = gst_kmeans_seg_set_property;
+  gobject_class->get_property = gst_kmeans_seg_get_property;
+  gobject_class->finalize = gst_kmeans_seg_finalize;
+
+  /**
+   * GstKMeansSeg:k:
+   *
+   * The number of clusters (colours). Changing it on a running stream
+   * keeps the numbers of the first clusters.
+   */
+  g_object_class_install_property (gobject_class, PROP_K,
+      g_param_spec_uint ("k", "K",
+          "Number of clusters (colours)", 1, KMS_MAX_K, DEFAULT_PROP_K,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:max-iters:
+   *
+   * Lloyd iterations per frame at most. 0 keeps the centroids and only
+   * assigns the pixels (on a fresh start: the seeds).
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_ITERS,
+      g_param_spec_uint ("max-iters", "Maximum iterations",
+          "Lloyd iterations per frame at most (0 = keep the centroids, "
+          "only assign)", 0, 1000, DEFAULT_PROP_MAX_ITERS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:tolerance:
+   *
+   * Iterations stop when no centroid moves more than this many colour
+   * levels (Euclidean); 0 iterates until no centroid moves at all.
+   */
+  g_object_class_install_property (gobject_class, PROP_TOLERANCE,
+      g_param_spec_double ("tolerance", "Tolerance",
+          "Stop iterating when no centroid moves more than this "
+          "(colour levels)", 0, 255, DEFAULT_PROP_TOLERANCE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:mask-cluster:
+   *
+   * The cluster whose pixels are painted #GstKMeansSeg:mask-color; -1
+   * masks nothing, and so does a value >= k (with a warning).
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_CLUSTER,
+      g_param_spec_int ("mask-cluster", "Mask cluster",
+          "Cluster whose pixels are painted mask-color (-1 = none)",
+          -1, KMS_MAX_K - 1, DEFAULT_PROP_MASK_CLUSTER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:mask-color:
+   *
+   * Colour of masked pixels as 0xAARRGGBB; the alpha is written where the
+   * format has alpha.
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_COLOR,
+      g_param_spec_uint ("mask-color", "Mask colour",
+          "Colour of masked pixels (0xAARRGGBB; alpha used where the format "
+          "has alpha)", 0, G_MAXUINT32, DEFAULT_PROP_MASK_COLOR,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:mode:
+   *
+   * What is written: the posterized frame, or the original with the mask.
+   */
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode", "What is written",
+          GST_TYPE_KMEANS_SEG_MODE, DEFAULT_PROP_MODE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:warm-start:
+   *
+   * Start each frame from the previous frame's centroids. When false every
+   * frame starts afresh (numbered by luma), as the tutorial does for one
+   * image.
+   */
+  g_object_class_install_property (gobject_class, PROP_WARM_START,
+      g_param_spec_boolean ("warm-start", "Warm start",
+          "Start each frame from the previous frame's centroids (false: "
+          "every frame starts afresh)", DEFAULT_PROP_WARM_START,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:init:
+   *
+   * How a fresh start seeds the centroids.
+   */
+  g_object_class_install_property (gobject_class, PROP_INIT,
+      g_param_spec_enum ("init", "Initialisation",
+          "How a fresh start seeds the centroids",
+          GST_TYPE_KMEANS_SEG_INIT, DEFAULT_PROP_INIT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:seed:
+   *
+   * Seed of the random choices: the same input, properties and seed give
+   * byte-identical output on every run.
+   */
+  g_object_class_install_property (gobject_class, PROP_SEED,
+      g_param_spec_uint ("seed", "Seed", "Seed of the random choices",
+          0, G_MAXUINT32, DEFAULT_PROP_SEED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:sample-size:
+   *
+   * About how many pixels, on a regular grid, the centroids are fitted on;
+   * they are binned into a colour histogram of 6 bits per channel that
+   * keeps each cell's exact mean. 0 fits on every pixel exactly, the
+   * tutorial's way (slow). Every pixel is assigned and painted either way.
+   */
+  g_object_class_install_property (gobject_class, PROP_SAMPLE_SIZE,
+      g_param_spec_uint ("sample-size", "Sample size",
+          "Pixels the centroids are fitted on (0 = every pixel, exact "
+          "and slow)", 0, 16777216, DEFAULT_PROP_SAMPLE_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  gst_element_class_set_static_metadata (element_class,
+      "K-means colour segmentation", "Filter/Effect/Video",
+      "Segments video by colour with K-means, warm-started across frames",
+      "The kmeansseg authors");
+
+  caps = gst_caps_from_string (KMEANS_SEG_CAPS);
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
+
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_seg_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_seg_sink_event);
+  vfilter_class->set_info = GST_DEBUG_FUNCPTR (gst_kmeans_seg_set_info);
+  vfilter_class->transform_frame_ip =
+      GST_DEBUG_FUNCPTR (gst_kmeans_seg_transform_frame_ip);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_INIT, 0);
+}
+
+static void
+gst_kmeans_seg_init (GstKMeansSeg * self)
+{
+  self->k = DEFAULT_PROP_K;
+  self->max_iters = DEFAULT_PROP_MAX_ITERS;
+  self->tolerance = DEFAULT_PROP_TOLERANCE;
+  self->mask_cluster = DEFAULT_PROP_MASK_CLUSTER;
+  self->mask_color = DEFAULT_PROP_MASK_COLOR;
+  self->mode = DEFAULT_PROP_MODE;
+  self->warm_start = DEFAULT_PROP_WARM_START;
+  self->init = DEFAULT_PROP_INIT;
+  self->seed = DEFAULT_PROP_SEED;
+  self->sample_size = DEFAULT_PROP_SAMPLE_SIZE;
+  self->ctx = kms_context_new ();
+  self->format = KMS_FORMAT_UNKNOWN;
+
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_kmeans_seg_finalize (GObject * object)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (object);
+
+  kms_context_free (self->ctx);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_kmeans_seg_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_K:
+      self->k = g_value_get_uint (value);
+      self->warned_mask = FALSE;
+      break;
+    case PROP_MAX_ITERS:
+      self->max_iters = g_value_get_uint (value);
+      break;
+    case PROP_TOLERANCE:
+      self->tolerance = g_value_get_double (value);
+      break;
+    case PROP_MASK_CLUSTER:
+      self->mask_cluster = g_value_get_int (value);
+      self->warned_mask = FALSE;
+      break;
+    case PROP_MASK_COLOR:
+      self->mask_color = g_value_get_uint (value);
+      break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_WARM_START:
+      self->warm_start = g_value_get_boolean (value);
+      break;
+    case PROP_INIT:
+      self->init = g_value_get_enum (value);
+      break;
+    case PROP_SEED:
+      self->seed = g_value_get_uint (value);
+      break;
+    case PROP_SAMPLE_SIZE:
+      self->sample_size = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_kmeans_seg_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_K:
+      g_value_set_uint (value, self->k);
+      break;
+    case PROP_MAX_ITERS:
+      g_value_set_uint (value, self->max_iters);
+      break;
+    case PROP_TOLERANCE:
+      g_value_set_double (value, self->tolerance);
+      break;
+    case PROP_MASK_CLUSTER:
+      g_value_set_int (value, self->mask_cluster);
+      break;
+    case PROP_MASK_COLOR:
+      g_value_set_uint (value, self->mask_color);
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_WARM_START:
+      g_value_set_boolean (value, self->warm_start);
+      break;
+    case PROP_INIT:
+      g_value_set_enum (value, self->init);
+      break;
+    case PROP_SEED:
+      g_value_set_uint (value, self->seed);
+      break;
+    case PROP_SAMPLE_SIZE:
+      g_value_set_uint (value, self->sample_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_kmeans_seg_stop (GstBaseTransform * trans)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (trans);
+
+  g_atomic_int_set (&self->reset_pending, 1);
+  return TRUE;
+}
+
+static gboolean
+gst_kmeans_seg_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (trans);
+
+  /* After a flush (a seek) the next frame is not the previous one's
+   * neighbour: start afresh. Flagged, not done here, because the context
+   * belongs to the streaming thread. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    g_atomic_int_set (&self->reset_pending, 1);
+
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static KmsFormat
+kms_format_from_video_format (GstVideoFormat format)
+{
+  switch (format) {
+    case GST_VIDEO_FORMAT_RGB:
+      return KMS_FORMAT_RGB;
+    case GST_VIDEO_FORMAT_BGR:
+      return KMS_FORMAT_BGR;
+    case GST_VIDEO_FORMAT_RGBx:
+      return KMS_FORMAT_RGBx;
+    case GST_VIDEO_FORMAT_BGRx:
+      return KMS_FORMAT_BGRx;
+    case GST_VIDEO_FORMAT_xRGB:
+      return KMS_FORMAT_xRGB;
+    case GST_VIDEO_FORMAT_xBGR:
+      return KMS_FORMAT_xBGR;
+    case GST_VIDEO_FORMAT_RGBA:
+      return KMS_FORMAT_RGBA;
+    case GST_VIDEO_FORMAT_BGRA:
+      return KMS_FORMAT_BGRA;
+    case GST_VIDEO_FORMAT_ARGB:
+      return KMS_FORMAT_ARGB;
+    case GST_VIDEO_FORMAT_ABGR:
+      return KMS_FORMAT_ABGR;
+    default:
+      return KMS_FORMAT_UNKNOWN;
+  }
+}
+
+static gboolean
+gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (filter);
+  KmsFormat format = kms_format_from_video_format (GST_VIDEO_INFO_FORMAT
+      (in_info));
+
+  if (format == KMS_FORMAT_UNKNOWN)
+    goto unsupported_format;
+  if (GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info))
+    goto format_mismatch;
+
+  GST_DEBUG_OBJECT (self, "format %s, %dx%d", kms_format_to_string (format),
+      GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info));
+
+  /* New caps: the previous centroids belong to another stream */
+  self->format = format;
+  g_atomic_int_set (&self->reset_pending, 1);
+  return TRUE;
+
+  /* ERRORS */
+unsupported_format:
+  {
+    GST_ERROR_OBJECT (self, "unsupported format %s",
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)));
+    return FALSE;
+  }
+format_mismatch:
+  {
+    GST_ERROR_OBJECT (self, "input and output formats differ");
+    return FALSE;
+  }
+}
+
+static GstFlowReturn
+gst_kmeans_seg_transform_frame_ip (GstVideoFilter * filter,
+    GstVideoFrame * frame)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (filter);
+  KmsParams params;
+  KmsStats stats;
+  KmsFrame kf = { 0, };
+  gboolean warn_mask = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  params.k = self->k;
+  params.max_iters = self->max_iters;
+  params.tolerance = self->tolerance;
+  params.mask_cluster = self->mask_cluster;
+  params.mask_color = self->mask_color;
+  params.mode = (KmsMode) self->mode;
+  params.warm_start = self->warm_start;
+  params.init = (KmsInit) self->init;
+  params.seed = self->seed;
+  params.sample_size = self->sample_size;
+  if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
+      && !self->warned_mask) {
+    self->warned_mask = TRUE;
+    warn_mask = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (warn_mask)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("mask-cluster %d is not a cluster with k=%u: nothing is masked",
+            params.mask_cluster, params.k), (NULL));
+
+  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0))
+    kms_context_reset (self->ctx);
+
+  kf.format = self->format;
+  kf.width = GST_VIDEO_FRAME_WIDTH (frame);
+  kf.height = GST_VIDEO_FRAME_HEIGHT (frame);
+  kf.data[0] = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
+  kf.stride[0] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+
+  if (!kms_context_process (self->ctx, &params, &kf, &kf, &stats))
+    goto process_failed;
+
+  GST_LOG_OBJECT (self, "k=%u iterations=%u mse=%.3f fresh=%d points=%u",
+      stats.k, stats.iterations, stats.mse, stats.reinitialized,
+      stats.fit_points);
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+process_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+        ("could not process a %dx%d %s frame", kf.width, kf.height,
+            kms_format_to_string (kf.format)));
+    return GST_FLOW_ERROR;
+  }
+}

@@ -1,0 +1,789 @@
+/* kmeansseg: K-means colour segmentation of video frames
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* How a frame is processed:
+ *
+ * 1. Fitting data. With sample_size 0 every pixel counts: the frame's
+ *    distinct colours, found by a radix sort, each weighted by its pixel
+ *    count (Lloyd on them is Lloyd on every pixel, to the bit). Otherwise
+ *    a regular grid of about sample_size pixels is binned into a colour
+ *    histogram of KMS_HIST_BITS bits per channel; each cell keeps its count
+ *    and channel sums, so its mean is the exact mean of its pixels.
+ * 2. Centroids. Warm start: the previous frame's. Fresh start: k-means++
+ *    (greedy, as scikit-learn does it) or k distinct random pixels, then
+ *    Lloyd, then numbering by luma, darkest first.
+ * 3. Lloyd on the weighted points until no centroid moves more than the
+ *    tolerance or max_iters is reached; an empty cluster is re-seeded at
+ *    the point worst served by its centroid.
+ * 4. Every pixel is assigned to the nearest *rounded* centroid (the colour
+ *    it will be painted) with exact integer distances, ties to the lower
+ *    index, and painted or masked in the same pass over the row.
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "kmscore.h"
+#include "kmspixel.h"
+
+#define HIST_CELLS (1u << (3 * KMS_HIST_BITS))
+#define HIST_SHIFT (8 - KMS_HIST_BITS)
+/* A sample cell's sums are guint32: cap the sample so they can't wrap */
+#define MAX_SAMPLE (G_MAXUINT32 / 255)
+
+/* One weighted point of the fitting data: the mean colour of the pixels
+ * it stands for, and how many they are. */
+typedef struct
+{
+  gdouble c[KMS_MAX_CHANNELS];
+  gdouble w;
+} KmsPoint;
+
+/* A histogram cell while it is being filled */
+typedef struct
+{
+  guint32 id;
+  guint32 n;
+  guint32 s[KMS_MAX_CHANNELS];
+} KmsBin;
+
+struct _KmsContext
+{
+  KmsIsa isa;
+
+  /* The warm start: k == 0 means there is none */
+  guint k;
+  guint n_channels;
+  gdouble cent[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint64 counts[KMS_MAX_K];
+  guint64 rng;
+
+  /* Fitting data, and per-point scratch; all grow only */
+  KmsPoint *points;
+  guint n_points;
+  guint points_alloc;
+  gdouble *point_d;             /* distance to the nearest centroid */
+  gdouble *cum;                 /* cumulative weights for sampling */
+  guint32 *hist_index;          /* histogram cell -> bin index + 1 */
+  KmsBin *bins;
+  guint bins_alloc;
+  guint32 *keys;                /* exact mode: packed colours, sorted */
+  guint32 *keys_tmp;
+  gsize keys_alloc;
+
+  /* One row, unpacked */
+  guint8 *row[KMS_MAX_CHANNELS];
+  guint8 *labels;
+  gint row_alloc;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers */
+
+static guint64
+rng_next (guint64 * state)
+{
+  /* splitmix64: tiny, fast, and the same sequence on every platform */
+  guint64 z = (*state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+/* uniform in [0, 1) */
+static gdouble
+rng_double (guint64 * state)
+{
+  return (rng_next (state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static inline gdouble
+dist2 (const gdouble * a, const gdouble * b, guint nc)
+{
+  gdouble d = 0;
+  guint i;
+
+  for (i = 0; i < nc; i++) {
+    gdouble t = a[i] - b[i];
+    d += t * t;
+  }
+  return d;
+}
+
+static inline guint8
+round_level (gdouble v)
+{
+  if (v <= 0)
+    return 0;
+  if (v >= 255)
+    return 255;
+  return (guint8) floor (v + 0.5);
+}
+
+static gpointer
+grow (gpointer mem, gsize * alloc, gsize need, gsize elem)
+{
+  if (need <= *alloc)
+    return mem;
+  /* Grow with headroom so a slowly growing need doesn't realloc often */
+  need += need / 4;
+  g_free (mem);
+  *alloc = need;
+  return g_malloc_n (need, elem);
+}
+
+/* ------------------------------------------------------------------ */
+/* Context */
+
+void
+kms_params_init_defaults (KmsParams * params)
+{
+  params->k = 3;
+  params->max_iters = 20;
+  params->tolerance = 0.5;
+  params->mask_cluster = -1;
+  params->mask_color = 0xff000000;
+  params->mode = KMS_MODE_POSTERIZE;
+  params->warm_start = TRUE;
+  params->init = KMS_INIT_KMEANS_PP;
+  params->seed = 42;
+  params->sample_size = 65536;
+}
+
+KmsContext *
+kms_context_new (void)
+{
+  KmsContext *ctx = g_new0 (KmsContext, 1);
+
+  ctx->isa = KMS_ISA_AUTO;
+  return ctx;
+}
+
+void
+kms_context_free (KmsContext * ctx)
+{
+  guint i;
+
+  if (!ctx)
+    return;
+  g_free (ctx->points);
+  g_free (ctx->point_d);
+  g_free (ctx->cum);
+  g_free (ctx->hist_index);
+  g_free (ctx->bins);
+  g_free (ctx->keys);
+  g_free (ctx->keys_tmp);
+  for (i = 0; i < KMS_MAX_CHANNELS; i++)
+    g_free (ctx->row[i]);
+  g_free (ctx->labels);
+  g_free (ctx);
+}
+
+void
+kms_context_reset (KmsContext * ctx)
+{
+  ctx->k = 0;
+  memset (ctx->counts, 0, sizeof (ctx->counts));
+}
+
+gboolean
+kms_context_set_isa (KmsContext * ctx, KmsIsa isa)
+{
+  if (isa >= KMS_ISA_LAST)
+    return FALSE;
+  ctx->isa = isa;
+  return TRUE;
+}
+
+guint
+kms_context_get_centroids (KmsContext * ctx,
+    guint8 centroids[][KMS_MAX_CHANNELS], guint max)
+{
+  guint n = MIN (ctx->k, max);
+
+  memcpy (centroids, ctx->pal, n * sizeof (ctx->pal[0]));
+  return n;
+}
+
+guint
+kms_context_get_centroids_exact (KmsContext * ctx,
+    gdouble centroids[][KMS_MAX_CHANNELS], guint max)
+{
+  guint n = MIN (ctx->k, max);
+
+  memcpy (centroids, ctx->cent, n * sizeof (ctx->cent[0]));
+  return n;
+}
+
+guint
+kms_context_get_counts (KmsContext * ctx, guint64 * counts, guint max)
+{
+  guint n = MIN (ctx->k, max);
+
+  memcpy (counts, ctx->counts, n * sizeof (guint64));
+  return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fitting data */
+
+static void
+ensure_points (KmsContext * ctx, gsize n)
+{
+  gsize alloc = ctx->points_alloc;
+
+  if (n <= alloc)
+    return;
+  ctx->points = grow (ctx->points, &alloc, n, sizeof (KmsPoint));
+  g_free (ctx->point_d);
+  g_free (ctx->cum);
+  ctx->point_d = g_malloc_n (alloc, sizeof (gdouble));
+  ctx->cum = g_malloc_n (alloc, sizeof (gdouble));
+  ctx->points_alloc = alloc;
+}
+
+static void
+ensure_rows (KmsContext * ctx, gint width)
+{
+  guint i;
+
+  if (width <= ctx->row_alloc)
+    return;
+  for (i = 0; i < KMS_MAX_CHANNELS; i++) {
+    g_free (ctx->row[i]);
+    ctx->row[i] = g_malloc (width);
+  }
+  g_free (ctx->labels);
+  ctx->labels = g_malloc (width);
+  ctx->row_alloc = width;
+}
+
+static inline const guint8 *
+frame_row (const KmsFrame * f, gint y)
+{
+  return f->data[0] + (gsize) y * f->stride[0];
+}
+
+/* Every pixel: sort the packed colours, then one point per distinct one */
+static void
+build_exact (KmsContext * ctx, const KmsFormatInfo * info,
+    const KmsFrame * in)
+{
+  gsize n = (gsize) in->width * in->height;
+  gsize alloc = ctx->keys_alloc, i, j;
+  guint32 count[1 << 12];
+  guint32 *a, *b;
+  gint x, y, pass;
+
+  ctx->keys = grow (ctx->keys, &alloc, n, sizeof (guint32));
+  if (alloc != ctx->keys_alloc) {
+    g_free (ctx->keys_tmp);
+    ctx->keys_tmp = g_malloc_n (alloc, sizeof (guint32));
+    ctx->keys_alloc = alloc;
+  }
+
+  i = 0;
+  for (y = 0; y < in->height; y++) {
+    const guint8 *c0 = ctx->row[0], *c1 = ctx->row[1], *c2 = ctx->row[2];
+
+    info->unpack (frame_row (in, y), in->width, ctx->row);
+    for (x = 0; x < in->width; x++)
+      ctx->keys[i++] = ((guint32) c0[x] << 16) | ((guint32) c1[x] << 8) | c2[x];
+  }
+
+  /* LSD radix sort, two passes of 12 bits */
+  a = ctx->keys;
+  b = ctx->keys_tmp;
+  for (pass = 0; pass < 2; pass++) {
+    guint shift = pass * 12;
+    guint32 sum = 0;
+
+    memset (count, 0, sizeof (count));
+    for (i = 0; i < n; i++)
+      count[(a[i] >> shift) & 0xfff]++;
+    for (j = 0; j < G_N_ELEMENTS (count); j++) {
+      guint32 c = count[j];
+      count[j] = sum;
+      sum += c;
+    }
+    for (i = 0; i < n; i++)
+      b[count[(a[i] >> shift) & 0xfff]++] = a[i];
+    a = b;
+    b = (a == ctx->keys) ? ctx->keys_tmp : ctx->keys;
+  }
+
+  /* a holds the sorted keys; count the runs first to size the points */
+  j = 0;
+  for (i = 0; i < n; i++)
+    if (i == 0 || a[i] != a[i - 1])
+      j++;
+  ensure_points (ctx, j);
+
+  ctx->n_points = 0;
+  for (i = 0; i < n; i = j) {
+    KmsPoint *p = &ctx->points[ctx->n_points++];
+
+    for (j = i + 1; j < n && a[j] == a[i]; j++);
+    p->c[0] = (a[i] >> 16) & 0xff;
+    p->c[1] = (a[i] >> 8) & 0xff;
+    p->c[2] = a[i] & 0xff;
+    p->w = (gdouble) (j - i);
+  }
+}
+
+/* A grid of about sample_size pixels binned into the colour histogram */
+static void
+build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
+    const KmsFrame * in, guint sample_size)
+{
+  gsize total = (gsize) in->width * in->height;
+  gsize alloc = ctx->bins_alloc;
+  guint step, n_bins = 0, i;
+  gint x, y, x0;
+
+  if (!ctx->hist_index)
+    ctx->hist_index = g_new0 (guint32, HIST_CELLS);
+
+  sample_size = MIN (sample_size, MAX_SAMPLE);
+  step = (guint) sqrt ((gdouble) total / sample_size);
+  step = MAX (step, 1);
+  /* Centre the grid so a small frame still samples its middle */
+  x0 = (in->width - 1) % step / 2;
+
+  /* never more bins than cells or sampled pixels */
+  ctx->bins = grow (ctx->bins, &alloc,
+      MIN ((gsize) HIST_CELLS, total / step / step + in->width + in->height),
+      sizeof (KmsBin));
+  ctx->bins_alloc = alloc;
+
+  for (y = (in->height - 1) % step / 2; y < in->height; y += step) {
+    const guint8 *c0 = ctx->row[0], *c1 = ctx->row[1], *c2 = ctx->row[2];
+
+    info->unpack (frame_row (in, y), in->width, ctx->row);
+    for (x = x0; x < in->width; x += step) {
+      guint32 id = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
+          ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
+          (c2[x] >> HIST_SHIFT);
+      guint32 b = ctx->hist_index[id];
+      KmsBin *bin;
+
+      if (b == 0) {
+        g_assert (n_bins < ctx->bins_alloc);
+        b = ctx->hist_index[id] = ++n_bins;
+        bin = &ctx->bins[b - 1];
+        bin->id = id;
+        bin->n = 0;
+        bin->s[0] = bin->s[1] = bin->s[2] = 0;
+      } else {
+        bin = &ctx->bins[b - 1];
+      }
+      bin->n++;
+      bin->s[0] += c0[x];
+      bin->s[1] += c1[x];
+      bin->s[2] += c2[x];
+    }
+  }
+
+  ensure_points (ctx, n_bins);
+  for (i = 0; i < n_bins; i++) {
+    KmsBin *bin = &ctx->bins[i];
+    KmsPoint *p = &ctx->points[i];
+
+    p->c[0] = (gdouble) bin->s[0] / bin->n;
+    p->c[1] = (gdouble) bin->s[1] / bin->n;
+    p->c[2] = (gdouble) bin->s[2] / bin->n;
+    p->w = bin->n;
+    ctx->hist_index[bin->id] = 0;       /* leave the index clean */
+  }
+  ctx->n_points = n_bins;
+}
+
+/* ------------------------------------------------------------------ */
+/* Seeding */
+
+/* Index of the point where the cumulative weight passes u */
+static guint
+pick_cumulative (const gdouble * cum, guint n, gdouble u)
+{
+  guint lo = 0, hi = n - 1;
+
+  while (lo < hi) {
+    guint mid = lo + (hi - lo) / 2;
+
+    if (cum[mid] > u)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+/* A random point, each with the probability of its weight times f[i]
+ * (f NULL: 1) */
+static guint
+pick_weighted (KmsContext * ctx, const gdouble * f)
+{
+  gdouble total = 0;
+  guint i;
+
+  for (i = 0; i < ctx->n_points; i++) {
+    total += ctx->points[i].w * (f ? f[i] : 1.0);
+    ctx->cum[i] = total;
+  }
+  return pick_cumulative (ctx->cum, ctx->n_points,
+      rng_double (&ctx->rng) * total);
+}
+
+/* Update point_d for a new centroid; return the new total potential */
+static gdouble
+potential_with (KmsContext * ctx, const gdouble * c, gboolean update)
+{
+  const guint nc = ctx->n_channels;
+  gdouble pot = 0;
+  guint i;
+
+  for (i = 0; i < ctx->n_points; i++) {
+    gdouble d = dist2 (ctx->points[i].c, c, nc);
+
+    if (d > ctx->point_d[i])
+      d = ctx->point_d[i];
+    else if (update)
+      ctx->point_d[i] = d;
+    pot += d * ctx->points[i].w;
+  }
+  return pot;
+}
+
+/* Greedy k-means++: centroids first..k-1 are added, each the best of a few
+ * D²-weighted candidates. Centroids 0..first-1 must be set. */
+static void
+seed_kmeans_pp (KmsContext * ctx, guint first, guint k)
+{
+  const guint nc = ctx->n_channels;
+  guint trials = 2 + (guint) log (k), c, t, i;
+
+  if (first == 0) {
+    guint p = pick_weighted (ctx, NULL);
+
+    memcpy (ctx->cent[0], ctx->points[p].c, sizeof (ctx->cent[0]));
+    first = 1;
+  }
+  for (i = 0; i < ctx->n_points; i++)
+    ctx->point_d[i] = G_MAXDOUBLE;
+  for (c = 0; c < first; c++)
+    potential_with (ctx, ctx->cent[c], TRUE);
+
+  for (c = first; c < k; c++) {
+    gdouble best_pot = G_MAXDOUBLE;
+    guint best = 0;
+
+    for (t = 0; t < trials; t++) {
+      guint p = pick_weighted (ctx, ctx->point_d);
+      gdouble pot = potential_with (ctx, ctx->points[p].c, FALSE);
+
+      if (pot < best_pot) {
+        best_pot = pot;
+        best = p;
+      }
+    }
+    /* When every point already sits on a centroid the draw degenerates to
+     * point 0: a duplicate that stays empty, which is all there is to do */
+    memcpy (ctx->cent[c], ctx->points[best].c, sizeof (ctx->cent[0]));
+    potential_with (ctx, ctx->cent[c], TRUE);
+  }
+  (void) nc;
+}
+
+/* k random pixels, distinct colours while the frame has enough */
+static void
+seed_random (KmsContext * ctx, guint k)
+{
+  const guint nc = ctx->n_channels;
+  guint c, j, tries;
+
+  for (c = 0; c < k; c++) {
+    guint p = 0;
+
+    for (tries = 0; tries < 64; tries++) {
+      gboolean dup = FALSE;
+
+      p = pick_weighted (ctx, NULL);
+      for (j = 0; j < c && !dup; j++)
+        dup = dist2 (ctx->cent[j], ctx->points[p].c, nc) == 0;
+      if (!dup)
+        break;
+    }
+    memcpy (ctx->cent[c], ctx->points[p].c, sizeof (ctx->cent[0]));
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Lloyd */
+
+/* Returns the number of iterations run */
+static guint
+lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance)
+{
+  const guint nc = ctx->n_channels;
+  gdouble acc[KMS_MAX_K][KMS_MAX_CHANNELS];
+  gdouble wsum[KMS_MAX_K];
+  guint it, i, c, ch;
+
+  for (it = 0; it < max_iters;) {
+    gdouble max_move = 0;
+    gboolean reseeded = FALSE;
+
+    memset (acc, 0, k * sizeof (acc[0]));
+    memset (wsum, 0, k * sizeof (wsum[0]));
+
+    for (i = 0; i < ctx->n_points; i++) {
+      const KmsPoint *p = &ctx->points[i];
+      gdouble best = dist2 (p->c, ctx->cent[0], nc);
+      guint bl = 0;
+
+      for (c = 1; c < k; c++) {
+        gdouble d = dist2 (p->c, ctx->cent[c], nc);
+        if (d < best) {
+          best = d;
+          bl = c;
+        }
+      }
+      ctx->point_d[i] = best;
+      for (ch = 0; ch < nc; ch++)
+        acc[bl][ch] += p->c[ch] * p->w;
+      wsum[bl] += p->w;
+    }
+
+    for (c = 0; c < k; c++) {
+      gdouble next[KMS_MAX_CHANNELS] = { 0, };
+      gdouble move;
+
+      if (wsum[c] == 0)
+        continue;
+      for (ch = 0; ch < nc; ch++)
+        next[ch] = acc[c][ch] / wsum[c];
+      move = dist2 (next, ctx->cent[c], nc);
+      max_move = MAX (max_move, move);
+      memcpy (ctx->cent[c], next, sizeof (ctx->cent[0]));
+    }
+
+    /* Re-seed a dead cluster at the point worst served by its centroid */
+    for (c = 0; c < k; c++) {
+      gdouble worst = 0;
+      guint wi = 0;
+
+      if (wsum[c] != 0)
+        continue;
+      for (i = 0; i < ctx->n_points; i++) {
+        if (ctx->point_d[i] > worst) {
+          worst = ctx->point_d[i];
+          wi = i;
+        }
+      }
+      if (worst == 0)
+        break;                  /* every point sits on a centroid */
+      memcpy (ctx->cent[c], ctx->points[wi].c, sizeof (ctx->cent[0]));
+      /* that point, and those nearer the new centroid, are served now */
+      for (i = 0; i < ctx->n_points; i++) {
+        gdouble d = dist2 (ctx->points[i].c, ctx->cent[c], nc);
+        if (d < ctx->point_d[i])
+          ctx->point_d[i] = d;
+      }
+      reseeded = TRUE;
+    }
+
+    it++;
+    if (!reseeded && sqrt (max_move) <= tolerance)
+      break;
+  }
+  return it;
+}
+
+/* Number the clusters by luma, darkest = 0 (stable for equal luma) */
+static void
+sort_by_luma (KmsContext * ctx, const KmsFormatInfo * info, guint k)
+{
+  gdouble tmp[KMS_MAX_CHANNELS];
+  gdouble luma[KMS_MAX_K];
+  guint c, j, ch;
+
+  for (c = 0; c < k; c++) {
+    luma[c] = 0;
+    for (ch = 0; ch < info->n_channels; ch++)
+      luma[c] += info->luma[ch] * ctx->cent[c][ch];
+  }
+  /* insertion sort: k is small, and it is stable */
+  for (c = 1; c < k; c++) {
+    gdouble l = luma[c];
+
+    memcpy (tmp, ctx->cent[c], sizeof (tmp));
+    for (j = c; j > 0 && luma[j - 1] > l; j--) {
+      luma[j] = luma[j - 1];
+      memcpy (ctx->cent[j], ctx->cent[j - 1], sizeof (tmp));
+    }
+    luma[j] = l;
+    memcpy (ctx->cent[j], tmp, sizeof (tmp));
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Assignment: exact integer distances to the rounded centroids */
+
+static void
+assign_row_scalar (const guint8 (*pal)[KMS_MAX_CHANNELS], guint k,
+    guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse)
+{
+  const guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
+  guint64 s = 0;
+  gint x;
+  guint j;
+
+  for (x = 0; x < width; x++) {
+    guint best = G_MAXUINT, bl = 0;
+
+    for (j = 0; j < k; j++) {
+      gint d0 = (gint) c0[x] - pal[j][0];
+      gint d1 = (gint) c1[x] - pal[j][1];
+      gint d2 = (gint) c2[x] - pal[j][2];
+      guint d = d0 * d0 + d1 * d1 + d2 * d2;
+
+      if (d < best) {
+        best = d;
+        bl = j;
+      }
+    }
+    labels[x] = bl;
+    counts[bl]++;
+    s += best;
+  }
+  *sse += s;
+}
+
+/* ------------------------------------------------------------------ */
+/* The frame */
+
+static void
+copy_frame (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out)
+{
+  gint y;
+
+  for (y = 0; y < in->height; y++)
+    memcpy (out->data[0] + (gsize) y * out->stride[0], frame_row (in, y),
+        (gsize) in->width * info->bpp);
+}
+
+/* Change the number of clusters of a running stream: the first ones keep
+ * their numbers; new ones are seeded by k-means++ around them. */
+static void
+resize_k (KmsContext * ctx, guint k)
+{
+  if (k > ctx->k)
+    seed_kmeans_pp (ctx, ctx->k, k);
+  ctx->k = k;
+}
+
+gboolean
+kms_context_process (KmsContext * ctx, const KmsParams * params,
+    const KmsFrame * in, KmsFrame * out, KmsStats * stats)
+{
+  const KmsFormatInfo *info = kms_format_get_info (in->format);
+  const guint k = CLAMP (params->k, 1, KMS_MAX_K);
+  gboolean fresh;
+  guint iters = 0, c, ch;
+  guint64 sse = 0;
+  KmsPaint paint;
+  gint y;
+
+  if (!info || in->width <= 0 || in->height <= 0 || !in->data[0])
+    return FALSE;
+  if (out->format != in->format || out->width != in->width ||
+      out->height != in->height || !out->data[0])
+    return FALSE;
+
+  ensure_rows (ctx, in->width);
+  if (out->data[0] != in->data[0])
+    copy_frame (info, in, out);
+
+  if (params->sample_size == 0)
+    build_exact (ctx, info, in);
+  else
+    build_histogram (ctx, info, in, params->sample_size);
+
+  fresh = !params->warm_start || ctx->k == 0 ||
+      ctx->n_channels != info->n_channels;
+  ctx->n_channels = info->n_channels;
+
+  if (fresh) {
+    ctx->rng = params->seed;
+    if (params->init == KMS_INIT_RANDOM)
+      seed_random (ctx, k);
+    else
+      seed_kmeans_pp (ctx, 0, k);
+    ctx->k = k;
+    iters = lloyd (ctx, k, params->max_iters, params->tolerance);
+    sort_by_luma (ctx, info, k);
+  } else {
+    if (k != ctx->k)
+      resize_k (ctx, k);
+    iters = lloyd (ctx, k, params->max_iters, params->tolerance);
+  }
+
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      ctx->pal[c][ch] = ch < info->n_channels ? round_level (ctx->cent[c][ch])
+          : 0;
+
+  /* What the rows are painted with */
+  memcpy (paint.color, ctx->pal, k * sizeof (ctx->pal[0]));
+  paint.mask_label = -1;
+  kms_format_convert_color (info, params->mask_color, paint.mask,
+      &paint.mask_alpha);
+  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k) {
+    paint.mask_label = params->mask_cluster;
+    memcpy (paint.color[paint.mask_label], paint.mask, sizeof (paint.mask));
+  }
+
+  memset (ctx->counts, 0, sizeof (ctx->counts));
+  for (y = 0; y < in->height; y++) {
+    guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
+
+    /* the input row is read before the same row is written: in place is
+     * safe */
+    info->unpack (dst, in->width, ctx->row);
+    assign_row_scalar ((const guint8 (*)[KMS_MAX_CHANNELS]) ctx->pal, k,
+        ctx->row, in->width, ctx->labels, ctx->counts, &sse);
+    if (params->mode == KMS_MODE_POSTERIZE)
+      info->paint (dst, ctx->labels, in->width, &paint);
+    else if (paint.mask_label >= 0)
+      info->mask (dst, ctx->labels, in->width, &paint);
+  }
+
+  if (stats) {
+    stats->k = k;
+    stats->iterations = iters;
+    stats->reinitialized = fresh;
+    stats->mse = (gdouble) sse / ((gdouble) in->width * in->height *
+        info->n_channels);
+    stats->fit_points = ctx->n_points;
+  }
+  return TRUE;
+}

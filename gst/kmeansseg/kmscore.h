@@ -1,0 +1,152 @@
+/* kmeansseg: K-means colour segmentation of video frames
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* The K-means core: plain C (GLib types only, no GStreamer header), so it
+ * can be unit-tested, benchmarked and fuzzed on its own.
+ *
+ * A KmsContext lives as long as the stream: it keeps the centroids (the
+ * warm start), the random state and scratch buffers that only grow. */
+
+#ifndef __KMS_CORE_H__
+#define __KMS_CORE_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KMS_MAX_K 256
+#define KMS_MAX_CHANNELS 3
+#define KMS_MAX_PLANES 4
+/* Fitting bins each channel to this many bits (see kms_context_process) */
+#define KMS_HIST_BITS 6
+
+typedef enum
+{
+  KMS_FORMAT_UNKNOWN = 0,
+  KMS_FORMAT_RGB,
+  KMS_FORMAT_BGR,
+  KMS_FORMAT_RGBx,
+  KMS_FORMAT_BGRx,
+  KMS_FORMAT_xRGB,
+  KMS_FORMAT_xBGR,
+  KMS_FORMAT_RGBA,
+  KMS_FORMAT_BGRA,
+  KMS_FORMAT_ARGB,
+  KMS_FORMAT_ABGR,
+  KMS_FORMAT_LAST
+} KmsFormat;
+
+typedef enum
+{
+  KMS_INIT_KMEANS_PP = 0,
+  KMS_INIT_RANDOM
+} KmsInit;
+
+typedef enum
+{
+  KMS_MODE_POSTERIZE = 0,
+  KMS_MODE_ORIGINAL
+} KmsMode;
+
+/* Which implementation assigns pixels to centroids; every one gives the
+ * same labels (distances are exact integers). AUTO picks the widest this
+ * CPU runs. */
+typedef enum
+{
+  KMS_ISA_AUTO = 0,
+  KMS_ISA_SCALAR,
+  KMS_ISA_LAST
+} KmsIsa;
+
+/* One frame as the core sees it: plane pointers and strides in bytes. */
+typedef struct
+{
+  KmsFormat format;
+  gint width;
+  gint height;
+  guint8 *data[KMS_MAX_PLANES];
+  gint stride[KMS_MAX_PLANES];
+} KmsFrame;
+
+/* Per-frame settings, copied by the caller (the element copies them from
+ * its properties under the object lock). */
+typedef struct
+{
+  guint k;                      /* 1..KMS_MAX_K */
+  guint max_iters;              /* 0: keep the centroids, only assign */
+  gdouble tolerance;            /* stop when no centroid moves more */
+  gint mask_cluster;            /* -1 none; >= k masks nothing */
+  guint32 mask_color;           /* 0xAARRGGBB */
+  KmsMode mode;
+  gboolean warm_start;
+  KmsInit init;
+  guint32 seed;
+  guint sample_size;            /* pixels used to fit; 0 = every pixel */
+} KmsParams;
+
+/* What a frame did; filled by kms_context_process(). */
+typedef struct
+{
+  guint k;
+  guint iterations;             /* Lloyd iterations run on this frame */
+  gboolean reinitialized;       /* started afresh on this frame */
+  gdouble mse;                  /* per-channel MSE of the written colours
+                                 * against the input (posterize mode) */
+  guint fit_points;             /* weighted points the fit ran on */
+} KmsStats;
+
+typedef struct _KmsContext KmsContext;
+
+void kms_params_init_defaults (KmsParams * params);
+
+KmsContext *kms_context_new (void);
+void kms_context_free (KmsContext * ctx);
+
+/* Forget the warm start: the next frame starts afresh. */
+void kms_context_reset (KmsContext * ctx);
+
+/* Force one assignment implementation (tests); returns FALSE when this
+ * CPU can't run it. */
+gboolean kms_context_set_isa (KmsContext * ctx, KmsIsa isa);
+
+/* Fit on @in, write @out (which may be @in: in place). @in and @out have
+ * the same format and size. Returns FALSE (and sets nothing) on an
+ * unsupported format or bad size. */
+gboolean kms_context_process (KmsContext * ctx, const KmsParams * params,
+    const KmsFrame * in, KmsFrame * out, KmsStats * stats);
+
+/* The current centroids, in the format's channel order (R, G, B for RGB
+ * formats), rounded as painted; returns how many (0 before any frame). */
+guint kms_context_get_centroids (KmsContext * ctx,
+    guint8 centroids[][KMS_MAX_CHANNELS], guint max);
+
+/* Exact centroids (as fitted, not rounded); for tests. */
+guint kms_context_get_centroids_exact (KmsContext * ctx,
+    gdouble centroids[][KMS_MAX_CHANNELS], guint max);
+
+/* Pixels per cluster in the last written frame. */
+guint kms_context_get_counts (KmsContext * ctx, guint64 * counts, guint max);
+
+/* Format helpers */
+gboolean kms_format_is_supported (KmsFormat format);
+const gchar *kms_format_to_string (KmsFormat format);
+
+G_END_DECLS
+
+#endif /* __KMS_CORE_H__ */
