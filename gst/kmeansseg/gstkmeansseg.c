@@ -546,6 +546,7 @@ gst_kmeans_seg_transform_frame_ip (GstVideoFilter * filter,
   KmsFrame kf = { 0, };
   gboolean warn_mask = FALSE;
 
+  kms_params_init_defaults (&params);
   GST_OBJECT_LOCK (self);
   params.k = self->k;
   params.max_iters = self->max_iters;

@@ -166,6 +166,7 @@ kms_params_init_defaults (KmsParams * params)
   params->init = KMS_INIT_KMEANS_PP;
   params->seed = 42;
   params->sample_size = 65536;
+  params->n_threads = 1;
 }
 
 KmsContext *

@@ -98,6 +98,8 @@ typedef struct
   KmsInit init;
   guint32 seed;
   guint sample_size;            /* pixels used to fit; 0 = every pixel */
+  guint n_threads;              /* threads for the pixel pass; 0 = one per
+                                 * core */
 } KmsParams;
 
 /* What a frame did; filled by kms_context_process(). */
