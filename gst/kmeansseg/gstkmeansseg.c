@@ -121,8 +121,8 @@ static gboolean gst_kmeans_seg_sink_event (GstBaseTransform * trans,
 static gboolean gst_kmeans_seg_set_info (GstVideoFilter * filter,
     GstCaps * incaps, GstVideoInfo * in_info, GstCaps * outcaps,
     GstVideoInfo * out_info);
-static GstFlowReturn gst_kmeans_seg_transform_frame_ip (GstVideoFilter *
-    filter, GstVideoFrame * frame);
+static GstFlowReturn gst_kmeans_seg_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf);
 
 #define GST_TYPE_KMEANS_SEG_MODE (gst_kmeans_seg_mode_get_type ())
 static GType
@@ -321,8 +321,10 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_seg_stop);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_seg_sink_event);
   vfilter_class->set_info = GST_DEBUG_FUNCPTR (gst_kmeans_seg_set_info);
-  vfilter_class->transform_frame_ip =
-      GST_DEBUG_FUNCPTR (gst_kmeans_seg_transform_frame_ip);
+  /* transform_ip rather than GstVideoFilter's transform_frame_ip: a buffer
+   * that doesn't hold the frame its caps promise is an error here, where
+   * GstVideoFilter would only warn and pass it on unprocessed */
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_kmeans_seg_transform_ip);
 
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_INIT, 0);
@@ -343,8 +345,6 @@ gst_kmeans_seg_init (GstKMeansSeg * self)
   self->sample_size = DEFAULT_PROP_SAMPLE_SIZE;
   self->ctx = kms_context_new ();
   self->format = KMS_FORMAT_UNKNOWN;
-
-  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }
 
 static void
@@ -537,14 +537,18 @@ format_mismatch:
 }
 
 static GstFlowReturn
-gst_kmeans_seg_transform_frame_ip (GstVideoFilter * filter,
-    GstVideoFrame * frame)
+gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
-  GstKMeansSeg *self = GST_KMEANS_SEG (filter);
+  GstKMeansSeg *self = GST_KMEANS_SEG (trans);
+  GstVideoFilter *filter = GST_VIDEO_FILTER (trans);
+  GstVideoFrame frame;
   KmsParams params;
   KmsStats stats;
   KmsFrame kf = { 0, };
-  gboolean warn_mask = FALSE;
+  gboolean warn_mask = FALSE, ok;
+
+  if (!filter->negotiated)
+    goto not_negotiated;
 
   kms_params_init_defaults (&params);
   GST_OBJECT_LOCK (self);
@@ -570,16 +574,21 @@ gst_kmeans_seg_transform_frame_ip (GstVideoFilter * filter,
         ("mask-cluster %d is not a cluster with k=%u: nothing is masked",
             params.mask_cluster, params.k), (NULL));
 
+  if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READWRITE))
+    goto invalid_buffer;
+
   if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0))
     kms_context_reset (self->ctx);
 
   kf.format = self->format;
-  kf.width = GST_VIDEO_FRAME_WIDTH (frame);
-  kf.height = GST_VIDEO_FRAME_HEIGHT (frame);
-  kf.data[0] = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-  kf.stride[0] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+  kf.width = GST_VIDEO_FRAME_WIDTH (&frame);
+  kf.height = GST_VIDEO_FRAME_HEIGHT (&frame);
+  kf.data[0] = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
+  kf.stride[0] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
 
-  if (!kms_context_process (self->ctx, &params, &kf, &kf, &stats))
+  ok = kms_context_process (self->ctx, &params, &kf, &kf, &stats);
+  gst_video_frame_unmap (&frame);
+  if (!ok)
     goto process_failed;
 
   GST_LOG_OBJECT (self, "k=%u iterations=%u mse=%.3f fresh=%d points=%u",
@@ -588,6 +597,21 @@ gst_kmeans_seg_transform_frame_ip (GstVideoFilter * filter,
   return GST_FLOW_OK;
 
   /* ERRORS */
+not_negotiated:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("a buffer arrived before the caps"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+invalid_buffer:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+        ("buffer of %" G_GSIZE_FORMAT " bytes does not hold a %dx%d %s frame",
+            gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (&filter->in_info),
+            GST_VIDEO_INFO_HEIGHT (&filter->in_info),
+            GST_VIDEO_INFO_NAME (&filter->in_info)));
+    return GST_FLOW_ERROR;
+  }
 process_failed:
   {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),

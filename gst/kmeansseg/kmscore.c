@@ -46,6 +46,8 @@
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
 /* A sample cell's sums are guint32: cap the sample so they can't wrap */
 #define MAX_SAMPLE (G_MAXUINT32 / 255)
+/* Seeded fits tried on a fresh start, the best kept */
+#define KMS_FRESH_RESTARTS 4
 
 /* One weighted point of the fitting data: the mean colour of the pixels
  * it stands for, and how many they are. */
@@ -618,6 +620,62 @@ lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance)
   return it;
 }
 
+/* Weighted sum of squared distances of the points to their nearest
+ * centroid */
+static gdouble
+inertia (KmsContext * ctx, guint k)
+{
+  const guint nc = ctx->n_channels;
+  gdouble total = 0;
+  guint i, c;
+
+  for (i = 0; i < ctx->n_points; i++) {
+    const KmsPoint *p = &ctx->points[i];
+    gdouble best = dist2 (p->c, ctx->cent[0], nc);
+
+    for (c = 1; c < k; c++) {
+      gdouble d = dist2 (p->c, ctx->cent[c], nc);
+      if (d < best)
+        best = d;
+    }
+    total += best * p->w;
+  }
+  return total;
+}
+
+/* A fresh start: the best of a few seeded fits. One seeding can land in a
+ * poor local optimum (measured on photos at k=8: up to 10% above a
+ * converged K-means); fresh starts are rare and the fitting data small, so
+ * a few restarts are cheap. Returns the iterations of the kept fit. */
+static guint
+fit_fresh (KmsContext * ctx, const KmsParams * params, guint k)
+{
+  gdouble best_cent[KMS_MAX_K][KMS_MAX_CHANNELS];
+  gdouble best = G_MAXDOUBLE;
+  guint r, iters = 0;
+
+  ctx->rng = params->seed;
+  ctx->k = k;
+  for (r = 0; r < KMS_FRESH_RESTARTS; r++) {
+    guint it;
+    gdouble e;
+
+    if (params->init == KMS_INIT_RANDOM)
+      seed_random (ctx, k);
+    else
+      seed_kmeans_pp (ctx, 0, k);
+    it = lloyd (ctx, k, params->max_iters, params->tolerance);
+    e = inertia (ctx, k);
+    if (e < best) {
+      best = e;
+      iters = it;
+      memcpy (best_cent, ctx->cent, k * sizeof (ctx->cent[0]));
+    }
+  }
+  memcpy (ctx->cent, best_cent, k * sizeof (ctx->cent[0]));
+  return iters;
+}
+
 /* Number the clusters by luma, darkest = 0 (stable for equal luma) */
 static void
 sort_by_luma (KmsContext * ctx, const KmsFormatInfo * info, guint k)
@@ -734,13 +792,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   ctx->n_channels = info->n_channels;
 
   if (fresh) {
-    ctx->rng = params->seed;
-    if (params->init == KMS_INIT_RANDOM)
-      seed_random (ctx, k);
-    else
-      seed_kmeans_pp (ctx, 0, k);
-    ctx->k = k;
-    iters = lloyd (ctx, k, params->max_iters, params->tolerance);
+    iters = fit_fresh (ctx, params, k);
     sort_by_luma (ctx, info, k);
   } else {
     if (k != ctx->k)

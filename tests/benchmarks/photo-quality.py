@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Quality of kmeansseg on still photos against a converged K-means.
 
 For each photo and k: runs the photo through `kmeansseg` (gst-launch-1.0,
@@ -10,7 +10,7 @@ every pixel unchanged except cluster C's, which are black.
 
 Usage: tests/benchmarks/photo-quality.py [--ks 3,8] [--props "max-iters=100"]
                                          [photo ...]
-Needs: python3-numpy, python3-sklearn, gstreamer1.0-plugins-good (jpegdec,
+Needs: python3-numpy, python3-sklearn, python3-opencv (sizes), gstreamer1.0-plugins-good (jpegdec,
 pngdec); photos default to opencv-doc's examples (Debian's opencv-doc).
 """
 
@@ -35,15 +35,8 @@ def gst_raw(photo, element, out):
         pipe += element.split() + ["!"]
     pipe += ["filesink", "location=" + out]
     subprocess.run(pipe, check=True)
-    caps = subprocess.run(
-        ["gst-discoverer-1.0", photo], capture_output=True, text=True).stdout
-    w = h = None
-    for line in caps.splitlines():
-        line = line.strip()
-        if line.startswith("Width:"):
-            w = int(line.split()[1])
-        elif line.startswith("Height:"):
-            h = int(line.split()[1])
+    import cv2
+    h, w = cv2.imread(photo).shape[:2]
     data = np.fromfile(out, dtype=np.uint8)
     stride = (w * 3 + 3) // 4 * 4
     return data.reshape(h, stride)[:, :w * 3].reshape(h, w, 3)
