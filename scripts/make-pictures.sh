@@ -1,7 +1,8 @@
 #!/bin/bash
 # Makes the before/after pictures of docs/kmeansseg.md: one real photo
 # (fruits.jpg from Debian's opencv-doc) run through kmeansseg with a few
-# settings, written as PNGs 320 px wide (under ~300 KB each) into docs/images/.
+# settings, written as PNGs 320 px wide (under ~300 KB each) into
+# docs/images/.
 #
 # Usage: scripts/make-pictures.sh
 # Uses the plugin in $GST_PLUGIN_PATH, else build/gst/kmeansseg of this

@@ -41,11 +41,10 @@
 
 #include "kmscore.h"
 #include "kmspixel.h"
+#include "kmsassign.h"
 
 #define HIST_CELLS (1u << (3 * KMS_HIST_BITS))
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
-/* A sample cell's sums are guint32: cap the sample so they can't wrap */
-#define MAX_SAMPLE (G_MAXUINT32 / 255)
 /* Seeded fits tried on a fresh start, the best kept */
 #define KMS_FRESH_RESTARTS 4
 
@@ -62,7 +61,7 @@ typedef struct
 {
   guint32 id;
   guint32 n;
-  guint32 s[KMS_MAX_CHANNELS];
+  guint64 s[KMS_MAX_CHANNELS];  /* wide: a cell may hold a whole 8K frame */
 } KmsBin;
 
 struct _KmsContext
@@ -365,8 +364,8 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
   if (!ctx->hist_index)
     ctx->hist_index = g_new0 (guint32, HIST_CELLS);
 
-  sample_size = MIN (sample_size, MAX_SAMPLE);
-  step = (guint) sqrt ((gdouble) total / sample_size);
+  /* the smallest grid step that samples at most about sample_size */
+  step = (guint) ceil (sqrt ((gdouble) total / sample_size));
   step = MAX (step, 1);
   /* Centre the grid so a small frame still samples its middle */
   x0 = (in->width - 1) % step / 2;
@@ -704,51 +703,7 @@ sort_by_luma (KmsContext * ctx, const KmsFormatInfo * info, guint k)
 }
 
 /* ------------------------------------------------------------------ */
-/* Assignment: exact integer distances to the rounded centroids */
-
-static void
-assign_row_scalar (const guint8 (*pal)[KMS_MAX_CHANNELS], guint k,
-    guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
-    guint64 * sse)
-{
-  const guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
-  guint64 s = 0;
-  gint x;
-  guint j;
-
-  for (x = 0; x < width; x++) {
-    guint best = G_MAXUINT, bl = 0;
-
-    for (j = 0; j < k; j++) {
-      gint d0 = (gint) c0[x] - pal[j][0];
-      gint d1 = (gint) c1[x] - pal[j][1];
-      gint d2 = (gint) c2[x] - pal[j][2];
-      guint d = d0 * d0 + d1 * d1 + d2 * d2;
-
-      if (d < best) {
-        best = d;
-        bl = j;
-      }
-    }
-    labels[x] = bl;
-    counts[bl]++;
-    s += best;
-  }
-  *sse += s;
-}
-
-/* ------------------------------------------------------------------ */
 /* The frame */
-
-static void
-copy_frame (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out)
-{
-  gint y;
-
-  for (y = 0; y < in->height; y++)
-    memcpy (out->data[0] + (gsize) y * out->stride[0], frame_row (in, y),
-        (gsize) in->width * info->bpp);
-}
 
 /* Change the number of clusters of a running stream: the first ones keep
  * their numbers; new ones are seeded by k-means++ around them. */
@@ -769,6 +724,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   gboolean fresh;
   guint iters = 0, c, ch;
   guint64 sse = 0;
+  KmsAssignPalette apal;
+  KmsAssignRowFunc assign;
   KmsPaint paint;
   gint y;
 
@@ -779,8 +736,6 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
     return FALSE;
 
   ensure_rows (ctx, in->width);
-  if (out->data[0] != in->data[0])
-    copy_frame (info, in, out);
 
   if (params->sample_size == 0)
     build_exact (ctx, info, in);
@@ -805,6 +760,13 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       ctx->pal[c][ch] = ch < info->n_channels ? round_level (ctx->cent[c][ch])
           : 0;
 
+  apal.k = k;
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      apal.c[ch][c] = ctx->pal[c][ch];
+  assign = ctx->isa == KMS_ISA_SCALAR ? kms_assign_row_scalar :
+      kms_assign_row_simd;
+
   /* What the rows are painted with */
   memcpy (paint.color, ctx->pal, k * sizeof (ctx->pal[0]));
   paint.mask_label = -1;
@@ -817,13 +779,16 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
 
   memset (ctx->counts, 0, sizeof (ctx->counts));
   for (y = 0; y < in->height; y++) {
+    const guint8 *src = frame_row (in, y);
     guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
 
     /* the input row is read before the same row is written: in place is
      * safe */
-    info->unpack (dst, in->width, ctx->row);
-    assign_row_scalar ((const guint8 (*)[KMS_MAX_CHANNELS]) ctx->pal, k,
-        ctx->row, in->width, ctx->labels, ctx->counts, &sse);
+    info->unpack (src, in->width, ctx->row);
+    if (dst != src)
+      memcpy (dst, src, (gsize) in->width * info->bpp);
+    assign (&apal, (const guint8 * const *) ctx->row, in->width, ctx->labels,
+        ctx->counts, &sse);
     if (params->mode == KMS_MODE_POSTERIZE)
       info->paint (dst, ctx->labels, in->width, &paint);
     else if (paint.mask_label >= 0)

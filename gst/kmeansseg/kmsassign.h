@@ -1,0 +1,54 @@
+/* kmeansseg: exact nearest-colour assignment (internal to the core)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+#ifndef __KMS_ASSIGN_H__
+#define __KMS_ASSIGN_H__
+
+#include "kmscore.h"
+
+G_BEGIN_DECLS
+
+/* The integer centroids, planar; unused channels are 0 (and so are the
+ * matching pixel channels), so every format runs the same 3-channel code */
+typedef struct
+{
+  guint k;
+  gint32 c[KMS_MAX_CHANNELS][KMS_MAX_K];
+} KmsAssignPalette;
+
+/* Label each pixel of a row (planar channels c[0..2]) with the index of
+ * the nearest centroid, by exact integer squared distance, ties to the
+ * lower index; add the pixels to counts[] and their distances to *sse.
+ * Every implementation gives the same labels. */
+typedef void (*KmsAssignRowFunc) (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse);
+
+/* Compiled without vectorisation */
+void kms_assign_row_scalar (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse);
+/* Vectorised; on x86-64 the widest ISA this CPU runs is picked at load */
+void kms_assign_row_simd (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse);
+
+G_END_DECLS
+
+#endif /* __KMS_ASSIGN_H__ */

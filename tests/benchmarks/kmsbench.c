@@ -1,0 +1,718 @@
+/* kmeansseg: K-means colour segmentation of video frames
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* kmsbench: how fast the K-means core ("the element alone") processes
+ * RGBx frames, next to a plain copy of a frame of the same size measured
+ * in the same run.
+ *
+ * For each size x k x threads it prints, as a Markdown table, the median
+ * time per frame, the fps that gives, the median time of a memcpy() of one
+ * frame into a separate buffer and the ratio of the two, plus the mean
+ * per-channel MSE and the mean number of Lloyd iterations.
+ *
+ * Frames are either raw RGBx files (--frames, as tests/benchmarks/run.sh
+ * and compare.py make them from opencv-doc's vtest.avi) or synthesised
+ * (--size): smooth gradients, moving shapes and noise, the same on every
+ * run. Both the core and the copy read their input cycling through a pool
+ * of distinct buffers of at least --pool-mib MiB, so the input comes from
+ * memory, not from the cache, as it does in a pipeline.
+ *
+ * Each configuration gets a fresh context; the first --warmup frames are
+ * not timed, because the steady state of a stream is the warm start.
+ * Frames are processed out of place (input -> output buffer), as the
+ * element does, so the input stays the same across repeats.
+ *
+ * Not a test: it is built by meson and run by hand, by run.sh or under
+ * valgrind for instruction counts that repeat exactly from run to run
+ * (--toggle-collect counts the core only, not the frame synthesis):
+ *   valgrind --tool=callgrind --toggle-collect=kms_context_process \
+ *       build/tests/benchmarks/kmsbench --size 1920x1080 --k 8 --threads 1 \
+ *       --repeat 3
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "kmscore.h"
+
+#define BPP 4                   /* RGBx */
+#define DEFAULT_KS "3,8,16,64"
+#define DEFAULT_THREADS "1,2"
+#define DEFAULT_SIZES "640x480,1280x720,1920x1080,3840x2160"
+#define DEFAULT_N_FRAMES 8
+#define DEFAULT_WARMUP 2
+#define DEFAULT_POOL_MIB 64
+#define MIN_COPY_REPEAT 30
+
+typedef struct
+{
+  gint width;
+  gint height;
+  gchar *source;                /* where the frames came from */
+  guint n_frames;               /* distinct frames */
+  guint n_bufs;                 /* buffers in the pool (>= n_frames) */
+  guint8 **bufs;                /* buffer i holds frame i % n_frames */
+} BenchFrames;
+
+/* Options */
+static gchar **opt_frames = NULL;
+static gint opt_width = 0;
+static gint opt_height = 0;
+static gchar *opt_sizes = NULL;
+static gchar *opt_ks = NULL;
+static gchar *opt_threads = NULL;
+static gint opt_sample_size = -1;
+static gint opt_max_iters = -1;
+static gint opt_repeat = 0;
+static gint opt_warmup = DEFAULT_WARMUP;
+static gint opt_n_frames = DEFAULT_N_FRAMES;
+static gint opt_pool_mib = DEFAULT_POOL_MIB;
+static gboolean opt_cold = FALSE;
+static gchar *opt_dump = NULL;
+
+static GOptionEntry entries[] = {
+  {"frames", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_frames,
+      "Raw RGBx frames, back to back (may be repeated; the size comes from "
+        "--width/--height or from a WxH in the file name)", "FILE"},
+  {"width", 'W', 0, G_OPTION_ARG_INT, &opt_width,
+      "Width of the --frames file", "PIXELS"},
+  {"height", 'H', 0, G_OPTION_ARG_INT, &opt_height,
+      "Height of the --frames file", "PIXELS"},
+  {"size", 's', 0, G_OPTION_ARG_STRING, &opt_sizes,
+      "Synthesise frames of these sizes (default without --frames: "
+        DEFAULT_SIZES ")", "WxH,..."},
+  {"k", 'k', 0, G_OPTION_ARG_STRING, &opt_ks,
+      "Numbers of clusters (default " DEFAULT_KS ")", "K,..."},
+  {"threads", 't', 0, G_OPTION_ARG_STRING, &opt_threads,
+      "Values of n_threads (default " DEFAULT_THREADS ")", "N,..."},
+  {"sample-size", 0, 0, G_OPTION_ARG_INT, &opt_sample_size,
+      "Pixels sampled to fit; 0 = every pixel (default: the core's)", "N"},
+  {"max-iters", 0, 0, G_OPTION_ARG_INT, &opt_max_iters,
+      "Lloyd iterations per frame at most (default: the core's)", "N"},
+  {"repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat,
+      "Frames timed per configuration (default: 60 at 1920x1080, scaled "
+        "by the inverse square root of the pixel count)", "N"},
+  {"warmup", 0, 0, G_OPTION_ARG_INT, &opt_warmup,
+      "Frames processed before timing starts (default 2)", "N"},
+  {"n-frames", 'n', 0, G_OPTION_ARG_INT, &opt_n_frames,
+      "Distinct frames to synthesise (default 8)", "N"},
+  {"pool-mib", 0, 0, G_OPTION_ARG_INT, &opt_pool_mib,
+      "Cycle the input through at least this many MiB of buffers "
+        "(default 64; 0: the distinct frames only)", "MIB"},
+  {"cold", 0, 0, G_OPTION_ARG_NONE, &opt_cold,
+      "No warm start: every frame starts afresh", NULL},
+  {"dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
+      "Write the synthetic frames of each --size to DIR/synthetic-WxH.rgbx "
+        "and exit (for compare.py without opencv-doc)", "DIR"},
+  {NULL}
+};
+
+static gint64
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+static gint
+compare_double (gconstpointer a, gconstpointer b)
+{
+  const gdouble da = *(const gdouble *) a, db = *(const gdouble *) b;
+
+  return (da > db) - (da < db);
+}
+
+/* Median of @n values; sorts them */
+static gdouble
+median (gdouble * v, guint n)
+{
+  qsort (v, n, sizeof (gdouble), compare_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static gchar *
+cpu_model (void)
+{
+  gchar *contents = NULL, *model = NULL;
+  gchar **lines, **l;
+
+  if (!g_file_get_contents ("/proc/cpuinfo", &contents, NULL, NULL))
+    return g_strdup ("unknown");
+  lines = g_strsplit (contents, "\n", -1);
+  for (l = lines; *l && !model; l++) {
+    if (g_str_has_prefix (*l, "model name")) {
+      const gchar *colon = strchr (*l, ':');
+
+      if (colon)
+        model = g_strstrip (g_strdup (colon + 1));
+    }
+  }
+  g_strfreev (lines);
+  g_free (contents);
+  return model ? model : g_strdup ("unknown");
+}
+
+static gboolean
+parse_size (const gchar * s, gint * width, gint * height)
+{
+  gchar *end;
+  gint64 w, h;
+
+  w = g_ascii_strtoll (s, &end, 10);
+  if (end == s || (*end != 'x' && *end != 'X'))
+    return FALSE;
+  s = end + 1;
+  h = g_ascii_strtoll (s, &end, 10);
+  if (end == s || w <= 0 || h <= 0 || w > 16384 || h > 16384)
+    return FALSE;
+  *width = w;
+  *height = h;
+  return TRUE;
+}
+
+/* A WxH anywhere in a file name, e.g. vtest-1920x1080.rgbx */
+static gboolean
+size_from_name (const gchar * path, gint * width, gint * height)
+{
+  gchar *base = g_path_get_basename (path);
+  gboolean found = FALSE;
+  const gchar *p;
+
+  for (p = base; *p && !found; p++) {
+    if (g_ascii_isdigit (*p) && (p == base || !g_ascii_isdigit (p[-1])))
+      found = parse_size (p, width, height);
+  }
+  g_free (base);
+  return found;
+}
+
+/* A comma-separated list of unsigned numbers */
+static GArray *
+parse_uint_list (const gchar * s, guint min, guint max, const gchar * what)
+{
+  GArray *list = g_array_new (FALSE, FALSE, sizeof (guint));
+  gchar **items = g_strsplit (s, ",", -1);
+  gchar **i;
+
+  for (i = items; *i; i++) {
+    guint64 v;
+
+    if (!g_ascii_string_to_unsigned (g_strstrip (*i), 10, min, max, &v,
+            NULL)) {
+      g_printerr ("Bad %s '%s': expected %u..%u\n", what, *i, min, max);
+      exit (2);
+    }
+    g_array_append_val (list, v);
+  }
+  g_strfreev (items);
+  if (list->len == 0) {
+    g_printerr ("Empty list of %s\n", what);
+    exit (2);
+  }
+  return list;
+}
+
+/* How many buffers the pool needs so the input cycles through at least
+ * opt_pool_mib MiB */
+static guint
+pool_size (gsize frame_bytes, guint n_frames)
+{
+  guint64 want = (guint64) opt_pool_mib * 1024 * 1024;
+  guint n = (want + frame_bytes - 1) / frame_bytes;
+
+  return MAX (n, n_frames);
+}
+
+static guint8 *
+dup_frame (const guint8 * data, gsize frame_bytes)
+{
+  guint8 *copy = g_malloc (frame_bytes);
+
+  memcpy (copy, data, frame_bytes);
+  return copy;
+}
+
+static void
+fill_pool (BenchFrames * f)
+{
+  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  guint i;
+
+  f->n_bufs = pool_size (frame_bytes, f->n_frames);
+  f->bufs = g_renew (guint8 *, f->bufs, f->n_bufs);
+  for (i = f->n_frames; i < f->n_bufs; i++)
+    f->bufs[i] = dup_frame (f->bufs[i % f->n_frames], frame_bytes);
+}
+
+static guint32
+xorshift32 (guint32 * state)
+{
+  guint32 x = *state;
+
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return *state = x;
+}
+
+/* Something like a scene: a sky-to-ground gradient, a few flat objects
+ * moving a little from frame to frame, and sensor-like noise. The same on
+ * every run and machine. */
+static void
+synthesise_frame (guint8 * data, gint width, gint height, guint index)
+{
+  static const struct
+  {
+    gdouble cx, cy, r, dx, dy;
+    guint8 rgb[3];
+    gboolean disc;
+  } shapes[] = {
+    {0.25, 0.60, 0.12, 0.004, 0.000, {200, 40, 30}, TRUE},
+    {0.60, 0.70, 0.15, -0.003, 0.001, {40, 90, 180}, FALSE},
+    {0.80, 0.30, 0.08, 0.002, 0.002, {240, 220, 60}, TRUE},
+    {0.45, 0.35, 0.10, -0.002, -0.001, {60, 150, 70}, FALSE},
+    {0.10, 0.20, 0.06, 0.003, 0.001, {250, 250, 250}, TRUE},
+  };
+  guint32 rng = 0x9e3779b9u ^ (index * 2654435761u);
+  gint x, y;
+  guint s;
+
+  for (y = 0; y < height; y++) {
+    gdouble fy = (gdouble) y / height;
+    guint8 *p = data + (gsize) y * width * BPP;
+
+    for (x = 0; x < width; x++, p += BPP) {
+      gdouble fx = (gdouble) x / width;
+      gdouble rgb[3];
+      gint noise, ch;
+
+      if (fy < 0.45) {
+        /* sky */
+        rgb[0] = 90 + 80 * fy + 30 * fx;
+        rgb[1] = 140 + 60 * fy;
+        rgb[2] = 230 - 40 * fy;
+      } else {
+        /* ground */
+        rgb[0] = 110 - 60 * (fy - 0.45) + 10 * fx;
+        rgb[1] = 100 - 40 * (fy - 0.45);
+        rgb[2] = 80 - 30 * (fy - 0.45);
+      }
+      for (s = 0; s < G_N_ELEMENTS (shapes); s++) {
+        gdouble cx = shapes[s].cx + shapes[s].dx * index;
+        gdouble cy = shapes[s].cy + shapes[s].dy * index;
+        gdouble r = shapes[s].r;
+        gdouble ax = (fx - cx) * width / height, ay = fy - cy;
+        gboolean inside = shapes[s].disc ? ax * ax + ay * ay < r * r :
+            ABS (ax) < r && ABS (ay) < r * 0.7;
+
+        if (inside) {
+          /* shaded from the top left */
+          gdouble shade = 1.0 - 0.5 * (ax + ay) / r * 0.5;
+
+          for (ch = 0; ch < 3; ch++)
+            rgb[ch] = shapes[s].rgb[ch] * shade;
+        }
+      }
+      noise = (gint) (xorshift32 (&rng) % 13) - 6;
+      for (ch = 0; ch < 3; ch++)
+        p[ch] = CLAMP ((gint) (rgb[ch] + noise), 0, 255);
+      p[3] = 255;
+    }
+  }
+}
+
+static BenchFrames *
+frames_synthesise (gint width, gint height, guint n_frames)
+{
+  BenchFrames *f = g_new0 (BenchFrames, 1);
+  gsize frame_bytes = (gsize) width * height * BPP;
+  guint i;
+
+  f->width = width;
+  f->height = height;
+  f->n_frames = n_frames;
+  f->source = g_strdup_printf ("synthetic, %u frames", n_frames);
+  f->bufs = g_new0 (guint8 *, n_frames);
+  for (i = 0; i < n_frames; i++) {
+    f->bufs[i] = g_malloc (frame_bytes);
+    synthesise_frame (f->bufs[i], width, height, i);
+  }
+  fill_pool (f);
+  return f;
+}
+
+static BenchFrames *
+frames_load (const gchar * path, gint width, gint height)
+{
+  BenchFrames *f;
+  gchar *contents = NULL;
+  gsize len = 0, frame_bytes = (gsize) width * height * BPP;
+  GError *err = NULL;
+  guint i;
+
+  if (!g_file_get_contents (path, &contents, &len, &err)) {
+    g_printerr ("Can't read %s: %s\n", path, err->message);
+    exit (1);
+  }
+  if (len == 0 || len % frame_bytes != 0) {
+    g_printerr ("%s: %" G_GSIZE_FORMAT " bytes is not a whole number of "
+        "%dx%d RGBx frames\n", path, len, width, height);
+    exit (1);
+  }
+
+  f = g_new0 (BenchFrames, 1);
+  f->width = width;
+  f->height = height;
+  f->n_frames = len / frame_bytes;
+  f->source = g_strdup_printf ("%s, %u frames", path, f->n_frames);
+  /* each frame in a buffer of its own, like a pipeline's */
+  f->bufs = g_new0 (guint8 *, f->n_frames);
+  for (i = 0; i < f->n_frames; i++)
+    f->bufs[i] = dup_frame ((const guint8 *) contents + i * frame_bytes,
+        frame_bytes);
+  g_free (contents);
+  fill_pool (f);
+  return f;
+}
+
+static void
+frames_dump (const BenchFrames * f, const gchar * dir)
+{
+  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  gchar *name = g_strdup_printf ("synthetic-%dx%d.rgbx", f->width,
+      f->height);
+  gchar *path = g_build_filename (dir, name, NULL);
+  FILE *file;
+  guint i;
+
+  g_mkdir_with_parents (dir, 0755);
+  file = fopen (path, "wb");
+  for (i = 0; file && i < f->n_frames; i++) {
+    if (fwrite (f->bufs[i], 1, frame_bytes, file) != frame_bytes)
+      break;
+  }
+  if (!file || i < f->n_frames || fclose (file) != 0) {
+    g_printerr ("Can't write %s\n", path);
+    exit (1);
+  }
+  g_print ("%s\n", path);
+  g_free (path);
+  g_free (name);
+}
+
+static void
+frames_free (BenchFrames * f)
+{
+  guint i;
+
+  for (i = 0; i < f->n_bufs; i++)
+    g_free (f->bufs[i]);
+  g_free (f->bufs);
+  g_free (f->source);
+  g_free (f);
+}
+
+static guint
+default_repeat (gint width, gint height)
+{
+  gdouble r = 60.0 * sqrt (1920.0 * 1080.0 / ((gdouble) width * height));
+
+  return CLAMP ((guint) (r + 0.5), 10, 200);
+}
+
+static void
+init_frame (KmsFrame * frame, gint width, gint height, guint8 * data)
+{
+  memset (frame, 0, sizeof (*frame));
+  frame->format = KMS_FORMAT_RGBx;
+  frame->width = width;
+  frame->height = height;
+  frame->data[0] = data;
+  frame->stride[0] = width * BPP;
+}
+
+/* Median ms of one out-of-place copy of a frame, cycling through the
+ * pool like the core does */
+static gdouble
+bench_copy (const BenchFrames * f, guint8 * dst, guint repeat)
+{
+  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  gdouble *ms = g_new (gdouble, repeat);
+  gdouble result;
+  guint i;
+
+  /* one untimed copy: fault the destination in */
+  memcpy (dst, f->bufs[0], frame_bytes);
+  for (i = 0; i < repeat; i++) {
+    const guint8 *src = f->bufs[(i + 1) % f->n_bufs];
+    gint64 t0 = now_ns ();
+
+    memcpy (dst, src, frame_bytes);
+    ms[i] = (now_ns () - t0) / 1e6;
+  }
+  result = median (ms, repeat);
+  g_free (ms);
+  return result;
+}
+
+typedef struct
+{
+  gdouble median_ms;
+  gdouble mse;
+  gdouble iterations;
+} CoreResult;
+
+static gboolean
+bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
+    guint repeat, CoreResult * res)
+{
+  KmsContext *ctx = kms_context_new ();
+  gdouble *ms = g_new (gdouble, repeat);
+  gdouble mse = 0, iters = 0;
+  KmsFrame in, out;
+  KmsStats stats;
+  guint i, n = 0;
+
+  init_frame (&out, f->width, f->height, dst);
+  for (i = 0; i < (guint) opt_warmup + repeat; i++) {
+    gint64 t0, t1;
+
+    init_frame (&in, f->width, f->height, f->bufs[i % f->n_bufs]);
+    t0 = now_ns ();
+    if (!kms_context_process (ctx, params, &in, &out, &stats)) {
+      kms_context_free (ctx);
+      g_free (ms);
+      return FALSE;
+    }
+    t1 = now_ns ();
+    if (i < (guint) opt_warmup)
+      continue;
+    ms[n++] = (t1 - t0) / 1e6;
+    mse += stats.mse;
+    iters += stats.iterations;
+  }
+  res->median_ms = median (ms, n);
+  res->mse = mse / n;
+  res->iterations = iters / n;
+  kms_context_free (ctx);
+  g_free (ms);
+  return TRUE;
+}
+
+static void
+bench_size (const BenchFrames * f, GArray * ks, GArray * threads,
+    const KmsParams * base)
+{
+  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
+      default_repeat (f->width, f->height);
+  /* separate destinations, so neither finds the other's output cached */
+  guint8 *dst = g_malloc (frame_bytes);
+  guint8 *copy_dst = g_malloc (frame_bytes);
+  guint ki, ti;
+
+  memset (dst, 0, frame_bytes);
+  memset (copy_dst, 0, frame_bytes);
+
+  for (ki = 0; ki < ks->len; ki++) {
+    for (ti = 0; ti < threads->len; ti++) {
+      KmsParams params = *base;
+      CoreResult res;
+      gdouble copy_ms;
+
+      params.k = g_array_index (ks, guint, ki);
+      params.n_threads = g_array_index (threads, guint, ti);
+      if (!bench_core (f, dst, &params, repeat, &res)) {
+        g_printerr ("kms_context_process failed at %dx%d\n", f->width,
+            f->height);
+        exit (1);
+      }
+      /* measured right after the core, under the same conditions */
+      copy_ms = bench_copy (f, copy_dst, MAX (repeat, MIN_COPY_REPEAT));
+      g_print ("| %dx%d | %u | %u | %u | %.2f | %.1f | %.3f | %.1f | %.2f "
+          "| %.2f |\n", f->width, f->height, params.k, params.n_threads,
+          repeat, res.median_ms, 1000.0 / res.median_ms, copy_ms,
+          res.median_ms / copy_ms, res.mse, res.iterations);
+      fflush (stdout);
+    }
+  }
+  g_free (dst);
+  g_free (copy_dst);
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionContext *octx;
+  GError *err = NULL;
+  GPtrArray *sets = g_ptr_array_new ();
+  GArray *ks, *threads;
+  KmsParams base;
+  gchar *cmdline, *cpu;
+  guint i;
+
+  cmdline = g_strjoinv (" ", argv);
+
+  octx = g_option_context_new ("- time the kmeansseg K-means core");
+  g_option_context_set_summary (octx,
+      "Prints a Markdown table: median ms per frame of the core (the "
+      "element alone),\nthe fps that gives, the median ms of a plain copy "
+      "of a frame of the same size\nand the ratio of the two, the mean "
+      "per-channel MSE and Lloyd iterations.");
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &err)) {
+    g_printerr ("%s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (octx);
+
+  if (opt_warmup < 0 || opt_n_frames < 1 || opt_pool_mib < 0 ||
+      opt_repeat < 0) {
+    g_printerr ("--warmup, --n-frames, --pool-mib and --repeat can't be "
+        "negative (--n-frames at least 1)\n");
+    return 2;
+  }
+
+  ks = parse_uint_list (opt_ks ? opt_ks : DEFAULT_KS, 1, KMS_MAX_K, "k");
+  threads = parse_uint_list (opt_threads ? opt_threads : DEFAULT_THREADS, 0,
+      1024, "threads");
+
+  if (opt_dump) {
+    gchar **sizes = g_strsplit (opt_sizes ? opt_sizes : DEFAULT_SIZES, ",",
+        -1);
+    gchar **s;
+
+    opt_pool_mib = 0;
+    for (s = sizes; *s; s++) {
+      BenchFrames *f;
+      gint w, h;
+
+      if (!parse_size (g_strstrip (*s), &w, &h)) {
+        g_printerr ("Bad size '%s': expected WxH, e.g. 1920x1080\n", *s);
+        return 2;
+      }
+      f = frames_synthesise (w, h, opt_n_frames);
+      frames_dump (f, opt_dump);
+      frames_free (f);
+    }
+    g_strfreev (sizes);
+    return 0;
+  }
+
+  kms_params_init_defaults (&base);
+  base.mode = KMS_MODE_POSTERIZE;
+  base.warm_start = !opt_cold;
+  if (opt_sample_size >= 0)
+    base.sample_size = opt_sample_size;
+  if (opt_max_iters >= 0)
+    base.max_iters = opt_max_iters;
+
+  /* Load or make every frame set first, so a bad file fails early */
+  if (opt_frames) {
+    gchar **p;
+
+    if ((opt_width > 0) != (opt_height > 0)) {
+      g_printerr ("Give both --width and --height, or neither\n");
+      return 2;
+    }
+    if (opt_width > 0 && g_strv_length (opt_frames) > 1) {
+      g_printerr ("--width/--height go with a single --frames file; name "
+          "several files with their size instead (e.g. clip-640x480.rgbx)"
+          "\n");
+      return 2;
+    }
+    for (p = opt_frames; *p; p++) {
+      gint w = opt_width, h = opt_height;
+
+      if (w <= 0 && !size_from_name (*p, &w, &h)) {
+        g_printerr ("%s: give --width and --height, or put WxH in the file "
+            "name\n", *p);
+        return 2;
+      }
+      g_ptr_array_add (sets, frames_load (*p, w, h));
+    }
+  }
+  if (opt_sizes || !opt_frames) {
+    gchar **sizes = g_strsplit (opt_sizes ? opt_sizes : DEFAULT_SIZES, ",",
+        -1);
+    gchar **s;
+
+    for (s = sizes; *s; s++) {
+      gint w, h;
+
+      if (!parse_size (g_strstrip (*s), &w, &h)) {
+        g_printerr ("Bad size '%s': expected WxH, e.g. 1920x1080\n", *s);
+        return 2;
+      }
+      g_ptr_array_add (sets, frames_synthesise (w, h, opt_n_frames));
+    }
+    g_strfreev (sizes);
+  }
+
+  cpu = cpu_model ();
+  g_print ("# kmsbench\n\n");
+  g_print ("- command: `%s`\n", cmdline);
+  g_print ("- CPU: %s, %u logical CPUs online\n", cpu,
+      g_get_num_processors ());
+  g_print ("- core: RGBx, out of place, posterize, warm start %s, "
+      "sample-size %u, max-iters %u, tolerance %g\n",
+      base.warm_start ? "on" : "off", base.sample_size, base.max_iters,
+      base.tolerance);
+  g_print ("- timing: median over the timed frames after %d warm-up "
+      "frames; copy = memcpy of one frame into another buffer, median; "
+      "input cycles through >= %d MiB of buffers\n", opt_warmup,
+      opt_pool_mib);
+  g_free (cpu);
+  g_free (cmdline);
+
+  g_print ("- frames:\n");
+  for (i = 0; i < sets->len; i++) {
+    BenchFrames *f = g_ptr_array_index (sets, i);
+
+    g_print ("  - %dx%d: %s, pool of %u buffers\n", f->width, f->height,
+        f->source, f->n_bufs);
+  }
+  g_print ("\n| size | k | threads | frames | ms/frame | fps | copy ms "
+      "| ratio | MSE | iters |\n");
+  g_print ("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+  fflush (stdout);
+
+  for (i = 0; i < sets->len; i++) {
+    BenchFrames *f = g_ptr_array_index (sets, i);
+
+    bench_size (f, ks, threads, &base);
+    frames_free (f);
+  }
+
+  g_ptr_array_free (sets, TRUE);
+  g_array_free (ks, TRUE);
+  g_array_free (threads, TRUE);
+  g_strfreev (opt_frames);
+  g_free (opt_sizes);
+  g_free (opt_ks);
+  g_free (opt_threads);
+  return 0;
+}
