@@ -14,4 +14,8 @@ else
   meson setup "$dir" -Dtests=enabled "$@"
 fi
 meson compile -C "$dir"
-meson test -C "$dir" --print-errorlogs --num-processes 2
+status=0
+meson test -C "$dir" --print-errorlogs --num-processes 2 || status=$?
+# Each Check suite's own closing line, for the record
+grep -h '^[0-9]*%: Checks:' "$dir/meson-logs/testlog.txt" || true
+exit "$status"
