@@ -727,6 +727,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   KmsAssignPalette apal;
   KmsAssignRowFunc assign;
   KmsPaint paint;
+  gboolean write;
   gint y;
 
   if (!info || in->width <= 0 || in->height <= 0 || !in->data[0])
@@ -774,8 +775,10 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       &paint.mask_alpha);
   if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k) {
     paint.mask_label = params->mask_cluster;
-    memcpy (paint.color[paint.mask_label], paint.mask, sizeof (paint.mask));
   }
+  kms_paint_prepare (info, &paint, params->mode, k);
+  /* original mode without a mask writes nothing */
+  write = params->mode == KMS_MODE_POSTERIZE || paint.mask_label >= 0;
 
   memset (ctx->counts, 0, sizeof (ctx->counts));
   for (y = 0; y < in->height; y++) {
@@ -789,10 +792,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       memcpy (dst, src, (gsize) in->width * info->bpp);
     assign (&apal, (const guint8 * const *) ctx->row, in->width, ctx->labels,
         ctx->counts, &sse);
-    if (params->mode == KMS_MODE_POSTERIZE)
-      info->paint (dst, ctx->labels, in->width, &paint);
-    else if (paint.mask_label >= 0)
-      info->mask (dst, ctx->labels, in->width, &paint);
+    if (write)
+      info->write (dst, ctx->labels, in->width, &paint);
   }
 
   if (stats) {

@@ -17,12 +17,14 @@
  * Boston, MA 02110-1301, USA.
  */
 
+#include <string.h>
+
 #include "kmspixel.h"
 
-/* Packed RGB: one inline body per operation, specialised per format by the
- * macro below so that the byte offsets are constants in every loop. */
+/* Packed RGB: the reader is specialised per format by the macro below so
+ * that the byte offsets are constants in its loop. */
 
-static inline void
+static inline __attribute__ ((always_inline)) void
 unpack_packed (const guint8 * src, gint width, guint8 * const *c,
     const gint bpp, const gint o0, const gint o1, const gint o2)
 {
@@ -30,106 +32,109 @@ unpack_packed (const guint8 * src, gint width, guint8 * const *c,
   gint i;
 
   for (i = 0; i < width; i++) {
-    c0[i] = src[o0];
-    c1[i] = src[o1];
-    c2[i] = src[o2];
-    src += bpp;
+    c0[i] = src[bpp * i + o0];
+    c1[i] = src[bpp * i + o1];
+    c2[i] = src[bpp * i + o2];
   }
 }
 
-static inline void
-paint_packed (guint8 * dst, const guint8 * labels, gint width,
-    const KmsPaint * p, const gint bpp, const gint o0, const gint o1,
-    const gint o2, const gint oa)
-{
-  gint i;
-
-  for (i = 0; i < width; i++) {
-    const guint8 *col = p->color[labels[i]];
-
-    dst[o0] = col[0];
-    dst[o1] = col[1];
-    dst[o2] = col[2];
-    dst += bpp;
-  }
-  /* The mask's alpha is rare work: a second pass only when it applies */
-  if (oa >= 0 && p->mask_label >= 0) {
-    dst -= (gsize) width * bpp;
-    for (i = 0; i < width; i++) {
-      if (labels[i] == p->mask_label)
-        dst[oa] = p->mask_alpha;
-      dst += bpp;
-    }
-  }
-}
-
-static inline void
-mask_packed (guint8 * dst, const guint8 * labels, gint width,
-    const KmsPaint * p, const gint bpp, const gint o0, const gint o1,
-    const gint o2, const gint oa)
-{
-  const guint8 m = (guint8) p->mask_label;
-  gint i;
-
-  for (i = 0; i < width; i++) {
-    if (labels[i] == m) {
-      dst[o0] = p->mask[0];
-      dst[o1] = p->mask[1];
-      dst[o2] = p->mask[2];
-      if (oa >= 0)
-        dst[oa] = p->mask_alpha;
-    }
-    dst += bpp;
-  }
-}
-
-#define DEFINE_PACKED(name, bpp, o0, o1, o2, oa)                            \
-static void                                                                 \
+#define DEFINE_PACKED(name, bpp, o0, o1, o2)                                \
+static void KMS_TARGET_CLONES                                               \
 unpack_##name (const guint8 * src, gint width, guint8 * const *c)           \
 {                                                                           \
   unpack_packed (src, width, c, bpp, o0, o1, o2);                           \
-}                                                                           \
-static void                                                                 \
-paint_##name (guint8 * dst, const guint8 * labels, gint width,              \
-    const KmsPaint * p)                                                     \
-{                                                                           \
-  paint_packed (dst, labels, width, p, bpp, o0, o1, o2, oa);                \
-}                                                                           \
-static void                                                                 \
-mask_##name (guint8 * dst, const guint8 * labels, gint width,               \
-    const KmsPaint * p)                                                     \
-{                                                                           \
-  mask_packed (dst, labels, width, p, bpp, o0, o1, o2, oa);                 \
 }
 
-/* name, bytes per pixel, offsets of R, G, B, alpha (-1: none) */
-DEFINE_PACKED (rgb, 3, 0, 1, 2, -1);
-DEFINE_PACKED (bgr, 3, 2, 1, 0, -1);
-DEFINE_PACKED (rgbx, 4, 0, 1, 2, -1);
-DEFINE_PACKED (bgrx, 4, 2, 1, 0, -1);
-DEFINE_PACKED (xrgb, 4, 1, 2, 3, -1);
-DEFINE_PACKED (xbgr, 4, 3, 2, 1, -1);
-DEFINE_PACKED (rgba, 4, 0, 1, 2, 3);
-DEFINE_PACKED (bgra, 4, 2, 1, 0, 3);
-DEFINE_PACKED (argb, 4, 1, 2, 3, 0);
-DEFINE_PACKED (abgr, 4, 3, 2, 1, 0);
+/* name, bytes per pixel, offsets of R, G, B */
+DEFINE_PACKED (rgb, 3, 0, 1, 2);
+DEFINE_PACKED (bgr, 3, 2, 1, 0);
+DEFINE_PACKED (rgbx, 4, 0, 1, 2);
+DEFINE_PACKED (bgrx, 4, 2, 1, 0);
+DEFINE_PACKED (xrgb, 4, 1, 2, 3);
+DEFINE_PACKED (xbgr, 4, 3, 2, 1);
+
+/* The alpha formats read like their x counterparts */
+#define unpack_rgba unpack_rgbx
+#define unpack_bgra unpack_bgrx
+#define unpack_argb unpack_xrgb
+#define unpack_abgr unpack_xbgr
+
+/* The writers only apply the tables, so one serves every format of a
+ * pixel size. Unaligned rows are fine: memcpy compiles to plain moves. */
+static void KMS_TARGET_CLONES
+write_4 (guint8 * restrict dst, const guint8 * restrict labels, gint width,
+    const KmsPaint * restrict p)
+{
+  gint i;
+
+  for (i = 0; i < width; i++) {
+    guint32 v;
+
+    memcpy (&v, dst + 4 * i, 4);
+    v = (v & p->keep[labels[i]]) | p->set[labels[i]];
+    memcpy (dst + 4 * i, &v, 4);
+  }
+}
+
+static void KMS_TARGET_CLONES
+write_3 (guint8 * dst, const guint8 * labels, gint width, const KmsPaint * p)
+{
+  gint i, b;
+
+  for (i = 0; i < width; i++) {
+    const guint8 *set = (const guint8 *) &p->set[labels[i]];
+    const guint8 *keep = (const guint8 *) &p->keep[labels[i]];
+
+    for (b = 0; b < 3; b++)
+      dst[3 * i + b] = (dst[3 * i + b] & keep[b]) | set[b];
+  }
+}
+
+void
+kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
+    guint k)
+{
+  guint l, ch;
+
+  for (l = 0; l < k; l++) {
+    gboolean masked = (gint) l == p->mask_label;
+    const guint8 *col = masked ? p->mask : p->color[l];
+    guint8 *set = (guint8 *) & p->set[l], *keep = (guint8 *) & p->keep[l];
+
+    /* keep everything, then clear and set what this label writes */
+    p->set[l] = 0;
+    p->keep[l] = G_MAXUINT32;
+    if (mode == KMS_MODE_ORIGINAL && !masked)
+      continue;
+    for (ch = 0; ch < info->n_channels; ch++) {
+      keep[info->offset[ch]] = 0;
+      set[info->offset[ch]] = col[ch];
+    }
+    if (masked && info->alpha_offset >= 0) {
+      keep[info->alpha_offset] = 0;
+      set[info->alpha_offset] = p->mask_alpha;
+    }
+  }
+}
 
 #define BT601_RGB { 0.299, 0.587, 0.114 }
-#define PACKED_INFO(fmt, name, bpp, alpha) \
-  { fmt, #name, 3, bpp, alpha, BT601_RGB, unpack_##name, paint_##name, mask_##name }
+#define PACKED_INFO(fmt, name, bpp, o0, o1, o2, oa) \
+  { fmt, #name, 3, bpp, oa >= 0, BT601_RGB, { o0, o1, o2 }, oa, \
+    unpack_##name, write_##bpp }
 
 static const KmsFormatInfo format_infos[] = {
-  {KMS_FORMAT_UNKNOWN, "unknown", 0, 0, FALSE, {0, 0, 0}, NULL, NULL, NULL},
-  PACKED_INFO (KMS_FORMAT_RGB, rgb, 3, FALSE),
-  PACKED_INFO (KMS_FORMAT_BGR, bgr, 3, FALSE),
-  PACKED_INFO (KMS_FORMAT_RGBx, rgbx, 4, FALSE),
-  PACKED_INFO (KMS_FORMAT_BGRx, bgrx, 4, FALSE),
-  PACKED_INFO (KMS_FORMAT_xRGB, xrgb, 4, FALSE),
-  PACKED_INFO (KMS_FORMAT_xBGR, xbgr, 4, FALSE),
-  PACKED_INFO (KMS_FORMAT_RGBA, rgba, 4, TRUE),
-  PACKED_INFO (KMS_FORMAT_BGRA, bgra, 4, TRUE),
-  PACKED_INFO (KMS_FORMAT_ARGB, argb, 4, TRUE),
-  PACKED_INFO (KMS_FORMAT_ABGR, abgr, 4, TRUE),
+  {KMS_FORMAT_UNKNOWN, "unknown", 0, 0, FALSE, {0, 0, 0}, {0, 0, 0}, -1,
+      NULL, NULL},
+  PACKED_INFO (KMS_FORMAT_RGB, rgb, 3, 0, 1, 2, -1),
+  PACKED_INFO (KMS_FORMAT_BGR, bgr, 3, 2, 1, 0, -1),
+  PACKED_INFO (KMS_FORMAT_RGBx, rgbx, 4, 0, 1, 2, -1),
+  PACKED_INFO (KMS_FORMAT_BGRx, bgrx, 4, 2, 1, 0, -1),
+  PACKED_INFO (KMS_FORMAT_xRGB, xrgb, 4, 1, 2, 3, -1),
+  PACKED_INFO (KMS_FORMAT_xBGR, xbgr, 4, 3, 2, 1, -1),
+  PACKED_INFO (KMS_FORMAT_RGBA, rgba, 4, 0, 1, 2, 3),
+  PACKED_INFO (KMS_FORMAT_BGRA, bgra, 4, 2, 1, 0, 3),
+  PACKED_INFO (KMS_FORMAT_ARGB, argb, 4, 1, 2, 3, 0),
+  PACKED_INFO (KMS_FORMAT_ABGR, abgr, 4, 3, 2, 1, 0),
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (format_infos) == KMS_FORMAT_LAST);

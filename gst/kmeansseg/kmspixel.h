@@ -24,25 +24,39 @@
 
 G_BEGIN_DECLS
 
-/* What one row's painting needs: the colour of each label, in the format's
- * channel order, and the mask. */
+/* One clone of a hot loop per x86-64 level, picked at load time by the CPU
+ * (GCC on ELF); elsewhere the plain build. Every clone computes the same
+ * integers, so outputs never depend on the CPU. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && defined(__ELF__)
+#define KMS_TARGET_CLONES __attribute__ ((target_clones ("arch=x86-64-v4", \
+    "arch=x86-64-v3", "arch=x86-64-v2", "default")))
+#else
+#define KMS_TARGET_CLONES
+#endif
+
+/* What one row's painting needs. The caller fills the colour of each label
+ * (in the format's channel order) and the mask; kms_paint_prepare() turns
+ * them into per-label byte tables for the format, so that writing a pixel
+ * is out = (out & keep[label]) | set[label] whatever the mode and format. */
 typedef struct
 {
   guint8 color[KMS_MAX_K][KMS_MAX_CHANNELS];
   gint mask_label;              /* -1: none */
   guint8 mask[KMS_MAX_CHANNELS];
   guint8 mask_alpha;
+
+  /* filled by kms_paint_prepare(): a pixel's bytes in memory order (the
+   * first bpp bytes of each) */
+  guint32 set[KMS_MAX_K];
+  guint32 keep[KMS_MAX_K];
 } KmsPaint;
 
 /* Read one row into planar channels (c[0..n_channels-1], width each). */
 typedef void (*KmsUnpackRowFunc) (const guint8 * src, gint width,
     guint8 * const *c);
-/* posterize: every pixel takes its label's colour (masked label: the mask
- * colour and alpha); alpha and padding bytes of other pixels stay. */
-typedef void (*KmsPaintRowFunc) (guint8 * dst, const guint8 * labels,
-    gint width, const KmsPaint * paint);
-/* original: only the masked label's pixels change. */
-typedef void (*KmsMaskRowFunc) (guint8 * dst, const guint8 * labels,
+/* Write one row from its labels with the prepared tables */
+typedef void (*KmsWriteRowFunc) (guint8 * dst, const guint8 * labels,
     gint width, const KmsPaint * paint);
 
 typedef struct
@@ -54,12 +68,20 @@ typedef struct
   gboolean has_alpha;
   /* weights that give BT.601 luma (scaled to 1.0) from the channels */
   gdouble luma[KMS_MAX_CHANNELS];
+  gint8 offset[KMS_MAX_CHANNELS];       /* byte of each channel in a pixel */
+  gint8 alpha_offset;           /* -1: no alpha */
   KmsUnpackRowFunc unpack;
-  KmsPaintRowFunc paint;
-  KmsMaskRowFunc mask;
+  KmsWriteRowFunc write;
 } KmsFormatInfo;
 
 const KmsFormatInfo *kms_format_get_info (KmsFormat format);
+
+/* Fill paint->set and paint->keep for @k labels: posterize writes every
+ * label's colour (the masked label: the mask colour and alpha); original
+ * writes only the masked label. Bytes not written (padding, alpha of
+ * unmasked pixels) are kept. */
+void kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * paint,
+    KmsMode mode, guint k);
 
 /* Convert 0xAARRGGBB to the format's channels and alpha. */
 void kms_format_convert_color (const KmsFormatInfo * info, guint32 argb,
