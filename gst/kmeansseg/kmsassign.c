@@ -17,10 +17,10 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* This file is compiled twice (see meson.build): KMS_ASSIGN_NAME names the
- * entry point, and KMS_ASSIGN_CLONES asks for one clone per x86-64 ISA,
- * picked at load time by the CPU. The loops are written so the compiler
- * vectorises them across pixels, with the centroid broadcast; all
+/* This file is compiled twice (see meson.build): KMS_ASSIGN_SUFFIX names
+ * the entry points, and KMS_ASSIGN_CLONES asks for one clone per x86-64
+ * level, picked at load time by the CPU. The loops are written so that the
+ * compiler vectorises them across pixels, with the centroid broadcast; all
  * arithmetic is exact integer, so every build gives the same labels.
  *
  * Pixels go in blocks of BLOCK along the row. For larger k, a block's
@@ -32,15 +32,19 @@
 #include <string.h>
 
 #include "kmsassign.h"
-#include "kmspixel.h"
 
-#ifndef KMS_ASSIGN_NAME
-#error "KMS_ASSIGN_NAME must be defined"
+#ifndef KMS_ASSIGN_SUFFIX
+#error "KMS_ASSIGN_SUFFIX must be defined"
 #endif
 
+#define PASTE_(a, b) a ## b
+#define PASTE(a, b) PASTE_ (a, b)
+#define ASSIGN_ROW PASTE (kms_assign_row_, KMS_ASSIGN_SUFFIX)
+#define ASSIGN_PAINT_ROW32 PASTE (kms_assign_paint_row32_, KMS_ASSIGN_SUFFIX)
+
 #define BLOCK 32
-/* Below this k, testing every centroid costs less than pruning */
-#define PRUNE_MIN_K 6
+/* Below this k there is nothing to prune */
+#define PRUNE_MIN_K 2
 
 #ifdef KMS_ASSIGN_CLONES
 #define KMS_CLONES KMS_TARGET_CLONES
@@ -48,121 +52,30 @@
 #define KMS_CLONES
 #endif
 
-/* Write a block's labels and count them */
-static inline void
-finish_block (const guint8 * cand, guint n_cand, const guint16 * lab,
-    guint8 * labels, guint64 * counts)
+/* One block's channels, widened to 16 bits */
+typedef struct
 {
-  guint i;
-  gint j;
-
-  for (j = 0; j < BLOCK; j++)
-    labels[j] = (guint8) lab[j];
-  /* Count per candidate, not per pixel: counts[labels[j]]++ chains stores
-   * to the same counter and costs more than the whole scan */
-  if (n_cand == 1) {
-    counts[cand[0]] += BLOCK;
-    return;
-  }
-  for (i = 0; i < n_cand; i++) {
-    const guint16 id = cand[i];
-    guint16 cnt = 0;
-
-    for (j = 0; j < BLOCK; j++)
-      cnt += lab[j] == id;
-    counts[id] += cnt;
-  }
-}
-
-/* BLOCK pixels against the listed candidates, in increasing index order so
- * that a tie keeps the lower index. Fixed size, so every loop vectorises.
- *
- * The fast scan runs in 16-bit lanes (twice the pixels per vector): a
- * channel difference is within +-255, so its square (<= 65025) is exact
- * modulo 2^16, and the sums saturate at 65535. Only a pixel 256 or more
- * levels from every candidate saturates; then the block is scanned again
- * in 32 bits, so the labels are always the exact ones. Each pixel's
- * distance is added to acc[], reduced once per row: a horizontal sum per
- * block costs as much as a scan. */
-static inline void
-scan_block (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
-    const guint8 * c0, const guint8 * c1, const guint8 * c2,
-    guint8 * labels, guint32 * acc, guint64 * counts)
-{
-  guint16 lab[BLOCK], best16[BLOCK];
-  guint32 best[BLOCK];
-  guint16 farthest = 0;
-  guint i;
-  gint j;
-
-  for (j = 0; j < BLOCK; j++) {
-    best16[j] = G_MAXUINT16;
-    lab[j] = 0;
-  }
-  for (i = 0; i < n_cand; i++) {
-    const guint16 id = cand[i];
-    const guint16 r = pal->c[0][id], g = pal->c[1][id], b = pal->c[2][id];
-
-    for (j = 0; j < BLOCK; j++) {
-      guint16 d0 = c0[j] - r, d1 = c1[j] - g, d2 = c2[j] - b;
-      guint16 s0 = d0 * d0, s1 = d1 * d1, s2 = d2 * d2;
-      guint16 d = s0 + s1;
-
-      d = d < s0 ? G_MAXUINT16 : d;
-      s2 += d;
-      d = s2 < d ? G_MAXUINT16 : s2;
-      lab[j] = d < best16[j] ? id : lab[j];
-      best16[j] = d < best16[j] ? d : best16[j];
-    }
-  }
-  for (j = 0; j < BLOCK; j++)
-    farthest = MAX (farthest, best16[j]);
-
-  if (G_LIKELY (farthest < G_MAXUINT16)) {
-    for (j = 0; j < BLOCK; j++)
-      acc[j] += best16[j];
-  } else {
-    for (j = 0; j < BLOCK; j++) {
-      best[j] = G_MAXUINT32;
-      lab[j] = 0;
-    }
-    for (i = 0; i < n_cand; i++) {
-      const gint32 id = cand[i];
-      const gint32 r = pal->c[0][id], g = pal->c[1][id], b = pal->c[2][id];
-
-      for (j = 0; j < BLOCK; j++) {
-        gint32 d0 = c0[j] - r, d1 = c1[j] - g, d2 = c2[j] - b;
-        guint32 d = d0 * d0 + d1 * d1 + d2 * d2;
-
-        lab[j] = d < best[j] ? id : lab[j];
-        best[j] = d < best[j] ? d : best[j];
-      }
-    }
-    for (j = 0; j < BLOCK; j++)
-      acc[j] += best[j];
-  }
-  finish_block (cand, n_cand, lab, labels, counts);
-}
+  guint16 x[KMS_MAX_CHANNELS][BLOCK];
+} Block;
 
 /* The centroids that can be nearest to some pixel of the block */
 static inline guint
-prune (const KmsAssignPalette * pal, const guint8 * c0, const guint8 * c1,
-    const guint8 * c2, guint8 * cand)
+prune (const KmsAssignPalette * pal, const Block * blk, guint8 * cand)
 {
   gint32 dmin[KMS_MAX_K], dmax[KMS_MAX_K];
-  guint8 lo0 = 255, lo1 = 255, lo2 = 255, hi0 = 0, hi1 = 0, hi2 = 0;
+  guint16 lo0 = 255, lo1 = 255, lo2 = 255, hi0 = 0, hi1 = 0, hi2 = 0;
   const guint k = pal->k;
   guint i, w, n_cand = 0;
   gint32 bound;
   gint j;
 
   for (j = 0; j < BLOCK; j++) {
-    lo0 = MIN (lo0, c0[j]);
-    hi0 = MAX (hi0, c0[j]);
-    lo1 = MIN (lo1, c1[j]);
-    hi1 = MAX (hi1, c1[j]);
-    lo2 = MIN (lo2, c2[j]);
-    hi2 = MAX (hi2, c2[j]);
+    lo0 = MIN (lo0, blk->x[0][j]);
+    hi0 = MAX (hi0, blk->x[0][j]);
+    lo1 = MIN (lo1, blk->x[1][j]);
+    hi1 = MAX (hi1, blk->x[1][j]);
+    lo2 = MIN (lo2, blk->x[2][j]);
+    hi2 = MAX (hi2, blk->x[2][j]);
   }
 
   bound = G_MAXINT32;
@@ -197,71 +110,270 @@ prune (const KmsAssignPalette * pal, const guint8 * c0, const guint8 * c1,
   return n_cand;
 }
 
+/* The block's pixels against the listed candidates, in increasing index
+ * order so that a tie keeps the lower index; fixed size, so every loop
+ * vectorises. Each pixel's distance is added to acc[], which the caller
+ * reduces once per row (a horizontal sum per block costs as much as a
+ * scan).
+ *
+ * The fast scan runs in 16-bit lanes (twice the pixels per vector): a
+ * channel difference is within +-255, so its square (<= 65025) is exact
+ * modulo 2^16, and the sums saturate at 65535. Only a pixel 256 or more
+ * levels from every candidate saturates; then the block is scanned again
+ * in 32 bits, so the labels are always the exact ones. */
 static inline void
-assign_block (const KmsAssignPalette * pal, const guint8 * all,
-    const guint8 * c0, const guint8 * c1, const guint8 * c2,
-    guint8 * labels, guint32 * acc, guint64 * counts)
+scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
+    const Block * blk, guint16 * lab, guint32 * acc)
 {
-  guint8 cand[KMS_MAX_K];
+  const guint16 *x0 = blk->x[0], *x1 = blk->x[1], *x2 = blk->x[2];
+  guint16 best16[BLOCK], farthest = 0;
+  guint i;
+  gint j;
 
-  if (pal->k < PRUNE_MIN_K)
-    scan_block (pal, all, pal->k, c0, c1, c2, labels, acc, counts);
-  else
-    scan_block (pal, cand, prune (pal, c0, c1, c2, cand), c0, c1, c2,
-        labels, acc, counts);
+  if (n_cand == 1) {
+    /* nothing to compare: the distances, for the error, and done */
+    const gint32 r = pal->c[0][cand[0]], g = pal->c[1][cand[0]],
+        b = pal->c[2][cand[0]];
+
+    for (j = 0; j < BLOCK; j++) {
+      gint32 d0 = x0[j] - r, d1 = x1[j] - g, d2 = x2[j] - b;
+
+      acc[j] += d0 * d0 + d1 * d1 + d2 * d2;
+      lab[j] = cand[0];
+    }
+    return;
+  }
+
+  for (j = 0; j < BLOCK; j++) {
+    best16[j] = G_MAXUINT16;
+    lab[j] = 0;
+  }
+  for (i = 0; i < n_cand; i++) {
+    const guint16 id = cand[i];
+    const guint16 r = pal->c[0][id], g = pal->c[1][id], b = pal->c[2][id];
+
+    for (j = 0; j < BLOCK; j++) {
+      guint16 d0 = x0[j] - r, d1 = x1[j] - g, d2 = x2[j] - b;
+      guint16 s0 = d0 * d0, s1 = d1 * d1, s2 = d2 * d2;
+      guint16 d = s0 + s1;
+
+      d = d < s0 ? G_MAXUINT16 : d;
+      s2 += d;
+      d = s2 < d ? G_MAXUINT16 : s2;
+      lab[j] = d < best16[j] ? id : lab[j];
+      best16[j] = d < best16[j] ? d : best16[j];
+    }
+  }
+  for (j = 0; j < BLOCK; j++)
+    farthest = MAX (farthest, best16[j]);
+
+  if (G_LIKELY (farthest < G_MAXUINT16)) {
+    for (j = 0; j < BLOCK; j++)
+      acc[j] += best16[j];
+  } else {
+    guint32 best[BLOCK];
+
+    for (j = 0; j < BLOCK; j++) {
+      best[j] = G_MAXUINT32;
+      lab[j] = 0;
+    }
+    for (i = 0; i < n_cand; i++) {
+      const gint32 id = cand[i];
+      const gint32 r = pal->c[0][id], g = pal->c[1][id], b = pal->c[2][id];
+
+      for (j = 0; j < BLOCK; j++) {
+        gint32 d0 = x0[j] - r, d1 = x1[j] - g, d2 = x2[j] - b;
+        guint32 d = d0 * d0 + d1 * d1 + d2 * d2;
+
+        lab[j] = d < best[j] ? id : lab[j];
+        best[j] = d < best[j] ? d : best[j];
+      }
+    }
+    for (j = 0; j < BLOCK; j++)
+      acc[j] += best[j];
+  }
 }
 
+/* Label one block: returns the candidates (in cand[], or all[]) */
+static inline const guint8 *
+label_block (const KmsAssignPalette * pal, const guint8 * all,
+    const Block * blk, guint8 * cand, guint * n_cand, guint16 * lab,
+    guint32 * acc)
+{
+  if (pal->k < PRUNE_MIN_K) {
+    *n_cand = pal->k;
+    scan (pal, all, pal->k, blk, lab, acc);
+    return all;
+  }
+  *n_cand = prune (pal, blk, cand);
+  scan (pal, cand, *n_cand, blk, lab, acc);
+  return cand;
+}
+
+/* Count per candidate, not per pixel: counts[labels[j]]++ chains stores
+ * to the same counter and costs more than the whole scan */
+static inline void
+count_block (const guint8 * cand, guint n_cand, const guint16 * lab,
+    guint64 * counts)
+{
+  guint i;
+  gint j;
+
+  if (n_cand == 1) {
+    counts[cand[0]] += BLOCK;
+    return;
+  }
+  for (i = 0; i < n_cand; i++) {
+    const guint16 id = cand[i];
+    guint16 cnt = 0;
+
+    for (j = 0; j < BLOCK; j++)
+      cnt += lab[j] == id;
+    counts[id] += cnt;
+  }
+}
+
+/* A partial last block is padded with copies of its last pixel; take the
+ * copies out of the counts and the distance sum again */
+static void
+unpad (const KmsAssignPalette * pal, const Block * blk, const guint16 * lab,
+    gint n, guint64 * counts, guint64 * s)
+{
+  guint32 d = 0;
+  guint ch;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    gint32 e = (gint32) blk->x[ch][BLOCK - 1] - pal->c[ch][lab[BLOCK - 1]];
+    d += e * e;
+  }
+  *s -= (guint64) d * (BLOCK - n);
+  counts[lab[BLOCK - 1]] -= BLOCK - n;
+}
+
+static inline guint64
+reduce (guint32 * acc)
+{
+  guint64 s = 0;
+  gint j;
+
+  for (j = 0; j < BLOCK; j++) {
+    s += acc[j];
+    acc[j] = 0;
+  }
+  return s;
+}
+
+/* acc[] lanes add at most 195075 per block: flush well before they wrap */
+#define FLUSH_BLOCKS 16384
+
 void KMS_CLONES
-KMS_ASSIGN_NAME (const KmsAssignPalette * pal, const guint8 * const *c,
+ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
     gint width, guint8 * labels, guint64 * counts, guint64 * sse)
 {
-  const guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
-  guint8 all[KMS_MAX_K];
+  guint8 all[KMS_MAX_K], cand[KMS_MAX_K];
   guint32 acc[BLOCK] = { 0, };
+  guint16 lab[BLOCK];
   guint64 s = 0;
-  guint i;
-  gint x, n, j;
+  Block blk;
+  guint i, ch, n_cand;
+  gint x, j;
 
   for (i = 0; i < pal->k; i++)
     all[i] = (guint8) i;
 
-  /* acc[] can't wrap: a lane adds at most 195075 per block, and a row is
-   * flushed every 16384 blocks */
-  for (x = 0; x + BLOCK <= width; x += BLOCK) {
-    assign_block (pal, all, c0 + x, c1 + x, c2 + x, labels + x, acc, counts);
-    if (G_UNLIKELY ((x / BLOCK) % 16384 == 16383)) {
-      for (j = 0; j < BLOCK; j++) {
-        s += acc[j];
-        acc[j] = 0;
-      }
+  for (x = 0; x < width; x += BLOCK) {
+    const gint n = MIN (BLOCK, width - x);
+    const guint8 *list;
+
+    if (G_LIKELY (n == BLOCK)) {
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+        for (j = 0; j < BLOCK; j++)
+          blk.x[ch][j] = c[ch][x + j];
+    } else {
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+        for (j = 0; j < BLOCK; j++)
+          blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
     }
+    list = label_block (pal, all, &blk, cand, &n_cand, lab, acc);
+    count_block (list, n_cand, lab, counts);
+    for (j = 0; j < n; j++)
+      labels[x + j] = (guint8) lab[j];
+    if (G_UNLIKELY (n < BLOCK))
+      unpad (pal, &blk, lab, n, counts, &s);
+    if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
+      s += reduce (acc);
   }
+  *sse += s + reduce (acc);
+}
 
-  n = width - x;
-  if (n > 0) {
-    /* The tail, padded with copies of its last pixel; the copies are
-     * taken out of the counts and the sum again */
-    guint8 t0[BLOCK], t1[BLOCK], t2[BLOCK], tl[BLOCK];
-    guint32 last = 0;
+void KMS_CLONES
+ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
+    const guint shift[KMS_MAX_CHANNELS], gboolean write,
+    const guint8 * src, guint8 * dst, gint width, guint64 * counts,
+    guint64 * sse)
+{
+  const guint s0 = shift[0], s1 = shift[1], s2 = shift[2];
+  guint8 all[KMS_MAX_K], cand[KMS_MAX_K];
+  guint32 acc[BLOCK] = { 0, };
+  guint32 px[BLOCK], set[BLOCK], keep[BLOCK];
+  guint16 lab[BLOCK];
+  guint64 s = 0;
+  Block blk;
+  guint i, n_cand;
+  gint x, j;
 
+  for (i = 0; i < pal->k; i++)
+    all[i] = (guint8) i;
+
+  for (x = 0; x < width; x += BLOCK) {
+    const gint n = MIN (BLOCK, width - x);
+    const guint8 *list;
+
+    if (G_LIKELY (n == BLOCK)) {
+      memcpy (px, src + 4 * x, sizeof (px));
+    } else {
+      for (j = 0; j < BLOCK; j++)
+        memcpy (&px[j], src + 4 * (x + MIN (j, n - 1)), 4);
+    }
     for (j = 0; j < BLOCK; j++) {
-      gint from = MIN (x + j, width - 1);
+      blk.x[0][j] = (px[j] >> s0) & 0xff;
+      blk.x[1][j] = (px[j] >> s1) & 0xff;
+      blk.x[2][j] = (px[j] >> s2) & 0xff;
+    }
+    list = label_block (pal, all, &blk, cand, &n_cand, lab, acc);
+    count_block (list, n_cand, lab, counts);
 
-      t0[j] = c0[from];
-      t1[j] = c1[from];
-      t2[j] = c2[from];
+    if (write) {
+      /* out = (in & keep) | set, the label's tables blended in per
+       * candidate: a gather per pixel is slower on most CPUs */
+      const guint32 keep0 = paint->keep[list[0]], set0 = paint->set[list[0]];
+
+      for (j = 0; j < BLOCK; j++) {
+        keep[j] = keep0;
+        set[j] = set0;
+      }
+      for (i = 1; i < n_cand; i++) {
+        const guint16 id = list[i];
+        const guint32 ki = paint->keep[id], si = paint->set[id];
+
+        for (j = 0; j < BLOCK; j++) {
+          keep[j] = lab[j] == id ? ki : keep[j];
+          set[j] = lab[j] == id ? si : set[j];
+        }
+      }
+      for (j = 0; j < BLOCK; j++)
+        px[j] = (px[j] & keep[j]) | set[j];
     }
-    assign_block (pal, all, t0, t1, t2, tl, acc, counts);
-    for (i = 0; i < 3; i++) {
-      gint32 d = (gint32) (i == 0 ? t0 : i == 1 ? t1 : t2)[BLOCK - 1] -
-          pal->c[i][tl[BLOCK - 1]];
-      last += d * d;
+    if (G_LIKELY (n == BLOCK)) {
+      if (write || dst != src)
+        memcpy (dst + 4 * x, px, sizeof (px));
+    } else {
+      if (write || dst != src)
+        memcpy (dst + 4 * x, px, 4 * n);
+      unpad (pal, &blk, lab, n, counts, &s);
     }
-    s -= (guint64) last * (BLOCK - n);
-    counts[tl[BLOCK - 1]] -= BLOCK - n;
-    memcpy (labels + x, tl, n);
+    if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
+      s += reduce (acc);
   }
-  for (j = 0; j < BLOCK; j++)
-    s += acc[j];
-  *sse += s;
+  *sse += s + reduce (acc);
 }

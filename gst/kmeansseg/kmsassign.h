@@ -21,6 +21,7 @@
 #define __KMS_ASSIGN_H__
 
 #include "kmscore.h"
+#include "kmspixel.h"
 
 G_BEGIN_DECLS
 
@@ -40,14 +41,27 @@ typedef void (*KmsAssignRowFunc) (const KmsAssignPalette * pal,
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
     guint64 * sse);
 
+/* The same for a row of 4-byte pixels whose channels sit at bit shift[ch]
+ * of each (native-endian) 32-bit pixel, painted in the same pass with the
+ * prepared tables of @paint when @write; @dst may be @src. */
+typedef void (*KmsAssignPaintRow32Func) (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse);
+
+#define KMS_DECLARE_ASSIGN(suffix)                                          \
+void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts, \
+    guint64 * sse);                                                         \
+void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],            \
+    gboolean write, const guint8 * src, guint8 * dst, gint width,           \
+    guint64 * counts, guint64 * sse)
+
 /* Compiled without vectorisation */
-void kms_assign_row_scalar (const KmsAssignPalette * pal,
-    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
-    guint64 * sse);
-/* Vectorised; on x86-64 the widest ISA this CPU runs is picked at load */
-void kms_assign_row_simd (const KmsAssignPalette * pal,
-    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
-    guint64 * sse);
+KMS_DECLARE_ASSIGN (scalar);
+/* Vectorised; on x86-64 the widest level this CPU runs is picked at load */
+KMS_DECLARE_ASSIGN (simd);
 
 G_END_DECLS
 

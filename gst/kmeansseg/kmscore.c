@@ -725,7 +725,6 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   guint iters = 0, c, ch;
   guint64 sse = 0;
   KmsAssignPalette apal;
-  KmsAssignRowFunc assign;
   KmsPaint paint;
   gboolean write;
   gint y;
@@ -765,35 +764,50 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   for (c = 0; c < k; c++)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
       apal.c[ch][c] = ctx->pal[c][ch];
-  assign = ctx->isa == KMS_ISA_SCALAR ? kms_assign_row_scalar :
-      kms_assign_row_simd;
 
   /* What the rows are painted with */
   memcpy (paint.color, ctx->pal, k * sizeof (ctx->pal[0]));
   paint.mask_label = -1;
   kms_format_convert_color (info, params->mask_color, paint.mask,
       &paint.mask_alpha);
-  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k) {
+  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
     paint.mask_label = params->mask_cluster;
-  }
   kms_paint_prepare (info, &paint, params->mode, k);
   /* original mode without a mask writes nothing */
   write = params->mode == KMS_MODE_POSTERIZE || paint.mask_label >= 0;
 
   memset (ctx->counts, 0, sizeof (ctx->counts));
-  for (y = 0; y < in->height; y++) {
-    const guint8 *src = frame_row (in, y);
-    guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
+  if (info->bpp == 4) {
+    /* 4-byte pixels: read, assign and paint in one pass, no planar rows */
+    KmsAssignPaintRow32Func assign_paint = ctx->isa == KMS_ISA_SCALAR ?
+        kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;
+    guint shift[KMS_MAX_CHANNELS];
 
-    /* the input row is read before the same row is written: in place is
-     * safe */
-    info->unpack (src, in->width, ctx->row);
-    if (dst != src)
-      memcpy (dst, src, (gsize) in->width * info->bpp);
-    assign (&apal, (const guint8 * const *) ctx->row, in->width, ctx->labels,
-        ctx->counts, &sse);
-    if (write)
-      info->write (dst, ctx->labels, in->width, &paint);
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ? info->offset[ch] :
+          3 - info->offset[ch]);
+    for (y = 0; y < in->height; y++)
+      assign_paint (&apal, &paint, shift, write, frame_row (in, y),
+          out->data[0] + (gsize) y * out->stride[0], in->width, ctx->counts,
+          &sse);
+  } else {
+    KmsAssignRowFunc assign = ctx->isa == KMS_ISA_SCALAR ?
+        kms_assign_row_scalar : kms_assign_row_simd;
+
+    for (y = 0; y < in->height; y++) {
+      const guint8 *src = frame_row (in, y);
+      guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
+
+      /* the input row is read before the same row is written: in place is
+       * safe */
+      info->unpack (src, in->width, ctx->row);
+      if (dst != src)
+        memcpy (dst, src, (gsize) in->width * info->bpp);
+      assign (&apal, (const guint8 * const *) ctx->row, in->width,
+          ctx->labels, ctx->counts, &sse);
+      if (write)
+        info->write (dst, ctx->labels, in->width, &paint);
+    }
   }
 
   if (stats) {
