@@ -62,6 +62,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
 #define DEFAULT_PROP_INIT         GST_KMEANS_SEG_INIT_KMEANS_PP
 #define DEFAULT_PROP_SEED         42
 #define DEFAULT_PROP_SAMPLE_SIZE  65536
+#define DEFAULT_PROP_N_THREADS    1
 
 enum
 {
@@ -76,6 +77,7 @@ enum
   PROP_INIT,
   PROP_SEED,
   PROP_SAMPLE_SIZE,
+  PROP_N_THREADS,
 };
 
 #define KMEANS_SEG_CAPS \
@@ -97,6 +99,7 @@ struct _GstKMeansSeg
   GstKMeansSegInit init;
   guint32 seed;
   guint sample_size;
+  guint n_threads;
   gboolean warned_mask;         /* mask-cluster >= k was reported */
 
   /* streaming thread only */
@@ -306,6 +309,21 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstKMeansSeg:n-threads:
+   *
+   * Threads for the pixel pass (assigning and painting), each taking a
+   * band of rows; 0 starts one per core. The threads live as long as the
+   * element. Like videoconvert, the default leaves the other cores to the
+   * rest of the pipeline: raise it for 4K.
+   */
+  g_object_class_install_property (gobject_class, PROP_N_THREADS,
+      g_param_spec_uint ("n-threads", "Threads",
+          "Threads for the pixel pass (0 = one per core)", 0, 64,
+          DEFAULT_PROP_N_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_set_static_metadata (element_class,
       "K-means colour segmentation", "Filter/Effect/Video",
       "Segments video by colour with K-means, warm-started across frames",
@@ -343,6 +361,7 @@ gst_kmeans_seg_init (GstKMeansSeg * self)
   self->init = DEFAULT_PROP_INIT;
   self->seed = DEFAULT_PROP_SEED;
   self->sample_size = DEFAULT_PROP_SAMPLE_SIZE;
+  self->n_threads = DEFAULT_PROP_N_THREADS;
   self->ctx = kms_context_new ();
   self->format = KMS_FORMAT_UNKNOWN;
 }
@@ -397,6 +416,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_SAMPLE_SIZE:
       self->sample_size = g_value_get_uint (value);
       break;
+    case PROP_N_THREADS:
+      self->n_threads = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -441,6 +463,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SAMPLE_SIZE:
       g_value_set_uint (value, self->sample_size);
+      break;
+    case PROP_N_THREADS:
+      g_value_set_uint (value, self->n_threads);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -562,6 +587,7 @@ gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   params.init = (KmsInit) self->init;
   params.seed = self->seed;
   params.sample_size = self->sample_size;
+  params.n_threads = self->n_threads;
   if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
       && !self->warned_mask) {
     self->warned_mask = TRUE;

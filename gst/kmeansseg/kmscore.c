@@ -42,6 +42,9 @@
 #include "kmscore.h"
 #include "kmspixel.h"
 #include "kmsassign.h"
+#include "kmspool.h"
+
+#define KMS_MAX_THREADS 64
 
 #define HIST_CELLS (1u << (3 * KMS_HIST_BITS))
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
@@ -63,6 +66,32 @@ typedef struct
   guint32 n;
   guint64 s[KMS_MAX_CHANNELS];  /* wide: a cell may hold a whole 8K frame */
 } KmsBin;
+
+/* One thread's share of the pixel pass, and its scratch */
+typedef struct
+{
+  guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
+  guint8 *labels;
+  gint row_alloc;
+  guint64 counts[KMS_MAX_K];
+  guint64 sse;
+} KmsBand;
+
+/* What every band of a frame's pixel pass reads */
+typedef struct
+{
+  const KmsFormatInfo *info;
+  const KmsFrame *in;
+  KmsFrame *out;
+  KmsAssignPalette apal;
+  KmsPaint paint;
+  gboolean write;
+  guint shift[KMS_MAX_CHANNELS];
+  KmsAssignRowFunc assign;
+  KmsAssignPaintRow32Func assign_paint;
+  guint n_bands;
+  KmsBand *bands;
+} KmsPass;
 
 struct _KmsContext
 {
@@ -89,10 +118,10 @@ struct _KmsContext
   guint32 *keys_tmp;
   gsize keys_alloc;
 
-  /* One row, unpacked */
-  guint8 *row[KMS_MAX_CHANNELS];
-  guint8 *labels;
-  gint row_alloc;
+  /* The pixel pass: one band of rows per thread */
+  KmsPool *pool;
+  KmsPass pass;
+  KmsBand bands[KMS_MAX_THREADS];
 };
 
 /* ------------------------------------------------------------------ */
@@ -182,7 +211,7 @@ kms_context_new (void)
 void
 kms_context_free (KmsContext * ctx)
 {
-  guint i;
+  guint i, b;
 
   if (!ctx)
     return;
@@ -193,9 +222,12 @@ kms_context_free (KmsContext * ctx)
   g_free (ctx->bins);
   g_free (ctx->keys);
   g_free (ctx->keys_tmp);
-  for (i = 0; i < KMS_MAX_CHANNELS; i++)
-    g_free (ctx->row[i]);
-  g_free (ctx->labels);
+  kms_pool_free (ctx->pool);
+  for (b = 0; b < KMS_MAX_THREADS; b++) {
+    for (i = 0; i < KMS_MAX_CHANNELS; i++)
+      g_free (ctx->bands[b].row[i]);
+    g_free (ctx->bands[b].labels);
+  }
   g_free (ctx);
 }
 
@@ -263,19 +295,19 @@ ensure_points (KmsContext * ctx, gsize n)
 }
 
 static void
-ensure_rows (KmsContext * ctx, gint width)
+ensure_rows (KmsBand * band, gint width)
 {
   guint i;
 
-  if (width <= ctx->row_alloc)
+  if (width <= band->row_alloc)
     return;
   for (i = 0; i < KMS_MAX_CHANNELS; i++) {
-    g_free (ctx->row[i]);
-    ctx->row[i] = g_malloc (width);
+    g_free (band->row[i]);
+    band->row[i] = g_malloc (width);
   }
-  g_free (ctx->labels);
-  ctx->labels = g_malloc (width);
-  ctx->row_alloc = width;
+  g_free (band->labels);
+  band->labels = g_malloc (width);
+  band->row_alloc = width;
 }
 
 static inline const guint8 *
@@ -304,9 +336,10 @@ build_exact (KmsContext * ctx, const KmsFormatInfo * info,
 
   i = 0;
   for (y = 0; y < in->height; y++) {
-    const guint8 *c0 = ctx->row[0], *c1 = ctx->row[1], *c2 = ctx->row[2];
+    const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
+        *c2 = ctx->bands[0].row[2];
 
-    info->unpack (frame_row (in, y), in->width, ctx->row);
+    info->unpack (frame_row (in, y), in->width, ctx->bands[0].row);
     for (x = 0; x < in->width; x++)
       ctx->keys[i++] = ((guint32) c0[x] << 16) | ((guint32) c1[x] << 8) | c2[x];
   }
@@ -377,9 +410,10 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
   ctx->bins_alloc = alloc;
 
   for (y = (in->height - 1) % step / 2; y < in->height; y += step) {
-    const guint8 *c0 = ctx->row[0], *c1 = ctx->row[1], *c2 = ctx->row[2];
+    const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
+        *c2 = ctx->bands[0].row[2];
 
-    info->unpack (frame_row (in, y), in->width, ctx->row);
+    info->unpack (frame_row (in, y), in->width, ctx->bands[0].row);
     for (x = x0; x < in->width; x += step) {
       guint32 id = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
@@ -715,6 +749,64 @@ resize_k (KmsContext * ctx, guint k)
   ctx->k = k;
 }
 
+/* One band of rows: assign and paint, counts and error into the band */
+static void
+process_band (gpointer data, guint index)
+{
+  KmsPass *pass = data;
+  KmsBand *band = &pass->bands[index];
+  const KmsFormatInfo *info = pass->info;
+  const KmsFrame *in = pass->in;
+  KmsFrame *out = pass->out;
+  const gint y0 = (gint) ((gint64) in->height * index / pass->n_bands);
+  const gint y1 = (gint) ((gint64) in->height * (index + 1) / pass->n_bands);
+  gint y;
+
+  memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
+  band->sse = 0;
+
+  for (y = y0; y < y1; y++) {
+    const guint8 *src = frame_row (in, y);
+    guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
+
+    if (pass->assign_paint) {
+      /* 4-byte pixels: read, assign and paint in one pass */
+      pass->assign_paint (&pass->apal, &pass->paint, pass->shift,
+          pass->write, src, dst, in->width, band->counts, &band->sse);
+      continue;
+    }
+    /* the input row is read before the same row is written: in place is
+     * safe */
+    info->unpack (src, in->width, band->row);
+    if (dst != src)
+      memcpy (dst, src, (gsize) in->width * info->bpp);
+    pass->assign (&pass->apal, (const guint8 * const *) band->row, in->width,
+        band->labels, band->counts, &band->sse);
+    if (pass->write)
+      info->write (dst, band->labels, in->width, &pass->paint);
+  }
+}
+
+/* The pool for n_threads (0: one per core), made anew only when that
+ * changes */
+static guint
+setup_threads (KmsContext * ctx, guint n_threads, gint width, gint height)
+{
+  guint b;
+
+  if (n_threads == 0)
+    n_threads = g_get_num_processors ();
+  n_threads = CLAMP (n_threads, 1, KMS_MAX_THREADS);
+  if (!ctx->pool || kms_pool_get_n_threads (ctx->pool) != n_threads) {
+    kms_pool_free (ctx->pool);
+    ctx->pool = kms_pool_new (n_threads);
+  }
+  for (b = 0; b < n_threads; b++)
+    ensure_rows (&ctx->bands[b], width);
+  (void) height;
+  return n_threads;
+}
+
 gboolean
 kms_context_process (KmsContext * ctx, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsStats * stats)
@@ -724,10 +816,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   gboolean fresh;
   guint iters = 0, c, ch;
   guint64 sse = 0;
-  KmsAssignPalette apal;
-  KmsPaint paint;
-  gboolean write;
-  gint y;
+  KmsPass *pass = &ctx->pass;
+  guint b;
 
   if (!info || in->width <= 0 || in->height <= 0 || !in->data[0])
     return FALSE;
@@ -735,7 +825,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       out->height != in->height || !out->data[0])
     return FALSE;
 
-  ensure_rows (ctx, in->width);
+  ensure_rows (&ctx->bands[0], in->width);
 
   if (params->sample_size == 0)
     build_exact (ctx, info, in);
@@ -760,54 +850,46 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       ctx->pal[c][ch] = ch < info->n_channels ? round_level (ctx->cent[c][ch])
           : 0;
 
-  apal.k = k;
+  pass->apal.k = k;
   for (c = 0; c < k; c++)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      apal.c[ch][c] = ctx->pal[c][ch];
+      pass->apal.c[ch][c] = ctx->pal[c][ch];
 
   /* What the rows are painted with */
-  memcpy (paint.color, ctx->pal, k * sizeof (ctx->pal[0]));
-  paint.mask_label = -1;
-  kms_format_convert_color (info, params->mask_color, paint.mask,
-      &paint.mask_alpha);
+  memcpy (pass->paint.color, ctx->pal, k * sizeof (ctx->pal[0]));
+  pass->paint.mask_label = -1;
+  kms_format_convert_color (info, params->mask_color, pass->paint.mask,
+      &pass->paint.mask_alpha);
   if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
-    paint.mask_label = params->mask_cluster;
-  kms_paint_prepare (info, &paint, params->mode, k);
+    pass->paint.mask_label = params->mask_cluster;
+  kms_paint_prepare (info, &pass->paint, params->mode, k);
   /* original mode without a mask writes nothing */
-  write = params->mode == KMS_MODE_POSTERIZE || paint.mask_label >= 0;
+  pass->write = params->mode == KMS_MODE_POSTERIZE || pass->paint.mask_label >= 0;
+
+  /* The pixel pass, in bands of rows over the threads */
+  pass->info = info;
+  pass->in = in;
+  pass->out = out;
+  pass->bands = ctx->bands;
+  pass->n_bands = setup_threads (ctx, params->n_threads, in->width,
+      in->height);
+  pass->assign = ctx->isa == KMS_ISA_SCALAR ? kms_assign_row_scalar :
+      kms_assign_row_simd;
+  pass->assign_paint = NULL;
+  if (info->bpp == 4) {
+    pass->assign_paint = ctx->isa == KMS_ISA_SCALAR ?
+        kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      pass->shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ?
+          info->offset[ch] : 3 - info->offset[ch]);
+  }
+  kms_pool_run (ctx->pool, process_band, pass);
 
   memset (ctx->counts, 0, sizeof (ctx->counts));
-  if (info->bpp == 4) {
-    /* 4-byte pixels: read, assign and paint in one pass, no planar rows */
-    KmsAssignPaintRow32Func assign_paint = ctx->isa == KMS_ISA_SCALAR ?
-        kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;
-    guint shift[KMS_MAX_CHANNELS];
-
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ? info->offset[ch] :
-          3 - info->offset[ch]);
-    for (y = 0; y < in->height; y++)
-      assign_paint (&apal, &paint, shift, write, frame_row (in, y),
-          out->data[0] + (gsize) y * out->stride[0], in->width, ctx->counts,
-          &sse);
-  } else {
-    KmsAssignRowFunc assign = ctx->isa == KMS_ISA_SCALAR ?
-        kms_assign_row_scalar : kms_assign_row_simd;
-
-    for (y = 0; y < in->height; y++) {
-      const guint8 *src = frame_row (in, y);
-      guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
-
-      /* the input row is read before the same row is written: in place is
-       * safe */
-      info->unpack (src, in->width, ctx->row);
-      if (dst != src)
-        memcpy (dst, src, (gsize) in->width * info->bpp);
-      assign (&apal, (const guint8 * const *) ctx->row, in->width,
-          ctx->labels, ctx->counts, &sse);
-      if (write)
-        info->write (dst, ctx->labels, in->width, &paint);
-    }
+  for (b = 0; b < pass->n_bands; b++) {
+    for (c = 0; c < k; c++)
+      ctx->counts[c] += ctx->bands[b].counts[c];
+    sse += ctx->bands[b].sse;
   }
 
   if (stats) {
