@@ -413,8 +413,10 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
     const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
         *c2 = ctx->bands[0].row[2];
 
-    info->unpack (frame_row (in, y), in->width, ctx->bands[0].row);
-    for (x = x0; x < in->width; x += step) {
+    const gint n = (in->width - x0 + step - 1) / step;
+
+    info->unpack_step (frame_row (in, y), x0, step, n, ctx->bands[0].row);
+    for (x = 0; x < n; x++) {
       guint32 id = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
           (c2[x] >> HIST_SHIFT);

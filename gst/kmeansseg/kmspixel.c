@@ -38,11 +38,33 @@ unpack_packed (const guint8 * src, gint width, guint8 * const *c,
   }
 }
 
+static inline __attribute__ ((always_inline)) void
+unpack_step_packed (const guint8 * src, gint x0, gint step, gint n,
+    guint8 * const *c, const gint bpp, const gint o0, const gint o1,
+    const gint o2)
+{
+  gint i;
+
+  src += (gsize) bpp * x0;
+  for (i = 0; i < n; i++) {
+    c[0][i] = src[o0];
+    c[1][i] = src[o1];
+    c[2][i] = src[o2];
+    src += (gsize) bpp * step;
+  }
+}
+
 #define DEFINE_PACKED(name, bpp, o0, o1, o2)                                \
 static void KMS_TARGET_CLONES                                               \
 unpack_##name (const guint8 * src, gint width, guint8 * const *c)           \
 {                                                                           \
   unpack_packed (src, width, c, bpp, o0, o1, o2);                           \
+}                                                                           \
+static void                                                                 \
+unpack_step_##name (const guint8 * src, gint x0, gint step, gint n,         \
+    guint8 * const *c)                                                      \
+{                                                                           \
+  unpack_step_packed (src, x0, step, n, c, bpp, o0, o1, o2);                \
 }
 
 /* name, bytes per pixel, offsets of R, G, B */
@@ -58,6 +80,10 @@ DEFINE_PACKED (xbgr, 4, 3, 2, 1);
 #define unpack_bgra unpack_bgrx
 #define unpack_argb unpack_xrgb
 #define unpack_abgr unpack_xbgr
+#define unpack_step_rgba unpack_step_rgbx
+#define unpack_step_bgra unpack_step_bgrx
+#define unpack_step_argb unpack_step_xrgb
+#define unpack_step_abgr unpack_step_xbgr
 
 /* The writers only apply the tables, so one serves every format of a
  * pixel size. Unaligned rows are fine: memcpy compiles to plain moves. */
@@ -120,11 +146,11 @@ kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
 #define BT601_RGB { 0.299, 0.587, 0.114 }
 #define PACKED_INFO(fmt, name, bpp, o0, o1, o2, oa) \
   { fmt, #name, 3, bpp, oa >= 0, BT601_RGB, { o0, o1, o2 }, oa, \
-    unpack_##name, write_##bpp }
+    unpack_##name, unpack_step_##name, write_##bpp }
 
 static const KmsFormatInfo format_infos[] = {
   {KMS_FORMAT_UNKNOWN, "unknown", 0, 0, FALSE, {0, 0, 0}, {0, 0, 0}, -1,
-      NULL, NULL},
+      NULL, NULL, NULL},
   PACKED_INFO (KMS_FORMAT_RGB, rgb, 3, 0, 1, 2, -1),
   PACKED_INFO (KMS_FORMAT_BGR, bgr, 3, 2, 1, 0, -1),
   PACKED_INFO (KMS_FORMAT_RGBx, rgbx, 4, 0, 1, 2, -1),

@@ -55,6 +55,9 @@ typedef struct
 /* Read one row into planar channels (c[0..n_channels-1], width each). */
 typedef void (*KmsUnpackRowFunc) (const guint8 * src, gint width,
     guint8 * const *c);
+/* Read n pixels of a row, those at x0, x0 + step, ... (for sampling) */
+typedef void (*KmsUnpackStepFunc) (const guint8 * src, gint x0, gint step,
+    gint n, guint8 * const *c);
 /* Write one row from its labels with the prepared tables */
 typedef void (*KmsWriteRowFunc) (guint8 * dst, const guint8 * labels,
     gint width, const KmsPaint * paint);
@@ -71,6 +74,7 @@ typedef struct
   gint8 offset[KMS_MAX_CHANNELS];       /* byte of each channel in a pixel */
   gint8 alpha_offset;           /* -1: no alpha */
   KmsUnpackRowFunc unpack;
+  KmsUnpackStepFunc unpack_step;
   KmsWriteRowFunc write;
 } KmsFormatInfo;
 
