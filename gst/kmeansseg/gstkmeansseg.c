@@ -63,6 +63,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
 #define DEFAULT_PROP_SEED         42
 #define DEFAULT_PROP_SAMPLE_SIZE  65536
 #define DEFAULT_PROP_N_THREADS    1
+#define DEFAULT_PROP_SCENE_CUT    KMS_DEFAULT_SCENE_CUT
+#define DEFAULT_PROP_REFRESH      KMS_DEFAULT_REFRESH_INTERVAL
+#define DEFAULT_PROP_SMOOTHING    KMS_DEFAULT_TEMPORAL_SMOOTHING
 
 enum
 {
@@ -78,11 +81,14 @@ enum
   PROP_SEED,
   PROP_SAMPLE_SIZE,
   PROP_N_THREADS,
+  PROP_SCENE_CUT,
+  PROP_REFRESH_INTERVAL,
+  PROP_TEMPORAL_SMOOTHING,
 };
 
 #define KMEANS_SEG_CAPS \
   GST_VIDEO_CAPS_MAKE ("{ RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, " \
-      "RGB, BGR }")
+      "RGB, BGR, I420, YV12, NV12, NV21, Y444, Y42B, YUY2, UYVY, GRAY8 }")
 
 struct _GstKMeansSeg
 {
@@ -100,11 +106,16 @@ struct _GstKMeansSeg
   guint32 seed;
   guint sample_size;
   guint n_threads;
+  gdouble scene_cut;
+  guint refresh_interval;
+  gdouble temporal_smoothing;
   gboolean warned_mask;         /* mask-cluster >= k was reported */
 
   /* streaming thread only */
   KmsContext *ctx;
   KmsFormat format;
+  KmsMatrix matrix;
+  gboolean full_range;
   gint reset_pending;           /* atomic: forget the warm start */
 };
 
@@ -324,6 +335,51 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  /**
+   * GstKMeansSeg:scene-cut-threshold:
+   *
+   * A scene cut is detected when the previous frame's centroids fit the new
+   * frame this many times worse (mean squared error) than their running
+   * level; the clusters are then re-initialised at once, keeping their
+   * numbers (each old number goes to the nearest new centroid). 0 never
+   * detects a cut.
+   */
+  g_object_class_install_property (gobject_class, PROP_SCENE_CUT,
+      g_param_spec_double ("scene-cut-threshold", "Scene cut threshold",
+          "Re-initialise when the previous centroids' error on a frame "
+          "exceeds this multiple of its running level (0 = never)",
+          0, 1000, DEFAULT_PROP_SCENE_CUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:refresh-interval:
+   *
+   * Every this many frames (and whenever a cluster holds almost no
+   * pixels) a fresh fit competes with the warm-started one and replaces it
+   * when its error is at least 3% lower, keeping the cluster numbers: a
+   * warm start alone can stay in a poor optimum for ever. 0 never.
+   */
+  g_object_class_install_property (gobject_class, PROP_REFRESH_INTERVAL,
+      g_param_spec_uint ("refresh-interval", "Refresh interval",
+          "Frames between fresh fits that may replace the warm start "
+          "(0 = never)", 0, G_MAXUINT, DEFAULT_PROP_REFRESH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:temporal-smoothing:
+   *
+   * Share of the previous frame's centroid kept in each new centroid
+   * (0 = none, 1 = centroids never move).
+   */
+  g_object_class_install_property (gobject_class, PROP_TEMPORAL_SMOOTHING,
+      g_param_spec_double ("temporal-smoothing", "Temporal smoothing",
+          "Share of the previous centroids kept in each frame's (0..1)",
+          0, 1, DEFAULT_PROP_SMOOTHING,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_set_static_metadata (element_class,
       "K-means colour segmentation", "Filter/Effect/Video",
       "Segments video by colour with K-means, warm-started across frames",
@@ -362,6 +418,9 @@ gst_kmeans_seg_init (GstKMeansSeg * self)
   self->seed = DEFAULT_PROP_SEED;
   self->sample_size = DEFAULT_PROP_SAMPLE_SIZE;
   self->n_threads = DEFAULT_PROP_N_THREADS;
+  self->scene_cut = DEFAULT_PROP_SCENE_CUT;
+  self->refresh_interval = DEFAULT_PROP_REFRESH;
+  self->temporal_smoothing = DEFAULT_PROP_SMOOTHING;
   self->ctx = kms_context_new ();
   self->format = KMS_FORMAT_UNKNOWN;
 }
@@ -419,6 +478,15 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_N_THREADS:
       self->n_threads = g_value_get_uint (value);
       break;
+    case PROP_SCENE_CUT:
+      self->scene_cut = g_value_get_double (value);
+      break;
+    case PROP_REFRESH_INTERVAL:
+      self->refresh_interval = g_value_get_uint (value);
+      break;
+    case PROP_TEMPORAL_SMOOTHING:
+      self->temporal_smoothing = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -466,6 +534,15 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_N_THREADS:
       g_value_set_uint (value, self->n_threads);
+      break;
+    case PROP_SCENE_CUT:
+      g_value_set_double (value, self->scene_cut);
+      break;
+    case PROP_REFRESH_INTERVAL:
+      g_value_set_uint (value, self->refresh_interval);
+      break;
+    case PROP_TEMPORAL_SMOOTHING:
+      g_value_set_double (value, self->temporal_smoothing);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -521,6 +598,24 @@ kms_format_from_video_format (GstVideoFormat format)
       return KMS_FORMAT_ARGB;
     case GST_VIDEO_FORMAT_ABGR:
       return KMS_FORMAT_ABGR;
+    case GST_VIDEO_FORMAT_I420:
+      return KMS_FORMAT_I420;
+    case GST_VIDEO_FORMAT_YV12:
+      return KMS_FORMAT_YV12;
+    case GST_VIDEO_FORMAT_NV12:
+      return KMS_FORMAT_NV12;
+    case GST_VIDEO_FORMAT_NV21:
+      return KMS_FORMAT_NV21;
+    case GST_VIDEO_FORMAT_Y444:
+      return KMS_FORMAT_Y444;
+    case GST_VIDEO_FORMAT_Y42B:
+      return KMS_FORMAT_Y42B;
+    case GST_VIDEO_FORMAT_YUY2:
+      return KMS_FORMAT_YUY2;
+    case GST_VIDEO_FORMAT_UYVY:
+      return KMS_FORMAT_UYVY;
+    case GST_VIDEO_FORMAT_GRAY8:
+      return KMS_FORMAT_GRAY8;
     default:
       return KMS_FORMAT_UNKNOWN;
   }
@@ -544,6 +639,19 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
   /* New caps: the previous centroids belong to another stream */
   self->format = format;
+  switch (in_info->colorimetry.matrix) {
+    case GST_VIDEO_COLOR_MATRIX_BT709:
+      self->matrix = KMS_MATRIX_BT709;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_BT2020:
+      self->matrix = KMS_MATRIX_BT2020;
+      break;
+    default:
+      self->matrix = KMS_MATRIX_BT601;
+      break;
+  }
+  self->full_range =
+      in_info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
   g_atomic_int_set (&self->reset_pending, 1);
   return TRUE;
 
@@ -571,6 +679,7 @@ gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   KmsStats stats;
   KmsFrame kf = { 0, };
   gboolean warn_mask = FALSE, ok;
+  guint i;
 
   if (!filter->negotiated)
     goto not_negotiated;
@@ -588,6 +697,9 @@ gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   params.seed = self->seed;
   params.sample_size = self->sample_size;
   params.n_threads = self->n_threads;
+  params.scene_cut = self->scene_cut;
+  params.refresh_interval = self->refresh_interval;
+  params.temporal_smoothing = self->temporal_smoothing;
   if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
       && !self->warned_mask) {
     self->warned_mask = TRUE;
@@ -609,17 +721,21 @@ gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   kf.format = self->format;
   kf.width = GST_VIDEO_FRAME_WIDTH (&frame);
   kf.height = GST_VIDEO_FRAME_HEIGHT (&frame);
-  kf.data[0] = GST_VIDEO_FRAME_PLANE_DATA (&frame, 0);
-  kf.stride[0] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+  for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (&frame); i++) {
+    kf.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&frame, i);
+    kf.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, i);
+  }
+  kf.matrix = self->matrix;
+  kf.full_range = self->full_range;
 
   ok = kms_context_process (self->ctx, &params, &kf, &kf, &stats);
   gst_video_frame_unmap (&frame);
   if (!ok)
     goto process_failed;
 
-  GST_LOG_OBJECT (self, "k=%u iterations=%u mse=%.3f fresh=%d points=%u",
-      stats.k, stats.iterations, stats.mse, stats.reinitialized,
-      stats.fit_points);
+  GST_LOG_OBJECT (self, "k=%u iterations=%u mse=%.3f reinitialized=%d "
+      "cut=%d points=%u", stats.k, stats.iterations, stats.mse,
+      stats.reinitialized, stats.scene_cut, stats.fit_points);
   return GST_FLOW_OK;
 
   /* ERRORS */

@@ -154,7 +154,10 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
 
     for (j = 0; j < BLOCK; j++) {
       guint16 d0 = x0[j] - r, d1 = x1[j] - g, d2 = x2[j] - b;
-      guint16 s0 = d0 * d0, s1 = d1 * d1, s2 = d2 * d2;
+      /* products in 32 bits (a guint16 promotes to int, where 65535^2
+       * overflows), kept modulo 2^16 */
+      guint16 s0 = (guint32) d0 * d0, s1 = (guint32) d1 * d1,
+          s2 = (guint32) d2 * d2;
       guint16 d = s0 + s1;
 
       d = d < s0 ? G_MAXUINT16 : d;

@@ -50,6 +50,16 @@
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
 /* Seeded fits tried on a fresh start, the best kept */
 #define KMS_FRESH_RESTARTS 4
+/* A refresh is adopted when its error is this much lower */
+#define KMS_REFRESH_GAIN 0.03
+/* A cluster with less than this share of an average cluster's pixels is
+ * starved; a starved cluster calls for a refresh at most this often */
+#define KMS_STARVED_SHARE 0.05
+#define KMS_STARVED_GAP 8
+/* The running error level follows each frame's error by this weight */
+#define KMS_LEVEL_WEIGHT 0.2
+/* ... and never goes below this MSE, so noise on a flat scene is no cut */
+#define KMS_LEVEL_FLOOR 4.0
 
 /* One weighted point of the fitting data: the mean colour of the pixels
  * it stands for, and how many they are. */
@@ -71,7 +81,7 @@ typedef struct
 typedef struct
 {
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
-  guint8 *labels;
+  guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -104,6 +114,10 @@ struct _KmsContext
   guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
   guint64 counts[KMS_MAX_K];
   guint64 rng;
+  gdouble weights[KMS_MAX_K];   /* of each cluster, last Lloyd assignment */
+  gdouble level;                /* running per-channel MSE of the fits */
+  guint64 frames;               /* frames since the fresh start */
+  guint64 last_refresh;         /* frame of the last refresh */
 
   /* Fitting data, and per-point scratch; all grow only */
   KmsPoint *points;
@@ -197,6 +211,9 @@ kms_params_init_defaults (KmsParams * params)
   params->seed = 42;
   params->sample_size = 65536;
   params->n_threads = 1;
+  params->scene_cut = KMS_DEFAULT_SCENE_CUT;
+  params->refresh_interval = KMS_DEFAULT_REFRESH_INTERVAL;
+  params->temporal_smoothing = KMS_DEFAULT_TEMPORAL_SMOOTHING;
 }
 
 KmsContext *
@@ -226,7 +243,8 @@ kms_context_free (KmsContext * ctx)
   for (b = 0; b < KMS_MAX_THREADS; b++) {
     for (i = 0; i < KMS_MAX_CHANNELS; i++)
       g_free (ctx->bands[b].row[i]);
-    g_free (ctx->bands[b].labels);
+    g_free (ctx->bands[b].labels[0]);
+    g_free (ctx->bands[b].labels[1]);
   }
   g_free (ctx);
 }
@@ -235,6 +253,9 @@ void
 kms_context_reset (KmsContext * ctx)
 {
   ctx->k = 0;
+  ctx->level = 0;
+  ctx->frames = 0;
+  ctx->last_refresh = 0;
   memset (ctx->counts, 0, sizeof (ctx->counts));
 }
 
@@ -305,15 +326,11 @@ ensure_rows (KmsBand * band, gint width)
     g_free (band->row[i]);
     band->row[i] = g_malloc (width);
   }
-  g_free (band->labels);
-  band->labels = g_malloc (width);
+  for (i = 0; i < 2; i++) {
+    g_free (band->labels[i]);
+    band->labels[i] = g_malloc (width);
+  }
   band->row_alloc = width;
-}
-
-static inline const guint8 *
-frame_row (const KmsFrame * f, gint y)
-{
-  return f->data[0] + (gsize) y * f->stride[0];
 }
 
 /* Every pixel: sort the packed colours, then one point per distinct one */
@@ -339,7 +356,7 @@ build_exact (KmsContext * ctx, const KmsFormatInfo * info,
     const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
         *c2 = ctx->bands[0].row[2];
 
-    info->unpack (frame_row (in, y), in->width, ctx->bands[0].row);
+    info->unpack (in, y, ctx->bands[0].row);
     for (x = 0; x < in->width; x++)
       ctx->keys[i++] = ((guint32) c0[x] << 16) | ((guint32) c1[x] << 8) | c2[x];
   }
@@ -412,10 +429,9 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
   for (y = (in->height - 1) % step / 2; y < in->height; y += step) {
     const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
         *c2 = ctx->bands[0].row[2];
-
     const gint n = (in->width - x0 + step - 1) / step;
 
-    info->unpack_step (frame_row (in, y), x0, step, n, ctx->bands[0].row);
+    info->unpack_step (in, y, x0, step, n, ctx->bands[0].row);
     for (x = 0; x < n; x++) {
       guint32 id = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
@@ -576,9 +592,15 @@ seed_random (KmsContext * ctx, guint k)
 /* ------------------------------------------------------------------ */
 /* Lloyd */
 
-/* Returns the number of iterations run */
+/* Returns the number of iterations run. *first_err: the weighted squared
+ * error of the centroids as they came in; *last_err: that of the last
+ * assignment (the centroids' final move can only lower it, so it bounds
+ * their error: no extra pass for it). Both untouched when no iteration
+ * ran. The clusters' weights of the last assignment are left in
+ * ctx->weights. */
 static guint
-lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance)
+lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance,
+    gdouble * first_err, gdouble * last_err)
 {
   const guint nc = ctx->n_channels;
   gdouble acc[KMS_MAX_K][KMS_MAX_CHANNELS];
@@ -588,6 +610,8 @@ lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance)
   for (it = 0; it < max_iters;) {
     gdouble max_move = 0;
     gboolean reseeded = FALSE;
+
+    gdouble err = 0;
 
     memset (acc, 0, k * sizeof (acc[0]));
     memset (wsum, 0, k * sizeof (wsum[0]));
@@ -608,6 +632,7 @@ lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance)
       for (ch = 0; ch < nc; ch++)
         acc[bl][ch] += p->c[ch] * p->w;
       wsum[bl] += p->w;
+      err += best * p->w;
     }
 
     for (c = 0; c < k; c++) {
@@ -648,6 +673,11 @@ lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance)
       reseeded = TRUE;
     }
 
+    if (it == 0 && first_err)
+      *first_err = err;
+    if (last_err)
+      *last_err = err;
+    memcpy (ctx->weights, wsum, k * sizeof (wsum[0]));
     it++;
     if (!reseeded && sqrt (max_move) <= tolerance)
       break;
@@ -678,20 +708,31 @@ inertia (KmsContext * ctx, guint k)
   return total;
 }
 
-/* A fresh start: the best of a few seeded fits. One seeding can land in a
+/* Change the number of clusters of a running stream: the first ones keep
+ * their numbers; new ones are seeded by k-means++ around them. */
+static void
+resize_k (KmsContext * ctx, guint k)
+{
+  if (k > ctx->k)
+    seed_kmeans_pp (ctx, ctx->k, k);
+  ctx->k = k;
+}
+
+/* A fresh fit: the best of a few seeded fits. One seeding can land in a
  * poor local optimum (measured on photos at k=8: up to 10% above a
- * converged K-means); fresh starts are rare and the fitting data small, so
- * a few restarts are cheap. Returns the iterations of the kept fit. */
+ * converged K-means); fresh fits are rare and the fitting data small, so
+ * a few restarts are cheap. Returns the iterations of the kept fit and its
+ * weighted squared error in *err. */
 static guint
-fit_fresh (KmsContext * ctx, const KmsParams * params, guint k)
+fit_fresh (KmsContext * ctx, const KmsParams * params, guint k,
+    guint restarts, gdouble * err)
 {
   gdouble best_cent[KMS_MAX_K][KMS_MAX_CHANNELS];
   gdouble best = G_MAXDOUBLE;
   guint r, iters = 0;
 
-  ctx->rng = params->seed;
   ctx->k = k;
-  for (r = 0; r < KMS_FRESH_RESTARTS; r++) {
+  for (r = 0; r < restarts; r++) {
     guint it;
     gdouble e;
 
@@ -699,8 +740,10 @@ fit_fresh (KmsContext * ctx, const KmsParams * params, guint k)
       seed_random (ctx, k);
     else
       seed_kmeans_pp (ctx, 0, k);
-    it = lloyd (ctx, k, params->max_iters, params->tolerance);
-    e = inertia (ctx, k);
+    e = G_MAXDOUBLE;
+    it = lloyd (ctx, k, params->max_iters, params->tolerance, NULL, &e);
+    if (it == 0)
+      e = inertia (ctx, k);
     if (e < best) {
       best = e;
       iters = it;
@@ -708,6 +751,136 @@ fit_fresh (KmsContext * ctx, const KmsParams * params, guint k)
     }
   }
   memcpy (ctx->cent, best_cent, k * sizeof (ctx->cent[0]));
+  *err = best;
+  return iters;
+}
+
+/* Renumber the fresh centroids after the old ones: each old number goes
+ * to the nearest fresh centroid, closest pairs first (greedy), so that a
+ * re-initialised stream keeps what its cluster numbers mean. */
+static void
+match_identity (KmsContext * ctx, gdouble old[][KMS_MAX_CHANNELS], guint k)
+{
+  gdouble fresh[KMS_MAX_K][KMS_MAX_CHANNELS];
+  gboolean old_used[KMS_MAX_K] = { FALSE, }, new_used[KMS_MAX_K] = { FALSE, };
+  guint n, a, b;
+
+  memcpy (fresh, ctx->cent, k * sizeof (fresh[0]));
+  for (n = 0; n < k; n++) {
+    gdouble best = G_MAXDOUBLE;
+    guint bo = 0, bn = 0;
+
+    for (a = 0; a < k; a++) {
+      if (old_used[a])
+        continue;
+      for (b = 0; b < k; b++) {
+        gdouble d;
+
+        if (new_used[b])
+          continue;
+        d = dist2 (old[a], fresh[b], ctx->n_channels);
+        if (d < best) {
+          best = d;
+          bo = a;
+          bn = b;
+        }
+      }
+    }
+    old_used[bo] = new_used[bn] = TRUE;
+    memcpy (ctx->cent[bo], fresh[bn], sizeof (fresh[0]));
+  }
+}
+
+static gdouble
+total_weight (KmsContext * ctx)
+{
+  gdouble total = 0;
+  guint i;
+
+  for (i = 0; i < ctx->n_points; i++)
+    total += ctx->points[i].w;
+  return total;
+}
+
+/* A warm frame: Lloyd from the previous centroids, with the checks that
+ * keep a warm start from going stale. Returns the iterations run. */
+static guint
+fit_warm (KmsContext * ctx, const KmsParams * params, guint k,
+    gboolean * reinit, gboolean * cut)
+{
+  gdouble prev[KMS_MAX_K][KMS_MAX_CHANNELS];
+  gdouble total, scale, warm_err = 0, err;
+  gboolean starved = FALSE, refresh;
+  guint c, ch, iters;
+
+  *reinit = *cut = FALSE;
+  total = total_weight (ctx);
+  /* errors per pixel and channel, comparable across frame sizes */
+  scale = 1.0 / (total * ctx->n_channels);
+
+  if (k != ctx->k)
+    resize_k (ctx, k);
+  memcpy (prev, ctx->cent, k * sizeof (prev[0]));
+  if (params->max_iters == 0)
+    return 0;                   /* the centroids are the user's to keep */
+
+  iters = lloyd (ctx, k, params->max_iters, params->tolerance, &warm_err,
+      &err);
+  warm_err *= scale;
+
+  /* A scene cut: the old centroids fit the new frame far worse than they
+   * fitted the recent ones. Start afresh, keeping the numbers. */
+  if (params->scene_cut > 0 && ctx->frames > 0 &&
+      warm_err > params->scene_cut * MAX (ctx->level, KMS_LEVEL_FLOOR)) {
+    iters = fit_fresh (ctx, params, k, KMS_FRESH_RESTARTS, &err);
+    match_identity (ctx, prev, k);
+    *reinit = *cut = TRUE;
+    ctx->level = err * scale;
+    ctx->frames = 1;
+    ctx->last_refresh = 0;
+    return iters;
+  }
+
+  for (c = 0; c < k; c++)
+    starved |= ctx->weights[c] < KMS_STARVED_SHARE * total / k;
+  refresh = (starved && ctx->frames >= ctx->last_refresh + KMS_STARVED_GAP)
+      || (params->refresh_interval > 0 &&
+      ctx->frames % params->refresh_interval == 0);
+
+  /* Now and then, and whenever a cluster starves, a fresh fit competes
+   * with the warm one and replaces it when clearly better: a warm start
+   * can sit in a poor optimum for ever (a clip opening on black) */
+  if (refresh) {
+    gdouble warm[KMS_MAX_K][KMS_MAX_CHANNELS];
+    guint fresh_iters;
+    gdouble fresh_err;
+
+    ctx->last_refresh = ctx->frames;
+    memcpy (warm, ctx->cent, k * sizeof (warm[0]));
+    /* one seeding, not the fresh start's several: this runs on a
+     * running stream, where a frame's time is short */
+    fresh_iters = fit_fresh (ctx, params, k, 1, &fresh_err);
+    if (fresh_err < (1 - KMS_REFRESH_GAIN) * err) {
+      match_identity (ctx, warm, k);
+      err = fresh_err;
+      iters = fresh_iters;
+      *reinit = TRUE;
+    } else {
+      memcpy (ctx->cent, warm, k * sizeof (warm[0]));
+    }
+  }
+
+  /* Temporal smoothing: keep a share of the previous centroids */
+  if (params->temporal_smoothing > 0 && !*reinit) {
+    const gdouble a = CLAMP (params->temporal_smoothing, 0, 1);
+
+    for (c = 0; c < k; c++)
+      for (ch = 0; ch < ctx->n_channels; ch++)
+        ctx->cent[c][ch] = a * prev[c][ch] + (1 - a) * ctx->cent[c][ch];
+  }
+
+  ctx->level += KMS_LEVEL_WEIGHT * (err * scale - ctx->level);
+  ctx->frames++;
   return iters;
 }
 
@@ -741,14 +914,25 @@ sort_by_luma (KmsContext * ctx, const KmsFormatInfo * info, guint k)
 /* ------------------------------------------------------------------ */
 /* The frame */
 
-/* Change the number of clusters of a running stream: the first ones keep
- * their numbers; new ones are seeded by k-means++ around them. */
+
+/* Copy rows y .. y + n - 1 of every plane (out of place) */
 static void
-resize_k (KmsContext * ctx, guint k)
+copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
+    gint y, gint n)
 {
-  if (k > ctx->k)
-    seed_kmeans_pp (ctx, ctx->k, k);
-  ctx->k = k;
+  guint p;
+  gint r;
+
+  for (p = 0; p < info->n_planes; p++) {
+    const guint vs = kms_format_plane_vsub (info, p);
+    const gsize bytes = kms_format_plane_row_bytes (info, p, in->width);
+
+    /* the plane rows these image rows cover (a group starts on a multiple
+     * of the subsampling) */
+    for (r = y >> vs; r <= (y + n - 1) >> vs; r++)
+      memcpy (out->data[p] + (gsize) r * out->stride[p],
+          in->data[p] + (gsize) r * in->stride[p], bytes);
+  }
 }
 
 /* One band of rows: assign and paint, counts and error into the band */
@@ -760,32 +944,41 @@ process_band (gpointer data, guint index)
   const KmsFormatInfo *info = pass->info;
   const KmsFrame *in = pass->in;
   KmsFrame *out = pass->out;
-  const gint y0 = (gint) ((gint64) in->height * index / pass->n_bands);
-  const gint y1 = (gint) ((gint64) in->height * (index + 1) / pass->n_bands);
-  gint y;
+  const gint g = info->v_group;
+  /* bands start on a row group, so no chroma row is shared by two */
+  const gint groups = (in->height + g - 1) / g;
+  const gint y0 = g * (gint) ((gint64) groups * index / pass->n_bands);
+  const gint y1 = MIN (in->height,
+      g * (gint) ((gint64) groups * (index + 1) / pass->n_bands));
+  gint y, r;
 
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
   band->sse = 0;
 
-  for (y = y0; y < y1; y++) {
-    const guint8 *src = frame_row (in, y);
-    guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
-
-    if (pass->assign_paint) {
-      /* 4-byte pixels: read, assign and paint in one pass */
+  if (pass->assign_paint) {
+    /* 4-byte pixels: read, assign and paint in one pass */
+    for (y = y0; y < y1; y++)
       pass->assign_paint (&pass->apal, &pass->paint, pass->shift,
-          pass->write, src, dst, in->width, band->counts, &band->sse);
-      continue;
+          pass->write, in->data[0] + (gsize) y * in->stride[0],
+          out->data[0] + (gsize) y * out->stride[0], in->width,
+          band->counts, &band->sse);
+    return;
+  }
+
+  for (y = y0; y < y1; y += g) {
+    const gint n = MIN (g, in->height - y);
+
+    /* every row of the group is read before the group is written: in
+     * place is safe */
+    for (r = 0; r < n; r++) {
+      info->unpack (in, y + r, band->row);
+      pass->assign (&pass->apal, (const guint8 * const *) band->row,
+          in->width, band->labels[r], band->counts, &band->sse);
     }
-    /* the input row is read before the same row is written: in place is
-     * safe */
-    info->unpack (src, in->width, band->row);
-    if (dst != src)
-      memcpy (dst, src, (gsize) in->width * info->bpp);
-    pass->assign (&pass->apal, (const guint8 * const *) band->row, in->width,
-        band->labels, band->counts, &band->sse);
+    if (out->data[0] != in->data[0])
+      copy_rows (info, in, out, y, n);
     if (pass->write)
-      info->write (dst, band->labels, in->width, &pass->paint);
+      info->write (out, y, n, band->labels, &pass->paint);
   }
 }
 
@@ -819,12 +1012,20 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   guint iters = 0, c, ch;
   guint64 sse = 0;
   KmsPass *pass = &ctx->pass;
+  gboolean reinit = FALSE, cut = FALSE;
   guint b;
 
-  if (!info || in->width <= 0 || in->height <= 0 || !in->data[0])
+  if (!info || in->width <= 0 || in->height <= 0)
     return FALSE;
   if (out->format != in->format || out->width != in->width ||
-      out->height != in->height || !out->data[0])
+      out->height != in->height)
+    return FALSE;
+  for (b = 0; b < info->n_planes; b++)
+    if (!in->data[b] || !out->data[b])
+      return FALSE;
+  /* in place is all planes or none */
+  if ((out->data[0] == in->data[0]) != (out->data[info->n_planes - 1] ==
+          in->data[info->n_planes - 1]))
     return FALSE;
 
   ensure_rows (&ctx->bands[0], in->width);
@@ -839,12 +1040,17 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   ctx->n_channels = info->n_channels;
 
   if (fresh) {
-    iters = fit_fresh (ctx, params, k);
+    gdouble err;
+
+    ctx->rng = params->seed;
+    iters = fit_fresh (ctx, params, k, KMS_FRESH_RESTARTS, &err);
     sort_by_luma (ctx, info, k);
+    ctx->level = err / (total_weight (ctx) * ctx->n_channels);
+    ctx->frames = 1;
+    ctx->last_refresh = 0;
+    reinit = TRUE;
   } else {
-    if (k != ctx->k)
-      resize_k (ctx, k);
-    iters = lloyd (ctx, k, params->max_iters, params->tolerance);
+    iters = fit_warm (ctx, params, k, &reinit, &cut);
   }
 
   for (c = 0; c < k; c++)
@@ -860,7 +1066,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   /* What the rows are painted with */
   memcpy (pass->paint.color, ctx->pal, k * sizeof (ctx->pal[0]));
   pass->paint.mask_label = -1;
-  kms_format_convert_color (info, params->mask_color, pass->paint.mask,
+  kms_format_convert_color (info, in, params->mask_color, pass->paint.mask,
       &pass->paint.mask_alpha);
   if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
     pass->paint.mask_label = params->mask_cluster;
@@ -897,7 +1103,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   if (stats) {
     stats->k = k;
     stats->iterations = iters;
-    stats->reinitialized = fresh;
+    stats->reinitialized = reinit;
+    stats->scene_cut = cut;
     stats->mse = (gdouble) sse / ((gdouble) in->width * in->height *
         info->n_channels);
     stats->fit_points = ctx->n_points;

@@ -49,6 +49,15 @@ typedef enum
   KMS_FORMAT_BGRA,
   KMS_FORMAT_ARGB,
   KMS_FORMAT_ABGR,
+  KMS_FORMAT_I420,
+  KMS_FORMAT_YV12,
+  KMS_FORMAT_NV12,
+  KMS_FORMAT_NV21,
+  KMS_FORMAT_Y444,
+  KMS_FORMAT_Y42B,
+  KMS_FORMAT_YUY2,
+  KMS_FORMAT_UYVY,
+  KMS_FORMAT_GRAY8,
   KMS_FORMAT_LAST
 } KmsFormat;
 
@@ -74,7 +83,17 @@ typedef enum
   KMS_ISA_LAST
 } KmsIsa;
 
-/* One frame as the core sees it: plane pointers and strides in bytes. */
+/* The Y'CbCr matrix of a YUV stream (what mask and palette colours are
+ * converted with) */
+typedef enum
+{
+  KMS_MATRIX_BT601 = 0,
+  KMS_MATRIX_BT709,
+  KMS_MATRIX_BT2020
+} KmsMatrix;
+
+/* One frame as the core sees it: plane pointers and strides in bytes;
+ * YUV formats also say their matrix and range (zeroed: BT.601, limited). */
 typedef struct
 {
   KmsFormat format;
@@ -82,6 +101,8 @@ typedef struct
   gint height;
   guint8 *data[KMS_MAX_PLANES];
   gint stride[KMS_MAX_PLANES];
+  KmsMatrix matrix;
+  gboolean full_range;
 } KmsFrame;
 
 /* Per-frame settings, copied by the caller (the element copies them from
@@ -100,6 +121,14 @@ typedef struct
   guint sample_size;            /* pixels used to fit; 0 = every pixel */
   guint n_threads;              /* threads for the pixel pass; 0 = one per
                                  * core */
+  /* Warm start over time */
+  gdouble scene_cut;            /* re-initialise when the previous centroids'
+                                 * error on a frame exceeds this multiple of
+                                 * its running level; 0 never */
+  guint refresh_interval;       /* try a fresh fit every this many frames and
+                                 * adopt it when clearly better; 0 never */
+  gdouble temporal_smoothing;   /* 0..1: share of the previous frame's
+                                 * centroids kept in each centroid */
 } KmsParams;
 
 /* What a frame did; filled by kms_context_process(). */
@@ -107,11 +136,20 @@ typedef struct
 {
   guint k;
   guint iterations;             /* Lloyd iterations run on this frame */
-  gboolean reinitialized;       /* started afresh on this frame */
+  gboolean reinitialized;       /* clusters re-initialised on this frame: a
+                                 * fresh start, a scene cut or an adopted
+                                 * refresh */
+  gboolean scene_cut;           /* a scene cut was detected */
   gdouble mse;                  /* per-channel MSE of the written colours
                                  * against the input (posterize mode) */
   guint fit_points;             /* weighted points the fit ran on */
 } KmsStats;
+
+/* Defaults of the temporal settings, chosen from the quality tool's
+ * numbers (docs/kmeansseg.md) */
+#define KMS_DEFAULT_SCENE_CUT 3.0
+#define KMS_DEFAULT_REFRESH_INTERVAL 30
+#define KMS_DEFAULT_TEMPORAL_SMOOTHING 0.0
 
 typedef struct _KmsContext KmsContext;
 

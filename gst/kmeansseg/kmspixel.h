@@ -35,10 +35,9 @@ G_BEGIN_DECLS
 #define KMS_TARGET_CLONES
 #endif
 
-/* What one row's painting needs. The caller fills the colour of each label
+/* What the painting needs. The caller fills the colour of each label
  * (in the format's channel order) and the mask; kms_paint_prepare() turns
- * them into per-label byte tables for the format, so that writing a pixel
- * is out = (out & keep[label]) | set[label] whatever the mode and format. */
+ * them into per-label tables for the format. */
 typedef struct
 {
   guint8 color[KMS_MAX_K][KMS_MAX_CHANNELS];
@@ -46,50 +45,84 @@ typedef struct
   guint8 mask[KMS_MAX_CHANNELS];
   guint8 mask_alpha;
 
-  /* filled by kms_paint_prepare(): a pixel's bytes in memory order (the
-   * first bpp bytes of each) */
+  /* filled by kms_paint_prepare() */
+  /* packed RGB: out = (out & keep) | set, a pixel's bytes in memory order
+   * (the first bpp bytes of each) */
   guint32 set[KMS_MAX_K];
   guint32 keep[KMS_MAX_K];
+  /* every format: whether a label's pixels are written, and with what */
+  gboolean writes[KMS_MAX_K];
+  guint8 value[KMS_MAX_K][KMS_MAX_CHANNELS];
 } KmsPaint;
 
-/* Read one row into planar channels (c[0..n_channels-1], width each). */
-typedef void (*KmsUnpackRowFunc) (const guint8 * src, gint width,
+/* Read row y into planar channels (c[0..2], width each; the channels a
+ * format lacks read as 0; subsampled chroma: each pixel its sample). */
+typedef void (*KmsUnpackRowFunc) (const KmsFrame * f, gint y,
     guint8 * const *c);
-/* Read n pixels of a row, those at x0, x0 + step, ... (for sampling) */
-typedef void (*KmsUnpackStepFunc) (const guint8 * src, gint x0, gint step,
-    gint n, guint8 * const *c);
-/* Write one row from its labels with the prepared tables */
-typedef void (*KmsWriteRowFunc) (guint8 * dst, const guint8 * labels,
-    gint width, const KmsPaint * paint);
+/* Read n pixels of row y, those at x0, x0 + step, ... (for sampling) */
+typedef void (*KmsUnpackStepFunc) (const KmsFrame * f, gint y, gint x0,
+    gint step, gint n, guint8 * const *c);
+/* Write rows y .. y + n_rows - 1 (n_rows <= v_group) from their labels
+ * with the prepared tables. A chroma sample shared by several pixels
+ * takes the value of the label that holds most of them, ties to the first
+ * in raster order. */
+typedef void (*KmsWriteRowsFunc) (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * paint);
+
+/* Where a channel lives: plane, byte offset, bytes between samples, and
+ * log2 of the horizontal and vertical subsampling */
+typedef struct
+{
+  guint8 plane;
+  guint8 offset;
+  guint8 pstride;
+  guint8 hsub;
+  guint8 vsub;
+} KmsChannel;
 
 typedef struct
 {
   KmsFormat format;
   const gchar *name;
-  guint n_channels;
-  guint bpp;                    /* bytes per pixel (packed formats) */
+  guint n_channels;             /* 3, or 1 for grey */
+  gboolean yuv;                 /* channels are Y, U, V (grey: Y) */
+  guint bpp;                    /* packed RGB: bytes per pixel; else 0 */
   gboolean has_alpha;
-  /* weights that give BT.601 luma (scaled to 1.0) from the channels */
+  /* weights that give luma from the channels */
   gdouble luma[KMS_MAX_CHANNELS];
-  gint8 offset[KMS_MAX_CHANNELS];       /* byte of each channel in a pixel */
-  gint8 alpha_offset;           /* -1: no alpha */
+  /* packed RGB: byte of each channel in a pixel, and of alpha (-1) */
+  gint8 offset[KMS_MAX_CHANNELS];
+  gint8 alpha_offset;
+  guint n_planes;
+  KmsChannel ch[KMS_MAX_CHANNELS];
+  guint v_group;                /* rows that share chroma (2 for 4:2:0) */
   KmsUnpackRowFunc unpack;
   KmsUnpackStepFunc unpack_step;
-  KmsWriteRowFunc write;
+  KmsWriteRowsFunc write;
 } KmsFormatInfo;
 
 const KmsFormatInfo *kms_format_get_info (KmsFormat format);
 
-/* Fill paint->set and paint->keep for @k labels: posterize writes every
- * label's colour (the masked label: the mask colour and alpha); original
- * writes only the masked label. Bytes not written (padding, alpha of
- * unmasked pixels) are kept. */
+/* The bytes of row y of plane p (any y of the rows that plane row
+ * covers) */
+gsize kms_format_plane_row_bytes (const KmsFormatInfo * info, guint plane,
+    gint width);
+guint kms_format_plane_vsub (const KmsFormatInfo * info, guint plane);
+
+/* Fill the tables of @paint for @k labels: posterize writes every label's
+ * colour (the masked label: the mask colour and alpha); original writes
+ * only the masked label. Bytes not written (padding, alpha of unmasked
+ * pixels) are kept. */
 void kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * paint,
     KmsMode mode, guint k);
 
-/* Convert 0xAARRGGBB to the format's channels and alpha. */
-void kms_format_convert_color (const KmsFormatInfo * info, guint32 argb,
-    guint8 out[KMS_MAX_CHANNELS], guint8 * alpha);
+/* Convert 0xAARRGGBB to the format's channels and alpha, and back (YUV
+ * with the frame's matrix and range) */
+void kms_format_convert_color (const KmsFormatInfo * info,
+    const KmsFrame * frame, guint32 argb, guint8 out[KMS_MAX_CHANNELS],
+    guint8 * alpha);
+guint32 kms_format_color_to_argb (const KmsFormatInfo * info,
+    const KmsFrame * frame, const guint8 c[KMS_MAX_CHANNELS]);
 
 G_END_DECLS
 

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "kmscore.h"
+#include "kmsassign.h"
 
 /* ------------------------------------------------------------------ */
 /* Deterministic data */
@@ -744,6 +745,10 @@ START_TEST (test_paint_nearest_random)
     in = image_new_from_rgb (formats[round % 3], w, h, round, rgb, &s);
 
     kms_params_init_defaults (&params);
+    /* a pure warm start: no scene cut or refresh on these unrelated
+     * frames */
+    params.scene_cut = 0;
+    params.refresh_interval = 0;
     params.k = 2 + round % 7;
     params.sample_size = sample_sizes[round % 3];
     params.init = round % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
@@ -1087,6 +1092,10 @@ START_TEST (test_empty_cluster_reseed)
     guint iters, c, ch;
 
     kms_params_init_defaults (&params);
+    /* a pure warm start: no scene cut or refresh on these unrelated
+     * frames */
+    params.scene_cut = 0;
+    params.refresh_interval = 0;
     params.k = 3;
     /* black moves 30 on the first iteration: within a tolerance of 40, so
      * only the re-seeded centroid's jump calls for a second one */
@@ -1741,6 +1750,10 @@ START_TEST (test_k_change)
     guint c, j;
 
     kms_params_init_defaults (&params);
+    /* a pure warm start: no scene cut or refresh on these unrelated
+     * frames */
+    params.scene_cut = 0;
+    params.refresh_interval = 0;
     params.sample_size = mode ? 0 : 65536;
     params.k = 3;
     in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
@@ -1969,6 +1982,10 @@ START_TEST (test_reset)
   gen_blobs (rgb, n, 5, 40, &s);
   in2 = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
   kms_params_init_defaults (&params);
+  /* a pure warm start: no scene cut or refresh on these unrelated
+   * frames */
+  params.scene_cut = 0;
+  params.refresh_interval = 0;
   params.k = 4;
 
   out = process_and_check (ctx, &params, in1, &stats, NULL);
@@ -2104,6 +2121,868 @@ START_TEST (test_large_sample_sums)
 END_TEST;
 
 /* ------------------------------------------------------------------ */
+/* 17. The assignment kernels against an exhaustive scan */
+
+/* The nearest centroid by exhaustive scan: exact integer squared
+ * distance, ties to the lower index. *n_near: how many centroids are that
+ * near; *color_tie: whether one of them has another colour. */
+static guint
+assign_nearest (const KmsAssignPalette * pal, const guint8 * px,
+    guint32 * dist, guint * n_near, gboolean * color_tie)
+{
+  guint32 best = G_MAXUINT32;
+  guint i, bl = 0, ch;
+
+  *n_near = 0;
+  *color_tie = FALSE;
+  for (i = 0; i < pal->k; i++) {
+    guint32 d = 0;
+
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      d += ((gint32) px[ch] - pal->c[ch][i]) * ((gint32) px[ch] -
+          pal->c[ch][i]);
+    if (d < best) {
+      best = d;
+      bl = i;
+      *n_near = 1;
+      *color_tie = FALSE;
+    } else if (d == best) {
+      (*n_near)++;
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+        if (pal->c[ch][i] != pal->c[ch][bl])
+          *color_tie = TRUE;
+    }
+  }
+  *dist = best;
+  return bl;
+}
+
+/* Beyond this, the squared distance no longer fits 16 bits: only a pixel
+ * at least 256 levels from every centroid is that far */
+#define FAR_DIST 65535
+
+/* What the generated data exercised, summed over every case */
+typedef struct
+{
+  guint64 pixels;
+  guint64 dup_ties;             /* nearest centroid duplicated */
+  guint64 color_ties;           /* two colours just as near */
+  guint64 far;                  /* nearest beyond FAR_DIST */
+  guint64 far_ties;             /* far, and a tie between colours */
+  guint64 edge;                 /* nearest within 60000..FAR_DIST */
+  guint64 mixed_runs;           /* 32 aligned pixels, some far, some not */
+} AssignCoverage;
+
+/* The row's expected labels, counts and error */
+typedef struct
+{
+  guint8 *labels;
+  guint32 *dist;
+  guint64 counts[KMS_MAX_K];
+  guint64 sse;
+} AssignExpect;
+
+static void
+assign_expect (const KmsAssignPalette * pal, const guint8 * const *c,
+    gint width, AssignExpect * ex, AssignCoverage * cov)
+{
+  gint x, run_far = 0, run_near = 0;
+
+  memset (ex->counts, 0, sizeof (ex->counts));
+  ex->sse = 0;
+  for (x = 0; x < width; x++) {
+    const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
+    gboolean color_tie;
+    guint n_near;
+
+    ex->labels[x] = assign_nearest (pal, px, &ex->dist[x], &n_near, &color_tie);
+    ex->counts[ex->labels[x]]++;
+    ex->sse += ex->dist[x];
+
+    cov->pixels++;
+    cov->color_ties += color_tie;
+    cov->dup_ties += n_near > 1 && !color_tie;
+    if (ex->dist[x] > FAR_DIST) {
+      cov->far++;
+      cov->far_ties += color_tie;
+      run_far++;
+    } else {
+      cov->edge += ex->dist[x] >= 60000;
+      run_near++;
+    }
+    if (x % 32 == 31 || x == width - 1) {
+      cov->mixed_runs += run_far && run_near;
+      run_far = run_near = 0;
+    }
+  }
+}
+
+enum
+{
+  PAL_RANDOM,
+  PAL_DUPLICATES,               /* some centroids repeated */
+  PAL_TIES,                     /* pixels as near to several colours */
+  PAL_FAR,                      /* centroids dark, pixels bright */
+  PAL_MIXED_FAR,                /* far and near pixels side by side */
+  PAL_CUBE,                     /* everything in an 8-level cube */
+  PAL_GREYS,                    /* greys, often midway */
+  PAL_N_KINDS
+};
+
+/* Writes the palette and one planar row of @kind */
+static void
+gen_assign_case (guint kind, guint k, gint width, KmsAssignPalette * pal,
+    guint8 * const *c, guint64 * s)
+{
+  guint i, ch;
+  gint x;
+
+  g_assert (k >= 1 && k <= KMS_MAX_K);
+  memset (pal, 0, sizeof (KmsAssignPalette));
+  pal->k = k;
+
+  switch (kind) {
+    case PAL_RANDOM:
+      for (i = 0; i < k; i++)
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = rng_below (s, 256);
+      for (x = 0; x < width; x++)
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = rng_below (s, 256);
+      break;
+
+    case PAL_DUPLICATES:
+      /* about half the centroids repeat an earlier one; pixels hit the
+       * colours exactly, or next to them, or anywhere */
+      for (i = 0; i < k; i++) {
+        guint src = i > 0 && rng_below (s, 2) ? rng_below (s, i) : i;
+
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = src == i ? (gint32) rng_below (s, 256) :
+              pal->c[ch][src];
+      }
+      for (x = 0; x < width; x++) {
+        guint r = rng_below (s, 3), j = rng_below (s, k);
+
+        for (ch = 0; ch < 3; ch++) {
+          if (r == 2)
+            c[ch][x] = rng_below (s, 256);
+          else
+            c[ch][x] = clamp_level (pal->c[ch][j] + (r == 1 ?
+                    (gint) rng_below (s, 3) - 1 : 0));
+        }
+      }
+      break;
+
+    case PAL_TIES:{
+      /* anchors with centroids around them at the sign flips and
+       * permutations of one small offset: all exactly as near */
+      guint8 anchor[8][3];
+      guint n_anchors = MIN (8, MAX (1, k / 3)), a;
+
+      for (i = 0; i < k; i++)
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = rng_below (s, 256);
+      for (a = 0; a < n_anchors; a++) {
+        gint v[3], m = 2 + rng_below (s, 5), j;
+
+        for (ch = 0; ch < 3; ch++) {
+          anchor[a][ch] = 20 + rng_below (s, 216);
+          v[ch] = 1 + rng_below (s, 6);
+        }
+        for (j = 0; j < m && k > 1; j++) {
+          guint id = rng_below (s, k), p = rng_below (s, 6);
+          /* the six permutations of (0, 1, 2) */
+          static const guint perm[6][3] = {
+            {0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}
+          };
+
+          for (ch = 0; ch < 3; ch++)
+            pal->c[ch][id] = anchor[a][ch] + (rng_below (s, 2) ? 1 : -1) *
+                v[perm[p][ch]];
+        }
+      }
+      for (x = 0; x < width; x++) {
+        gboolean random = rng_below (s, 4) == 0;
+
+        a = rng_below (s, n_anchors);
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = random ? rng_below (s, 256) : anchor[a][ch];
+      }
+      break;
+    }
+
+    case PAL_FAR:{
+      /* every centroid within 0..15, every pixel within 236..255: the
+       * nearest is more than 3 * 221^2 away. The permutations of
+       * (12, 14, 15) are the nearest to a grey pixel, all equally. */
+      static const guint8 hi[6][3] = {
+        {12, 14, 15}, {12, 15, 14}, {14, 12, 15}, {14, 15, 12},
+        {15, 12, 14}, {15, 14, 12}
+      };
+
+      for (i = 0; i < k; i++)
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = rng_below (s, 11);
+      for (i = 0; i < 6 && k > 1; i++) {
+        guint id = rng_below (s, k);
+
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][id] = hi[i][ch];
+      }
+      for (x = 0; x < width; x++) {
+        guint8 grey = 236 + rng_below (s, 20);
+        gboolean is_grey = rng_below (s, 2);
+
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = is_grey ? grey : 236 + rng_below (s, 20);
+      }
+      break;
+    }
+
+    case PAL_MIXED_FAR:
+      /* centroids within 0..90: a pixel within 240..255 is farther than
+       * 3 * 150^2 from all, its neighbours may be anywhere */
+      for (i = 0; i < k; i++)
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = rng_below (s, 91);
+      for (x = 0; x < width; x++) {
+        gboolean far = rng_below (s, 2);
+
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = far ? 240 + rng_below (s, 16) : rng_below (s, 256);
+      }
+      break;
+
+    case PAL_CUBE:
+      for (i = 0; i < k; i++)
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = 100 + rng_below (s, 8);
+      for (x = 0; x < width; x++)
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = 98 + rng_below (s, 12);
+      break;
+
+    default:{
+      /* greys: a pixel midway between two is a tie; the palette is
+       * sometimes dark only, and then a bright pixel is far */
+      guint top = rng_below (s, 2) ? 256 : 51;
+
+      for (i = 0; i < k; i++) {
+        gint32 v = rng_below (s, top);
+
+        for (ch = 0; ch < 3; ch++)
+          pal->c[ch][i] = v;
+      }
+      for (x = 0; x < width; x++) {
+        guint8 v;
+
+        if (k > 1 && rng_below (s, 2)) {
+          guint a = rng_below (s, k), b = rng_below (s, k);
+
+          v = (pal->c[0][a] + pal->c[0][b]) / 2;
+        } else {
+          v = rng_below (s, 256);
+        }
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = v;
+      }
+      break;
+    }
+  }
+}
+
+static const gint assign_widths[] = {
+  1, 2, 3, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129, 161, 199, 200
+};
+
+static const guint assign_ks[] = {
+  1, 2, 3, 4, 5, 7, 8, 16, 17, 31, 32, 33, 64, 65, 100, 128, 129, 200, 255,
+  256
+};
+
+static void
+fail_label (const gchar * impl, const gchar * what,
+    const KmsAssignPalette * pal, const guint8 * px, gint x, guint got,
+    guint expected, guint32 expected_dist)
+{
+  guint32 got_dist = G_MAXUINT32;
+  guint ch;
+
+  if (got < pal->k) {
+    got_dist = 0;
+    for (ch = 0; ch < 3; ch++)
+      got_dist += ((gint32) px[ch] - pal->c[ch][got]) * ((gint32) px[ch] -
+          pal->c[ch][got]);
+  }
+  ck_assert_msg (FALSE, "%s, %s: pixel %d (%u,%u,%u) labelled %u (distance "
+      "%u), expected %u (distance %u)", impl, what, x, px[0], px[1], px[2],
+      got, got_dist, expected, expected_dist);
+}
+
+/* counts[] and sse are @times the expected ones (Check asserts cost a
+ * pipe write each: test first) */
+static void
+assert_counts_sse (const guint64 * counts, guint64 sse,
+    const AssignExpect * ex, guint times, const gchar * impl,
+    const gchar * what)
+{
+  guint i;
+
+  for (i = 0; i < KMS_MAX_K; i++)
+    if (counts[i] != times * ex->counts[i])
+      ck_assert_msg (FALSE, "%s, %s: count[%u] %" G_GUINT64_FORMAT
+          " after %u rows, expected %" G_GUINT64_FORMAT, impl, what, i,
+          counts[i], times, times * ex->counts[i]);
+  if (sse != times * ex->sse)
+    ck_assert_msg (FALSE, "%s, %s: sse %" G_GUINT64_FORMAT " after %u rows, "
+        "expected %" G_GUINT64_FORMAT, impl, what, sse, times, times * ex->sse);
+}
+
+static void
+check_assign_row (KmsAssignRowFunc func, const gchar * impl,
+    const gchar * what, const KmsAssignPalette * pal, const guint8 * const *c,
+    gint width, const AssignExpect * ex)
+{
+  guint8 *labels = g_malloc (width + 8);
+  guint64 counts[KMS_MAX_K];
+  guint64 sse = 0;
+  gint x;
+
+  memset (labels, 0xee, width + 8);
+  memset (counts, 0, sizeof (counts));
+  func (pal, c, width, labels, counts, &sse);
+  for (x = 0; x < width; x++) {
+    if (labels[x] != ex->labels[x]) {
+      const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
+
+      fail_label (impl, what, pal, px, x, labels[x], ex->labels[x],
+          ex->dist[x]);
+    }
+  }
+  for (x = width; x < width + 8; x++)
+    if (labels[x] != 0xee)
+      ck_assert_msg (FALSE, "%s, %s: label written past the row at %d",
+          impl, what, x);
+  assert_counts_sse (counts, sse, ex, 1, impl, what);
+
+  /* a second row adds to what is there */
+  func (pal, c, width, labels, counts, &sse);
+  assert_counts_sse (counts, sse, ex, 2, impl, what);
+  g_free (labels);
+}
+
+static void
+check_coverage (const AssignCoverage * cov)
+{
+  /* the data must have exercised what they were made for */
+  ck_assert_uint_gt (cov->dup_ties, 0);
+  ck_assert_uint_gt (cov->color_ties, 0);
+  ck_assert_uint_gt (cov->far, 0);
+  ck_assert_uint_gt (cov->far_ties, 0);
+  ck_assert_uint_gt (cov->edge, 0);
+  ck_assert_uint_gt (cov->mixed_runs, 0);
+  ck_assert_uint_lt (cov->far, cov->pixels);
+}
+
+START_TEST (test_assign_row_exhaustive)
+{
+  static const struct
+  {
+    KmsAssignRowFunc func;
+    const gchar *name;
+  } impls[] = {
+    {kms_assign_row_scalar, "scalar"},
+    {kms_assign_row_simd, "simd"},
+  };
+  AssignCoverage cov = { 0, };
+  KmsAssignPalette pal;
+  AssignExpect ex;
+  guint64 s = 0x5eed;
+  guint wi, ki, kind, r, ch, impl;
+
+  ex.labels = g_malloc (200);
+  ex.dist = g_new (guint32, 200);
+
+  for (wi = 0; wi < G_N_ELEMENTS (assign_widths) + 8; wi++) {
+    for (ki = 0; ki < G_N_ELEMENTS (assign_ks) + 2; ki++) {
+      for (kind = 0; kind < PAL_N_KINDS; kind++) {
+        /* then random widths and k */
+        gint width = wi < G_N_ELEMENTS (assign_widths) ? assign_widths[wi] :
+            1 + (gint) rng_below (&s, 200);
+        guint k = ki < G_N_ELEMENTS (assign_ks) ? assign_ks[ki] :
+            1 + rng_below (&s, 256);
+        gchar *what;
+        guint8 *row[3];
+
+        /* exactly width bytes, so that a read past the row shows in
+         * valgrind */
+        for (ch = 0; ch < 3; ch++)
+          row[ch] = g_malloc (width);
+        gen_assign_case (kind, k, width, &pal, row, &s);
+        assign_expect (&pal, (const guint8 * const *) row, width, &ex, &cov);
+        what = g_strdup_printf ("kind %u, width %d, k %u", kind, width, k);
+        for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
+          check_assign_row (impls[impl].func, impls[impl].name, what, &pal,
+              (const guint8 * const *) row, width, &ex);
+        g_free (what);
+        for (ch = 0; ch < 3; ch++)
+          g_free (row[ch]);
+      }
+    }
+  }
+  check_coverage (&cov);
+
+  /* hand-made: rows longer than two blocks of pixels as near to three or
+   * four colours (some repeated), far (the 32-bit path) and near; index 0
+   * is farther, so index 1 must win everywhere */
+  for (r = 0; r < 4; r++) {
+    static const gint32 far_tie[4][3] = {
+      {0, 0, 9}, {0, 9, 0}, {9, 0, 0}, {1, 1, 1}
+    };
+    static const gint32 near_tie[4][3] = {
+      {110, 100, 100}, {100, 110, 100}, {100, 100, 110}, {90, 100, 100}
+    };
+    const gint width = 70;
+    guint8 *row[3];
+    guint i;
+    gint x;
+
+    for (ch = 0; ch < 3; ch++)
+      row[ch] = g_malloc (width);
+    memset (&pal, 0, sizeof (pal));
+    pal.k = 5 + r;
+    for (i = 0; i < pal.k; i++)
+      for (ch = 0; ch < 3; ch++)
+        pal.c[ch][i] = r % 2 ? far_tie[(i + r) % 4][ch] :
+            near_tie[(i + r) % 4][ch];
+    for (ch = 0; ch < 3; ch++)
+      pal.c[ch][0] = r % 2 ? 0 : 60;
+    for (x = 0; x < width; x++)
+      for (ch = 0; ch < 3; ch++)
+        row[ch][x] = r % 2 ? 255 - (x % 7 == 3) : 100;
+    assign_expect (&pal, (const guint8 * const *) row, width, &ex, &cov);
+    for (x = 0; x < width; x++)
+      if (ex.labels[x] != 1 || (r % 2 && ex.dist[x] <= FAR_DIST))
+        ck_assert_msg (FALSE, "test data: pixel %d not as made", x);
+    for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
+      check_assign_row (impls[impl].func, impls[impl].name, "hand-made ties",
+          &pal, (const guint8 * const *) row, width, &ex);
+    for (ch = 0; ch < 3; ch++)
+      g_free (row[ch]);
+  }
+
+  g_free (ex.labels);
+  g_free (ex.dist);
+}
+
+END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* 18. The fused read-assign-paint kernels for 4-byte pixels */
+
+/* A distinct colour per label, in the format's channel order */
+static void
+paint_colors (KmsPaint * paint, guint k, guint64 * s)
+{
+  guint l, ch;
+  guint8 salt = rng_below (s, 256);
+
+  for (l = 0; l < k; l++) {
+    paint->color[l][0] = l;
+    paint->color[l][1] = (guint8) (l * 7 + salt);
+    paint->color[l][2] = (guint8) (255 - l);
+  }
+  for (ch = 0; ch < 3; ch++)
+    paint->mask[ch] = rng_below (s, 256);
+  paint->mask_alpha = rng_below (s, 256);
+}
+
+/* What the row must become, written from the layout table: the masked
+ * label's pixels take the mask colour (and alpha, where there is one);
+ * posterize paints every other label its colour; the rest stays. */
+static void
+expect_painted_row32 (const TestLayout * l, const KmsPaint * paint,
+    KmsMode mode, gboolean write, const guint8 * labels, gint width,
+    guint8 * row)
+{
+  gint x;
+
+  if (!write)
+    return;
+  for (x = 0; x < width; x++) {
+    guint8 *p = row + 4 * x;
+    const guint8 *col = NULL;
+
+    if ((gint) labels[x] == paint->mask_label) {
+      col = paint->mask;
+      if (l->a >= 0)
+        p[l->a] = paint->mask_alpha;
+    } else if (mode == KMS_MODE_POSTERIZE) {
+      col = paint->color[labels[x]];
+    }
+    if (col) {
+      p[l->r] = col[0];
+      p[l->g] = col[1];
+      p[l->b] = col[2];
+    }
+  }
+}
+
+typedef struct
+{
+  const TestLayout *layout;
+  KmsMode mode;
+  gboolean write;
+  gboolean in_place;
+  guint align;                  /* the rows' offset from 8-byte alignment */
+} PaintCase;
+
+/* Fails on the first byte of @got[0..size) that isn't @want's */
+static void
+assert_bytes_equal (const guint8 * got, const guint8 * want, gsize size,
+    const gchar * impl, const gchar * what, const gchar * where)
+{
+  gsize i;
+
+  if (memcmp (got, want, size) == 0)
+    return;
+  for (i = 0; got[i] == want[i]; i++);
+  ck_assert_msg (FALSE, "%s, %s: %s: byte %" G_GSIZE_FORMAT " (pixel %"
+      G_GSIZE_FORMAT ") is %u, expected %u", impl, what, where, i, i / 4,
+      got[i], want[i]);
+}
+
+/* Runs @func on a copy of @src_row, in place or into a separate row, at
+ * the case's alignment, with guard bytes around; checks the row against
+ * @expected and counts and sse against @ex */
+static void
+check_paint_row32 (KmsAssignPaintRow32Func func, const gchar * impl,
+    const gchar * what, const PaintCase * pc, const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint8 * src_row, gint width,
+    const AssignExpect * ex, const guint8 * expected, guint64 * s)
+{
+  const KmsFormatInfo *info = kms_format_get_info (pc->layout->format);
+  const gsize size = 4 * (gsize) width, total = size + pc->align + 8;
+  guint8 *src_mem = g_malloc (total), *dst_mem = g_malloc (total);
+  guint8 *src_before, *dst_before, *src = src_mem + pc->align, *dst;
+  guint shift[KMS_MAX_CHANNELS];
+  guint64 counts[KMS_MAX_K];
+  guint64 sse = 0;
+  gsize i;
+  guint ch;
+
+  /* as the core computes them */
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ? info->offset[ch] :
+        3 - info->offset[ch]);
+
+  for (i = 0; i < total; i++) {
+    src_mem[i] = rng_next (s) & 0xff;
+    dst_mem[i] = rng_next (s) & 0xff;
+  }
+  memcpy (src, src_row, size);
+  src_before = g_memdup2 (src_mem, total);
+  dst_before = g_memdup2 (dst_mem, total);
+  dst = pc->in_place ? src : dst_mem + pc->align;
+
+  memset (counts, 0, sizeof (counts));
+  func (pal, paint, shift, pc->write, src, dst, width, counts, &sse);
+
+  assert_bytes_equal (dst, expected, size, impl, what, "painted row");
+  if (pc->in_place) {
+    assert_bytes_equal (src_mem, src_before, pc->align, impl, what,
+        "before the row");
+    assert_bytes_equal (src + size, src_before + pc->align + size, 8, impl,
+        what, "after the row");
+  } else {
+    assert_bytes_equal (src_mem, src_before, total, impl, what,
+        "source of an out-of-place row");
+    assert_bytes_equal (dst_mem, dst_before, pc->align, impl, what,
+        "before the row");
+    assert_bytes_equal (dst + size, dst_before + pc->align + size, 8, impl,
+        what, "after the row");
+  }
+  assert_counts_sse (counts, sse, ex, 1, impl, what);
+  g_free (src_mem);
+  g_free (dst_mem);
+  g_free (src_before);
+  g_free (dst_before);
+}
+
+START_TEST (test_assign_paint_row32_exhaustive)
+{
+  static const struct
+  {
+    KmsAssignPaintRow32Func func;
+    const gchar *name;
+  } impls[] = {
+    {kms_assign_paint_row32_scalar, "scalar"},
+    {kms_assign_paint_row32_simd, "simd"},
+  };
+  static const guint ks[] = { 1, 2, 3, 5, 8, 17, 32, 64, 129, 255, 256 };
+  AssignCoverage cov = { 0, };
+  const TestLayout *quad[G_N_ELEMENTS (layouts)];
+  guint n_quad = 0, n_case = 0, n_masked = 0, n_written = 0;
+  KmsAssignPalette pal;
+  AssignExpect ex;
+  guint64 s = 0xfacade;
+  guint i, wi, ki, kind, impl, ch;
+
+  /* the 4-byte layouts, whose channel bytes the core must agree on */
+  for (i = 0; i < G_N_ELEMENTS (layouts); i++) {
+    const KmsFormatInfo *info = kms_format_get_info (layouts[i].format);
+
+    if (layouts[i].bpp != 4)
+      continue;
+    ck_assert_ptr_nonnull (info);
+    ck_assert_uint_eq (info->bpp, 4);
+    ck_assert_int_eq (info->offset[0], layouts[i].r);
+    ck_assert_int_eq (info->offset[1], layouts[i].g);
+    ck_assert_int_eq (info->offset[2], layouts[i].b);
+    ck_assert_int_eq (info->alpha_offset, layouts[i].a);
+    quad[n_quad++] = &layouts[i];
+  }
+  ck_assert_uint_eq (n_quad, 8);
+
+  ex.labels = g_malloc (200);
+  ex.dist = g_new (guint32, 200);
+
+  for (wi = 0; wi < G_N_ELEMENTS (assign_widths) + 4; wi++) {
+    for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
+      for (kind = 0; kind < PAL_N_KINDS; kind++, n_case++) {
+        gint width = wi < G_N_ELEMENTS (assign_widths) ? assign_widths[wi] :
+            1 + (gint) rng_below (&s, 200);
+        const guint k = ks[ki];
+        /* the options cycle with co-prime periods, so that every
+         * combination turns up */
+        PaintCase pc = {
+          quad[n_case % 8],
+          (n_case / 3) % 2 ? KMS_MODE_ORIGINAL : KMS_MODE_POSTERIZE,
+          n_case % 5 != 4,
+          (n_case / 7) % 2,
+          n_case % 3 + 4 * ((n_case / 11) % 2),
+        };
+        const KmsFormatInfo *info = kms_format_get_info (pc.layout->format);
+        guint8 *row[3], *src_row = g_malloc (4 * width);
+        guint8 *expected;
+        KmsPaint paint;
+        gchar *what;
+        gint x;
+
+        for (ch = 0; ch < 3; ch++)
+          row[ch] = g_malloc (width);
+        gen_assign_case (kind, k, width, &pal, row, &s);
+        assign_expect (&pal, (const guint8 * const *) row, width, &ex, &cov);
+        /* the channels at their bytes, the other byte random */
+        for (x = 0; x < width; x++) {
+          guint8 *p = src_row + 4 * x;
+
+          p[0] = p[1] = p[2] = p[3] = rng_next (&s) & 0xff;
+          p[pc.layout->r] = row[0][x];
+          p[pc.layout->g] = row[1][x];
+          p[pc.layout->b] = row[2][x];
+        }
+
+        memset (&paint, 0, sizeof (paint));
+        paint_colors (&paint, k, &s);
+        /* mask a label the row has, two cases in three */
+        paint.mask_label = n_case % 3 ? ex.labels[rng_below (&s, width)] : -1;
+        kms_paint_prepare (info, &paint, pc.mode, k);
+        n_masked += paint.mask_label >= 0;
+        n_written += pc.write;
+
+        expected = g_memdup2 (src_row, 4 * width);
+        expect_painted_row32 (pc.layout, &paint, pc.mode, pc.write,
+            ex.labels, width, expected);
+        what = g_strdup_printf ("kind %u, %s, width %d, k %u, %s, mask %d, "
+            "write %d, %s, offset %u", kind,
+            kms_format_to_string (pc.layout->format), width, k,
+            pc.mode == KMS_MODE_ORIGINAL ? "original" : "posterize",
+            paint.mask_label, pc.write, pc.in_place ? "in place" :
+            "out of place", pc.align);
+        for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
+          check_paint_row32 (impls[impl].func, impls[impl].name, what, &pc,
+              &pal, &paint, src_row, width, &ex, expected, &s);
+        g_free (what);
+        g_free (expected);
+        g_free (src_row);
+        for (ch = 0; ch < 3; ch++)
+          g_free (row[ch]);
+      }
+    }
+  }
+  check_coverage (&cov);
+  ck_assert_uint_gt (n_masked, 0);
+  ck_assert_uint_lt (n_masked, n_case);
+  ck_assert_uint_lt (n_written, n_case);
+
+  g_free (ex.labels);
+  g_free (ex.dist);
+}
+
+END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* 19. Any number of threads gives the same frame */
+
+static void
+assert_stats_equal (const KmsStats * got, const KmsStats * want,
+    const gchar * what)
+{
+  ck_assert_msg (got->k == want->k && got->iterations == want->iterations &&
+      got->reinitialized == want->reinitialized &&
+      got->fit_points == want->fit_points, "%s: stats differ", what);
+  /* bitwise: the sums are integers, the division the same */
+  ck_assert_msg (memcmp (&got->mse, &want->mse, sizeof (gdouble)) == 0,
+      "%s: mse %.17g, expected %.17g", what, got->mse, want->mse);
+}
+
+static void
+assert_contexts_equal (KmsContext * got, KmsContext * want, guint k,
+    const gchar * what)
+{
+  gdouble cg[KMS_MAX_K][KMS_MAX_CHANNELS], cw[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint64 ng[KMS_MAX_K], nw[KMS_MAX_K];
+  guint c;
+
+  get_exact (got, k, cg);
+  get_exact (want, k, cw);
+  ck_assert_msg (memcmp (cg, cw, k * sizeof (cg[0])) == 0,
+      "%s: centroids differ", what);
+  ck_assert_uint_eq (kms_context_get_counts (got, ng, KMS_MAX_K), k);
+  ck_assert_uint_eq (kms_context_get_counts (want, nw, KMS_MAX_K), k);
+  for (c = 0; c < k; c++)
+    ck_assert_msg (ng[c] == nw[c], "%s: cluster %u: count %"
+        G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, what, c, ng[c],
+        nw[c]);
+}
+
+/* @got's pixels are @want's; its stride padding is @before's */
+static void
+assert_pixels_equal (const TestImage * got, const TestImage * want,
+    const TestImage * before, const gchar * what)
+{
+  const gsize row = (gsize) got->width * got->layout.bpp;
+  gint y;
+
+  for (y = 0; y < got->height; y++) {
+    ck_assert_msg (memcmp (image_pixel (got, 0, y), image_pixel (want, 0, y),
+            row) == 0, "%s: row %d differs", what, y);
+    ck_assert_msg (memcmp (image_pixel (got, got->width, y),
+            image_pixel (before, got->width, y), got->stride - row) == 0,
+        "%s: padding of row %d written", what, y);
+  }
+}
+
+START_TEST (test_n_threads)
+{
+  static const struct
+  {
+    gint w, h;
+  } sizes[] = {
+    {97, 61}, {5, 3}, {1, 1}, {1, 7}, {200, 2}, {33, 65}, {64, 5},
+  };
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_RGB, KMS_FORMAT_BGRA
+  };
+  /* 0: one per core; 64 threads for 1..65 rows leaves bands empty */
+  static const guint threads[] = { 1, 2, 3, 0, 7, 64 };
+  /* then a context whose count changes on every frame */
+  static const guint varying[] = { 3, 1, 0, 64, 2, 7 };
+  /* and one writing out of place */
+  const guint n_ctx = G_N_ELEMENTS (threads) + 2, n_frames = 4;
+  guint64 s = 0x7a5;
+  guint si, f, t, frame;
+
+  for (si = 0; si < G_N_ELEMENTS (sizes); si++) {
+    for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+      const gint w = sizes[si].w, h = sizes[si].h;
+      const gsize n = (gsize) w * h;
+      KmsContext *ctx[G_N_ELEMENTS (threads) + 2];
+      guint8 *rgb = g_malloc (3 * n);
+      KmsParams params;
+
+      for (t = 0; t < n_ctx; t++)
+        ctx[t] = kms_context_new ();
+      kms_params_init_defaults (&params);
+
+      for (frame = 0; frame < n_frames; frame++) {
+        TestImage *in, *ref = NULL;
+        KmsStats ref_stats;
+
+        if (frame % 2)
+          gen_uniform (rgb, n, &s);
+        else
+          gen_blobs (rgb, n, 5, 30, &s);
+        in = image_new_from_rgb (formats[f], w, h, 3, rgb, &s);
+        /* settings that change the painting and the fit on the way */
+        params.k = frame == 2 ? 6 : 4;
+        params.sample_size = frame == 1 ? 0 : 65536;
+        params.mode = frame == 3 ? KMS_MODE_ORIGINAL : KMS_MODE_POSTERIZE;
+        params.mask_cluster = frame >= 2 ? 1 : -1;
+        params.mask_color = 0x80c0ffee;
+
+        for (t = 0; t < n_ctx; t++) {
+          const gboolean oop = t == n_ctx - 1;
+          TestImage *out;
+          KmsStats st;
+          gchar *what;
+
+          if (t < G_N_ELEMENTS (threads))
+            params.n_threads = threads[t];
+          else if (!oop)
+            params.n_threads = varying[(frame + si) % G_N_ELEMENTS (varying)];
+          else
+            params.n_threads = 3;
+          what = g_strdup_printf ("%s %dx%d, frame %u, %u threads%s",
+              kms_format_to_string (formats[f]), w, h, frame,
+              params.n_threads, t < G_N_ELEMENTS (threads) ? "" : oop ?
+              " (out of place)" : " (changed)");
+
+          if (oop) {
+            TestImage *saved = image_copy (in), *before;
+            KmsFrame fin, fout;
+
+            out = image_new (formats[f], w, h, 5, &s);
+            before = image_copy (out);
+            image_frame (in, &fin);
+            image_frame (out, &fout);
+            ck_assert (kms_context_process (ctx[t], &params, &fin, &fout, &st));
+            assert_images_equal (in, saved, "input of out-of-place");
+            assert_pixels_equal (out, ref, before, what);
+            image_free (saved);
+            image_free (before);
+          } else {
+            /* checked against the exhaustive scan, and the first */
+            out = process_and_check (ctx[t], &params, in, &st, NULL);
+          }
+          if (!ref) {
+            ref = out;
+            ref_stats = st;
+            g_free (what);
+            continue;
+          }
+          if (!oop)
+            assert_images_equal (out, ref, what);
+          assert_stats_equal (&st, &ref_stats, what);
+          assert_contexts_equal (ctx[t], ctx[0], params.k, what);
+          image_free (out);
+          g_free (what);
+        }
+        image_free (ref);
+        image_free (in);
+      }
+      for (t = 0; t < n_ctx; t++)
+        kms_context_free (ctx[t]);
+      g_free (rgb);
+    }
+  }
+}
+
+END_TEST;
+
+/* ------------------------------------------------------------------ */
 /* Format helpers */
 
 START_TEST (test_format_helpers)
@@ -2154,6 +3033,9 @@ kmscore_suite (void)
   tcase_add_test (tc, test_mse);
   tcase_add_test (tc, test_reset);
   tcase_add_test (tc, test_isa_scalar);
+  tcase_add_test (tc, test_assign_row_exhaustive);
+  tcase_add_test (tc, test_assign_paint_row32_exhaustive);
+  tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_format_helpers);
 
   /* a case of its own: it allocates 50 MB, and fails (a known core bug,

@@ -1302,7 +1302,7 @@ GST_START_TEST (test_property_stress)
   GstHarness *h = harness_new (fmt, 16, 12);
   Image *img = image_new_noisy (16, 12, 99, 40, 220);
   GObjectClass *klass = G_OBJECT_GET_CLASS (h->element);
-  GstHarnessThread *threads[8];
+  GstHarnessThread *threads[10];
   GValue v = G_VALUE_INIT;
   guint n_threads = 0, i;
   gint p;
@@ -1341,6 +1341,16 @@ GST_START_TEST (test_property_stress)
   g_value_set_boolean (&v, TRUE);
   threads[n_threads++] = gst_harness_stress_property_start_full (h,
       "warm-start", &v, 50);
+  g_value_unset (&v);
+
+  /* 0: one per core; 3 is more than some bands have rows */
+  g_value_init (&v, G_TYPE_UINT);
+  g_value_set_uint (&v, 0);
+  threads[n_threads++] = gst_harness_stress_property_start_full (h,
+      "n-threads", &v, 50);
+  g_value_set_uint (&v, 3);
+  threads[n_threads++] = gst_harness_stress_property_start_full (h,
+      "n-threads", &v, 50);
   g_value_unset (&v);
 
   for (i = 0; i < 300; i++) {
@@ -1593,12 +1603,158 @@ GST_END_TEST;
 GST_START_TEST (test_unsupported_format)
 {
   GstHarness *h = gst_harness_new ("kmeansseg");
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16 * 3 / 2, NULL);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 16 * 2, NULL);
 
-  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=16,"
+  /* 16-bit RGB is not in the templates */
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB16,width=16,"
       "height=16,framerate=30/1");
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_NOT_NEGOTIATED);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_n_threads_property)
+{
+  GstElement *e = gst_element_factory_make ("kmeansseg", NULL);
+  GParamSpec *pspec;
+  guint n, i;
+  static const guint values[] = { 0, 64, 7, 1 };
+
+  fail_unless (e != NULL);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "n-threads");
+  fail_unless (pspec != NULL, "no property n-threads");
+  fail_unless (pspec->value_type == G_TYPE_UINT);
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (pspec)->default_value, 1);
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (pspec)->minimum, 0);
+  fail_unless_equals_int (G_PARAM_SPEC_UINT (pspec)->maximum, 64);
+  fail_unless ((pspec->flags & G_PARAM_READWRITE) == G_PARAM_READWRITE);
+  fail_unless (pspec->flags & GST_PARAM_MUTABLE_PLAYING);
+  fail_unless (g_param_spec_get_blurb (pspec) != NULL &&
+      strlen (g_param_spec_get_blurb (pspec)) > 0);
+
+  g_object_get (e, "n-threads", &n, NULL);
+  fail_unless_equals_int (n, 1);
+  for (i = 0; i < G_N_ELEMENTS (values); i++) {
+    g_object_set (e, "n-threads", values[i], NULL);
+    g_object_get (e, "n-threads", &n, NULL);
+    fail_unless_equals_int (n, values[i]);
+  }
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* A noisy frame sequence through one element per n-threads: every output
+ * is the one thread's, byte for byte (padding included) */
+GST_START_TEST (test_n_threads_identical)
+{
+  static const struct
+  {
+    const gchar *format;
+    gint w, h;
+    gint stride;                /* 0: default */
+  } cases[] = {
+    {"RGBx", 97, 61, 0},
+    {"RGB", 97, 61, 97 * 3 + 5},
+    {"BGRA", 33, 17, 33 * 4 + 8},
+    {"RGB", 5, 3, 0},
+    {"ARGB", 1, 1, 0},
+  };
+  /* 0: one per core */
+  static const guint threads[] = { 1, 2, 0, 3 };
+  const guint n_frames = 5;
+  guint i, t, f;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const Fmt *fmt = fmt_get (cases[i].format);
+    const gint w = cases[i].w, ht = cases[i].h;
+    GstHarness *h[G_N_ELEMENTS (threads)];
+
+    for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+      h[t] = harness_new (fmt, w, ht);
+      g_object_set (h[t]->element, "k", 6, "n-threads", threads[t], NULL);
+    }
+    for (f = 0; f < n_frames; f++) {
+      Image *img = image_new_noisy (w, ht, 1000 * i + f, 0, 255);
+      Image *ref = NULL;
+
+      for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+        Image *res;
+
+        /* from frame 2 on, mask a cluster; frame 4: exact fit */
+        if (f == 2)
+          g_object_set (h[t]->element, "mask-cluster", 2, "mask-color",
+              0x40102030, NULL);
+        if (f == 4)
+          g_object_set (h[t]->element, "sample-size", 0, "mode",
+              MODE_ORIGINAL, NULL);
+        res = process_stride (h[t], fmt, img, cases[i].stride);
+        if (!ref) {
+          guint32 pal[7];
+          guint n = count_distinct (res, pal, 6);
+
+          /* a segmentation, not the input (1x1 has one colour) */
+          if (f != 4)
+            fail_unless (n >= MIN (2, w * ht) && n <= 6, "%s %dx%d frame "
+                "%u: %u colours at k=6", fmt->name, w, ht, f, n);
+          ref = res;
+        } else {
+          gchar *what = g_strdup_printf ("%s %dx%d frame %u, n-threads %u "
+              "vs 1", fmt->name, w, ht, f, threads[t]);
+
+          assert_image_eq (res, ref, fmt->bpp == 4, what);
+          g_free (what);
+          image_free (res);
+        }
+      }
+      image_free (ref);
+      image_free (img);
+    }
+    for (t = 0; t < G_N_ELEMENTS (threads); t++)
+      gst_harness_teardown (h[t]);
+  }
+}
+
+GST_END_TEST;
+
+/* n-threads changed between frames of a running stream: the same output
+ * as an element that keeps one thread, and the warm start carries on */
+GST_START_TEST (test_n_threads_change_streaming)
+{
+  static const gchar *names[] = { "RGBx", "RGB" };
+  static const guint seq[] = { 2, 0, 5, 1, 64, 3, 0, 2 };
+  guint f, i;
+
+  for (f = 0; f < G_N_ELEMENTS (names); f++) {
+    const Fmt *fmt = fmt_get (names[f]);
+    GstHarness *var = harness_new (fmt, 64, 45);
+    GstHarness *ref = harness_new (fmt, 64, 45);
+
+    g_object_set (var->element, "k", 5, NULL);
+    g_object_set (ref->element, "k", 5, NULL);
+    for (i = 0; i < G_N_ELEMENTS (seq); i++) {
+      Image *img = image_new_noisy (64, 45, 500 + i, 0, 255);
+      Image *a, *b;
+      gchar *what;
+      guint n;
+
+      g_object_set (var->element, "n-threads", seq[i], NULL);
+      g_object_get (var->element, "n-threads", &n, NULL);
+      fail_unless_equals_int (n, seq[i]);
+      a = process (var, fmt, img);
+      b = process (ref, fmt, img);
+      what = g_strdup_printf ("%s frame %u, n-threads %u", fmt->name, i,
+          seq[i]);
+      assert_image_eq (a, b, fmt->bpp == 4, what);
+      g_free (what);
+      image_free (a);
+      image_free (b);
+      image_free (img);
+    }
+    gst_harness_teardown (var);
+    gst_harness_teardown (ref);
+  }
 }
 
 GST_END_TEST;
@@ -1632,6 +1788,9 @@ kmeansseg_suite (void)
   tcase_add_test (tc, test_shared_input_untouched);
   tcase_add_test (tc, test_posterize_nearest_colour);
   tcase_add_test (tc, test_unsupported_format);
+  tcase_add_test (tc, test_n_threads_property);
+  tcase_add_test (tc, test_n_threads_identical);
+  tcase_add_test (tc, test_n_threads_change_streaming);
 
   return s;
 }
