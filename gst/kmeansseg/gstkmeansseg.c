@@ -46,6 +46,8 @@
 #include "config.h"
 #endif
 
+#include <string.h>
+
 #include "gstkmeansseg.h"
 #include "kmscore.h"
 
@@ -66,6 +68,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
 #define DEFAULT_PROP_SCENE_CUT    KMS_DEFAULT_SCENE_CUT
 #define DEFAULT_PROP_REFRESH      KMS_DEFAULT_REFRESH_INTERVAL
 #define DEFAULT_PROP_SMOOTHING    KMS_DEFAULT_TEMPORAL_SMOOTHING
+#define DEFAULT_PROP_POST_MESSAGES FALSE
 
 enum
 {
@@ -84,6 +87,8 @@ enum
   PROP_SCENE_CUT,
   PROP_REFRESH_INTERVAL,
   PROP_TEMPORAL_SMOOTHING,
+  PROP_POST_MESSAGES,
+  PROP_PALETTE,
 };
 
 #define KMEANS_SEG_CAPS \
@@ -109,7 +114,16 @@ struct _GstKMeansSeg
   gdouble scene_cut;
   guint refresh_interval;
   gdouble temporal_smoothing;
+  gboolean post_messages;
   gboolean warned_mask;         /* mask-cluster >= k was reported */
+  /* the palette the user wrote (seeds every fresh start until cleared),
+   * and whether it waits for the next frame */
+  guint32 user_palette[KMS_MAX_K];
+  guint user_palette_n;
+  gboolean palette_pending;
+  /* the centroids of the last frame, for reading "palette" */
+  guint32 palette[KMS_MAX_K];
+  guint palette_n;
 
   /* streaming thread only */
   KmsContext *ctx;
@@ -137,6 +151,12 @@ static gboolean gst_kmeans_seg_set_info (GstVideoFilter * filter,
     GstVideoInfo * out_info);
 static GstFlowReturn gst_kmeans_seg_transform_ip (GstBaseTransform * trans,
     GstBuffer * buf);
+static GstFlowReturn gst_kmeans_seg_transform (GstBaseTransform * trans,
+    GstBuffer * inbuf, GstBuffer * outbuf);
+static GstCaps *gst_kmeans_seg_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter);
+static void gst_kmeans_seg_before_transform (GstBaseTransform * trans,
+    GstBuffer * buf);
 
 #define GST_TYPE_KMEANS_SEG_MODE (gst_kmeans_seg_mode_get_type ())
 static GType
@@ -148,6 +168,9 @@ gst_kmeans_seg_mode_get_type (void)
         "Every pixel takes its cluster's colour", "posterize"},
     {GST_KMEANS_SEG_MODE_ORIGINAL,
         "Pixels keep their colour; only the mask applies", "original"},
+    {GST_KMEANS_SEG_MODE_LABELS,
+          "Each pixel's value is its cluster index (GRAY8 output possible)",
+        "labels"},
     {0, NULL, NULL},
   };
 
@@ -202,7 +225,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
       g_param_spec_uint ("k", "K",
           "Number of clusters (colours)", 1, KMS_MAX_K, DEFAULT_PROP_K,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:max-iters:
@@ -215,7 +239,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "Lloyd iterations per frame at most (0 = keep the centroids, "
           "only assign)", 0, 1000, DEFAULT_PROP_MAX_ITERS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:tolerance:
@@ -228,7 +253,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "Stop iterating when no centroid moves more than this "
           "(colour levels)", 0, 255, DEFAULT_PROP_TOLERANCE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:mask-cluster:
@@ -241,7 +267,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "Cluster whose pixels are painted mask-color (-1 = none)",
           -1, KMS_MAX_K - 1, DEFAULT_PROP_MASK_CLUSTER,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:mask-color:
@@ -254,7 +281,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "Colour of masked pixels (0xAARRGGBB; alpha used where the format "
           "has alpha)", 0, G_MAXUINT32, DEFAULT_PROP_MASK_COLOR,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:mode:
@@ -350,7 +378,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "exceeds this multiple of its running level (0 = never)",
           0, 1000, DEFAULT_PROP_SCENE_CUT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:refresh-interval:
@@ -378,6 +407,44 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "Share of the previous centroids kept in each frame's (0..1)",
           0, 1, DEFAULT_PROP_SMOOTHING,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING |
+          GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:post-messages:
+   *
+   * Post an element message named `kmeansseg` for every frame, with
+   * `timestamp`, `stream-time`, `running-time`, `duration` (as
+   * GStreamer's analysis elements do), `k`, `iterations`, `mse` (mean
+   * squared error per channel between the pixels and their cluster's
+   * colour), `centroids` (an array of colours, each an array of the
+   * frame's components: R, G, B; Y, U, V; or Y), `counts` (pixels per
+   * cluster), `reinitialized` and `scene-cut`.
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post a 'kmeansseg' element message with the clusters of every "
+          "frame", DEFAULT_PROP_POST_MESSAGES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:palette:
+   *
+   * The centroids as 0xAARRGGBB colours. Reading gives those of the last
+   * frame (converted to RGB for YUV streams). Writing seeds them: the next
+   * frame, and every fresh start after it (caps change, flush), starts
+   * from these colours as clusters 0, 1, ...; with max-iters=0 every frame
+   * is mapped onto exactly these colours (a fixed palette). `k` still says
+   * how many clusters there are. Writing an empty array forgets it.
+   */
+  g_object_class_install_property (gobject_class, PROP_PALETTE,
+      gst_param_spec_array ("palette", "Palette",
+          "Centroids as 0xAARRGGBB colours: read the current ones, write "
+          "to seed them (with max-iters=0: a fixed palette)",
+          g_param_spec_uint ("color", "Colour", "0xAARRGGBB", 0, G_MAXUINT32,
+              0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_set_static_metadata (element_class,
@@ -399,6 +466,12 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * that doesn't hold the frame its caps promise is an error here, where
    * GstVideoFilter would only warn and pass it on unprocessed */
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_kmeans_seg_transform_ip);
+  /* out of place only for the label map in another format */
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_kmeans_seg_transform);
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_kmeans_seg_transform_caps);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_kmeans_seg_before_transform);
 
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_INIT, 0);
@@ -421,6 +494,7 @@ gst_kmeans_seg_init (GstKMeansSeg * self)
   self->scene_cut = DEFAULT_PROP_SCENE_CUT;
   self->refresh_interval = DEFAULT_PROP_REFRESH;
   self->temporal_smoothing = DEFAULT_PROP_SMOOTHING;
+  self->post_messages = DEFAULT_PROP_POST_MESSAGES;
   self->ctx = kms_context_new ();
   self->format = KMS_FORMAT_UNKNOWN;
 }
@@ -440,6 +514,7 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstKMeansSeg *self = GST_KMEANS_SEG (object);
+  gboolean reconfigure = FALSE;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -460,9 +535,15 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_MASK_COLOR:
       self->mask_color = g_value_get_uint (value);
       break;
-    case PROP_MODE:
-      self->mode = g_value_get_enum (value);
+    case PROP_MODE:{
+      GstKMeansSegMode mode = g_value_get_enum (value);
+
+      /* into or out of labels mode, the output caps may change */
+      reconfigure = (mode == GST_KMEANS_SEG_MODE_LABELS) !=
+          (self->mode == GST_KMEANS_SEG_MODE_LABELS);
+      self->mode = mode;
       break;
+    }
     case PROP_WARM_START:
       self->warm_start = g_value_get_boolean (value);
       break;
@@ -487,11 +568,27 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_TEMPORAL_SMOOTHING:
       self->temporal_smoothing = g_value_get_double (value);
       break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_PALETTE:{
+      guint i, n = MIN (gst_value_array_get_size (value), KMS_MAX_K);
+
+      for (i = 0; i < n; i++)
+        self->user_palette[i] =
+            g_value_get_uint (gst_value_array_get_value (value, i));
+      self->user_palette_n = n;
+      self->palette_pending = n > 0;
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+
+  if (reconfigure)
+    gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
 }
 
 static void
@@ -544,6 +641,23 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
     case PROP_TEMPORAL_SMOOTHING:
       g_value_set_double (value, self->temporal_smoothing);
       break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_PALETTE:{
+      const guint32 *pal = self->palette_n ? self->palette :
+          self->user_palette;
+      guint i, n = self->palette_n ? self->palette_n : self->user_palette_n;
+      GValue v = G_VALUE_INIT;
+
+      g_value_init (&v, G_TYPE_UINT);
+      for (i = 0; i < n; i++) {
+        g_value_set_uint (&v, pal[i]);
+        gst_value_array_append_value (value, &v);
+      }
+      g_value_unset (&v);
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -631,8 +745,12 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
   if (format == KMS_FORMAT_UNKNOWN)
     goto unsupported_format;
-  if (GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info))
+  /* another output format: the label map (labels mode) */
+  if (GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info) &&
+      GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_FORMAT_GRAY8)
     goto format_mismatch;
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self),
+      GST_VIDEO_INFO_FORMAT (out_info) == GST_VIDEO_INFO_FORMAT (in_info));
 
   GST_DEBUG_OBJECT (self, "format %s, %dx%d", kms_format_to_string (format),
       GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info));
@@ -664,22 +782,149 @@ unsupported_format:
   }
 format_mismatch:
   {
-    GST_ERROR_OBJECT (self, "input and output formats differ");
+    GST_ERROR_OBJECT (self, "output format %s: only GRAY8 (labels mode) may "
+        "differ from the input's",
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (out_info)));
     return FALSE;
   }
 }
 
-static GstFlowReturn
-gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+static GstCaps *
+gst_kmeans_seg_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
 {
   GstKMeansSeg *self = GST_KMEANS_SEG (trans);
-  GstVideoFilter *filter = GST_VIDEO_FILTER (trans);
-  GstVideoFrame frame;
+  GstCaps *ret = gst_caps_new_empty ();
+  gboolean labels;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  labels = self->mode == GST_KMEANS_SEG_MODE_LABELS;
+  GST_OBJECT_UNLOCK (self);
+
+  /* The same caps, first; in labels mode also the GRAY8 label map of any
+   * input (and any input for a GRAY8 output) */
+  for (i = 0; i < gst_caps_get_size (caps); i++) {
+    GstStructure *st = gst_caps_get_structure (caps, i);
+    GstStructure *other;
+
+    ret = gst_caps_merge_structure (ret, gst_structure_copy (st));
+    if (!labels)
+      continue;
+    other = gst_structure_copy (st);
+    gst_structure_remove_fields (other, "colorimetry", "chroma-site", NULL);
+    if (direction == GST_PAD_SINK)
+      gst_structure_set (other, "format", G_TYPE_STRING, "GRAY8", NULL);
+    else
+      gst_structure_remove_field (other, "format");
+    ret = gst_caps_merge_structure (ret, other);
+  }
+
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, ret,
+        GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (ret);
+    ret = tmp;
+  }
+  GST_DEBUG_OBJECT (self, "%" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT, caps,
+      ret);
+  return ret;
+}
+
+static void
+gst_kmeans_seg_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
+      GST_FORMAT_TIME, GST_BUFFER_PTS (buf));
+
+  /* controlled properties take their value for this frame */
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
+}
+
+static void
+post_message (GstKMeansSeg * self, GstBuffer * buf, const KmsStats * stats,
+    const KmsFrame * format)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime ts = GST_BUFFER_PTS (buf);
+  guint8 cent[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint64 counts[KMS_MAX_K];
+  GValue centroids = G_VALUE_INIT, colour = G_VALUE_INIT;
+  GValue count_array = G_VALUE_INIT, v = G_VALUE_INIT;
+  GstStructure *st;
+  guint n, c, ch, nch = kms_format_get_n_channels (format->format);
+
+  n = kms_context_get_centroids (self->ctx, cent, KMS_MAX_K);
+  kms_context_get_counts (self->ctx, counts, KMS_MAX_K);
+
+  g_value_init (&centroids, GST_TYPE_ARRAY);
+  g_value_init (&count_array, GST_TYPE_ARRAY);
+  for (c = 0; c < n; c++) {
+    g_value_init (&colour, GST_TYPE_ARRAY);
+    g_value_init (&v, G_TYPE_UINT);
+    for (ch = 0; ch < nch; ch++) {
+      g_value_set_uint (&v, cent[c][ch]);
+      gst_value_array_append_value (&colour, &v);
+    }
+    g_value_unset (&v);
+    gst_value_array_append_and_take_value (&centroids, &colour);
+
+    g_value_init (&v, G_TYPE_UINT64);
+    g_value_set_uint64 (&v, counts[c]);
+    gst_value_array_append_and_take_value (&count_array, &v);
+  }
+
+  st = gst_structure_new ("kmeansseg",
+      "timestamp", G_TYPE_UINT64, ts,
+      "stream-time", G_TYPE_UINT64,
+      gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, ts),
+      "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts),
+      "duration", G_TYPE_UINT64, GST_BUFFER_DURATION (buf),
+      "k", G_TYPE_UINT, stats->k,
+      "iterations", G_TYPE_UINT, stats->iterations,
+      "mse", G_TYPE_DOUBLE, stats->mse,
+      "reinitialized", G_TYPE_BOOLEAN, stats->reinitialized,
+      "scene-cut", G_TYPE_BOOLEAN, stats->scene_cut, NULL);
+  gst_structure_take_value (st, "centroids", &centroids);
+  gst_structure_take_value (st, "counts", &count_array);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), st));
+}
+
+static void
+fill_frame (GstKMeansSeg * self, KmsFrame * kf, KmsFormat format,
+    GstVideoFrame * frame)
+{
+  guint i;
+
+  memset (kf, 0, sizeof (*kf));
+  kf->format = format;
+  kf->width = GST_VIDEO_FRAME_WIDTH (frame);
+  kf->height = GST_VIDEO_FRAME_HEIGHT (frame);
+  for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (frame); i++) {
+    kf->data[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, i);
+    kf->stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, i);
+  }
+  kf->matrix = self->matrix;
+  kf->full_range = self->full_range;
+}
+
+/* The frame in @inbuf, written to @outbuf, or in place when it is NULL */
+static GstFlowReturn
+gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  GstVideoFilter *filter = GST_VIDEO_FILTER (self);
+  GstVideoFrame in_frame, out_frame;
+  guint32 palette[KMS_MAX_K];
+  guint palette_n = 0;
   KmsParams params;
   KmsStats stats;
-  KmsFrame kf = { 0, };
-  gboolean warn_mask = FALSE, ok;
-  guint i;
+  KmsFrame in, out;
+  gboolean warn_mask = FALSE, post, reset, ok;
 
   if (!filter->negotiated)
     goto not_negotiated;
@@ -700,10 +945,19 @@ gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   params.scene_cut = self->scene_cut;
   params.refresh_interval = self->refresh_interval;
   params.temporal_smoothing = self->temporal_smoothing;
+  post = self->post_messages;
   if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
       && !self->warned_mask) {
     self->warned_mask = TRUE;
     warn_mask = TRUE;
+  }
+  reset = g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0);
+  /* a palette written since the last frame, or the user's palette after a
+   * reset, seeds this frame */
+  if (self->palette_pending || (reset && self->user_palette_n > 0)) {
+    palette_n = self->user_palette_n;
+    memcpy (palette, self->user_palette, palette_n * sizeof (guint32));
+    self->palette_pending = FALSE;
   }
   GST_OBJECT_UNLOCK (self);
 
@@ -712,30 +966,43 @@ gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
         ("mask-cluster %d is not a cluster with k=%u: nothing is masked",
             params.mask_cluster, params.k), (NULL));
 
-  if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READWRITE))
+  if (!gst_video_frame_map (&in_frame, &filter->in_info, inbuf,
+          outbuf ? GST_MAP_READ : GST_MAP_READWRITE))
     goto invalid_buffer;
-
-  if (g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0))
-    kms_context_reset (self->ctx);
-
-  kf.format = self->format;
-  kf.width = GST_VIDEO_FRAME_WIDTH (&frame);
-  kf.height = GST_VIDEO_FRAME_HEIGHT (&frame);
-  for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (&frame); i++) {
-    kf.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&frame, i);
-    kf.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, i);
+  if (outbuf && !gst_video_frame_map (&out_frame, &filter->out_info, outbuf,
+          GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&in_frame);
+    goto invalid_buffer;
   }
-  kf.matrix = self->matrix;
-  kf.full_range = self->full_range;
 
-  ok = kms_context_process (self->ctx, &params, &kf, &kf, &stats);
-  gst_video_frame_unmap (&frame);
+  if (reset)
+    kms_context_reset (self->ctx);
+  fill_frame (self, &in, self->format, &in_frame);
+  if (palette_n > 0)
+    kms_context_set_palette (self->ctx, &in, palette, palette_n);
+  if (outbuf)
+    fill_frame (self, &out, kms_format_from_video_format
+        (GST_VIDEO_FRAME_FORMAT (&out_frame)), &out_frame);
+  else
+    out = in;
+
+  ok = kms_context_process (self->ctx, &params, &in, &out, &stats);
+  if (outbuf)
+    gst_video_frame_unmap (&out_frame);
+  gst_video_frame_unmap (&in_frame);
   if (!ok)
     goto process_failed;
+
+  GST_OBJECT_LOCK (self);
+  self->palette_n = kms_context_get_palette (self->ctx, &in, self->palette,
+      KMS_MAX_K);
+  GST_OBJECT_UNLOCK (self);
 
   GST_LOG_OBJECT (self, "k=%u iterations=%u mse=%.3f reinitialized=%d "
       "cut=%d points=%u", stats.k, stats.iterations, stats.mse,
       stats.reinitialized, stats.scene_cut, stats.fit_points);
+  if (post)
+    post_message (self, inbuf, &stats, &in);
   return GST_FLOW_OK;
 
   /* ERRORS */
@@ -749,16 +1016,35 @@ invalid_buffer:
   {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
         ("buffer of %" G_GSIZE_FORMAT " bytes does not hold a %dx%d %s frame",
-            gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (&filter->in_info),
+            gst_buffer_get_size (inbuf),
+            GST_VIDEO_INFO_WIDTH (&filter->in_info),
             GST_VIDEO_INFO_HEIGHT (&filter->in_info),
             GST_VIDEO_INFO_NAME (&filter->in_info)));
     return GST_FLOW_ERROR;
   }
 process_failed:
   {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
-        ("could not process a %dx%d %s frame", kf.width, kf.height,
-            kms_format_to_string (kf.format)));
+    if (out.format != in.format && params.mode != KMS_MODE_LABELS)
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("the output is the GRAY8 label map, but mode is no longer "
+              "labels"));
+    else
+      GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+          ("could not process a %dx%d %s frame", in.width, in.height,
+              kms_format_to_string (in.format)));
     return GST_FLOW_ERROR;
   }
+}
+
+static GstFlowReturn
+gst_kmeans_seg_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  return gst_kmeans_seg_process (GST_KMEANS_SEG (trans), buf, NULL);
+}
+
+static GstFlowReturn
+gst_kmeans_seg_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  return gst_kmeans_seg_process (GST_KMEANS_SEG (trans), inbuf, outbuf);
 }

@@ -35,11 +35,14 @@ G_DECLARE_FINAL_TYPE (GstKMeansSeg, gst_kmeans_seg, GST, KMEANS_SEG,
  * @GST_KMEANS_SEG_MODE_POSTERIZE: every pixel takes its cluster's colour
  * @GST_KMEANS_SEG_MODE_ORIGINAL: pixels keep their colour, only the mask
  *   applies
+ * @GST_KMEANS_SEG_MODE_LABELS: each pixel's value is its cluster index
+ *   (GRAY8 output possible from any input)
  */
 typedef enum
 {
   GST_KMEANS_SEG_MODE_POSTERIZE,
   GST_KMEANS_SEG_MODE_ORIGINAL,
+  GST_KMEANS_SEG_MODE_LABELS,
 } GstKMeansSegMode;
 
 /**

@@ -99,6 +99,7 @@ typedef struct
   guint shift[KMS_MAX_CHANNELS];
   KmsAssignRowFunc assign;
   KmsAssignPaintRow32Func assign_paint;
+  gboolean labels_out;          /* write the labels to a GRAY8 frame */
   guint n_bands;
   KmsBand *bands;
 } KmsPass;
@@ -275,6 +276,46 @@ kms_context_get_centroids (KmsContext * ctx,
   guint n = MIN (ctx->k, max);
 
   memcpy (centroids, ctx->pal, n * sizeof (ctx->pal[0]));
+  return n;
+}
+
+gboolean
+kms_context_set_palette (KmsContext * ctx, const KmsFrame * format,
+    const guint32 * argb, guint n)
+{
+  const KmsFormatInfo *info = kms_format_get_info (format->format);
+  guint c, ch;
+
+  if (!info || n == 0 || n > KMS_MAX_K)
+    return FALSE;
+  for (c = 0; c < n; c++) {
+    guint8 col[KMS_MAX_CHANNELS], alpha;
+
+    kms_format_convert_color (info, format, argb[c], col, &alpha);
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      ctx->cent[c][ch] = ch < info->n_channels ? col[ch] : 0;
+    memcpy (ctx->pal[c], col, sizeof (col));
+  }
+  /* a warm start from these, whatever came before */
+  ctx->k = n;
+  ctx->n_channels = info->n_channels;
+  ctx->level = 0;
+  ctx->frames = 0;
+  ctx->last_refresh = 0;
+  return TRUE;
+}
+
+guint
+kms_context_get_palette (KmsContext * ctx, const KmsFrame * format,
+    guint32 * argb, guint max)
+{
+  const KmsFormatInfo *info = kms_format_get_info (format->format);
+  guint n = MIN (ctx->k, max), c;
+
+  if (!info)
+    return 0;
+  for (c = 0; c < n; c++)
+    argb[c] = kms_format_color_to_argb (info, format, ctx->pal[c]);
   return n;
 }
 
@@ -843,9 +884,12 @@ fit_warm (KmsContext * ctx, const KmsParams * params, guint k,
 
   for (c = 0; c < k; c++)
     starved |= ctx->weights[c] < KMS_STARVED_SHARE * total / k;
-  refresh = (starved && ctx->frames >= ctx->last_refresh + KMS_STARVED_GAP)
-      || (params->refresh_interval > 0 &&
-      ctx->frames % params->refresh_interval == 0);
+  /* (never on the first frame of a warm start: a palette just seeded is
+   * the user's to start from) */
+  refresh = ctx->frames > 0 && ((starved &&
+          ctx->frames >= ctx->last_refresh + KMS_STARVED_GAP) ||
+      (params->refresh_interval > 0 &&
+          ctx->frames % params->refresh_interval == 0));
 
   /* Now and then, and whenever a cluster starves, a fresh fit competes
    * with the warm one and replaces it when clearly better: a warm start
@@ -879,7 +923,10 @@ fit_warm (KmsContext * ctx, const KmsParams * params, guint k,
         ctx->cent[c][ch] = a * prev[c][ch] + (1 - a) * ctx->cent[c][ch];
   }
 
-  ctx->level += KMS_LEVEL_WEIGHT * (err * scale - ctx->level);
+  if (ctx->frames == 0)
+    ctx->level = err * scale;
+  else
+    ctx->level += KMS_LEVEL_WEIGHT * (err * scale - ctx->level);
   ctx->frames++;
   return iters;
 }
@@ -975,6 +1022,12 @@ process_band (gpointer data, guint index)
       pass->assign (&pass->apal, (const guint8 * const *) band->row,
           in->width, band->labels[r], band->counts, &band->sse);
     }
+    if (pass->labels_out) {
+      for (r = 0; r < n; r++)
+        memcpy (out->data[0] + (gsize) (y + r) * out->stride[0],
+            band->labels[r], in->width);
+      continue;
+    }
     if (out->data[0] != in->data[0])
       copy_rows (info, in, out, y, n);
     if (pass->write)
@@ -1012,20 +1065,29 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   guint iters = 0, c, ch;
   guint64 sse = 0;
   KmsPass *pass = &ctx->pass;
-  gboolean reinit = FALSE, cut = FALSE;
+  const KmsFormatInfo *out_info;
+  gboolean reinit = FALSE, cut = FALSE, labels_out;
   guint b;
 
   if (!info || in->width <= 0 || in->height <= 0)
     return FALSE;
-  if (out->format != in->format || out->width != in->width ||
-      out->height != in->height)
+  out_info = kms_format_get_info (out->format);
+  labels_out = out->format != in->format;
+  if (!out_info || out->width != in->width || out->height != in->height)
+    return FALSE;
+  /* another output format: only the label map */
+  if (labels_out && (params->mode != KMS_MODE_LABELS ||
+          out->format != KMS_FORMAT_GRAY8 || out->data[0] == in->data[0]))
     return FALSE;
   for (b = 0; b < info->n_planes; b++)
-    if (!in->data[b] || !out->data[b])
+    if (!in->data[b])
+      return FALSE;
+  for (b = 0; b < out_info->n_planes; b++)
+    if (!out->data[b])
       return FALSE;
   /* in place is all planes or none */
-  if ((out->data[0] == in->data[0]) != (out->data[info->n_planes - 1] ==
-          in->data[info->n_planes - 1]))
+  if (!labels_out && (out->data[0] == in->data[0]) !=
+      (out->data[info->n_planes - 1] == in->data[info->n_planes - 1]))
     return FALSE;
 
   ensure_rows (&ctx->bands[0], in->width);
@@ -1084,7 +1146,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->assign = ctx->isa == KMS_ISA_SCALAR ? kms_assign_row_scalar :
       kms_assign_row_simd;
   pass->assign_paint = NULL;
-  if (info->bpp == 4) {
+  pass->labels_out = labels_out;
+  if (info->bpp == 4 && !labels_out) {
     pass->assign_paint = ctx->isa == KMS_ISA_SCALAR ?
         kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)

@@ -70,7 +70,8 @@ typedef enum
 typedef enum
 {
   KMS_MODE_POSTERIZE = 0,
-  KMS_MODE_ORIGINAL
+  KMS_MODE_ORIGINAL,
+  KMS_MODE_LABELS               /* each pixel's value is its cluster index */
 } KmsMode;
 
 /* Which implementation assigns pixels to centroids; every one gives the
@@ -166,7 +167,8 @@ void kms_context_reset (KmsContext * ctx);
 gboolean kms_context_set_isa (KmsContext * ctx, KmsIsa isa);
 
 /* Fit on @in, write @out (which may be @in: in place). @in and @out have
- * the same format and size. Returns FALSE (and sets nothing) on an
+ * the same size and format, except in KMS_MODE_LABELS, where @out may be
+ * GRAY8 (the label map). Returns FALSE (and sets nothing) on an
  * unsupported format or bad size. */
 gboolean kms_context_process (KmsContext * ctx, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsStats * stats);
@@ -180,11 +182,25 @@ guint kms_context_get_centroids (KmsContext * ctx,
 guint kms_context_get_centroids_exact (KmsContext * ctx,
     gdouble centroids[][KMS_MAX_CHANNELS], guint max);
 
+/* Seed the centroids with @n colours (0xAARRGGBB, alpha ignored),
+ * converted to the colour space of @format (its format, matrix and range;
+ * no pixel data needed): the next frame starts from them, in this order,
+ * and with max_iters 0 keeps them. */
+gboolean kms_context_set_palette (KmsContext * ctx, const KmsFrame * format,
+    const guint32 * argb, guint n);
+
+/* The current centroids as painted, as 0xffRRGGBB (converted from the
+ * colour space of @format); returns how many. */
+guint kms_context_get_palette (KmsContext * ctx, const KmsFrame * format,
+    guint32 * argb, guint max);
+
 /* Pixels per cluster in the last written frame. */
 guint kms_context_get_counts (KmsContext * ctx, guint64 * counts, guint max);
 
 /* Format helpers */
 gboolean kms_format_is_supported (KmsFormat format);
+/* 3, or 1 for grey (0: unsupported) */
+guint kms_format_get_n_channels (KmsFormat format);
 const gchar *kms_format_to_string (KmsFormat format);
 
 G_END_DECLS

@@ -210,14 +210,15 @@ write_yuv (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
     gint cx;
 
     for (cx = 0; cx < cw; cx++) {
-      guint8 cover[4];
+      guint8 cover[4] = { 0, };
       guint n = 0;
       gint x0 = cx << hs, x1 = MIN (w, (cx + 1) << hs);
       guint8 m;
 
-      for (r = 0; r < MIN (n_rows, 1 << vs); r++)
-        for (i = x0; i < x1; i++)
-          cover[n++] = labels[r][i];
+      /* at most 2x2 pixels: subsampling is at most 2 each way */
+      for (r = 0; r < 2 && r < MIN (n_rows, 1 << vs); r++)
+        for (i = 0; i < 2 && x0 + i < x1; i++)
+          cover[n++] = labels[r][x0 + i];
       m = n == 1 ? cover[0] : majority (cover, n);
       if (p->writes[m]) {
         r1[(gsize) ch[1].pstride * cx] = p->value[m][1];
@@ -286,8 +287,16 @@ kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
     /* keep everything, then clear and set what this label writes */
     p->set[l] = 0;
     p->keep[l] = G_MAXUINT32;
-    p->writes[l] = mode == KMS_MODE_POSTERIZE || masked;
+    p->writes[l] = mode != KMS_MODE_ORIGINAL || masked;
     memcpy (p->value[l], col, KMS_MAX_CHANNELS);
+    if (mode == KMS_MODE_LABELS) {
+      /* the index in every colour channel (YUV: in Y, chroma neutral) */
+      p->value[l][0] = l;
+      p->value[l][1] = info->yuv ? 128 : l;
+      p->value[l][2] = info->yuv ? 128 : l;
+      col = p->value[l];
+      masked = FALSE;
+    }
     if (!p->writes[l] || info->bpp == 0)
       continue;
     for (ch = 0; ch < info->n_channels; ch++) {
@@ -472,6 +481,14 @@ gboolean
 kms_format_is_supported (KmsFormat format)
 {
   return kms_format_get_info (format) != NULL;
+}
+
+guint
+kms_format_get_n_channels (KmsFormat format)
+{
+  const KmsFormatInfo *info = kms_format_get_info (format);
+
+  return info ? info->n_channels : 0;
 }
 
 const gchar *
