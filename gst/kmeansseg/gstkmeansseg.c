@@ -69,6 +69,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
 #define DEFAULT_PROP_REFRESH      KMS_DEFAULT_REFRESH_INTERVAL
 #define DEFAULT_PROP_SMOOTHING    KMS_DEFAULT_TEMPORAL_SMOOTHING
 #define DEFAULT_PROP_POST_MESSAGES FALSE
+#define DEFAULT_PROP_HYSTERESIS   KMS_DEFAULT_HYSTERESIS
 
 enum
 {
@@ -89,6 +90,7 @@ enum
   PROP_TEMPORAL_SMOOTHING,
   PROP_POST_MESSAGES,
   PROP_PALETTE,
+  PROP_HYSTERESIS,
 };
 
 #define KMEANS_SEG_CAPS \
@@ -114,6 +116,7 @@ struct _GstKMeansSeg
   gdouble scene_cut;
   guint refresh_interval;
   gdouble temporal_smoothing;
+  gdouble hysteresis;
   gboolean post_messages;
   gboolean warned_mask;         /* mask-cluster >= k was reported */
   /* the palette the user wrote (seeds every fresh start until cleared),
@@ -411,6 +414,21 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           GST_PARAM_CONTROLLABLE));
 
   /**
+   * GstKMeansSeg:hysteresis:
+   *
+   * A pixel keeps its previous frame's cluster unless another centroid is
+   * nearer by more than this many colour levels (Euclidean), so pixels on
+   * a boundary don't flicker with noise. 0 assigns every pixel to its
+   * nearest centroid. Needs one byte per pixel of memory.
+   */
+  g_object_class_install_property (gobject_class, PROP_HYSTERESIS,
+      g_param_spec_double ("hysteresis", "Hysteresis",
+          "Keep a pixel's previous cluster unless another is nearer by more "
+          "than this many levels (0 = off)", 0, 255, DEFAULT_PROP_HYSTERESIS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
    * GstKMeansSeg:post-messages:
    *
    * Post an element message named `kmeansseg` for every frame, with
@@ -495,6 +513,7 @@ gst_kmeans_seg_init (GstKMeansSeg * self)
   self->refresh_interval = DEFAULT_PROP_REFRESH;
   self->temporal_smoothing = DEFAULT_PROP_SMOOTHING;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  self->hysteresis = DEFAULT_PROP_HYSTERESIS;
   self->ctx = kms_context_new ();
   self->format = KMS_FORMAT_UNKNOWN;
 }
@@ -571,6 +590,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
+    case PROP_HYSTERESIS:
+      self->hysteresis = g_value_get_double (value);
+      break;
     case PROP_PALETTE:{
       guint i, n = MIN (gst_value_array_get_size (value), KMS_MAX_K);
 
@@ -643,6 +665,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_HYSTERESIS:
+      g_value_set_double (value, self->hysteresis);
       break;
     case PROP_PALETTE:{
       const guint32 *pal = self->palette_n ? self->palette :
@@ -945,6 +970,7 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   params.scene_cut = self->scene_cut;
   params.refresh_interval = self->refresh_interval;
   params.temporal_smoothing = self->temporal_smoothing;
+  params.hysteresis = self->hysteresis;
   post = self->post_messages;
   if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
       && !self->warned_mask) {

@@ -29,6 +29,7 @@
  * smallest farthest possible distance of any centroid cannot be nearest to
  * any pixel of the block, nor tie with the nearest. */
 
+#include <math.h>
 #include <string.h>
 
 #include "kmsassign.h"
@@ -266,12 +267,101 @@ reduce (guint32 * acc)
   return s;
 }
 
+static inline guint32
+dist_to (const KmsAssignPalette * pal, const Block * blk, gint j, guint l)
+{
+  guint32 d = 0;
+  guint ch;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    gint32 e = (gint32) blk->x[ch][j] - pal->c[ch][l];
+    d += e * e;
+  }
+  return d;
+}
+
+/* Hysteresis on the first n pixels of a block: a pixel keeps its previous
+ * label unless the nearest is nearer by more than the margin. A kept label
+ * may not be a candidate: it is appended to list[] (*n_list grows), so
+ * that counting and painting stay per candidate. Rare work, so scalar
+ * after a vector check. */
+static inline void
+hysteresis (const KmsAssignPalette * pal, const Block * blk, guint16 * lab,
+    guint32 * acc, gint n, const guint8 * prev, gdouble margin,
+    guint8 * list, guint * n_list)
+{
+  guint64 in_list[KMS_MAX_K / 64] = { 0, };
+  guint16 differ = 0;
+  guint i;
+  gint j;
+
+  /* most pixels keep their label: find out with one vector pass */
+  if (G_LIKELY (n == BLOCK)) {
+    for (j = 0; j < BLOCK; j++)
+      differ |= prev[j] != lab[j];
+    if (!differ)
+      return;
+  }
+
+  for (i = 0; i < *n_list; i++)
+    in_list[list[i] / 64] |= G_GUINT64_CONSTANT (1) << (list[i] % 64);
+  for (j = 0; j < n; j++) {
+    guint p = prev[j];
+    guint32 db, dp;
+    gdouble keep;
+
+    if (p == lab[j] || p >= pal->k)
+      continue;
+    db = dist_to (pal, blk, j, lab[j]);
+    dp = dist_to (pal, blk, j, p);
+    /* sqrt (dp) <= sqrt (db) + margin */
+    keep = sqrt ((gdouble) db) + margin;
+    if (dp > keep * keep)
+      continue;
+    lab[j] = p;
+    acc[j] += dp - db;
+    if (!(in_list[p / 64] & (G_GUINT64_CONSTANT (1) << (p % 64)))) {
+      in_list[p / 64] |= G_GUINT64_CONSTANT (1) << (p % 64);
+      list[(*n_list)++] = (guint8) p;
+    }
+  }
+}
+
+/* out = (in & keep) | set, the label's tables blended in per candidate:
+ * a gather per pixel is slower on most CPUs */
+static inline void
+paint_block (const KmsPaint * paint, const guint8 * list, guint n_cand,
+    const guint16 * lab, guint32 * px)
+{
+  guint32 set[BLOCK], keep[BLOCK];
+  const guint32 keep0 = paint->keep[list[0]], set0 = paint->set[list[0]];
+  guint i;
+  gint j;
+
+  for (j = 0; j < BLOCK; j++) {
+    keep[j] = keep0;
+    set[j] = set0;
+  }
+  for (i = 1; i < n_cand; i++) {
+    const guint16 id = list[i];
+    const guint32 ki = paint->keep[id], si = paint->set[id];
+
+    for (j = 0; j < BLOCK; j++) {
+      keep[j] = lab[j] == id ? ki : keep[j];
+      set[j] = lab[j] == id ? si : set[j];
+    }
+  }
+  for (j = 0; j < BLOCK; j++)
+    px[j] = (px[j] & keep[j]) | set[j];
+}
+
 /* acc[] lanes add at most 195075 per block: flush well before they wrap */
 #define FLUSH_BLOCKS 16384
 
 void KMS_CLONES
 ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
-    gint width, guint8 * labels, guint64 * counts, guint64 * sse)
+    gint width, guint8 * labels, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst)
 {
   guint8 all[KMS_MAX_K], cand[KMS_MAX_K];
   guint32 acc[BLOCK] = { 0, };
@@ -298,9 +388,20 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
           blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
     }
     list = label_block (pal, all, &blk, cand, &n_cand, lab, acc);
+    if (hyst && hyst->apply) {
+      /* the list may grow: work on a copy when it is all[] */
+      if (list == all) {
+        memcpy (cand, all, n_cand);
+        list = cand;
+      }
+      hysteresis (pal, &blk, lab, acc, n, hyst->prev + x, hyst->margin,
+          cand, &n_cand);
+    }
     count_block (list, n_cand, lab, counts);
     for (j = 0; j < n; j++)
       labels[x + j] = (guint8) lab[j];
+    if (hyst)
+      memcpy (hyst->prev + x, labels + x, n);
     if (G_UNLIKELY (n < BLOCK))
       unpad (pal, &blk, lab, n, counts, &s);
     if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
@@ -313,12 +414,12 @@ void KMS_CLONES
 ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
     const guint shift[KMS_MAX_CHANNELS], gboolean write,
     const guint8 * src, guint8 * dst, gint width, guint64 * counts,
-    guint64 * sse)
+    guint64 * sse, const KmsHysteresis * hyst)
 {
   const guint s0 = shift[0], s1 = shift[1], s2 = shift[2];
   guint8 all[KMS_MAX_K], cand[KMS_MAX_K];
   guint32 acc[BLOCK] = { 0, };
-  guint32 px[BLOCK], set[BLOCK], keep[BLOCK];
+  guint32 px[BLOCK];
   guint16 lab[BLOCK];
   guint64 s = 0;
   Block blk;
@@ -344,29 +445,22 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
       blk.x[2][j] = (px[j] >> s2) & 0xff;
     }
     list = label_block (pal, all, &blk, cand, &n_cand, lab, acc);
-    count_block (list, n_cand, lab, counts);
-
-    if (write) {
-      /* out = (in & keep) | set, the label's tables blended in per
-       * candidate: a gather per pixel is slower on most CPUs */
-      const guint32 keep0 = paint->keep[list[0]], set0 = paint->set[list[0]];
-
-      for (j = 0; j < BLOCK; j++) {
-        keep[j] = keep0;
-        set[j] = set0;
-      }
-      for (i = 1; i < n_cand; i++) {
-        const guint16 id = list[i];
-        const guint32 ki = paint->keep[id], si = paint->set[id];
-
-        for (j = 0; j < BLOCK; j++) {
-          keep[j] = lab[j] == id ? ki : keep[j];
-          set[j] = lab[j] == id ? si : set[j];
+    if (hyst) {
+      if (hyst->apply) {
+        /* the list may grow: work on a copy when it is all[] */
+        if (list == all) {
+          memcpy (cand, all, n_cand);
+          list = cand;
         }
+        hysteresis (pal, &blk, lab, acc, n, hyst->prev + x, hyst->margin,
+            cand, &n_cand);
       }
-      for (j = 0; j < BLOCK; j++)
-        px[j] = (px[j] & keep[j]) | set[j];
+      for (j = 0; j < n; j++)
+        hyst->prev[x + j] = (guint8) lab[j];
     }
+    count_block (list, n_cand, lab, counts);
+    if (write)
+      paint_block (paint, list, n_cand, lab, px);
     if (G_LIKELY (n == BLOCK)) {
       if (write || dst != src)
         memcpy (dst + 4 * x, px, sizeof (px));

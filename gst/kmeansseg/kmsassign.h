@@ -33,13 +33,24 @@ typedef struct
   gint32 c[KMS_MAX_CHANNELS][KMS_MAX_K];
 } KmsAssignPalette;
 
+/* Label hysteresis for one row: prev[] holds the row's labels of the
+ * previous frame and receives this frame's. When @apply, a pixel keeps its
+ * previous label unless the nearest centroid is nearer by more than
+ * @margin levels (Euclidean). NULL: plain nearest labels. */
+typedef struct
+{
+  guint8 *prev;
+  gboolean apply;
+  gdouble margin;
+} KmsHysteresis;
+
 /* Label each pixel of a row (planar channels c[0..2]) with the index of
  * the nearest centroid, by exact integer squared distance, ties to the
  * lower index; add the pixels to counts[] and their distances to *sse.
  * Every implementation gives the same labels. */
 typedef void (*KmsAssignRowFunc) (const KmsAssignPalette * pal,
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
-    guint64 * sse);
+    guint64 * sse, const KmsHysteresis * hyst);
 
 /* The same for a row of 4-byte pixels whose channels sit at bit shift[ch]
  * of each (native-endian) 32-bit pixel, painted in the same pass with the
@@ -47,16 +58,16 @@ typedef void (*KmsAssignRowFunc) (const KmsAssignPalette * pal,
 typedef void (*KmsAssignPaintRow32Func) (const KmsAssignPalette * pal,
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
     gboolean write, const guint8 * src, guint8 * dst, gint width,
-    guint64 * counts, guint64 * sse);
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
 
 #define KMS_DECLARE_ASSIGN(suffix)                                          \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts, \
-    guint64 * sse);                                                         \
+    guint64 * sse, const KmsHysteresis * hyst);                             \
 void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],            \
     gboolean write, const guint8 * src, guint8 * dst, gint width,           \
-    guint64 * counts, guint64 * sse)
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst)
 
 /* Compiled without vectorisation */
 KMS_DECLARE_ASSIGN (scalar);

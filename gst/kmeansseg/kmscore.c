@@ -100,6 +100,9 @@ typedef struct
   KmsAssignRowFunc assign;
   KmsAssignPaintRow32Func assign_paint;
   gboolean labels_out;          /* write the labels to a GRAY8 frame */
+  guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
+  gboolean prev_apply;
+  gdouble margin;
   guint n_bands;
   KmsBand *bands;
 } KmsPass;
@@ -132,6 +135,13 @@ struct _KmsContext
   guint32 *keys;                /* exact mode: packed colours, sorted */
   guint32 *keys_tmp;
   gsize keys_alloc;
+
+  /* Label hysteresis: the last frame's labels, when they can be trusted */
+  guint8 *prev_labels;
+  gsize prev_alloc;
+  gboolean prev_valid;
+  gsize prev_size;
+  gint prev_width;
 
   /* The pixel pass: one band of rows per thread */
   KmsPool *pool;
@@ -215,6 +225,7 @@ kms_params_init_defaults (KmsParams * params)
   params->scene_cut = KMS_DEFAULT_SCENE_CUT;
   params->refresh_interval = KMS_DEFAULT_REFRESH_INTERVAL;
   params->temporal_smoothing = KMS_DEFAULT_TEMPORAL_SMOOTHING;
+  params->hysteresis = KMS_DEFAULT_HYSTERESIS;
 }
 
 KmsContext *
@@ -241,6 +252,7 @@ kms_context_free (KmsContext * ctx)
   g_free (ctx->keys);
   g_free (ctx->keys_tmp);
   kms_pool_free (ctx->pool);
+  g_free (ctx->prev_labels);
   for (b = 0; b < KMS_MAX_THREADS; b++) {
     for (i = 0; i < KMS_MAX_CHANNELS; i++)
       g_free (ctx->bands[b].row[i]);
@@ -254,6 +266,7 @@ void
 kms_context_reset (KmsContext * ctx)
 {
   ctx->k = 0;
+  ctx->prev_valid = FALSE;
   ctx->level = 0;
   ctx->frames = 0;
   ctx->last_refresh = 0;
@@ -982,6 +995,17 @@ copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
   }
 }
 
+static const KmsHysteresis *
+row_hysteresis (const KmsPass * pass, KmsHysteresis * hyst, gint y)
+{
+  if (!pass->prev)
+    return NULL;
+  hyst->prev = pass->prev + (gsize) y * pass->in->width;
+  hyst->apply = pass->prev_apply;
+  hyst->margin = pass->margin;
+  return hyst;
+}
+
 /* One band of rows: assign and paint, counts and error into the band */
 static void
 process_band (gpointer data, guint index)
@@ -997,6 +1021,7 @@ process_band (gpointer data, guint index)
   const gint y0 = g * (gint) ((gint64) groups * index / pass->n_bands);
   const gint y1 = MIN (in->height,
       g * (gint) ((gint64) groups * (index + 1) / pass->n_bands));
+  KmsHysteresis hyst;
   gint y, r;
 
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
@@ -1008,7 +1033,7 @@ process_band (gpointer data, guint index)
       pass->assign_paint (&pass->apal, &pass->paint, pass->shift,
           pass->write, in->data[0] + (gsize) y * in->stride[0],
           out->data[0] + (gsize) y * out->stride[0], in->width,
-          band->counts, &band->sse);
+          band->counts, &band->sse, row_hysteresis (pass, &hyst, y));
     return;
   }
 
@@ -1020,7 +1045,8 @@ process_band (gpointer data, guint index)
     for (r = 0; r < n; r++) {
       info->unpack (in, y + r, band->row);
       pass->assign (&pass->apal, (const guint8 * const *) band->row,
-          in->width, band->labels[r], band->counts, &band->sse);
+          in->width, band->labels[r], band->counts, &band->sse,
+          row_hysteresis (pass, &hyst, y + r));
     }
     if (pass->labels_out) {
       for (r = 0; r < n; r++)
@@ -1154,6 +1180,27 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       pass->shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ?
           info->offset[ch] : 3 - info->offset[ch]);
   }
+  /* Hysteresis needs the last frame's labels, numbered as now: not after
+   * a fresh start (renumbered by luma) nor across a size change */
+  pass->prev = NULL;
+  if (params->hysteresis > 0) {
+    gsize n = (gsize) in->width * in->height;
+    gsize alloc = ctx->prev_alloc;
+
+    if (n > ctx->prev_alloc) {
+      ctx->prev_labels = grow (ctx->prev_labels, &alloc, n, 1);
+      ctx->prev_alloc = alloc;
+      ctx->prev_valid = FALSE;
+    }
+    pass->prev = ctx->prev_labels;
+    pass->prev_apply = ctx->prev_valid && !fresh &&
+        ctx->prev_size == n && ctx->prev_width == in->width;
+    pass->margin = params->hysteresis;
+    ctx->prev_size = n;
+    ctx->prev_width = in->width;
+  }
+  ctx->prev_valid = params->hysteresis > 0;
+
   kms_pool_run (ctx->pool, process_band, pass);
 
   memset (ctx->counts, 0, sizeof (ctx->counts));

@@ -130,6 +130,9 @@ typedef struct
                                  * adopt it when clearly better; 0 never */
   gdouble temporal_smoothing;   /* 0..1: share of the previous frame's
                                  * centroids kept in each centroid */
+  gdouble hysteresis;           /* a pixel keeps its previous cluster unless
+                                 * another is nearer by more than this many
+                                 * levels; 0 off */
 } KmsParams;
 
 /* What a frame did; filled by kms_context_process(). */
@@ -151,6 +154,7 @@ typedef struct
 #define KMS_DEFAULT_SCENE_CUT 3.0
 #define KMS_DEFAULT_REFRESH_INTERVAL 30
 #define KMS_DEFAULT_TEMPORAL_SMOOTHING 0.0
+#define KMS_DEFAULT_HYSTERESIS 2.0
 
 typedef struct _KmsContext KmsContext;
 

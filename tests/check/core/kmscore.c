@@ -661,6 +661,7 @@ START_TEST (test_lloyd_matches_reference)
 
   /* The seeds: a fresh frame that runs no iteration */
   kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
   params.k = k;
   params.sample_size = lloyd_cases[i].sample_size;
   params.warm_start = TRUE;
@@ -745,6 +746,7 @@ START_TEST (test_paint_nearest_random)
     in = image_new_from_rgb (formats[round % 3], w, h, round, rgb, &s);
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     /* a pure warm start: no scene cut or refresh on these unrelated
      * frames */
     params.scene_cut = 0;
@@ -800,6 +802,7 @@ START_TEST (test_paint_ties)
     gen_thirds (rgb, n, fit, 0, &s);
     in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 8, rgb, &s);
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 3;
     params.sample_size = sample_size;
     out = process_and_check (ctx, &params, in, &stats, NULL);
@@ -863,6 +866,7 @@ START_TEST (test_paint_ties_lower_index)
   gsize i;
 
   kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
   params.k = 2;
   params.sample_size = 0;
   gen_regions (rgb, n, two, sizes, 2, 0, &s);
@@ -931,6 +935,7 @@ START_TEST (test_paint_ties_many)
       sizes[c] = n / 8;
     }
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 8;
     params.sample_size = mode ? 0 : 65536;
     gen_regions (rgb, n, (const guint8 (*)[3]) greys, sizes, 8, 0, &s);
@@ -1027,6 +1032,7 @@ START_TEST (test_empty_clusters)
     gsize i;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.sample_size = (mode / 2) % 2 ? 0 : 65536;
     params.init = mode / 4 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
 
@@ -1092,6 +1098,7 @@ START_TEST (test_empty_cluster_reseed)
     guint iters, c, ch;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     /* a pure warm start: no scene cut or refresh on these unrelated
      * frames */
     params.scene_cut = 0;
@@ -1170,6 +1177,7 @@ START_TEST (test_k_extremes)
     in = image_new_from_rgb (KMS_FORMAT_BGRx, w, h, 4, rgb, &s);
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 1;
     params.sample_size = mode / 2 ? 0 : 65536;
     params.tolerance = 0;
@@ -1221,6 +1229,7 @@ START_TEST (test_determinism)
     guint frame;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 5;
     params.init = mode % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
     params.sample_size = mode / 2 ? 0 : 800;
@@ -1279,6 +1288,7 @@ START_TEST (test_luma_numbering)
       KmsParams params;
 
       kms_params_init_defaults (&params);
+      params.hysteresis = 0;      /* exact nearest labels */
       params.k = 3;
       params.init = mode % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
       params.sample_size = mode / 2 ? 0 : 65536;
@@ -1310,6 +1320,7 @@ START_TEST (test_luma_numbering)
     gen_blobs (rgb, rw * rh, 8, 40, &s);
     in = image_new_from_rgb (KMS_FORMAT_BGRA, rw, rh, 0, rgb, &s);
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 2 + round;
     params.init = round % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
     params.sample_size = round % 3 ? 0 : 65536;
@@ -1357,6 +1368,7 @@ START_TEST (test_warm_start_keeps_numbers)
     guint frame;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 3;
     params.sample_size = mode ? 0 : 65536;
     gen_thirds (rgb, n, frame1, 0, &s);
@@ -1438,6 +1450,7 @@ START_TEST (test_flat_regions_merge)
     gsize i;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.init = mode % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
     params.sample_size = mode / 2 ? 0 : 65536;
     in = image_new_from_rgb (KMS_FORMAT_RGBA, w, h, 4, rgb, &s);
@@ -1508,6 +1521,7 @@ START_TEST (test_mask)
         TestExpect ex;
 
         kms_params_init_defaults (&params);
+        params.hysteresis = 0;      /* exact nearest labels */
         params.k = 3;
         params.mode = mode ? KMS_MODE_ORIGINAL : KMS_MODE_POSTERIZE;
         params.mask_cluster = masks[m];
@@ -1559,6 +1573,7 @@ START_TEST (test_all_formats)
     KmsParams params;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 4;
     params.sample_size = mode % 2 ? 0 : 65536;
     params.mode = KMS_MODE_POSTERIZE;
@@ -1637,6 +1652,7 @@ START_TEST (test_odd_sizes)
       KmsParams params;
 
       kms_params_init_defaults (&params);
+      params.hysteresis = 0;      /* exact nearest labels */
       params.k = sizes[i].k;
       params.sample_size = mode == 0 ? 65536 : mode == 1 ? 0 : 50;
       in = image_new_from_rgb (sizes[i].format, w, h, sizes[i].pad, rgb, &s);
@@ -1681,6 +1697,7 @@ START_TEST (test_out_of_place)
     guint frame;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 4;
     params.mask_cluster = 1;
     params.mask_color = 0x11223344;
@@ -1750,6 +1767,7 @@ START_TEST (test_k_change)
     guint c, j;
 
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     /* a pure warm start: no scene cut or refresh on these unrelated
      * frames */
     params.scene_cut = 0;
@@ -1828,6 +1846,7 @@ START_TEST (test_bad_input)
   saved = image_copy (in);
   other = image_new (KMS_FORMAT_RGBx, w, h, 0, &s);
   kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
   memset (&sentinel, 0xa5, sizeof (sentinel));
   image_frame (in, &good);
 
@@ -1945,6 +1964,7 @@ START_TEST (test_mse)
     in = image_new_from_rgb (round % 2 ? KMS_FORMAT_BGR : KMS_FORMAT_ABGR,
         w, h, 1, rgb, &s);
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 2 + round;
     params.sample_size = round % 3 ? 65536 : 0;
     out = process_and_check (ctx, &params, in, &stats, &ex);
@@ -1982,6 +2002,7 @@ START_TEST (test_reset)
   gen_blobs (rgb, n, 5, 40, &s);
   in2 = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
   kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
   /* a pure warm start: no scene cut or refresh on these unrelated
    * frames */
   params.scene_cut = 0;
@@ -2049,6 +2070,7 @@ START_TEST (test_isa_scalar)
     in = image_new_from_rgb (round % 2 ? KMS_FORMAT_RGB : KMS_FORMAT_BGRx,
         w, h, 2, rgb, &s);
     kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
     params.k = 2 + 2 * round;
     params.sample_size = round % 3 ? 65536 : 0;
     params.mask_cluster = round % 2 ? 1 : -1;
@@ -2097,6 +2119,7 @@ START_TEST (test_large_sample_sums)
   frame.data[0] = data;
   frame.stride[0] = w * 3;
   kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
   params.k = 1;
   params.sample_size = w * h;
 
@@ -2451,7 +2474,7 @@ check_assign_row (KmsAssignRowFunc func, const gchar * impl,
 
   memset (labels, 0xee, width + 8);
   memset (counts, 0, sizeof (counts));
-  func (pal, c, width, labels, counts, &sse);
+  func (pal, c, width, labels, counts, &sse, NULL);
   for (x = 0; x < width; x++) {
     if (labels[x] != ex->labels[x]) {
       const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
@@ -2467,7 +2490,7 @@ check_assign_row (KmsAssignRowFunc func, const gchar * impl,
   assert_counts_sse (counts, sse, ex, 1, impl, what);
 
   /* a second row adds to what is there */
-  func (pal, c, width, labels, counts, &sse);
+  func (pal, c, width, labels, counts, &sse, NULL);
   assert_counts_sse (counts, sse, ex, 2, impl, what);
   g_free (labels);
 }
@@ -2687,7 +2710,7 @@ check_paint_row32 (KmsAssignPaintRow32Func func, const gchar * impl,
   dst = pc->in_place ? src : dst_mem + pc->align;
 
   memset (counts, 0, sizeof (counts));
-  func (pal, paint, shift, pc->write, src, dst, width, counts, &sse);
+  func (pal, paint, shift, pc->write, src, dst, width, counts, &sse, NULL);
 
   assert_bytes_equal (dst, expected, size, impl, what, "painted row");
   if (pc->in_place) {
@@ -2906,6 +2929,7 @@ START_TEST (test_n_threads)
       for (t = 0; t < n_ctx; t++)
         ctx[t] = kms_context_new ();
       kms_params_init_defaults (&params);
+      params.hysteresis = 0;      /* exact nearest labels */
 
       for (frame = 0; frame < n_frames; frame++) {
         TestImage *in, *ref = NULL;

@@ -1462,6 +1462,8 @@ GST_START_TEST (test_max_iters_zero_keeps_centroids)
     RGB (240, 245, 250)
   };
 
+  /* exact nearest labels, ties to the lower index: no hysteresis */
+  g_object_set (h->element, "hysteresis", 0.0, NULL);
   check_process (h, fmt, f1, f1, "frame 1");
 
   /* the centroids stay put: frame 2 is painted with frame 1's palette */
@@ -1491,7 +1493,7 @@ GST_START_TEST (test_max_iters_zero_keeps_centroids)
     guint32 to[3] = { RGB (10, 10, 10), RGB (10, 10, 10), RGB (30, 30, 30) };
 
     h = harness_new (fmt, 40, 30);
-    g_object_set (h->element, "k", 2, NULL);
+    g_object_set (h->element, "k", 2, "hysteresis", 0.0, NULL);
     f1 = image_new_regions (40, 30, 0, ab, NULL);
     check_process (h, fmt, f1, f1, "two colours");
     g_object_set (h->element, "max-iters", 0, NULL);
