@@ -149,6 +149,8 @@ static void gst_kmeans_seg_finalize (GObject * object);
 static gboolean gst_kmeans_seg_stop (GstBaseTransform * trans);
 static gboolean gst_kmeans_seg_sink_event (GstBaseTransform * trans,
     GstEvent * event);
+static gboolean gst_kmeans_seg_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
 static gboolean gst_kmeans_seg_set_info (GstVideoFilter * filter,
     GstCaps * incaps, GstVideoInfo * in_info, GstCaps * outcaps,
     GstVideoInfo * out_info);
@@ -478,6 +480,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   gst_caps_unref (caps);
 
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_seg_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_kmeans_seg_set_caps);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_seg_sink_event);
   vfilter_class->set_info = GST_DEBUG_FUNCPTR (gst_kmeans_seg_set_info);
   /* transform_ip rather than GstVideoFilter's transform_frame_ip: a buffer
@@ -761,6 +764,24 @@ kms_format_from_video_format (GstVideoFormat format)
 }
 
 static gboolean
+gst_kmeans_seg_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstVideoFilter *filter = GST_VIDEO_FILTER (trans);
+
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->set_caps (trans, incaps,
+          outcaps))
+    return FALSE;
+  /* GstVideoFilter just made us in place (we have no transform_frame):
+   * only while the output has the input's format, not for the GRAY8 label
+   * map */
+  gst_base_transform_set_in_place (trans,
+      GST_VIDEO_INFO_FORMAT (&filter->in_info) ==
+      GST_VIDEO_INFO_FORMAT (&filter->out_info));
+  return TRUE;
+}
+
+static gboolean
 gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
     GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
 {
@@ -774,8 +795,6 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
   if (GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info) &&
       GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_FORMAT_GRAY8)
     goto format_mismatch;
-  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self),
-      GST_VIDEO_INFO_FORMAT (out_info) == GST_VIDEO_INFO_FORMAT (in_info));
 
   GST_DEBUG_OBJECT (self, "format %s, %dx%d", kms_format_to_string (format),
       GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info));

@@ -48,6 +48,8 @@
 
 #define HIST_CELLS (1u << (3 * KMS_HIST_BITS))
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
+/* Fewer histogram cells than this: fit on the sample's exact colours */
+#define KMS_REFINE_POINTS 1024
 /* Seeded fits tried on a fresh start, the best kept */
 #define KMS_FRESH_RESTARTS 4
 /* A refresh is adopted when its error is this much lower */
@@ -387,12 +389,34 @@ ensure_rows (KmsBand * band, gint width)
   band->row_alloc = width;
 }
 
-/* Every pixel: sort the packed colours, then one point per distinct one */
+/* The grid that samples at most about sample_size pixels (0: every one):
+ * its step, and its offsets, centred so a small frame still samples its
+ * middle */
+static guint
+sample_grid (const KmsFrame * in, guint sample_size, gint * x0, gint * y0)
+{
+  gsize total = (gsize) in->width * in->height;
+  guint step = 1;
+
+  if (sample_size > 0)
+    step = (guint) ceil (sqrt ((gdouble) total / sample_size));
+  step = MAX (step, 1);
+  *x0 = (in->width - 1) % step / 2;
+  *y0 = (in->height - 1) % step / 2;
+  return step;
+}
+
+/* Exact colours: sort the packed colours of the grid's pixels, then one
+ * point per distinct colour, weighted by its count. On every pixel this is
+ * the tutorial's fit, to the bit. */
 static void
 build_exact (KmsContext * ctx, const KmsFormatInfo * info,
-    const KmsFrame * in)
+    const KmsFrame * in, guint sample_size)
 {
-  gsize n = (gsize) in->width * in->height;
+  gint x0, y0;
+  const guint step = sample_grid (in, sample_size, &x0, &y0);
+  const gint per_row = (in->width - x0 + step - 1) / step;
+  gsize n = (gsize) per_row * ((in->height - y0 + step - 1) / step);
   gsize alloc = ctx->keys_alloc, i, j;
   guint32 count[1 << 12];
   guint32 *a, *b;
@@ -406,14 +430,18 @@ build_exact (KmsContext * ctx, const KmsFormatInfo * info,
   }
 
   i = 0;
-  for (y = 0; y < in->height; y++) {
+  for (y = y0; y < in->height; y += step) {
     const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
         *c2 = ctx->bands[0].row[2];
 
-    info->unpack (in, y, ctx->bands[0].row);
-    for (x = 0; x < in->width; x++)
+    if (step == 1)
+      info->unpack (in, y, ctx->bands[0].row);
+    else
+      info->unpack_step (in, y, x0, step, per_row, ctx->bands[0].row);
+    for (x = 0; x < per_row; x++)
       ctx->keys[i++] = ((guint32) c0[x] << 16) | ((guint32) c1[x] << 8) | c2[x];
   }
+  g_assert (i == n);
 
   /* LSD radix sort, two passes of 12 bits */
   a = ctx->keys;
@@ -463,16 +491,12 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
   gsize total = (gsize) in->width * in->height;
   gsize alloc = ctx->bins_alloc;
   guint step, n_bins = 0, i;
-  gint x, y, x0;
+  gint x, y, x0, y0;
 
   if (!ctx->hist_index)
     ctx->hist_index = g_new0 (guint32, HIST_CELLS);
 
-  /* the smallest grid step that samples at most about sample_size */
-  step = (guint) ceil (sqrt ((gdouble) total / sample_size));
-  step = MAX (step, 1);
-  /* Centre the grid so a small frame still samples its middle */
-  x0 = (in->width - 1) % step / 2;
+  step = sample_grid (in, sample_size, &x0, &y0);
 
   /* never more bins than cells or sampled pixels */
   ctx->bins = grow (ctx->bins, &alloc,
@@ -480,7 +504,7 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
       sizeof (KmsBin));
   ctx->bins_alloc = alloc;
 
-  for (y = (in->height - 1) % step / 2; y < in->height; y += step) {
+  for (y = y0; y < in->height; y += step) {
     const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
         *c2 = ctx->bands[0].row[2];
     const gint n = (in->width - x0 + step - 1) / step;
@@ -1118,10 +1142,16 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
 
   ensure_rows (&ctx->bands[0], in->width);
 
-  if (params->sample_size == 0)
-    build_exact (ctx, info, in);
-  else
+  if (params->sample_size == 0) {
+    build_exact (ctx, info, in, 0);
+  } else {
     build_histogram (ctx, info, in, params->sample_size);
+    /* Few cells: a dim or flat frame, where 6-bit cells are too coarse to
+     * tell its colours apart (a fade from black); the sample's exact
+     * colours are few then too, and cheap */
+    if (ctx->n_points < KMS_REFINE_POINTS)
+      build_exact (ctx, info, in, params->sample_size);
+  }
 
   fresh = !params->warm_start || ctx->k == 0 ||
       ctx->n_channels != info->n_channels;
@@ -1159,8 +1189,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
     pass->paint.mask_label = params->mask_cluster;
   kms_paint_prepare (info, &pass->paint, params->mode, k);
-  /* original mode without a mask writes nothing */
-  pass->write = params->mode == KMS_MODE_POSTERIZE || pass->paint.mask_label >= 0;
+  /* only original mode without a mask writes nothing */
+  pass->write = params->mode != KMS_MODE_ORIGINAL || pass->paint.mask_label >= 0;
 
   /* The pixel pass, in bands of rows over the threads */
   pass->info = info;
