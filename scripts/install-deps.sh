@@ -11,7 +11,7 @@ pkgs=(gcc pkg-config meson ninja-build
   gstreamer1.0-tools gstreamer1.0-plugins-base)
 case "$what" in
   demo) pkgs+=(gstreamer1.0-plugins-good) ;;    # pngenc
-  test) pkgs+=(check) ;;
+  test) pkgs+=(check python3-gi gir1.2-gstreamer-1.0) ;;    # examples run as tests
   *) echo "usage: $0 [demo|test] [packages...]" >&2; exit 2 ;;
 esac
 pkgs+=("$@")
