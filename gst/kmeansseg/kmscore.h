@@ -154,7 +154,7 @@ typedef struct
 #define KMS_DEFAULT_SCENE_CUT 3.0
 #define KMS_DEFAULT_REFRESH_INTERVAL 30
 #define KMS_DEFAULT_TEMPORAL_SMOOTHING 0.0
-#define KMS_DEFAULT_HYSTERESIS 2.0
+#define KMS_DEFAULT_HYSTERESIS 1.0
 
 typedef struct _KmsContext KmsContext;
 
