@@ -142,6 +142,7 @@ struct _KmsContext
   guint8 *prev_labels;
   gsize prev_alloc;
   gboolean prev_valid;
+  gboolean seeded;              /* a palette was set since the last frame */
   gsize prev_size;
   gint prev_width;
 
@@ -311,8 +312,11 @@ kms_context_set_palette (KmsContext * ctx, const KmsFrame * format,
       ctx->cent[c][ch] = ch < info->n_channels ? col[ch] : 0;
     memcpy (ctx->pal[c], col, sizeof (col));
   }
-  /* a warm start from these, whatever came before */
+  /* a warm start from these, whatever came before; the old labels mean
+   * nothing to hysteresis now */
   ctx->k = n;
+  ctx->prev_valid = FALSE;
+  ctx->seeded = TRUE;
   ctx->n_channels = info->n_channels;
   ctx->level = 0;
   ctx->frames = 0;
@@ -1169,7 +1173,10 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
     reinit = TRUE;
   } else {
     iters = fit_warm (ctx, params, k, &reinit, &cut);
+    /* centroids just seeded from a palette count as re-initialised */
+    reinit |= ctx->seeded;
   }
+  ctx->seeded = FALSE;
 
   for (c = 0; c < k; c++)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)

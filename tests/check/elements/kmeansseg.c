@@ -27,6 +27,7 @@
 #include "config.h"
 #endif
 
+#include <math.h>
 #include <string.h>
 
 #include <gst/check/gstcheck.h>
@@ -1761,6 +1762,1860 @@ GST_START_TEST (test_n_threads_change_streaming)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* YUV and grey frames */
+
+#define MODE_LABELS 2
+
+/* The YUV and grey formats of the templates */
+static const gchar *yuv_formats[] = {
+  "I420", "YV12", "NV12", "NV21", "Y444", "Y42B", "YUY2", "UYVY", "GRAY8"
+};
+
+/* A YUV or grey frame as its samples: Y for every pixel, U and V for
+ * every chroma sample of the format's subsampling. Frames are packed into
+ * buffers and read back through GStreamer's description of the format
+ * (GstVideoFormatInfo), not through the element's tables. */
+typedef struct
+{
+  const GstVideoFormatInfo *finfo;
+  gint w, h;
+  gint cw, ch;                  /* chroma samples across and down */
+  gint hs, vs;                  /* log2 of the chroma subsampling */
+  guint n_comp;                 /* 3, or 1 for grey */
+  guint8 *c[3];                 /* Y (w x h), U and V (cw x ch) */
+} Yuv;
+
+static Yuv *
+yuv_new (const gchar * format, gint w, gint h)
+{
+  GstVideoFormat f = gst_video_format_from_string (format);
+  Yuv *img;
+  guint i;
+
+  fail_unless (f != GST_VIDEO_FORMAT_UNKNOWN, "no format %s", format);
+  img = g_new0 (Yuv, 1);
+  img->finfo = gst_video_format_get_info (f);
+  img->w = w;
+  img->h = h;
+  img->n_comp = GST_VIDEO_FORMAT_INFO_N_COMPONENTS (img->finfo);
+  fail_unless (img->n_comp == 1 || img->n_comp == 3);
+  if (img->n_comp == 3) {
+    img->hs = GST_VIDEO_FORMAT_INFO_W_SUB (img->finfo, 1);
+    img->vs = GST_VIDEO_FORMAT_INFO_H_SUB (img->finfo, 1);
+    img->cw = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (img->finfo, 1, w);
+    img->ch = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (img->finfo, 1, h);
+  }
+  img->c[0] = g_new0 (guint8, w * h);
+  for (i = 1; i < img->n_comp; i++)
+    img->c[i] = g_new0 (guint8, img->cw * img->ch);
+  return img;
+}
+
+static const gchar *
+yuv_name (const Yuv * img)
+{
+  return GST_VIDEO_FORMAT_INFO_NAME (img->finfo);
+}
+
+/* Samples of channel @i across and down */
+static void
+yuv_plane_size (const Yuv * img, guint i, gint * sw, gint * sh)
+{
+  *sw = i == 0 ? img->w : img->cw;
+  *sh = i == 0 ? img->h : img->ch;
+}
+
+static Yuv *
+yuv_copy (const Yuv * src)
+{
+  Yuv *img = yuv_new (yuv_name (src), src->w, src->h);
+  guint i;
+
+  for (i = 0; i < src->n_comp; i++) {
+    gint sw, sh;
+
+    yuv_plane_size (src, i, &sw, &sh);
+    memcpy (img->c[i], src->c[i], sw * sh);
+  }
+  return img;
+}
+
+static void
+yuv_free (Yuv * img)
+{
+  guint i;
+
+  for (i = 0; i < 3; i++)
+    g_free (img->c[i]);
+  g_free (img);
+}
+
+/* Channel @i of pixel (x, y): chroma from the sample the pixel uses */
+static guint8
+yuv_pix (const Yuv * img, guint i, gint x, gint y)
+{
+  if (i == 0)
+    return img->c[0][y * img->w + x];
+  return img->c[i][(y >> img->vs) * img->cw + (x >> img->hs)];
+}
+
+/* Where the planes of a buffer lie */
+typedef struct
+{
+  gsize offset[GST_VIDEO_MAX_PLANES];
+  gint stride[GST_VIDEO_MAX_PLANES];
+  gsize size;
+} Layout;
+
+/* The default layout (@pad 0), or every stride @pad bytes longer than
+ * the default, with @pad bytes between the planes and a few at the end */
+static void
+yuv_layout (const Yuv * img, gint pad, Layout * l)
+{
+  GstVideoInfo info;
+  gsize off = 0;
+  guint p;
+
+  fail_unless (gst_video_info_set_format (&info,
+          GST_VIDEO_FORMAT_INFO_FORMAT (img->finfo), img->w, img->h));
+  for (p = 0; p < GST_VIDEO_INFO_N_PLANES (&info); p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    gint rows;
+
+    gst_video_format_info_component (img->finfo, p, comp);
+    rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (img->finfo, comp[0], img->h);
+    if (pad == 0) {
+      l->offset[p] = GST_VIDEO_INFO_PLANE_OFFSET (&info, p);
+      l->stride[p] = GST_VIDEO_INFO_PLANE_STRIDE (&info, p);
+    } else {
+      l->offset[p] = off;
+      l->stride[p] = GST_VIDEO_INFO_PLANE_STRIDE (&info, p) + pad;
+      off += (gsize) l->stride[p] * rows + pad;
+    }
+  }
+  l->size = pad == 0 ? GST_VIDEO_INFO_SIZE (&info) : off + 13;
+}
+
+/* The byte of sample (sx, sy) of channel @i */
+static gsize
+yuv_sample_pos (const Yuv * img, const Layout * l, guint i, gint sx, gint sy)
+{
+  const GstVideoFormatInfo *f = img->finfo;
+  guint p = GST_VIDEO_FORMAT_INFO_PLANE (f, i);
+
+  return l->offset[p] + GST_VIDEO_FORMAT_INFO_POFFSET (f, i) +
+      (gsize) sy *l->stride[p] + (gsize) sx *GST_VIDEO_FORMAT_INFO_PSTRIDE (f,
+      i);
+}
+
+/* Packs @img; @pad 0: the default layout, else padded strides described
+ * by a GstVideoMeta. Every byte that holds no sample is PAD_BYTE. */
+static GstBuffer *
+yuv_to_buffer (const Yuv * img, gint pad)
+{
+  GstBuffer *buf;
+  GstMapInfo map;
+  Layout l;
+  guint i;
+  gint sx, sy, sw, sh;
+
+  yuv_layout (img, pad, &l);
+  buf = gst_buffer_new_allocate (NULL, l.size, NULL);
+  if (pad)
+    gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+        GST_VIDEO_FORMAT_INFO_FORMAT (img->finfo), img->w, img->h,
+        GST_VIDEO_FORMAT_INFO_N_PLANES (img->finfo), l.offset, l.stride);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  memset (map.data, PAD_BYTE, map.size);
+  for (i = 0; i < img->n_comp; i++) {
+    yuv_plane_size (img, i, &sw, &sh);
+    for (sy = 0; sy < sh; sy++)
+      for (sx = 0; sx < sw; sx++)
+        map.data[yuv_sample_pos (img, &l, i, sx, sy)] = img->c[i][sy * sw + sx];
+  }
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+/* Unpacks @buf as @format (through its GstVideoMeta if it has one); with
+ * @check_pad, checks that every byte that holds no sample is PAD_BYTE */
+static Yuv *
+yuv_from_buffer (GstBuffer * buf, const gchar * format, gint w, gint h,
+    gboolean check_pad)
+{
+  Yuv *img = yuv_new (format, w, h);
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
+  GstMapInfo map;
+  guint8 *used;
+  gsize i, n_pad_bad = 0;
+  Layout l;
+  guint c;
+  gint sx, sy, sw, sh;
+
+  if (meta) {
+    fail_unless_equals_int (meta->format,
+        GST_VIDEO_FORMAT_INFO_FORMAT (img->finfo));
+    fail_unless_equals_int (meta->width, w);
+    fail_unless_equals_int (meta->height, h);
+    for (c = 0; c < meta->n_planes; c++) {
+      l.offset[c] = meta->offset[c];
+      l.stride[c] = meta->stride[c];
+    }
+  } else {
+    yuv_layout (img, 0, &l);
+  }
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  /* without a meta, the buffer is the frame, as the caps say */
+  if (!meta)
+    fail_unless (map.size == l.size, "%s %dx%d: a buffer of %" G_GSIZE_FORMAT
+        " bytes, not %" G_GSIZE_FORMAT, format, w, h, map.size, l.size);
+  used = g_new0 (guint8, map.size);
+  for (c = 0; c < img->n_comp; c++) {
+    yuv_plane_size (img, c, &sw, &sh);
+    for (sy = 0; sy < sh; sy++) {
+      for (sx = 0; sx < sw; sx++) {
+        gsize pos = yuv_sample_pos (img, &l, c, sx, sy);
+
+        fail_unless (pos < map.size, "%s %dx%d: sample beyond the buffer",
+            format, w, h);
+        img->c[c][sy * sw + sx] = map.data[pos];
+        used[pos] = 1;
+      }
+    }
+  }
+  if (check_pad) {
+    for (i = 0; i < map.size; i++)
+      if (!used[i] && map.data[i] != PAD_BYTE)
+        n_pad_bad++;
+  }
+  g_free (used);
+  gst_buffer_unmap (buf, &map);
+  fail_unless (n_pad_bad == 0, "%" G_GSIZE_FORMAT " bytes outside the "
+      "samples were written (%s %dx%d)", n_pad_bad, format, w, h);
+  return img;
+}
+
+/* Every sample compared; one assertion, with the first difference */
+static void
+yuv_assert_eq (const Yuv * got, const Yuv * exp, const gchar * what)
+{
+  guint i, n_bad = 0, bad_c = 0;
+  gint sw, sh, s, bad = -1;
+
+  fail_unless (got->w == exp->w && got->h == exp->h &&
+      got->n_comp == exp->n_comp);
+  for (i = 0; i < got->n_comp; i++) {
+    yuv_plane_size (got, i, &sw, &sh);
+    for (s = 0; s < sw * sh; s++) {
+      if (got->c[i][s] != exp->c[i][s]) {
+        if (bad < 0) {
+          bad = s;
+          bad_c = i;
+        }
+        n_bad++;
+      }
+    }
+  }
+  yuv_plane_size (got, bad_c, &sw, &sh);
+  fail_unless (bad < 0, "%s (%s %dx%d): %u samples differ, first %c at "
+      "(%d,%d): got %u, expected %u", what, yuv_name (got), got->w, got->h,
+      n_bad, "YUV"[bad_c], bad < 0 ? 0 : bad % sw, bad < 0 ? 0 : bad / sw,
+      bad < 0 ? 0 : got->c[bad_c][bad], bad < 0 ? 0 : exp->c[bad_c][bad]);
+}
+
+static void
+harness_set_yuv (GstHarness * h, const gchar * format, gint w, gint ht,
+    const gchar * extra)
+{
+  gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
+      "framerate=30/1%s%s", format, w, ht, extra ? "," : "",
+      extra ? extra : "");
+
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+}
+
+static GstHarness *
+harness_new_yuv (const gchar * format, gint w, gint ht, const gchar * extra)
+{
+  GstHarness *h = gst_harness_new ("kmeansseg");
+
+  harness_set_yuv (h, format, w, ht, extra);
+  return h;
+}
+
+/* Pushes @img (strides padded by @pad), returns what comes out, read as
+ * @out_format (NULL: the input's). Only a buffer written in place has
+ * known padding to check. */
+static Yuv *
+yuv_process_full (GstHarness * h, const Yuv * img, gint pad,
+    const gchar * out_format, gboolean check_pad)
+{
+  GstBuffer *out;
+  Yuv *res;
+
+  fail_unless_equals_int (gst_harness_push (h, yuv_to_buffer (img, pad)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != NULL);
+  res = yuv_from_buffer (out, out_format ? out_format : yuv_name (img),
+      img->w, img->h, check_pad);
+  gst_buffer_unref (out);
+  return res;
+}
+
+static Yuv *
+yuv_process (GstHarness * h, const Yuv * img, gint pad)
+{
+  return yuv_process_full (h, img, pad, NULL, TRUE);
+}
+
+static void
+yuv_check_process (GstHarness * h, const Yuv * img, gint pad,
+    const Yuv * exp, const gchar * what)
+{
+  Yuv *res = yuv_process (h, img, pad);
+  gchar *msg = g_strdup_printf ("%s, stride padding %d", what, pad);
+
+  yuv_assert_eq (res, exp, msg);
+  g_free (msg);
+  yuv_free (res);
+}
+
+/* ------------------------------------------------------------------ */
+/* What the element should write on a YUV frame, from a label map */
+
+#define MAX_LABELS 8
+
+/* Y of every pixel from its label's colour; each chroma sample from the
+ * colour of the first pixel it covers (how the input is made, not what
+ * the element does) */
+static Yuv *
+yuv_new_labels (const gchar * format, gint w, gint h, const guint8 * lab,
+    const guint8 cols[][3])
+{
+  Yuv *img = yuv_new (format, w, h);
+  gint x, y;
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      img->c[0][y * w + x] = cols[lab[y * w + x]][0];
+  if (img->n_comp == 3) {
+    for (y = 0; y < img->ch; y++) {
+      for (x = 0; x < img->cw; x++) {
+        guint8 l = lab[(y << img->vs) * w + (x << img->hs)];
+
+        img->c[1][y * img->cw + x] = cols[l][1];
+        img->c[2][y * img->cw + x] = cols[l][2];
+      }
+    }
+  }
+  return img;
+}
+
+/* Squared distance of pixel (x, y), with the chroma sample it uses, to a
+ * colour */
+static guint
+yuv_dist2 (const Yuv * img, gint x, gint y, const guint8 * c)
+{
+  guint i, d = 0;
+
+  for (i = 0; i < img->n_comp; i++) {
+    gint e = (gint) yuv_pix (img, i, x, y) - c[i];
+
+    d += e * e;
+  }
+  return d;
+}
+
+/* The rounded mean of each channel over each label's pixels (each pixel
+ * with the chroma sample it uses): the colours a converged fit on this
+ * label map paints */
+static void
+model_centroids (const Yuv * img, const guint8 * lab, guint k, guint8 cent[][3])
+{
+  guint64 s[MAX_LABELS][3], n[MAX_LABELS];
+  guint l, i;
+  gint x, y;
+
+  fail_unless (k <= MAX_LABELS);
+  memset (s, 0, sizeof (s));
+  memset (n, 0, sizeof (n));
+  for (y = 0; y < img->h; y++) {
+    for (x = 0; x < img->w; x++) {
+      l = lab[y * img->w + x];
+      fail_unless (l < k);
+      n[l]++;
+      for (i = 0; i < img->n_comp; i++)
+        s[l][i] += yuv_pix (img, i, x, y);
+    }
+  }
+  for (l = 0; l < k; l++) {
+    fail_unless (n[l] > 0, "label %u has no pixel", l);
+    for (i = 0; i < 3; i++)
+      cent[l][i] = i < img->n_comp ? (2 * s[l][i] + n[l]) / (2 * n[l]) : 0;
+  }
+}
+
+/* The test's own picture of the fit must hold: every pixel strictly
+ * nearest its label's centroid, and the labels numbered by luma (Y) */
+static void
+model_check (const Yuv * img, const guint8 * lab, guint k, guint8 cent[][3])
+{
+  guint l;
+  gint x, y;
+
+  for (l = 1; l < k; l++)
+    fail_unless (cent[l - 1][0] < cent[l][0], "test model: labels not in "
+        "luma order");
+  for (y = 0; y < img->h; y++) {
+    for (x = 0; x < img->w; x++) {
+      guint own = lab[y * img->w + x];
+      guint d = yuv_dist2 (img, x, y, cent[own]);
+
+      for (l = 0; l < k; l++)
+        fail_unless (l == own || yuv_dist2 (img, x, y, cent[l]) > d,
+            "test model: pixel (%d,%d) is not nearest its label %u", x, y, own);
+    }
+  }
+}
+
+/* Each pixel's nearest of @k colours, ties to the lower index */
+static guint8 *
+model_assign (const Yuv * img, guint k, guint8 cols[][3])
+{
+  guint8 *lab = g_new (guint8, img->w * img->h);
+  gint x, y;
+  guint l;
+
+  for (y = 0; y < img->h; y++) {
+    for (x = 0; x < img->w; x++) {
+      guint best = 0, bd = yuv_dist2 (img, x, y, cols[0]);
+
+      for (l = 1; l < k; l++) {
+        guint d = yuv_dist2 (img, x, y, cols[l]);
+
+        if (d < bd) {
+          bd = d;
+          best = l;
+        }
+      }
+      lab[y * img->w + x] = best;
+    }
+  }
+  return lab;
+}
+
+/* The label that holds most of the pixels a chroma sample covers, ties
+ * to the first in raster order */
+static guint
+model_chroma_label (const Yuv * img, const guint8 * lab, gint sx, gint sy)
+{
+  guint count[MAX_LABELS] = { 0, };
+  guint8 order[4] = { 0, };
+  guint n = 0, j, best;
+  gint x, y;
+
+  for (y = sy << img->vs; y < MIN (img->h, (sy + 1) << img->vs); y++)
+    for (x = sx << img->hs; x < MIN (img->w, (sx + 1) << img->hs); x++)
+      order[n++] = lab[y * img->w + x];
+  for (j = 0; j < n; j++)
+    count[order[j]]++;
+  best = order[0];
+  for (j = 1; j < n; j++)
+    if (count[order[j]] > count[best])
+      best = order[j];
+  return best;
+}
+
+/* @in with the pixels of each label that @writes painted @val: Y per
+ * pixel, a chroma sample from its majority label */
+static Yuv *
+model_paint (const Yuv * in, const guint8 * lab, guint8 val[][3],
+    const gboolean * writes)
+{
+  Yuv *out = yuv_copy (in);
+  gint x, y;
+
+  for (y = 0; y < in->h; y++) {
+    for (x = 0; x < in->w; x++) {
+      guint l = lab[y * in->w + x];
+
+      if (writes[l])
+        out->c[0][y * in->w + x] = val[l][0];
+    }
+  }
+  if (in->n_comp == 3) {
+    for (y = 0; y < in->ch; y++) {
+      for (x = 0; x < in->cw; x++) {
+        guint l = model_chroma_label (in, lab, x, y);
+
+        if (writes[l]) {
+          out->c[1][y * in->cw + x] = val[l][1];
+          out->c[2][y * in->cw + x] = val[l][2];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+static const gboolean write_all[MAX_LABELS] = {
+  TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE
+};
+
+/* Three regions, A on the left, B above and C below on the right, with
+ * borders on even coordinates: no chroma sample is shared */
+static guint8 *
+labels_regions (gint w, gint h, gint x0, gint y0)
+{
+  guint8 *lab = g_new (guint8, w * h);
+  gint x, y;
+
+  fail_unless (x0 % 2 == 0 && y0 % 2 == 0);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      lab[y * w + x] = x < x0 ? 0 : (y < y0 ? 1 : 2);
+  return lab;
+}
+
+#define LAB(lab, w, x, y) ((lab)[(y) * (w) + (x)])
+
+/* The regions of labels_regions (w, h, 6, 6), with pixels of other
+ * labels where chroma samples straddle clusters. In 2x2 blocks (4:2:0),
+ * with the chroma the element must write; in pairs (4:2:2), the left
+ * pixel's label wins every 1-1 split:
+ *   B A / A A -> A (3-1, minority top-left)   A A / A B -> A (3-1)
+ *   A A / B B -> A (2-2 tie: top-left)        B A / B A -> B (tie)
+ *   A B / B A -> A (diagonal tie)             C A / B B -> B (2-1-1)
+ *   C A / C C -> C                            C B / B B -> B (1-3)
+ * and on 33x17 the partial samples of the last column and row. */
+static guint8 *
+labels_straddling (gint w, gint h)
+{
+  guint8 *lab = labels_regions (w, h, 6, 6);
+
+  fail_unless (w >= 16 && h >= 12);
+  LAB (lab, w, 0, 0) = 1;
+  LAB (lab, w, 3, 1) = 1;
+  LAB (lab, w, 4, 3) = LAB (lab, w, 5, 3) = 1;
+  LAB (lab, w, 2, 4) = LAB (lab, w, 2, 5) = 1;
+  LAB (lab, w, 1, 4) = LAB (lab, w, 0, 5) = 1;
+  LAB (lab, w, 8, 0) = 2;
+  LAB (lab, w, 9, 0) = 0;
+  LAB (lab, w, 11, 6) = 0;
+  LAB (lab, w, 13, 8) = LAB (lab, w, 12, 9) = LAB (lab, w, 13, 9) = 1;
+  if (w == 33 && h == 17) {
+    /* A over B in the last column; C A in the last row; a lone B in the
+     * corner */
+    LAB (lab, w, 32, 0) = 0;
+    LAB (lab, w, 7, 16) = 0;
+    LAB (lab, w, 32, 16) = 1;
+  }
+  return lab;
+}
+
+/* Colours (Y, U, V) in luma order. Y lies far apart and chroma close, so
+ * a pixel with another label's chroma sample stays nearest its own
+ * label's colour. */
+static const guint8 abc[3][3] = {
+  {30, 110, 140}, {130, 140, 110}, {230, 100, 150}
+};
+
+/* A and B close (they merge at k=2), C far */
+static const guint8 abc_merge[3][3] = {
+  {60, 100, 150}, {72, 108, 141}, {200, 150, 90}
+};
+
+/* ------------------------------------------------------------------ */
+/* Tests of the YUV and grey formats */
+
+/* The regions of @lab in the colours of abc: unchanged at k=3 */
+static void
+check_yuv_identity (const gchar * format, gint w, gint ht, const guint8 * lab,
+    gint pad)
+{
+  Yuv *img = yuv_new_labels (format, w, ht, lab, abc);
+  GstHarness *h = harness_new_yuv (format, w, ht, NULL);
+
+  yuv_check_process (h, img, pad, img, "3 colours at k=3");
+  yuv_check_process (h, img, pad, img, "3 colours at k=3, frame 2");
+  gst_harness_teardown (h);
+  yuv_free (img);
+}
+
+/* The regions of @lab in the colours of abc_merge: at k=2, A and B take
+ * their pixel-weighted mean */
+static void
+check_yuv_merge (const gchar * format, gint w, gint ht, const guint8 * lab,
+    gint pad)
+{
+  Yuv *img = yuv_new_labels (format, w, ht, lab, abc_merge);
+  guint8 *lab2 = g_new (guint8, w * ht);
+  guint8 cent[3][3];
+  GstHarness *h;
+  Yuv *exp;
+  gint i;
+
+  /* A and B: label 0, C: label 1 */
+  for (i = 0; i < w * ht; i++)
+    lab2[i] = lab[i] == 2 ? 1 : 0;
+  model_centroids (img, lab2, 2, cent);
+  model_check (img, lab2, 2, cent);
+  /* the regions differ in size: neither colour nor the plain mean */
+  fail_unless (cent[0][0] != abc_merge[0][0] &&
+      cent[0][0] != abc_merge[1][0] &&
+      cent[0][0] != (abc_merge[0][0] + abc_merge[1][0] + 1) / 2,
+      "test model: merged Y %u", cent[0][0]);
+  exp = model_paint (img, lab2, cent, write_all);
+
+  h = harness_new_yuv (format, w, ht, NULL);
+  g_object_set (h->element, "k", 2, NULL);
+  yuv_check_process (h, img, pad, exp, "2 close colours merged");
+  yuv_check_process (h, img, pad, exp, "2 close colours merged, frame 2");
+  gst_harness_teardown (h);
+  yuv_free (img);
+  yuv_free (exp);
+  g_free (lab2);
+}
+
+/* Three flat regions come back unchanged at k=3; at k=2 the two close
+ * ones take their pixel-weighted mean of Y, U and V. Odd sizes (the last
+ * chroma column and row cover one pixel) and padded strides. */
+GST_START_TEST (test_yuv_formats_identity_and_merge)
+{
+  static const struct
+  {
+    gint w, h, x0, y0, pad;
+  } sizes[] = {
+    {16, 12, 6, 6, 0},
+    {33, 17, 6, 8, 0},
+    {33, 17, 6, 8, 7},
+  };
+  guint f, s;
+
+  for (f = 0; f < G_N_ELEMENTS (yuv_formats); f++) {
+    guint8 *lab;
+
+    for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+      lab = labels_regions (sizes[s].w, sizes[s].h, sizes[s].x0, sizes[s].y0);
+      check_yuv_identity (yuv_formats[f], sizes[s].w, sizes[s].h, lab,
+          sizes[s].pad);
+      check_yuv_merge (yuv_formats[f], sizes[s].w, sizes[s].h, lab,
+          sizes[s].pad);
+      g_free (lab);
+    }
+
+    /* 2x2: one chroma sample for the whole frame (4:2:0), one colour */
+    lab = labels_regions (2, 2, 0, 0);
+    check_yuv_identity (yuv_formats[f], 2, 2, lab, 0);
+    g_free (lab);
+  }
+}
+
+GST_END_TEST;
+
+/* A chroma sample shared by pixels of several clusters takes the colour
+ * of the cluster holding most of them, ties to the first in raster order
+ * (4:2:2: the left pixel's) */
+GST_START_TEST (test_yuv_chroma_majority)
+{
+  static const struct
+  {
+    gint w, h, pad;
+  } sizes[] = {
+    {16, 12, 0},
+    {33, 17, 0},
+    {33, 17, 5},
+  };
+  guint f, s;
+
+  for (f = 0; f < G_N_ELEMENTS (yuv_formats); f++) {
+    for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+      const gint w = sizes[s].w, ht = sizes[s].h;
+      guint8 *lab = labels_straddling (w, ht);
+      Yuv *img = yuv_new_labels (yuv_formats[f], w, ht, lab, abc);
+      GstHarness *h = harness_new_yuv (yuv_formats[f], w, ht, NULL);
+      guint8 cent[3][3];
+      Yuv *exp;
+
+      model_centroids (img, lab, 3, cent);
+      model_check (img, lab, 3, cent);
+      /* the cases of labels_straddling, as the model sees them */
+      if (img->hs == 1 && img->vs == 1) {
+        fail_unless_equals_int (model_chroma_label (img, lab, 0, 0), 0);
+        fail_unless_equals_int (model_chroma_label (img, lab, 1, 0), 0);
+        fail_unless_equals_int (model_chroma_label (img, lab, 2, 1), 0);
+        fail_unless_equals_int (model_chroma_label (img, lab, 1, 2), 1);
+        fail_unless_equals_int (model_chroma_label (img, lab, 0, 2), 0);
+        fail_unless_equals_int (model_chroma_label (img, lab, 4, 0), 1);
+        fail_unless_equals_int (model_chroma_label (img, lab, 5, 3), 2);
+        fail_unless_equals_int (model_chroma_label (img, lab, 6, 4), 1);
+      } else if (img->hs == 1) {
+        fail_unless_equals_int (model_chroma_label (img, lab, 0, 0), 1);
+        fail_unless_equals_int (model_chroma_label (img, lab, 1, 1), 0);
+        fail_unless_equals_int (model_chroma_label (img, lab, 0, 5), 1);
+        fail_unless_equals_int (model_chroma_label (img, lab, 4, 0), 2);
+      }
+      /* and the clusters' chroma differ, so a wrong rule shows */
+      if (img->n_comp == 3)
+        fail_unless (cent[0][1] != cent[1][1] && cent[1][1] != cent[2][1]);
+
+      exp = model_paint (img, lab, cent, write_all);
+      yuv_check_process (h, img, sizes[s].pad, exp, "straddling chroma");
+      gst_harness_teardown (h);
+      yuv_free (exp);
+      yuv_free (img);
+      g_free (lab);
+    }
+  }
+}
+
+GST_END_TEST;
+
+static guint8
+round_level (gdouble v)
+{
+  return v <= 0 ? 0 : v >= 255 ? 255 : (guint8) floor (v + 0.5);
+}
+
+/* 0xAARRGGBB to Y'CbCr with the matrix (Kr, Kb) and range */
+static void
+argb_to_yuv (guint32 argb, gdouble kr, gdouble kb, gboolean full, guint8 out[3])
+{
+  gdouble r = CH_R (argb) / 255.0, g = CH_G (argb) / 255.0;
+  gdouble b = CH_B (argb) / 255.0;
+  gdouble y = kr * r + (1 - kr - kb) * g + kb * b;
+  gdouble cb = (b - y) / (2 * (1 - kb)), cr = (r - y) / (2 * (1 - kr));
+
+  if (full) {
+    out[0] = round_level (255 * y);
+    out[1] = round_level (128 + 255 * cb);
+    out[2] = round_level (128 + 255 * cr);
+  } else {
+    out[0] = round_level (16 + 219 * y);
+    out[1] = round_level (128 + 224 * cb);
+    out[2] = round_level (128 + 224 * cr);
+  }
+}
+
+/* ... and back, as 0xffRRGGBB */
+static guint32
+yuv_to_argb (const guint8 c[3], gdouble kr, gdouble kb, gboolean full)
+{
+  gdouble y, cb, cr, r, g, b;
+
+  if (full) {
+    y = c[0] / 255.0;
+    cb = (c[1] - 128) / 255.0;
+    cr = (c[2] - 128) / 255.0;
+  } else {
+    y = (c[0] - 16) / 219.0;
+    cb = (c[1] - 128) / 224.0;
+    cr = (c[2] - 128) / 224.0;
+  }
+  r = y + 2 * (1 - kr) * cr;
+  b = y + 2 * (1 - kb) * cb;
+  g = (y - kr * r - kb * b) / (1 - kr - kb);
+  return 0xff000000 | RGB (round_level (255 * r), round_level (255 * g),
+      round_level (255 * b));
+}
+
+#define KR_601 0.299
+#define KB_601 0.114
+#define KR_709 0.2126
+#define KB_709 0.0722
+#define KR_2020 0.2627
+#define KB_2020 0.0593
+
+/* mask-color is converted with the caps' matrix and range (grey: full
+ * range BT.601 luma); a masked chroma sample is one whose majority
+ * cluster is masked */
+GST_START_TEST (test_yuv_mask_color)
+{
+  static const struct
+  {
+    const gchar *format;
+    const gchar *extra;         /* caps fields */
+    gdouble kr, kb;
+    gboolean full;
+  } cases[] = {
+    /* without colorimetry, SD caps are BT.601 limited range */
+    {"I420", NULL, KR_601, KB_601, FALSE},
+    {"YV12", NULL, KR_601, KB_601, FALSE},
+    {"NV12", NULL, KR_601, KB_601, FALSE},
+    {"NV21", NULL, KR_601, KB_601, FALSE},
+    {"Y444", NULL, KR_601, KB_601, FALSE},
+    {"Y42B", NULL, KR_601, KB_601, FALSE},
+    {"YUY2", NULL, KR_601, KB_601, FALSE},
+    {"UYVY", NULL, KR_601, KB_601, FALSE},
+    {"I420", "colorimetry=bt601", KR_601, KB_601, FALSE},
+    {"I420", "colorimetry=bt709", KR_709, KB_709, FALSE},
+    {"NV12", "colorimetry=bt709", KR_709, KB_709, FALSE},
+    {"UYVY", "colorimetry=bt709", KR_709, KB_709, FALSE},
+    {"I420", "colorimetry=bt2020", KR_2020, KB_2020, FALSE},
+    /* full range BT.601 */
+    {"Y444", "colorimetry=(string)1:4:0:0", KR_601, KB_601, TRUE},
+    {"NV21", "colorimetry=(string)1:4:0:0", KR_601, KB_601, TRUE},
+    {"GRAY8", NULL, KR_601, KB_601, TRUE},
+  };
+  static const guint32 masks[] = {
+    0xff000000, 0xffffffff, 0xffff0000, 0x8020c0f0
+  };
+  guint8 ref[3];
+  guint c, m, mode;
+
+  /* the formulas give the textbook values */
+  argb_to_yuv (0xff000000, KR_601, KB_601, FALSE, ref);
+  fail_unless (ref[0] == 16 && ref[1] == 128 && ref[2] == 128);
+  argb_to_yuv (0xffffffff, KR_601, KB_601, FALSE, ref);
+  fail_unless (ref[0] == 235 && ref[1] == 128 && ref[2] == 128);
+  argb_to_yuv (0xffff0000, KR_601, KB_601, FALSE, ref);
+  fail_unless (ref[0] == 81 && ref[1] == 90 && ref[2] == 240);
+
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    guint8 *lab = labels_straddling (16, 12);
+    Yuv *img = yuv_new_labels (cases[c].format, 16, 12, lab, abc);
+    GstHarness *h = harness_new_yuv (cases[c].format, 16, 12,
+        cases[c].extra);
+    guint8 cent[3][3];
+
+    model_centroids (img, lab, 3, cent);
+    model_check (img, lab, 3, cent);
+    /* one stream per caps: the same frame again and again, each time
+     * with another mask (the warm start keeps the numbers) */
+    for (m = 0; m < G_N_ELEMENTS (masks); m++) {
+      for (mode = 0; mode < 2; mode++) {
+        const guint cluster = (c + m) % 3;
+        gboolean writes[3] = { mode == MODE_POSTERIZE,
+          mode == MODE_POSTERIZE, mode == MODE_POSTERIZE
+        };
+        guint8 val[3][3];
+        gchar *what;
+        Yuv *exp;
+
+        memcpy (val, cent, sizeof (val));
+        argb_to_yuv (masks[m], cases[c].kr, cases[c].kb, cases[c].full,
+            val[cluster]);
+        writes[cluster] = TRUE;
+        exp = model_paint (img, lab, val, writes);
+
+        g_object_set (h->element, "mode", mode, "mask-cluster", cluster,
+            "mask-color", masks[m], NULL);
+        what = g_strdup_printf ("mask %08x on cluster %u, mode %u, %s",
+            masks[m], cluster, mode, cases[c].extra ? cases[c].extra :
+            "default colorimetry");
+        yuv_check_process (h, img, 0, exp, what);
+        g_free (what);
+        yuv_free (exp);
+      }
+    }
+    gst_harness_teardown (h);
+    yuv_free (img);
+    g_free (lab);
+  }
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* Labels mode */
+
+/* Same-format output: R = G = B = the cluster index (alpha and padding
+ * kept); the clusters of a fresh start are numbered by luma */
+GST_START_TEST (test_labels_rgb_formats)
+{
+  guint f;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const Fmt *fmt = &formats[f];
+    static const struct
+    {
+      gint w, h, stride_pad;
+    } sizes[] = {
+      {40, 30, 0},
+      {33, 17, 12},
+    };
+    guint s;
+
+    for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+      const gint w = sizes[s].w, ht = sizes[s].h;
+      guint counts[4];
+      guint32 pal[3];
+      Image *img = image_new_regions (w, ht, 2, four, counts);
+      GstHarness *h = harness_new (fmt, w, ht);
+      Image *exp, *res;
+      gint i;
+      guint l;
+
+      four_expected (img, counts, pal, &exp);
+      for (i = 0; i < w * ht; i++) {
+        for (l = 0; l < 3 && pal[l] != exp->rgb[i]; l++);
+        fail_unless (l < 3);
+        exp->rgb[i] = RGB (l, l, l);
+      }
+      g_object_set (h->element, "mode", MODE_LABELS, NULL);
+      res = process_stride (h, fmt, img, sizes[s].stride_pad ?
+          w * (gint) fmt->bpp + sizes[s].stride_pad : 0);
+      assert_image_eq (res, exp, fmt->bpp == 4, "labels");
+      image_free (res);
+      gst_harness_teardown (h);
+      image_free (img);
+      image_free (exp);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* YUV: Y = the index, every chroma sample 128; grey: the index */
+GST_START_TEST (test_labels_yuv_formats)
+{
+  static const struct
+  {
+    gint w, h, pad;
+  } sizes[] = {
+    {16, 12, 0},
+    {33, 17, 3},
+  };
+  guint f, s;
+
+  for (f = 0; f < G_N_ELEMENTS (yuv_formats); f++) {
+    for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+      const gint w = sizes[s].w, ht = sizes[s].h;
+      guint8 *lab = labels_straddling (w, ht);
+      Yuv *img = yuv_new_labels (yuv_formats[f], w, ht, lab, abc);
+      GstHarness *h = harness_new_yuv (yuv_formats[f], w, ht, NULL);
+      guint8 val[3][3];
+      guint l;
+      Yuv *exp;
+
+      model_centroids (img, lab, 3, val);
+      model_check (img, lab, 3, val);
+      for (l = 0; l < 3; l++) {
+        val[l][0] = l;
+        val[l][1] = val[l][2] = 128;
+      }
+      exp = model_paint (img, lab, val, write_all);
+      g_object_set (h->element, "mode", MODE_LABELS, NULL);
+      yuv_check_process (h, img, sizes[s].pad, exp, "labels");
+      yuv_check_process (h, img, sizes[s].pad, exp, "labels, frame 2");
+      gst_harness_teardown (h);
+      yuv_free (exp);
+      yuv_free (img);
+      g_free (lab);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* Downstream offers a pool of buffers with strides padded by
+ * "kms-padding" pixels (a GstVideoMeta says so): wraps the harness's
+ * query function of its sink pad */
+static GstPadQueryFunction harness_sink_query;
+
+static gboolean
+padded_pool_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  gboolean res = harness_sink_query (pad, parent, query);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION) {
+    guint padding = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (pad),
+            "kms-padding"));
+    GstVideoAlignment align;
+    GstBufferPool *pool;
+    GstStructure *config;
+    GstVideoInfo info;
+    GstCaps *caps;
+
+    gst_query_parse_allocation (query, &caps, NULL);
+    fail_unless (caps && gst_video_info_from_caps (&info, caps));
+    pool = gst_video_buffer_pool_new ();
+    config = gst_buffer_pool_get_config (pool);
+    gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_VIDEO_META);
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
+    gst_video_alignment_reset (&align);
+    align.padding_right = padding;
+    gst_buffer_pool_config_set_video_alignment (config, &align);
+    fail_unless (gst_buffer_pool_set_config (pool, config));
+    gst_query_add_allocation_pool (query, pool, info.size, 0, 0);
+    gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+    gst_object_unref (pool);
+  }
+  return res;
+}
+
+static void
+harness_offer_padded_pool (GstHarness * h, guint padding)
+{
+  if (GST_PAD_QUERYFUNC (h->sinkpad) != padded_pool_query)
+    harness_sink_query = GST_PAD_QUERYFUNC (h->sinkpad);
+  g_object_set_data (G_OBJECT (h->sinkpad), "kms-padding",
+      GUINT_TO_POINTER (padding));
+  gst_pad_set_query_function (h->sinkpad, padded_pool_query);
+}
+
+static GstHarness *
+harness_new_labels_gray8 (const gchar * in_format, gint w, gint ht,
+    guint padding)
+{
+  GstHarness *h = gst_harness_new ("kmeansseg");
+  gchar *in = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
+      "framerate=30/1", in_format, w, ht);
+  gchar *out = g_strdup_printf ("video/x-raw,format=GRAY8,width=%d,"
+      "height=%d,framerate=30/1", w, ht);
+
+  /* labels mode first: only then is GRAY8 an output of any input */
+  g_object_set (h->element, "mode", MODE_LABELS, NULL);
+  if (padding)
+    harness_offer_padded_pool (h, padding);
+  gst_harness_set_caps_str (h, in, out);
+  g_free (in);
+  g_free (out);
+  return h;
+}
+
+static void
+check_gray8_caps (GstHarness * h)
+{
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  GstVideoInfo info;
+
+  fail_unless (caps != NULL);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  fail_unless_equals_int (GST_VIDEO_INFO_FORMAT (&info),
+      GST_VIDEO_FORMAT_GRAY8);
+  gst_caps_unref (caps);
+}
+
+/* The output buffer of @h had a GstVideoMeta with a stride longer than
+ * the default */
+static void
+check_padded_stride (GstBuffer * buf, gint w)
+{
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
+
+  fail_unless (meta != NULL, "no GstVideoMeta on the pool's buffer");
+  fail_unless (meta->stride[0] > GST_ROUND_UP_4 (w), "stride %d not padded",
+      meta->stride[0]);
+}
+
+/* GRAY8 output (the label map) from any input: each byte is the index */
+GST_START_TEST (test_labels_gray8_output)
+{
+  static const gchar *rgb_names[] = { "RGBx", "BGR", "ARGB" };
+  static const gchar *yuv_names[] = {
+    "I420", "YV12", "NV12", "NV21", "Y444", "Y42B", "YUY2", "UYVY", "GRAY8"
+  };
+  static const struct
+  {
+    gint w, h;
+    guint padding;              /* of the output, pixels; 0: none */
+  } sizes[] = {
+    {16, 12, 0},
+    {33, 17, 0},
+    {33, 17, 9},
+  };
+  guint f, s;
+
+  for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    const gint w = sizes[s].w, ht = sizes[s].h;
+
+    for (f = 0; f < G_N_ELEMENTS (rgb_names); f++) {
+      const Fmt *fmt = fmt_get (rgb_names[f]);
+      GstHarness *h = harness_new_labels_gray8 (fmt->name, w, ht,
+          sizes[s].padding);
+      guint counts[4];
+      guint32 pal[3];
+      Image *img = image_new_regions (w, ht, 2, four, counts);
+      Image *exp;
+      GstBuffer *out;
+      Yuv *res;
+      gint i, bad = -1;
+
+      four_expected (img, counts, pal, &exp);
+      fail_unless_equals_int (gst_harness_push (h, image_to_buffer (img, fmt,
+                  0)), GST_FLOW_OK);
+      out = gst_harness_pull (h);
+      fail_unless (out != NULL);
+      check_gray8_caps (h);
+      if (sizes[s].padding)
+        check_padded_stride (out, w);
+      res = yuv_from_buffer (out, "GRAY8", w, ht, FALSE);
+      for (i = 0; i < w * ht && bad < 0; i++) {
+        guint l;
+
+        for (l = 0; l < 3 && pal[l] != exp->rgb[i]; l++);
+        fail_unless (l < 3);
+        if (res->c[0][i] != l)
+          bad = i;
+      }
+      fail_unless (bad < 0, "%s %dx%d -> GRAY8: pixel (%d,%d) is %u",
+          fmt->name, w, ht, bad % w, bad / w, bad < 0 ? 0 : res->c[0][bad]);
+      gst_buffer_unref (out);
+      yuv_free (res);
+      image_free (img);
+      image_free (exp);
+      gst_harness_teardown (h);
+    }
+
+    for (f = 0; f < G_N_ELEMENTS (yuv_names); f++) {
+      GstHarness *h = harness_new_labels_gray8 (yuv_names[f], w, ht,
+          sizes[s].padding);
+      guint8 *lab = labels_straddling (w, ht);
+      Yuv *img = yuv_new_labels (yuv_names[f], w, ht, lab, abc);
+      Yuv *exp = yuv_new ("GRAY8", w, ht);
+      guint8 cent[3][3];
+      GstBuffer *out;
+      Yuv *res;
+      guint n;
+
+      model_centroids (img, lab, 3, cent);
+      model_check (img, lab, 3, cent);
+      memcpy (exp->c[0], lab, w * ht);
+      for (n = 0; n < 2; n++) {
+        gchar *what = g_strdup_printf ("%s -> GRAY8, frame %u", yuv_names[f],
+            n);
+
+        fail_unless_equals_int (gst_harness_push (h, yuv_to_buffer (img, 0)),
+            GST_FLOW_OK);
+        out = gst_harness_pull (h);
+        fail_unless (out != NULL);
+        check_gray8_caps (h);
+        /* (GRAY8 in, GRAY8 out is in place: no pool) */
+        if (sizes[s].padding && strcmp (yuv_names[f], "GRAY8") != 0)
+          check_padded_stride (out, w);
+        res = yuv_from_buffer (out, "GRAY8", w, ht, FALSE);
+        yuv_assert_eq (res, exp, what);
+        g_free (what);
+        yuv_free (res);
+        gst_buffer_unref (out);
+      }
+      yuv_free (exp);
+      yuv_free (img);
+      g_free (lab);
+      gst_harness_teardown (h);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* The palette property */
+
+static void
+set_palette (GstElement * e, const guint32 * cols, guint n)
+{
+  GValue arr = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&arr, GST_TYPE_ARRAY);
+  for (i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+
+    g_value_init (&v, G_TYPE_UINT);
+    g_value_set_uint (&v, cols[i]);
+    gst_value_array_append_and_take_value (&arr, &v);
+  }
+  g_object_set_property (G_OBJECT (e), "palette", &arr);
+  g_value_unset (&arr);
+}
+
+static guint
+get_palette (GstElement * e, guint32 * cols, guint max)
+{
+  GValue arr = G_VALUE_INIT;
+  guint i, n;
+
+  g_value_init (&arr, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (e), "palette", &arr);
+  n = gst_value_array_get_size (&arr);
+  fail_unless (n <= max, "%u colours in the palette", n);
+  for (i = 0; i < n; i++) {
+    const GValue *v = gst_value_array_get_value (&arr, i);
+
+    fail_unless (G_VALUE_HOLDS_UINT (v));
+    cols[i] = g_value_get_uint (v);
+  }
+  g_value_unset (&arr);
+  return n;
+}
+
+static void
+check_palette (GstElement * e, const guint32 * exp, guint n, const gchar * what)
+{
+  guint32 got[16];
+  guint m = get_palette (e, got, G_N_ELEMENTS (got)), i;
+
+  fail_unless_equals_int (m, n);
+  for (i = 0; i < n; i++)
+    fail_unless (got[i] == exp[i], "%s: palette[%u] is %08x, expected "
+        "%08x", what, i, got[i], exp[i]);
+}
+
+/* @img with every pixel the nearest of @n colours, ties to the lower
+ * index */
+static Image *
+expect_nearest (const Image * img, const guint32 * pal, guint n)
+{
+  Image *exp = image_copy (img);
+  gint i;
+  guint j;
+
+  for (i = 0; i < img->w * img->h; i++) {
+    guint best = 0, bd = dist2 (img->rgb[i], pal[0] & 0xffffff);
+
+    for (j = 1; j < n; j++) {
+      guint d = dist2 (img->rgb[i], pal[j] & 0xffffff);
+
+      if (d < bd) {
+        bd = d;
+        best = j;
+      }
+    }
+    exp->rgb[i] = pal[best] & 0xffffff;
+  }
+  return exp;
+}
+
+/* Three colours for a fixed palette, and pixels as near to two of them */
+static const guint32 fixed_pal[3] = { 0xff204060, 0xffc0c0c0, 0xffe03010 };
+
+static Image *
+image_new_noisy_ties (gint w, gint h, guint32 seed)
+{
+  Image *img = image_new_noisy (w, h, seed, 0, 255);
+  guint32 a = fixed_pal[0], b = fixed_pal[1], c = fixed_pal[2];
+  /* the midpoints of 0-1 and 1-2 (the channel sums are even) */
+  guint32 ab = RGB ((CH_R (a) + CH_R (b)) / 2, (CH_G (a) + CH_G (b)) / 2,
+      (CH_B (a) + CH_B (b)) / 2);
+  guint32 bc = RGB ((CH_R (b) + CH_R (c)) / 2, (CH_G (b) + CH_G (c)) / 2,
+      (CH_B (b) + CH_B (c)) / 2);
+  gint x;
+
+  fail_unless (dist2 (ab, a & 0xffffff) == dist2 (ab, b & 0xffffff));
+  fail_unless (dist2 (ab, c & 0xffffff) > dist2 (ab, a & 0xffffff));
+  fail_unless (dist2 (bc, b & 0xffffff) == dist2 (bc, c & 0xffffff));
+  fail_unless (dist2 (bc, a & 0xffffff) > dist2 (bc, b & 0xffffff));
+  for (x = 0; x < w; x++)
+    PIX (img, x, 0) = x % 2 ? ab : bc;
+  return img;
+}
+
+/* max-iters=0 with a written palette: every pixel takes exactly the
+ * nearest of its colours, frame after frame; reading the palette gives
+ * them back */
+GST_START_TEST (test_palette_fixed)
+{
+  static const gchar *names[] = { "RGBx", "BGR", "ABGR" };
+  guint f, i;
+
+  for (f = 0; f < G_N_ELEMENTS (names); f++) {
+    const Fmt *fmt = fmt_get (names[f]);
+    GstHarness *h = harness_new (fmt, 40, 30);
+
+    /* exact nearest colours, ties to the lower index: no hysteresis */
+    g_object_set (h->element, "max-iters", 0, "hysteresis", 0.0, NULL);
+    set_palette (h->element, fixed_pal, 3);
+    check_palette (h->element, fixed_pal, 3, "before the first frame");
+    for (i = 0; i < 3; i++) {
+      Image *img = image_new_noisy_ties (40, 30, 31 + i);
+      Image *exp = expect_nearest (img, fixed_pal, 3);
+
+      check_process (h, fmt, img, exp, "fixed palette");
+      check_palette (h->element, fixed_pal, 3, "after a frame");
+      image_free (img);
+      image_free (exp);
+    }
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Writing a palette seeds the next frame: with iterations, cluster i
+ * starts from colour i, whatever the luma order; the palette seeds every
+ * fresh start (a flush) until an empty array forgets it */
+GST_START_TEST (test_palette_warm_start)
+{
+  /* A < B < C by luma; the palette lists colours near C, A, B */
+  static const guint32 cols[3] = {
+    RGB (40, 40, 120), RGB (60, 160, 60), RGB (230, 200, 180)
+  };
+  static const guint32 pal[3] = { 0xffe0d0b0, 0xff303070, 0xff50a050 };
+  const Fmt *fmt = fmt_get ("RGBx");
+  Image *img = image_new_regions (48, 32, 0, cols, NULL);
+  guint32 converged[3];
+  guint near[3], i, j;
+  GstHarness *h;
+  Image *exp;
+
+  fail_unless (luma (cols[0]) < luma (cols[1]) &&
+      luma (cols[1]) < luma (cols[2]));
+  for (i = 0; i < 3; i++) {
+    near[i] = 0;
+    for (j = 1; j < 3; j++)
+      if (dist2 (pal[i] & 0xffffff, cols[j]) <
+          dist2 (pal[i] & 0xffffff, cols[near[i]]))
+        near[i] = j;
+    /* the regions' colours exactly, in the palette's order */
+    converged[i] = 0xff000000 | cols[near[i]];
+  }
+  /* not the luma order */
+  fail_unless (near[0] == 2 && near[1] == 0 && near[2] == 1);
+
+  for (i = 0; i < 3; i++) {
+    h = harness_new (fmt, 48, 32);
+    set_palette (h->element, pal, 3);
+    g_object_set (h->element, "mask-cluster", i, NULL);
+    exp = expect_masked (img, cols[near[i]]);
+    check_process (h, fmt, img, exp, "palette seeds frame 1");
+    check_palette (h->element, converged, 3, "converged from the palette");
+    check_process (h, fmt, img, exp, "frame 2");
+    image_free (exp);
+    gst_harness_teardown (h);
+  }
+
+  h = harness_new (fmt, 48, 32);
+  set_palette (h->element, pal, 3);
+  g_object_set (h->element, "mask-cluster", 0, NULL);
+  exp = expect_masked (img, cols[near[0]]);
+  check_process (h, fmt, img, exp, "palette seeds frame 1");
+  /* a flush restarts from the palette */
+  push_flush (h);
+  check_process (h, fmt, img, exp, "after a flush");
+  /* forgotten: the warm start goes on, ... */
+  set_palette (h->element, NULL, 0);
+  check_process (h, fmt, img, exp, "palette forgotten, warm");
+  image_free (exp);
+  /* ... and the next fresh start numbers by luma */
+  push_flush (h);
+  exp = expect_masked (img, cols[0]);
+  check_process (h, fmt, img, exp, "palette forgotten, after a flush");
+  image_free (exp);
+  gst_harness_teardown (h);
+
+  image_free (img);
+}
+
+GST_END_TEST;
+
+/* A caps change resets the clusters, and the palette seeds them again */
+GST_START_TEST (test_palette_caps_change)
+{
+  static const struct
+  {
+    const gchar *format;
+    gint w, h;
+  } seq[] = {
+    {"RGBx", 48, 32}, {"RGBx", 33, 17}, {"BGR", 20, 10}, {"RGBx", 48, 32},
+  };
+  GstHarness *h = harness_new (fmt_get ("RGBx"), 48, 32);
+  guint i;
+
+  g_object_set (h->element, "max-iters", 0, "hysteresis", 0.0, NULL);
+  set_palette (h->element, fixed_pal, 3);
+  for (i = 0; i < G_N_ELEMENTS (seq); i++) {
+    const Fmt *fmt = fmt_get (seq[i].format);
+    Image *img = image_new_noisy_ties (seq[i].w, seq[i].h, 70 + i);
+    Image *exp = expect_nearest (img, fixed_pal, 3);
+
+    harness_set_format (h, fmt, seq[i].w, seq[i].h);
+    check_process (h, fmt, img, exp, "fixed palette after caps change");
+    check_palette (h->element, fixed_pal, 3, "after caps change");
+    image_free (img);
+    image_free (exp);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Yuv *
+yuv_new_noisy (const gchar * format, gint w, gint h, guint32 seed)
+{
+  Yuv *img = yuv_new (format, w, h);
+  guint32 state = seed;
+  gint s, sw, sh;
+  guint i;
+
+  for (i = 0; i < img->n_comp; i++) {
+    yuv_plane_size (img, i, &sw, &sh);
+    for (s = 0; s < sw * sh; s++)
+      img->c[i][s] = lcg (&state) & 0xff;
+  }
+  return img;
+}
+
+/* YUV: the palette is converted with the caps' matrix and range (grey:
+ * full range BT.601 luma), the pixels mapped onto it, and read back
+ * converted to RGB */
+GST_START_TEST (test_palette_yuv)
+{
+  static const struct
+  {
+    const gchar *format;
+    const gchar *extra;
+    gdouble kr, kb;
+    gboolean full;
+  } cases[] = {
+    {"I420", NULL, KR_601, KB_601, FALSE},
+    {"YV12", NULL, KR_601, KB_601, FALSE},
+    {"NV12", NULL, KR_601, KB_601, FALSE},
+    {"NV21", NULL, KR_601, KB_601, FALSE},
+    {"Y444", NULL, KR_601, KB_601, FALSE},
+    {"Y42B", NULL, KR_601, KB_601, FALSE},
+    {"YUY2", NULL, KR_601, KB_601, FALSE},
+    {"UYVY", NULL, KR_601, KB_601, FALSE},
+    {"GRAY8", NULL, KR_601, KB_601, TRUE},
+    {"I420", "colorimetry=bt709", KR_709, KB_709, FALSE},
+    {"NV12", "colorimetry=(string)1:4:0:0", KR_601, KB_601, TRUE},
+  };
+  static const guint32 pal[4] = {
+    0xffffffff, 0xff000000, 0xffff0000, 0xff30a0e0
+  };
+  guint c, i;
+
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    const gint w = 33, ht = 17;
+    GstHarness *h = harness_new_yuv (cases[c].format, w, ht, cases[c].extra);
+    guint8 conv[4][3];
+    guint32 back[4];
+    guint8 *lab;
+    Yuv *img, *exp;
+
+    for (i = 0; i < 4; i++) {
+      argb_to_yuv (pal[i], cases[c].kr, cases[c].kb, cases[c].full, conv[i]);
+      back[i] = yuv_to_argb (conv[i], cases[c].kr, cases[c].kb, cases[c].full);
+    }
+    img = yuv_new_noisy (cases[c].format, w, ht, 5 + c);
+    if (img->n_comp == 1) {
+      for (i = 0; i < 4; i++)
+        back[i] = 0xff000000 | RGB (conv[i][0], conv[i][0], conv[i][0]);
+    }
+    /* white and black are exact either way */
+    fail_unless (back[0] == 0xffffffff && back[1] == 0xff000000);
+    if (!cases[c].full)
+      fail_unless (conv[0][0] == 235 && conv[1][0] == 16);
+
+    lab = model_assign (img, 4, conv);
+    exp = model_paint (img, lab, conv, write_all);
+    g_object_set (h->element, "k", 4, "max-iters", 0, "hysteresis", 0.0, NULL);
+    set_palette (h->element, pal, 4);
+    yuv_check_process (h, img, 0, exp, cases[c].extra ? cases[c].extra :
+        "fixed palette in YUV");
+    check_palette (h->element, back, 4, cases[c].format);
+    yuv_free (img);
+    yuv_free (exp);
+    g_free (lab);
+
+    /* another frame, padded, and the palette still holds */
+    img = yuv_new_noisy (cases[c].format, w, ht, 50 + c);
+    lab = model_assign (img, 4, conv);
+    exp = model_paint (img, lab, conv, write_all);
+    yuv_check_process (h, img, 3, exp, "fixed palette in YUV, frame 2");
+    yuv_free (img);
+    yuv_free (exp);
+    g_free (lab);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* Messages */
+
+typedef struct
+{
+  guint64 ts, stream_time, running_time, duration;
+  guint k, iterations;
+  gdouble mse;
+  gboolean reinit;
+  guint n, nch;
+  guint cent[MAX_LABELS][3];
+  guint64 counts[MAX_LABELS];
+} FrameStats;
+
+/* The next element message, which must be the element's per-frame one */
+static void
+pop_stats (GstBus * bus, GstElement * e, FrameStats * s)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  const GstStructure *st;
+  const GValue *cv, *nv;
+  guint i, j;
+
+  fail_unless (msg != NULL, "no element message");
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (e));
+  st = gst_message_get_structure (msg);
+  fail_unless (gst_structure_has_name (st, "kmeansseg"), "message %s",
+      gst_structure_get_name (st));
+  fail_unless (gst_structure_get_uint64 (st, "timestamp", &s->ts));
+  fail_unless (gst_structure_get_uint64 (st, "stream-time", &s->stream_time));
+  fail_unless (gst_structure_get_uint64 (st, "running-time", &s->running_time));
+  fail_unless (gst_structure_get_uint64 (st, "duration", &s->duration));
+  fail_unless (gst_structure_get_uint (st, "k", &s->k));
+  fail_unless (gst_structure_get_uint (st, "iterations", &s->iterations));
+  fail_unless (gst_structure_get_double (st, "mse", &s->mse));
+  fail_unless (gst_structure_get_boolean (st, "reinitialized", &s->reinit));
+
+  cv = gst_structure_get_value (st, "centroids");
+  nv = gst_structure_get_value (st, "counts");
+  fail_unless (cv != NULL && GST_VALUE_HOLDS_ARRAY (cv));
+  fail_unless (nv != NULL && GST_VALUE_HOLDS_ARRAY (nv));
+  s->n = gst_value_array_get_size (cv);
+  fail_unless (s->n >= 1 && s->n <= MAX_LABELS);
+  fail_unless_equals_int (gst_value_array_get_size (nv), s->n);
+  s->nch = 0;
+  for (i = 0; i < s->n; i++) {
+    const GValue *col = gst_value_array_get_value (cv, i);
+    const GValue *cnt = gst_value_array_get_value (nv, i);
+
+    fail_unless (GST_VALUE_HOLDS_ARRAY (col));
+    if (i == 0)
+      s->nch = gst_value_array_get_size (col);
+    fail_unless_equals_int (gst_value_array_get_size (col), s->nch);
+    fail_unless (s->nch >= 1 && s->nch <= 3);
+    for (j = 0; j < s->nch; j++) {
+      const GValue *v = gst_value_array_get_value (col, j);
+
+      fail_unless (G_VALUE_HOLDS_UINT (v));
+      s->cent[i][j] = g_value_get_uint (v);
+      fail_unless (s->cent[i][j] <= 255);
+    }
+    fail_unless (G_VALUE_HOLDS_UINT64 (cnt));
+    s->counts[i] = g_value_get_uint64 (cnt);
+  }
+  gst_message_unref (msg);
+}
+
+/* One colour (3 channels) per pixel: RGB, or Y with the chroma sample the
+ * pixel uses */
+static guint8 *
+pixels_from_image (const Image * img)
+{
+  guint8 *px = g_new (guint8, img->w * img->h * 3);
+  gint i;
+
+  for (i = 0; i < img->w * img->h; i++) {
+    px[3 * i] = CH_R (img->rgb[i]);
+    px[3 * i + 1] = CH_G (img->rgb[i]);
+    px[3 * i + 2] = CH_B (img->rgb[i]);
+  }
+  return px;
+}
+
+static guint8 *
+pixels_from_yuv (const Yuv * img)
+{
+  guint8 *px = g_new0 (guint8, img->w * img->h * 3);
+  gint x, y;
+  guint i;
+
+  for (y = 0; y < img->h; y++)
+    for (x = 0; x < img->w; x++)
+      for (i = 0; i < img->n_comp; i++)
+        px[3 * (y * img->w + x) + i] = yuv_pix (img, i, x, y);
+  return px;
+}
+
+/* The message against the frames: mse from input and output, the
+ * centroids the colours painted, the counts their pixels */
+static void
+check_stats (const FrameStats * s, const guint8 * in, const guint8 * out,
+    gint n_px, guint nch, guint k)
+{
+  guint64 sse = 0, total = 0;
+  gdouble mse;
+  guint c, d, ch;
+  gint p;
+
+  fail_unless_equals_int (s->k, k);
+  fail_unless_equals_int (s->n, k);
+  fail_unless_equals_int (s->nch, nch);
+
+  for (p = 0; p < n_px; p++) {
+    for (ch = 0; ch < nch; ch++) {
+      gint e = (gint) in[3 * p + ch] - out[3 * p + ch];
+
+      sse += e * e;
+    }
+  }
+  mse = (gdouble) sse / ((gdouble) n_px * nch);
+  fail_unless (fabs (s->mse - mse) <= 1e-9 * MAX (mse, 1.0),
+      "mse %g, computed %g", s->mse, mse);
+
+  for (c = 0; c < s->n; c++) {
+    guint64 n = 0;
+
+    for (d = 0; d < c; d++)
+      fail_unless (memcmp (s->cent[c], s->cent[d], sizeof (s->cent[c])) != 0,
+          "centroids %u and %u are equal", d, c);
+    for (p = 0; p < n_px; p++) {
+      for (ch = 0; ch < nch && out[3 * p + ch] == s->cent[c][ch]; ch++);
+      n += ch == nch;
+    }
+    fail_unless_equals_uint64 (s->counts[c], n);
+    total += s->counts[c];
+  }
+  fail_unless_equals_uint64 (total, n_px);
+}
+
+#define FRAME_DURATION (40 * GST_MSECOND)
+
+/* One message per frame, with the buffer's times in the segment, and
+ * the clusters of what was painted */
+GST_START_TEST (test_post_messages)
+{
+  static const gchar *names[] = { "RGBx", "I420", "Y42B", "GRAY8" };
+  guint f, i;
+
+  for (f = 0; f < G_N_ELEMENTS (names); f++) {
+    const gboolean rgb = strcmp (names[f], "RGBx") == 0;
+    const gint w = rgb ? 32 : 16, ht = rgb ? 24 : 12;
+    GstBus *bus = gst_bus_new ();
+    GstHarness *h;
+    Image *img = NULL;
+    Yuv *yimg = NULL;
+    guint8 *lab = NULL, *in_px;
+    guint nch;
+
+    if (rgb) {
+      h = harness_new (fmt_get (names[f]), w, ht);
+      img = image_new_regions (w, ht, 0, three, NULL);
+      in_px = pixels_from_image (img);
+      nch = 3;
+    } else {
+      h = harness_new_yuv (names[f], w, ht, NULL);
+      lab = labels_regions (w, ht, 6, 6);
+      yimg = yuv_new_labels (names[f], w, ht, lab, abc_merge);
+      in_px = pixels_from_yuv (yimg);
+      nch = yimg->n_comp;
+    }
+    gst_element_set_bus (h->element, bus);
+    g_object_set (h->element, "k", 2, "post-messages", TRUE, NULL);
+
+    for (i = 0; i < 3; i++) {
+      GstClockTime pts = 2 * GST_SECOND + i * FRAME_DURATION;
+      GstClockTime stream_time = pts, running_time = pts;
+      GstBuffer *buf, *out;
+      FrameStats s;
+      guint8 *out_px;
+
+      /* the third frame in a segment of its own */
+      if (i == 2) {
+        GstSegment seg;
+
+        gst_segment_init (&seg, GST_FORMAT_TIME);
+        seg.start = GST_SECOND;
+        seg.time = 10 * GST_SECOND;
+        seg.base = 4 * GST_SECOND;
+        fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+        stream_time = pts - seg.start + seg.time;
+        running_time = pts - seg.start + seg.base;
+      }
+
+      buf = rgb ? image_to_buffer (img, fmt_get (names[f]), 0) :
+          yuv_to_buffer (yimg, 0);
+      GST_BUFFER_PTS (buf) = pts;
+      GST_BUFFER_DURATION (buf) = FRAME_DURATION;
+      fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+      out = gst_harness_pull (h);
+      fail_unless (out != NULL);
+      if (rgb) {
+        Image *res = image_from_buffer (out, fmt_get (names[f]), w, ht);
+
+        out_px = pixels_from_image (res);
+        image_free (res);
+      } else {
+        Yuv *res = yuv_from_buffer (out, names[f], w, ht, TRUE);
+
+        out_px = pixels_from_yuv (res);
+        yuv_free (res);
+      }
+      gst_buffer_unref (out);
+
+      pop_stats (bus, h->element, &s);
+      fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL,
+          "more than one message for a frame");
+      fail_unless_equals_uint64 (s.ts, pts);
+      fail_unless_equals_uint64 (s.stream_time, stream_time);
+      fail_unless_equals_uint64 (s.running_time, running_time);
+      fail_unless_equals_uint64 (s.duration, FRAME_DURATION);
+      if (i == 0)
+        fail_unless (s.iterations >= 1);
+      /* a fresh start first, then the same frame again: warm */
+      fail_unless_equals_int (s.reinit, i == 0);
+      check_stats (&s, in_px, out_px, w * ht, nch, 2);
+      /* two colours merged: an error */
+      fail_unless (s.mse > 0);
+      g_free (out_px);
+    }
+
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+    g_free (in_px);
+    g_free (lab);
+    if (img)
+      image_free (img);
+    if (yimg)
+      yuv_free (yimg);
+  }
+}
+
+GST_END_TEST;
+
+static guint
+count_element_messages (GstBus * bus)
+{
+  GstMessage *msg;
+  guint n = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    gst_message_unref (msg);
+    n++;
+  }
+  return n;
+}
+
+GST_START_TEST (test_post_messages_off)
+{
+  const Fmt *fmt = fmt_get ("RGBx");
+  GstHarness *h = harness_new (fmt, 32, 24);
+  GstBus *bus = gst_bus_new ();
+  Image *img = image_new_regions (32, 24, 0, three, NULL);
+  gboolean post;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_get (h->element, "post-messages", &post, NULL);
+  fail_unless (post == FALSE);
+  check_process (h, fmt, img, img, "frame 1");
+  check_process (h, fmt, img, img, "frame 2");
+  fail_unless_equals_int (count_element_messages (bus), 0);
+
+  g_object_set (h->element, "post-messages", TRUE, NULL);
+  check_process (h, fmt, img, img, "frame 3");
+  check_process (h, fmt, img, img, "frame 4");
+  fail_unless_equals_int (count_element_messages (bus), 2);
+
+  g_object_set (h->element, "post-messages", FALSE, NULL);
+  check_process (h, fmt, img, img, "frame 5");
+  fail_unless_equals_int (count_element_messages (bus), 0);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  image_free (img);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* Mode changes while streaming */
+
+static void
+check_sink_format (GstHarness * h, const gchar * format)
+{
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  GstVideoInfo info;
+
+  fail_unless (caps != NULL);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  fail_unless_equals_string (GST_VIDEO_INFO_NAME (&info), format);
+  gst_caps_unref (caps);
+}
+
+/* Into labels mode and out again on a running stream: the output keeps
+ * the input's format (even where downstream would take GRAY8 too), and
+ * every buffer flows */
+GST_START_TEST (test_mode_change_to_labels)
+{
+  guint run;
+
+  for (run = 0; run < 2; run++) {
+    const Fmt *fmt = fmt_get ("RGBx");
+    GstHarness *h = harness_new (fmt, 40, 30);
+    guint counts[4];
+    guint32 pal[3];
+    Image *img = image_new_regions (40, 30, 2, four, counts);
+    Image *post, *labels;
+    gint i;
+    guint l;
+
+    if (run == 1)
+      gst_harness_set_sink_caps_str (h, "video/x-raw,format={ RGBx, GRAY8 },"
+          "width=40,height=30,framerate=30/1");
+    four_expected (img, counts, pal, &post);
+    labels = image_copy (post);
+    for (i = 0; i < 40 * 30; i++) {
+      for (l = 0; l < 3 && pal[l] != post->rgb[i]; l++);
+      fail_unless (l < 3);
+      labels->rgb[i] = RGB (l, l, l);
+    }
+
+    check_process (h, fmt, img, post, "posterize");
+    g_object_set (h->element, "mode", MODE_LABELS, NULL);
+    check_process (h, fmt, img, labels, "into labels");
+    check_sink_format (h, "RGBx");
+    check_process (h, fmt, img, labels, "labels, frame 2");
+    g_object_set (h->element, "mode", MODE_ORIGINAL, NULL);
+    check_process (h, fmt, img, img, "original, no mask");
+    g_object_set (h->element, "mode", MODE_LABELS, NULL);
+    check_process (h, fmt, img, labels, "labels again");
+    g_object_set (h->element, "mode", MODE_POSTERIZE, NULL);
+    check_process (h, fmt, img, post, "posterize again");
+    check_sink_format (h, "RGBx");
+
+    image_free (img);
+    image_free (post);
+    image_free (labels);
+    gst_harness_teardown (h);
+  }
+
+  /* YUV */
+  {
+    guint8 *lab = labels_straddling (16, 12);
+    Yuv *img = yuv_new_labels ("NV12", 16, 12, lab, abc);
+    GstHarness *h = harness_new_yuv ("NV12", 16, 12, NULL);
+    guint8 cent[3][3], val[3][3];
+    Yuv *post, *labels;
+    guint l;
+
+    model_centroids (img, lab, 3, cent);
+    model_check (img, lab, 3, cent);
+    for (l = 0; l < 3; l++) {
+      val[l][0] = l;
+      val[l][1] = val[l][2] = 128;
+    }
+    post = model_paint (img, lab, cent, write_all);
+    labels = model_paint (img, lab, val, write_all);
+
+    yuv_check_process (h, img, 0, post, "posterize");
+    g_object_set (h->element, "mode", MODE_LABELS, NULL);
+    yuv_check_process (h, img, 0, labels, "into labels");
+    check_sink_format (h, "NV12");
+    g_object_set (h->element, "mode", MODE_POSTERIZE, NULL);
+    yuv_check_process (h, img, 0, post, "posterize again");
+
+    yuv_free (post);
+    yuv_free (labels);
+    yuv_free (img);
+    g_free (lab);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 kmeansseg_suite (void)
 {
@@ -1793,6 +3648,19 @@ kmeansseg_suite (void)
   tcase_add_test (tc, test_n_threads_property);
   tcase_add_test (tc, test_n_threads_identical);
   tcase_add_test (tc, test_n_threads_change_streaming);
+  tcase_add_test (tc, test_yuv_formats_identity_and_merge);
+  tcase_add_test (tc, test_yuv_chroma_majority);
+  tcase_add_test (tc, test_yuv_mask_color);
+  tcase_add_test (tc, test_labels_rgb_formats);
+  tcase_add_test (tc, test_labels_yuv_formats);
+  tcase_add_test (tc, test_labels_gray8_output);
+  tcase_add_test (tc, test_palette_fixed);
+  tcase_add_test (tc, test_palette_warm_start);
+  tcase_add_test (tc, test_palette_caps_change);
+  tcase_add_test (tc, test_palette_yuv);
+  tcase_add_test (tc, test_post_messages);
+  tcase_add_test (tc, test_post_messages_off);
+  tcase_add_test (tc, test_mode_change_to_labels);
 
   return s;
 }
