@@ -47,6 +47,10 @@
 /* Below this k there is nothing to prune */
 #define PRUNE_MIN_K 2
 
+/* Every helper is inlined into the entry points, so that each clone gets
+ * its own vector code for them */
+#define INLINE static inline __attribute__ ((always_inline))
+
 #ifdef KMS_ASSIGN_CLONES
 #define KMS_CLONES KMS_TARGET_CLONES
 #else
@@ -57,11 +61,13 @@
 typedef struct
 {
   guint16 x[KMS_MAX_CHANNELS][BLOCK];
+  guint16 prev[BLOCK];          /* hysteresis: the last frame's labels */
 } Block;
 
 /* The centroids that can be nearest to some pixel of the block */
-static inline guint
-prune (const KmsAssignPalette * pal, const Block * blk, guint8 * cand)
+INLINE guint
+prune (const KmsAssignPalette * pal, const Block * blk, const gfloat * margin,
+    guint8 * cand)
 {
   gint32 dmin[KMS_MAX_K], dmax[KMS_MAX_K];
   guint16 lo0 = 255, lo1 = 255, lo2 = 255, hi0 = 0, hi1 = 0, hi2 = 0;
@@ -96,6 +102,16 @@ prune (const KmsAssignPalette * pal, const Block * blk, guint8 * cand)
     bound = MIN (bound, dmax[i]);
   }
 
+  /* With hysteresis a previous label within the margin of the nearest must
+   * stay a candidate: widen the bound by the margin (a wider list is
+   * always safe) */
+  if (margin) {
+    gfloat b = sqrtf ((gfloat) bound) + *margin;
+
+    bound = b * b >= (gfloat) (G_MAXINT32 / 2) ? G_MAXINT32 / 2 :
+        (gint32) ceilf (b * b) + 1;
+  }
+
   /* Compact through bit masks: a few set bits, found by ctz */
   for (w = 0; w < k; w += 64) {
     guint64 m = 0;
@@ -111,28 +127,51 @@ prune (const KmsAssignPalette * pal, const Block * blk, guint8 * cand)
   return n_cand;
 }
 
+/* Hysteresis: keep the previous label when it was a candidate and is no
+ * more than the margin farther (Euclidean) than the nearest. float, the
+ * same in every build (IEEE sqrt and products, no contraction here). */
+INLINE void
+keep_previous (const Block * blk, const gfloat * margin, const guint16 * found,
+    const guint32 * dprev, guint16 * lab, guint32 * best)
+{
+  gint j;
+
+  for (j = 0; j < BLOCK; j++) {
+    gfloat lim = sqrtf ((gfloat) best[j]) + *margin;
+    gboolean keep = found[j] && blk->prev[j] != lab[j] &&
+        (gfloat) dprev[j] <= lim * lim;
+
+    lab[j] = keep ? blk->prev[j] : lab[j];
+    best[j] = keep ? dprev[j] : best[j];
+  }
+}
+
 /* The block's pixels against the listed candidates, in increasing index
  * order so that a tie keeps the lower index; fixed size, so every loop
  * vectorises. Each pixel's distance is added to acc[], which the caller
  * reduces once per row (a horizontal sum per block costs as much as a
- * scan).
+ * scan). With @margin, hysteresis against blk->prev.
  *
  * The fast scan runs in 16-bit lanes (twice the pixels per vector): a
  * channel difference is within +-255, so its square (<= 65025) is exact
  * modulo 2^16, and the sums saturate at 65535. Only a pixel 256 or more
- * levels from every candidate saturates; then the block is scanned again
- * in 32 bits, so the labels are always the exact ones. */
-static inline void
+ * levels from every candidate (or from its previous label) saturates; then
+ * the block is scanned again in 32 bits, so the labels are always the
+ * exact ones. */
+INLINE void
 scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
-    const Block * blk, guint16 * lab, guint32 * acc)
+    const Block * blk, const gfloat * margin, guint16 * lab, guint32 * acc)
 {
   const guint16 *x0 = blk->x[0], *x1 = blk->x[1], *x2 = blk->x[2];
-  guint16 best16[BLOCK], farthest = 0;
+  const guint16 *prev = blk->prev;
+  guint16 best16[BLOCK], dprev16[BLOCK], found[BLOCK], farthest = 0;
+  guint32 best[BLOCK], dprev[BLOCK];
   guint i;
   gint j;
 
   if (n_cand == 1) {
-    /* nothing to compare: the distances, for the error, and done */
+    /* nothing to compare (a previous label elsewhere was pruned: it is
+     * beyond the margin): the distances, for the error, and done */
     const gint32 r = pal->c[0][cand[0]], g = pal->c[1][cand[0]],
         b = pal->c[2][cand[0]];
 
@@ -147,6 +186,8 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
 
   for (j = 0; j < BLOCK; j++) {
     best16[j] = G_MAXUINT16;
+    dprev16[j] = G_MAXUINT16;
+    found[j] = 0;
     lab[j] = 0;
   }
   for (i = 0; i < n_cand; i++) {
@@ -166,19 +207,27 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
       d = s2 < d ? G_MAXUINT16 : s2;
       lab[j] = d < best16[j] ? id : lab[j];
       best16[j] = d < best16[j] ? d : best16[j];
+      if (margin) {
+        dprev16[j] = prev[j] == id ? d : dprev16[j];
+        found[j] |= prev[j] == id;
+      }
     }
   }
-  for (j = 0; j < BLOCK; j++)
+  for (j = 0; j < BLOCK; j++) {
     farthest = MAX (farthest, best16[j]);
+    if (margin)
+      farthest = MAX (farthest, found[j] ? dprev16[j] : 0);
+  }
 
   if (G_LIKELY (farthest < G_MAXUINT16)) {
-    for (j = 0; j < BLOCK; j++)
-      acc[j] += best16[j];
+    for (j = 0; j < BLOCK; j++) {
+      best[j] = best16[j];
+      dprev[j] = dprev16[j];
+    }
   } else {
-    guint32 best[BLOCK];
-
     for (j = 0; j < BLOCK; j++) {
       best[j] = G_MAXUINT32;
+      dprev[j] = G_MAXUINT32;
       lab[j] = 0;
     }
     for (i = 0; i < n_cand; i++) {
@@ -191,32 +240,36 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
 
         lab[j] = d < best[j] ? id : lab[j];
         best[j] = d < best[j] ? d : best[j];
+        if (margin)
+          dprev[j] = prev[j] == id ? d : dprev[j];
       }
     }
-    for (j = 0; j < BLOCK; j++)
-      acc[j] += best[j];
   }
+  if (margin)
+    keep_previous (blk, margin, found, dprev, lab, best);
+  for (j = 0; j < BLOCK; j++)
+    acc[j] += best[j];
 }
 
 /* Label one block: returns the candidates (in cand[], or all[]) */
-static inline const guint8 *
+INLINE const guint8 *
 label_block (const KmsAssignPalette * pal, const guint8 * all,
-    const Block * blk, guint8 * cand, guint * n_cand, guint16 * lab,
-    guint32 * acc)
+    const Block * blk, const gfloat * margin, guint8 * cand, guint * n_cand,
+    guint16 * lab, guint32 * acc)
 {
   if (pal->k < PRUNE_MIN_K) {
     *n_cand = pal->k;
-    scan (pal, all, pal->k, blk, lab, acc);
+    scan (pal, all, pal->k, blk, margin, lab, acc);
     return all;
   }
-  *n_cand = prune (pal, blk, cand);
-  scan (pal, cand, *n_cand, blk, lab, acc);
+  *n_cand = prune (pal, blk, margin, cand);
+  scan (pal, cand, *n_cand, blk, margin, lab, acc);
   return cand;
 }
 
 /* Count per candidate, not per pixel: counts[labels[j]]++ chains stores
  * to the same counter and costs more than the whole scan */
-static inline void
+INLINE void
 count_block (const guint8 * cand, guint n_cand, const guint16 * lab,
     guint64 * counts)
 {
@@ -254,7 +307,7 @@ unpad (const KmsAssignPalette * pal, const Block * blk, const guint16 * lab,
   counts[lab[BLOCK - 1]] -= BLOCK - n;
 }
 
-static inline guint64
+INLINE guint64
 reduce (guint32 * acc)
 {
   guint64 s = 0;
@@ -267,7 +320,7 @@ reduce (guint32 * acc)
   return s;
 }
 
-static inline guint32
+INLINE guint32
 dist_to (const KmsAssignPalette * pal, const Block * blk, gint j, guint l)
 {
   guint32 d = 0;
@@ -280,56 +333,9 @@ dist_to (const KmsAssignPalette * pal, const Block * blk, gint j, guint l)
   return d;
 }
 
-/* Hysteresis on the first n pixels of a block: a pixel keeps its previous
- * label unless the nearest is nearer by more than the margin. A kept label
- * may not be a candidate: it is appended to list[] (*n_list grows), so
- * that counting and painting stay per candidate. Rare work, so scalar
- * after a vector check. */
-static inline void
-hysteresis (const KmsAssignPalette * pal, const Block * blk, guint16 * lab,
-    guint32 * acc, gint n, const guint8 * prev, gdouble margin,
-    guint8 * list, guint * n_list)
-{
-  guint64 in_list[KMS_MAX_K / 64] = { 0, };
-  guint16 differ = 0;
-  guint i;
-  gint j;
-
-  /* most pixels keep their label: find out with one vector pass */
-  if (G_LIKELY (n == BLOCK)) {
-    for (j = 0; j < BLOCK; j++)
-      differ |= prev[j] != lab[j];
-    if (!differ)
-      return;
-  }
-
-  for (i = 0; i < *n_list; i++)
-    in_list[list[i] / 64] |= G_GUINT64_CONSTANT (1) << (list[i] % 64);
-  for (j = 0; j < n; j++) {
-    guint p = prev[j];
-    guint32 db, dp;
-    gdouble keep;
-
-    if (p == lab[j] || p >= pal->k)
-      continue;
-    db = dist_to (pal, blk, j, lab[j]);
-    dp = dist_to (pal, blk, j, p);
-    /* sqrt (dp) <= sqrt (db) + margin */
-    keep = sqrt ((gdouble) db) + margin;
-    if (dp > keep * keep)
-      continue;
-    lab[j] = p;
-    acc[j] += dp - db;
-    if (!(in_list[p / 64] & (G_GUINT64_CONSTANT (1) << (p % 64)))) {
-      in_list[p / 64] |= G_GUINT64_CONSTANT (1) << (p % 64);
-      list[(*n_list)++] = (guint8) p;
-    }
-  }
-}
-
 /* out = (in & keep) | set, the label's tables blended in per candidate:
  * a gather per pixel is slower on most CPUs */
-static inline void
+INLINE void
 paint_block (const KmsPaint * paint, const guint8 * list, guint n_cand,
     const guint16 * lab, guint32 * px)
 {
@@ -370,6 +376,8 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
   Block blk;
   guint i, ch, n_cand;
   gint x, j;
+  const gfloat m = hyst ? (gfloat) hyst->margin : 0;
+  const gfloat *margin = hyst && hyst->apply ? &m : NULL;
 
   for (i = 0; i < pal->k; i++)
     all[i] = (guint8) i;
@@ -387,16 +395,10 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
         for (j = 0; j < BLOCK; j++)
           blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
     }
-    list = label_block (pal, all, &blk, cand, &n_cand, lab, acc);
-    if (hyst && hyst->apply) {
-      /* the list may grow: work on a copy when it is all[] */
-      if (list == all) {
-        memcpy (cand, all, n_cand);
-        list = cand;
-      }
-      hysteresis (pal, &blk, lab, acc, n, hyst->prev + x, hyst->margin,
-          cand, &n_cand);
-    }
+    if (margin)
+      for (j = 0; j < BLOCK; j++)
+        blk.prev[j] = hyst->prev[x + MIN (j, n - 1)];
+    list = label_block (pal, all, &blk, margin, cand, &n_cand, lab, acc);
     count_block (list, n_cand, lab, counts);
     for (j = 0; j < n; j++)
       labels[x + j] = (guint8) lab[j];
@@ -425,6 +427,8 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
   Block blk;
   guint i, n_cand;
   gint x, j;
+  const gfloat m = hyst ? (gfloat) hyst->margin : 0;
+  const gfloat *margin = hyst && hyst->apply ? &m : NULL;
 
   for (i = 0; i < pal->k; i++)
     all[i] = (guint8) i;
@@ -444,20 +448,13 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
       blk.x[1][j] = (px[j] >> s1) & 0xff;
       blk.x[2][j] = (px[j] >> s2) & 0xff;
     }
-    list = label_block (pal, all, &blk, cand, &n_cand, lab, acc);
-    if (hyst) {
-      if (hyst->apply) {
-        /* the list may grow: work on a copy when it is all[] */
-        if (list == all) {
-          memcpy (cand, all, n_cand);
-          list = cand;
-        }
-        hysteresis (pal, &blk, lab, acc, n, hyst->prev + x, hyst->margin,
-            cand, &n_cand);
-      }
+    if (margin)
+      for (j = 0; j < BLOCK; j++)
+        blk.prev[j] = hyst->prev[x + MIN (j, n - 1)];
+    list = label_block (pal, all, &blk, margin, cand, &n_cand, lab, acc);
+    if (hyst)
       for (j = 0; j < n; j++)
         hyst->prev[x + j] = (guint8) lab[j];
-    }
     count_block (list, n_cand, lab, counts);
     if (write)
       paint_block (paint, list, n_cand, lab, px);

@@ -121,6 +121,8 @@ struct _KmsContext
   guint64 counts[KMS_MAX_K];
   guint64 rng;
   gdouble weights[KMS_MAX_K];   /* of each cluster, last Lloyd assignment */
+  gdouble fitted[KMS_MAX_K][KMS_MAX_CHANNELS];  /* before smoothing */
+  gboolean has_fitted;
   gdouble level;                /* running per-channel MSE of the fits */
   guint64 frames;               /* frames since the fresh start */
   guint64 last_refresh;         /* frame of the last refresh */
@@ -269,6 +271,7 @@ void
 kms_context_reset (KmsContext * ctx)
 {
   ctx->k = 0;
+  ctx->has_fitted = FALSE;
   ctx->prev_valid = FALSE;
   ctx->level = 0;
   ctx->frames = 0;
@@ -770,7 +773,7 @@ lloyd (KmsContext * ctx, guint k, guint max_iters, gdouble tolerance,
 /* Weighted sum of squared distances of the points to their nearest
  * centroid */
 static gdouble
-inertia (KmsContext * ctx, guint k)
+inertia_of (KmsContext * ctx, gdouble cent[][KMS_MAX_CHANNELS], guint k)
 {
   const guint nc = ctx->n_channels;
   gdouble total = 0;
@@ -778,16 +781,22 @@ inertia (KmsContext * ctx, guint k)
 
   for (i = 0; i < ctx->n_points; i++) {
     const KmsPoint *p = &ctx->points[i];
-    gdouble best = dist2 (p->c, ctx->cent[0], nc);
+    gdouble best = dist2 (p->c, cent[0], nc);
 
     for (c = 1; c < k; c++) {
-      gdouble d = dist2 (p->c, ctx->cent[c], nc);
+      gdouble d = dist2 (p->c, cent[c], nc);
       if (d < best)
         best = d;
     }
     total += best * p->w;
   }
   return total;
+}
+
+static gdouble
+inertia (KmsContext * ctx, guint k)
+{
+  return inertia_of (ctx, ctx->cent, k);
 }
 
 /* Change the number of clusters of a running stream: the first ones keep
@@ -908,6 +917,11 @@ fit_warm (KmsContext * ctx, const KmsParams * params, guint k,
 
   iters = lloyd (ctx, k, params->max_iters, params->tolerance, &warm_err,
       &err);
+  /* Smoothed centroids lag behind a slow change, and their error grows
+   * with it: test for a cut with the previous frame's centroids as fitted,
+   * before smoothing */
+  if (params->temporal_smoothing > 0 && ctx->frames > 0 && ctx->has_fitted)
+    warm_err = inertia_of (ctx, ctx->fitted, k);
   warm_err *= scale;
 
   /* A scene cut: the old centroids fit the new frame far worse than they
@@ -927,10 +941,9 @@ fit_warm (KmsContext * ctx, const KmsParams * params, guint k,
     starved |= ctx->weights[c] < KMS_STARVED_SHARE * total / k;
   /* (never on the first frame of a warm start: a palette just seeded is
    * the user's to start from) */
-  refresh = ctx->frames > 0 && ((starved &&
-          ctx->frames >= ctx->last_refresh + KMS_STARVED_GAP) ||
-      (params->refresh_interval > 0 &&
-          ctx->frames % params->refresh_interval == 0));
+  refresh = ctx->frames > 0 && params->refresh_interval > 0 &&
+      ((starved && ctx->frames >= ctx->last_refresh + KMS_STARVED_GAP) ||
+      ctx->frames % params->refresh_interval == 0);
 
   /* Now and then, and whenever a cluster starves, a fresh fit competes
    * with the warm one and replaces it when clearly better: a warm start
@@ -954,6 +967,9 @@ fit_warm (KmsContext * ctx, const KmsParams * params, guint k,
       memcpy (ctx->cent, warm, k * sizeof (warm[0]));
     }
   }
+
+  memcpy (ctx->fitted, ctx->cent, k * sizeof (ctx->cent[0]));
+  ctx->has_fitted = TRUE;
 
   /* Temporal smoothing: keep a share of the previous centroids */
   if (params->temporal_smoothing > 0 && !*reinit) {
