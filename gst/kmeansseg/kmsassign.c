@@ -70,6 +70,7 @@ prune (const KmsAssignPalette * pal, const Block * blk, const gfloat * margin,
     guint8 * cand)
 {
   gint32 dmin[KMS_MAX_K], dmax[KMS_MAX_K];
+  guint64 bits[KMS_MAX_K / 64];
   guint16 lo0 = 255, lo1 = 255, lo2 = 255, hi0 = 0, hi1 = 0, hi2 = 0;
   const guint k = pal->k;
   guint i, w, n_cand = 0;
@@ -102,25 +103,44 @@ prune (const KmsAssignPalette * pal, const Block * blk, const gfloat * margin,
     bound = MIN (bound, dmax[i]);
   }
 
-  /* With hysteresis a previous label within the margin of the nearest must
-   * stay a candidate: widen the bound by the margin (a wider list is
-   * always safe) */
-  if (margin) {
-    gfloat b = sqrtf ((gfloat) bound) + *margin;
+  /* The candidates, as bits: those that can be nearest ... */
+  for (w = 0; w < (k + 63) / 64; w++) {
+    guint n = MIN (64, k - 64 * w);
 
-    bound = b * b >= (gfloat) (G_MAXINT32 / 2) ? G_MAXINT32 / 2 :
-        (gint32) ceilf (b * b) + 1;
+    bits[w] = 0;
+    for (i = 0; i < n; i++)
+      bits[w] |= (guint64) (dmin[64 * w + i] <= bound) << i;
   }
 
-  /* Compact through bit masks: a few set bits, found by ctz */
-  for (w = 0; w < k; w += 64) {
-    guint64 m = 0;
-    guint n = MIN (64, k - w);
+  /* ... and, with hysteresis, the block's previous labels that can be
+   * within the margin of the nearest (widened bound: wider is safe) */
+  if (margin) {
+    gfloat b = sqrtf ((gfloat) bound) + *margin;
+    gint32 wide = b * b >= (gfloat) (G_MAXINT32 / 2) ? G_MAXINT32 / 2 :
+        (gint32) ceilf (b * b) + 1;
+    guint16 p0 = blk->prev[0], same = 0;
 
-    for (i = 0; i < n; i++)
-      m |= (guint64) (dmin[w + i] <= bound) << i;
+    for (j = 0; j < BLOCK; j++)
+      same |= blk->prev[j] != p0;
+    if (!same) {
+      if (p0 < k && dmin[p0] <= wide)
+        bits[p0 / 64] |= G_GUINT64_CONSTANT (1) << (p0 % 64);
+    } else {
+      for (j = 0; j < BLOCK; j++) {
+        guint p = blk->prev[j];
+
+        if (p < k && dmin[p] <= wide)
+          bits[p / 64] |= G_GUINT64_CONSTANT (1) << (p % 64);
+      }
+    }
+  }
+
+  /* Compact, in increasing order: a few set bits, found by ctz */
+  for (w = 0; w < (k + 63) / 64; w++) {
+    guint64 m = bits[w];
+
     while (m) {
-      cand[n_cand++] = (guint8) (w + __builtin_ctzll (m));
+      cand[n_cand++] = (guint8) (64 * w + __builtin_ctzll (m));
       m &= m - 1;
     }
   }
@@ -134,7 +154,14 @@ INLINE void
 keep_previous (const Block * blk, const gfloat * margin, const guint16 * found,
     const guint32 * dprev, guint16 * lab, guint32 * best)
 {
+  guint16 differ = 0;
   gint j;
+
+  /* in most blocks every pixel's nearest is its previous label already */
+  for (j = 0; j < BLOCK; j++)
+    differ |= found[j] & (blk->prev[j] != lab[j]);
+  if (!differ)
+    return;
 
   for (j = 0; j < BLOCK; j++) {
     gfloat lim = sqrtf ((gfloat) best[j]) + *margin;
@@ -213,11 +240,12 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
       }
     }
   }
-  for (j = 0; j < BLOCK; j++) {
-    farthest = MAX (farthest, best16[j]);
-    if (margin)
-      farthest = MAX (farthest, found[j] ? dprev16[j] : 0);
-  }
+  if (margin)
+    for (j = 0; j < BLOCK; j++)
+      farthest = MAX (farthest, MAX (best16[j], found[j] ? dprev16[j] : 0));
+  else
+    for (j = 0; j < BLOCK; j++)
+      farthest = MAX (farthest, best16[j]);
 
   if (G_LIKELY (farthest < G_MAXUINT16)) {
     for (j = 0; j < BLOCK; j++) {
@@ -395,7 +423,10 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
         for (j = 0; j < BLOCK; j++)
           blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
     }
-    if (margin)
+    if (margin && G_LIKELY (n == BLOCK))
+      for (j = 0; j < BLOCK; j++)
+        blk.prev[j] = hyst->prev[x + j];
+    else if (margin)
       for (j = 0; j < BLOCK; j++)
         blk.prev[j] = hyst->prev[x + MIN (j, n - 1)];
     list = label_block (pal, all, &blk, margin, cand, &n_cand, lab, acc);
@@ -448,7 +479,10 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
       blk.x[1][j] = (px[j] >> s1) & 0xff;
       blk.x[2][j] = (px[j] >> s2) & 0xff;
     }
-    if (margin)
+    if (margin && G_LIKELY (n == BLOCK))
+      for (j = 0; j < BLOCK; j++)
+        blk.prev[j] = hyst->prev[x + j];
+    else if (margin)
       for (j = 0; j < BLOCK; j++)
         blk.prev[j] = hyst->prev[x + MIN (j, n - 1)];
     list = label_block (pal, all, &blk, margin, cand, &n_cand, lab, acc);

@@ -84,6 +84,7 @@ static gchar *opt_ks = NULL;
 static gchar *opt_threads = NULL;
 static gint opt_sample_size = -1;
 static gint opt_max_iters = -1;
+static gdouble opt_hysteresis = -1;
 static gint opt_repeat = 0;
 static gint opt_warmup = DEFAULT_WARMUP;
 static gint opt_n_frames = DEFAULT_N_FRAMES;
@@ -110,6 +111,9 @@ static GOptionEntry entries[] = {
       "Pixels sampled to fit; 0 = every pixel (default: the core's)", "N"},
   {"max-iters", 0, 0, G_OPTION_ARG_INT, &opt_max_iters,
       "Lloyd iterations per frame at most (default: the core's)", "N"},
+  {"hysteresis", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hysteresis,
+      "Label hysteresis in levels; 0 = plain nearest (default: the core's)",
+      "LEVELS"},
   {"repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat,
       "Frames timed per configuration (default: 60 at 1920x1080, scaled "
         "by the inverse square root of the pixel count)", "N"},
@@ -629,6 +633,8 @@ main (int argc, char **argv)
     base.sample_size = opt_sample_size;
   if (opt_max_iters >= 0)
     base.max_iters = opt_max_iters;
+  if (opt_hysteresis >= 0)
+    base.hysteresis = opt_hysteresis;
 
   /* Load or make every frame set first, so a bad file fails early */
   if (opt_frames) {
@@ -678,9 +684,9 @@ main (int argc, char **argv)
   g_print ("- CPU: %s, %u logical CPUs online\n", cpu,
       g_get_num_processors ());
   g_print ("- core: RGBx, out of place, posterize, warm start %s, "
-      "sample-size %u, max-iters %u, tolerance %g\n",
+      "sample-size %u, max-iters %u, tolerance %g, hysteresis %g\n",
       base.warm_start ? "on" : "off", base.sample_size, base.max_iters,
-      base.tolerance);
+      base.tolerance, base.hysteresis);
   g_print ("- timing: median over the timed frames after %d warm-up "
       "frames; copy = memcpy of one frame into another buffer, median; "
       "input cycles through >= %d MiB of buffers\n", opt_warmup,
