@@ -956,6 +956,41 @@ fill_frame (GstKMeansSeg * self, KmsFrame * kf, KmsFormat format,
   kf->full_range = self->full_range;
 }
 
+/* Whether every plane of a mapped frame lies inside the memory mapped for
+ * it: a GstVideoMeta can describe planes (offsets, strides) that run past
+ * the end of a buffer, and mapping doesn't check that */
+static gboolean
+frame_fits (const GstVideoFrame * frame)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  guint p, c;
+
+  for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (frame); p++) {
+    const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+    /* with a meta each plane has its own map, else the buffer's is map[0] */
+    const GstMapInfo *map = &frame->map[frame->meta ? p : 0];
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
+    gsize rows = 0, row_bytes = 0, start, need;
+
+    for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++) {
+      if (GST_VIDEO_FORMAT_INFO_PLANE (finfo, c) != p)
+        continue;
+      rows = MAX (rows, (gsize) GST_VIDEO_FRAME_COMP_HEIGHT (frame, c));
+      /* whole pixel groups: the element reads and writes 4-byte pixels
+       * whole, padding byte included */
+      row_bytes = MAX (row_bytes, (gsize) GST_VIDEO_FRAME_COMP_WIDTH (frame,
+              c) * GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c));
+    }
+    if (!map->data || data < map->data || stride <= 0 || rows == 0)
+      return FALSE;
+    start = data - map->data;
+    need = (rows - 1) * (gsize) stride + row_bytes;
+    if (start > map->size || need > map->size - start)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The frame in @inbuf, written to @outbuf, or in place when it is NULL */
 static GstFlowReturn
 gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
@@ -1014,8 +1049,17 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   if (!gst_video_frame_map (&in_frame, &filter->in_info, inbuf,
           outbuf ? GST_MAP_READ : GST_MAP_READWRITE))
     goto invalid_buffer;
-  if (outbuf && !gst_video_frame_map (&out_frame, &filter->out_info, outbuf,
-          GST_MAP_WRITE)) {
+  if (!frame_fits (&in_frame)) {
+    gst_video_frame_unmap (&in_frame);
+    goto invalid_buffer;
+  }
+  if (outbuf && (!gst_video_frame_map (&out_frame, &filter->out_info, outbuf,
+              GST_MAP_WRITE))) {
+    gst_video_frame_unmap (&in_frame);
+    goto invalid_buffer;
+  }
+  if (outbuf && !frame_fits (&out_frame)) {
+    gst_video_frame_unmap (&out_frame);
     gst_video_frame_unmap (&in_frame);
     goto invalid_buffer;
   }
