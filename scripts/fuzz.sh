@@ -21,7 +21,8 @@ targets=("$@")
 dir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 
-scripts/install-deps.sh test clang libclang-rt-14-dev
+# llvm-14: llvm-symbolizer, for readable reports
+scripts/install-deps.sh test clang libclang-rt-14-dev llvm-14
 if [ ! -f "$dir/build.ninja" ]; then
   # The whole project instrumented for coverage and with the sanitizers, so
   # that the fuzzer sees and checks the core and the plugin; without
@@ -39,6 +40,9 @@ bdir=$(cd "$dir" && pwd)
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export G_SLICE=always-malloc
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+fi
 
 status=0
 summary=()

@@ -14,7 +14,9 @@ root=$PWD
 dir=${1:-build-valgrind}
 jobs=${VALGRIND_JOBS:-$(nproc)}
 
-scripts/install-deps.sh test valgrind
+# libc6-dbg: the symbols of the dynamic loader, which memcheck redirects,
+# and readable stacks through libc
+scripts/install-deps.sh test valgrind libc6-dbg
 if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir" -Dtests=enabled -Dexamples=disabled
 fi

@@ -272,8 +272,7 @@ put_pixel (Mem * m, gint x, gint y, const guint8 * c)
   guint8 *p0 = m->data[0] + (gsize) y * m->stride[0];
   guint8 *u = NULL, *v = NULL;
   gint cx = x / 2, cy = y / 2;
-  gboolean swap = f->format == KMS_FORMAT_YV12 ||
-      f->format == KMS_FORMAT_NV21;
+  gboolean swap = f->format == KMS_FORMAT_YV12 || f->format == KMS_FORMAT_NV21;
 
   switch (f->layout) {
     case LAYOUT_PACKED:

@@ -373,8 +373,7 @@ set_caps (GstHarness * h, State * s, Reader * r)
   gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, sel & 0x3f, 1,
       NULL);
   if (colorimetry && GST_VIDEO_INFO_IS_YUV (&s->info))
-    gst_caps_set_simple (caps, "colorimetry", G_TYPE_STRING, colorimetry,
-        NULL);
+    gst_caps_set_simple (caps, "colorimetry", G_TYPE_STRING, colorimetry, NULL);
   if (verbose) {
     gchar *str = gst_caps_to_string (caps);
 
@@ -390,8 +389,7 @@ get_mode (GstHarness * h, gint * mode, gboolean * masking)
   gint mask;
   guint k;
 
-  g_object_get (h->element, "mode", mode, "mask-cluster", &mask, "k", &k,
-      NULL);
+  g_object_get (h->element, "mode", mode, "mask-cluster", &mask, "k", &k, NULL);
   *masking = mask >= 0 && (guint) mask < k;
 }
 

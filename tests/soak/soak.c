@@ -145,8 +145,7 @@ change_property (GstHarness * h, guint i, guint32 * state)
       g_object_set (h->element, "n-threads", lcg (state) % 4, NULL);
       break;
     case 4:
-      g_object_set (h->element, "sample-size", (lcg (state) % 3) * 500,
-          NULL);
+      g_object_set (h->element, "sample-size", (lcg (state) % 3) * 500, NULL);
       break;
     case 5:
       g_object_set (h->element, "warm-start", (gboolean) (lcg (state) % 2),

@@ -658,8 +658,7 @@ GST_START_TEST (test_mask_cluster_at_or_above_k)
     fail_unless (luma (five[i - 1]) < luma (five[i]));
   frame_paint (in, five, 5);
   gst_element_set_bus (h->element, bus);
-  g_object_set (h->element, "warm-start", FALSE, "mask-color", MASK_ARGB,
-      NULL);
+  g_object_set (h->element, "warm-start", FALSE, "mask-color", MASK_ARGB, NULL);
   set_caps (h, fmt, 30, 20);
 
   /* mask-cluster >= k: nothing is masked; one WARNING per setting */
@@ -977,8 +976,7 @@ GST_START_TEST (test_property_stress_threads)
         guint8 ao = frame_pixel (in, x, y)[fmt->a];
         gboolean ok = (c == 0 && a == 0xff) || (a == ao && (c == o ||
                 (CH_R (c) >= 40 && CH_R (c) <= 220 && CH_G (c) >= 40
-                    && CH_G (c) <= 220 && CH_B (c) >= 40
-                    && CH_B (c) <= 220)));
+                    && CH_G (c) <= 220 && CH_B (c) >= 40 && CH_B (c) <= 220)));
 
         if (!ok && bad_x < 0) {
           bad_x = x;
