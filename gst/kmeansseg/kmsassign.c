@@ -163,10 +163,11 @@ keep_previous (const Block * blk, const gfloat * margin, const guint16 * found,
   if (!differ)
     return;
 
+  /* bitwise, not short-circuit: the loop vectorises */
   for (j = 0; j < BLOCK; j++) {
-    gfloat lim = sqrtf ((gfloat) best[j]) + *margin;
-    gboolean keep = found[j] && blk->prev[j] != lab[j] &&
-        (gfloat) dprev[j] <= lim * lim;
+    const gfloat lim = sqrtf ((gfloat) best[j]) + *margin;
+    const guint16 keep = found[j] & (blk->prev[j] != lab[j]) &
+        ((gfloat) dprev[j] <= lim * lim);
 
     lab[j] = keep ? blk->prev[j] : lab[j];
     best[j] = keep ? dprev[j] : best[j];
@@ -242,7 +243,8 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
   }
   if (margin)
     for (j = 0; j < BLOCK; j++)
-      farthest = MAX (farthest, MAX (best16[j], found[j] ? dprev16[j] : 0));
+      farthest = MAX (farthest, MAX (best16[j],
+              (guint16) (dprev16[j] & (guint16) - found[j])));
   else
     for (j = 0; j < BLOCK; j++)
       farthest = MAX (farthest, best16[j]);
@@ -279,20 +281,96 @@ scan (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
     acc[j] += best[j];
 }
 
-/* Label one block: returns the candidates (in cand[], or all[]) */
+/* The candidates of a block from the cell table: every centroid that can
+ * be nearest (or within the margin) in a cell of one of its pixels */
+INLINE guint
+cell_candidates (const KmsAssignPalette * pal, const Block * blk,
+    guint8 * cand)
+{
+  const guint32 used = pal->k >= 32 ? G_MAXUINT32 : (1u << pal->k) - 1;
+  const guint32 *restrict cells = pal->cells;
+  guint32 idx[BLOCK], bits = 0;
+  guint n_cand = 0;
+  gint j;
+
+  for (j = 0; j < BLOCK; j++)
+    idx[j] =
+        ((guint32) (blk->x[0][j] >> KMS_CELL_SHIFT) << (2 * KMS_CELL_BITS)) |
+        ((guint32) (blk->x[1][j] >> KMS_CELL_SHIFT) << KMS_CELL_BITS) |
+        (guint32) (blk->x[2][j] >> KMS_CELL_SHIFT);
+  /* one load per pixel: the table is small and in cache, where scalar
+   * loads beat a vector gather (the empty asm keeps the loop scalar) */
+  for (j = 0; j < BLOCK; j++) {
+    bits |= cells[idx[j]];
+    __asm__ ("":"+r" (bits));
+  }
+  bits &= used;
+  while (bits) {
+    cand[n_cand++] = (guint8) __builtin_ctz (bits);
+    bits &= bits - 1;
+  }
+  return n_cand;
+}
+
+/* The block's previous labels, when hysteresis needs them */
+INLINE void
+load_prev (Block * blk, const guint8 * prev, gint n)
+{
+  gint j;
+
+  if (G_LIKELY (n == BLOCK))
+    for (j = 0; j < BLOCK; j++)
+      blk->prev[j] = prev[j];
+  else
+    for (j = 0; j < BLOCK; j++)
+      blk->prev[j] = prev[MIN (j, n - 1)];
+}
+
+/* Label one block of n pixels (padded to BLOCK) whose previous labels are
+ * at @prev: returns the candidates (in cand[], or all[]) */
 INLINE const guint8 *
-label_block (const KmsAssignPalette * pal, const guint8 * all,
-    const Block * blk, const gfloat * margin, guint8 * cand, guint * n_cand,
-    guint16 * lab, guint32 * acc)
+label_block (const KmsAssignPalette * pal, const guint8 * all, Block * blk,
+    const gfloat * margin, const guint8 * prev, gint n, guint8 * cand,
+    guint * n_cand, guint16 * lab, guint32 * acc)
 {
   if (pal->k < PRUNE_MIN_K) {
     *n_cand = pal->k;
+    if (margin)
+      load_prev (blk, prev, n);
     scan (pal, all, pal->k, blk, margin, lab, acc);
     return all;
   }
-  *n_cand = prune (pal, blk, margin, cand);
+  if (pal->cells) {
+    /* the cells' candidates include every label hysteresis can keep:
+     * the previous labels matter only when there is a choice */
+    *n_cand = cell_candidates (pal, blk, cand);
+    if (margin && *n_cand > 1)
+      load_prev (blk, prev, n);
+  } else {
+    if (margin)
+      load_prev (blk, prev, n);
+    *n_cand = prune (pal, blk, margin, cand);
+  }
   scan (pal, cand, *n_cand, blk, margin, lab, acc);
   return cand;
+}
+
+/* The block's n labels as bytes (through a local array: a store through
+ * a guint8 pointer may alias anything, and the loop would not vectorise) */
+INLINE void
+store_labels (guint8 * dst, const guint8 * list, guint n_cand,
+    const guint16 * lab, gint n)
+{
+  guint8 tmp[BLOCK];
+  gint j;
+
+  if (n_cand == 1) {
+    memset (dst, list[0], n);
+    return;
+  }
+  for (j = 0; j < BLOCK; j++)
+    tmp[j] = (guint8) lab[j];
+  memcpy (dst, tmp, n);
 }
 
 /* Count per candidate, not per pixel: counts[labels[j]]++ chains stores
@@ -423,16 +501,10 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
         for (j = 0; j < BLOCK; j++)
           blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
     }
-    if (margin && G_LIKELY (n == BLOCK))
-      for (j = 0; j < BLOCK; j++)
-        blk.prev[j] = hyst->prev[x + j];
-    else if (margin)
-      for (j = 0; j < BLOCK; j++)
-        blk.prev[j] = hyst->prev[x + MIN (j, n - 1)];
-    list = label_block (pal, all, &blk, margin, cand, &n_cand, lab, acc);
+    list = label_block (pal, all, &blk, margin, hyst ? hyst->prev + x : NULL,
+        n, cand, &n_cand, lab, acc);
     count_block (list, n_cand, lab, counts);
-    for (j = 0; j < n; j++)
-      labels[x + j] = (guint8) lab[j];
+    store_labels (labels + x, list, n_cand, lab, n);
     if (hyst)
       memcpy (hyst->prev + x, labels + x, n);
     if (G_UNLIKELY (n < BLOCK))
@@ -479,16 +551,10 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
       blk.x[1][j] = (px[j] >> s1) & 0xff;
       blk.x[2][j] = (px[j] >> s2) & 0xff;
     }
-    if (margin && G_LIKELY (n == BLOCK))
-      for (j = 0; j < BLOCK; j++)
-        blk.prev[j] = hyst->prev[x + j];
-    else if (margin)
-      for (j = 0; j < BLOCK; j++)
-        blk.prev[j] = hyst->prev[x + MIN (j, n - 1)];
-    list = label_block (pal, all, &blk, margin, cand, &n_cand, lab, acc);
+    list = label_block (pal, all, &blk, margin, hyst ? hyst->prev + x : NULL,
+        n, cand, &n_cand, lab, acc);
     if (hyst)
-      for (j = 0; j < n; j++)
-        hyst->prev[x + j] = (guint8) lab[j];
+      store_labels (hyst->prev + x, list, n_cand, lab, n);
     count_block (list, n_cand, lab, counts);
     if (write)
       paint_block (paint, list, n_cand, lab, px);

@@ -31,7 +31,26 @@ typedef struct
 {
   guint k;
   gint32 c[KMS_MAX_CHANNELS][KMS_MAX_K];
+  /* NULL, or the candidates of each colour cell, from
+   * kms_assign_build_cells() with the margin of the hysteresis applied */
+  const guint32 *cells;
 } KmsAssignPalette;
+
+/* Colour cells: KMS_CELL_BITS bits per channel, index
+ * (c0 >> SHIFT) << 2 BITS | (c1 >> SHIFT) << BITS | c2 >> SHIFT */
+#define KMS_CELL_BITS 4
+#define KMS_CELL_SHIFT (8 - KMS_CELL_BITS)
+#define KMS_CELLS (1u << (3 * KMS_CELL_BITS))
+/* A cell's candidates are the bits of a guint32 */
+#define KMS_CELL_MAX_K 32
+
+/* Fill cells[KMS_CELLS] for pal (k <= KMS_CELL_MAX_K) and n_channels used
+ * channels: bit i of a cell is set when centroid i can be the nearest to
+ * a colour of the cell, tie with the nearest, or (margin > 0) be within
+ * margin levels of the nearest. Cells a pixel cannot fall in (a channel
+ * not used) are left as they are. */
+void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
+    gfloat margin, guint32 * cells);
 
 /* Label hysteresis for one row: prev[] holds the row's labels of the
  * previous frame and receives this frame's. When @apply, a pixel keeps its
@@ -73,6 +92,17 @@ void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
 KMS_DECLARE_ASSIGN (scalar);
 /* Vectorised; on x86-64 the widest level this CPU runs is picked at load */
 KMS_DECLARE_ASSIGN (simd);
+
+#ifdef KMS_HAVE_AVX512
+/* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
+gboolean kms_assign_avx512_supported (void);
+/* kms_assign_paint_row32_simd() for k <= KMS_CELL_MAX_K, written with
+ * AVX-512 F, BW, VL and VBMI; the same results */
+void kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
+#endif
 
 G_END_DECLS
 

@@ -112,6 +112,7 @@ typedef struct
 struct _KmsContext
 {
   KmsIsa isa;
+  gboolean avx512;              /* the CPU runs kmsassign512.c */
 
   /* The warm start: k == 0 means there is none */
   guint k;
@@ -142,6 +143,7 @@ struct _KmsContext
 
   /* Label hysteresis: the last frame's labels, when they can be trusted */
   guint8 *prev_labels;
+  guint32 *cells;               /* the candidates per colour cell */
   gsize prev_alloc;
   gboolean prev_valid;
   gboolean seeded;              /* a palette was set since the last frame */
@@ -239,6 +241,9 @@ kms_context_new (void)
   KmsContext *ctx = g_new0 (KmsContext, 1);
 
   ctx->isa = KMS_ISA_AUTO;
+#ifdef KMS_HAVE_AVX512
+  ctx->avx512 = kms_assign_avx512_supported ();
+#endif
   return ctx;
 }
 
@@ -258,6 +263,7 @@ kms_context_free (KmsContext * ctx)
   g_free (ctx->keys_tmp);
   kms_pool_free (ctx->pool);
   g_free (ctx->prev_labels);
+  g_free (ctx->cells);
   for (b = 0; b < KMS_MAX_THREADS; b++) {
     for (i = 0; i < KMS_MAX_CHANNELS; i++)
       g_free (ctx->bands[b].row[i]);
@@ -1229,6 +1235,10 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   if (info->bpp == 4 && !labels_out) {
     pass->assign_paint = ctx->isa == KMS_ISA_SCALAR ?
         kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;
+#ifdef KMS_HAVE_AVX512
+    if (ctx->isa == KMS_ISA_AUTO && k <= KMS_CELL_MAX_K && ctx->avx512)
+      pass->assign_paint = kms_assign_paint_row32_avx512;
+#endif
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
       pass->shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ?
           info->offset[ch] : 3 - info->offset[ch]);
@@ -1253,6 +1263,18 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
     ctx->prev_width = in->width;
   }
   ctx->prev_valid = params->hysteresis > 0;
+
+  /* The candidates per colour cell, for the margin the hysteresis applies
+   * this frame (one table for the frame: 128 KiB, made once) */
+  pass->apal.cells = NULL;
+  if (k >= 2 && k <= KMS_CELL_MAX_K) {
+    if (!ctx->cells)
+      ctx->cells = g_malloc0_n (KMS_CELLS, sizeof (guint32));
+    kms_assign_build_cells (&pass->apal, info->n_channels,
+        pass->prev && pass->prev_apply ? (gfloat) pass->margin : 0,
+        ctx->cells);
+    pass->apal.cells = ctx->cells;
+  }
 
   kms_pool_run (ctx->pool, process_band, pass);
 

@@ -2508,16 +2508,191 @@ check_coverage (const AssignCoverage * cov)
   ck_assert_uint_lt (cov->far, cov->pixels);
 }
 
+/* With @on, the palette's cell table (when k allows one), built into
+ * @table; FALSE when there is none to try */
+static gboolean
+use_cells (KmsAssignPalette * pal, gboolean on, guint32 * table)
+{
+  pal->cells = NULL;
+  if (!on)
+    return TRUE;
+  if (pal->k < 2 || pal->k > KMS_CELL_MAX_K)
+    return FALSE;
+  kms_assign_build_cells (pal, 3, 0, table);
+  pal->cells = table;
+  return TRUE;
+}
+
+/* The label hysteresis of the kernels, as kmsassign.h defines it: the
+ * previous label p (< k) is kept when it is not the nearest n and
+ * (float) d_p <= (sqrtf ((float) d_n) + margin)^2 */
+static guint
+hysteresis_label (const KmsAssignPalette * pal, const guint8 * px, guint prev,
+    gboolean apply, gfloat margin, guint32 * dist)
+{
+  guint n_near, label, ch;
+  gboolean color_tie;
+  guint32 d = 0;
+
+  label = assign_nearest (pal, px, dist, &n_near, &color_tie);
+  if (!apply || prev >= pal->k || prev == label)
+    return label;
+  for (ch = 0; ch < 3; ch++)
+    d += ((gint32) px[ch] - pal->c[ch][prev]) * ((gint32) px[ch] -
+        pal->c[ch][prev]);
+  {
+    const gfloat lim = sqrtf ((gfloat) * dist) + margin;
+
+    if ((gfloat) d <= lim * lim) {
+      *dist = d;
+      return prev;
+    }
+  }
+  return label;
+}
+
+/* Every kernel, with and without the cell table, against
+ * hysteresis_label() on generated rows and previous labels */
+START_TEST (test_assign_hysteresis_kernels)
+{
+  static const guint ks[] = { 1, 2, 3, 5, 8, 16, 31, 32, 33, 64 };
+  static const gfloat margins[] = { 0.25f, 1.0f, 2.5f, 10.0f, 100.0f };
+  static const struct
+  {
+    KmsAssignRowFunc row;
+    KmsAssignPaintRow32Func row32;
+    const gchar *name;
+  } impls[] = {
+    {kms_assign_row_scalar, NULL, "row, scalar"},
+    {kms_assign_row_simd, NULL, "row, simd"},
+    {NULL, kms_assign_paint_row32_scalar, "row32, scalar"},
+    {NULL, kms_assign_paint_row32_simd, "row32, simd"},
+#ifdef KMS_HAVE_AVX512
+    {NULL, kms_assign_paint_row32_avx512, "row32, avx512"},
+#endif
+  };
+  guint32 *table = g_new (guint32, KMS_CELLS);
+  guint8 *row[3], *px32, *labels, *prev0, *prev, *expect;
+  guint32 *dist = g_new (guint32, 200);
+  const guint shift[KMS_MAX_CHANNELS] = { 0, 8, 16 };
+  guint64 s = 0x4e57, n_kept = 0, n_changed = 0, n_avx512 = 0;
+  KmsAssignPalette pal;
+  KmsPaint paint;
+  guint c, ch, impl, cells;
+
+  for (ch = 0; ch < 3; ch++)
+    row[ch] = g_malloc (200);
+  px32 = g_malloc (4 * 200);
+  labels = g_malloc (200);
+  prev0 = g_malloc (200);
+  prev = g_malloc (200);
+  expect = g_malloc (200);
+  memset (&paint, 0, sizeof (paint));
+
+  for (c = 0; c < 3000; c++) {
+    const guint k = ks[c % G_N_ELEMENTS (ks)];
+    const gint width = 1 + (gint) rng_below (&s, 200);
+    const gfloat margin = margins[rng_below (&s, G_N_ELEMENTS (margins))];
+    const gboolean apply = rng_below (&s, 4) != 0;
+    guint64 counts[KMS_MAX_K], ex_counts[KMS_MAX_K], sse, ex_sse = 0;
+    gint x;
+
+    gen_assign_case (c % PAL_N_KINDS, k, width, &pal, row, &s);
+    memset (ex_counts, 0, sizeof (ex_counts));
+    for (x = 0; x < width; x++) {
+      const guint8 px[3] = { row[0][x], row[1][x], row[2][x] };
+      guint n_near, r = rng_below (&s, 6);
+      gboolean color_tie;
+      guint32 d;
+      guint near = assign_nearest (&pal, px, &d, &n_near, &color_tie);
+
+      /* the nearest, a neighbour of it, any label, or none valid */
+      prev0[x] = r < 2 ? near : r < 4 ? (near + 1) % k : r < 5 ?
+          rng_below (&s, k) : k + rng_below (&s, 256 - k);
+      expect[x] = hysteresis_label (&pal, px, prev0[x], apply, margin,
+          &dist[x]);
+      n_kept += expect[x] != near;
+      n_changed += expect[x] != prev0[x];
+      ex_counts[expect[x]]++;
+      ex_sse += dist[x];
+      for (ch = 0; ch < 3; ch++)
+        px32[4 * x + ch] = row[ch][x];
+      px32[4 * x + 3] = rng_below (&s, 256);
+    }
+
+    for (cells = 0; cells < 2; cells++) {
+      pal.cells = NULL;
+      if (cells) {
+        if (k < 2 || k > KMS_CELL_MAX_K)
+          break;
+        kms_assign_build_cells (&pal, 3, apply ? margin : 0, table);
+        pal.cells = table;
+      }
+      for (impl = 0; impl < G_N_ELEMENTS (impls); impl++) {
+        const KmsHysteresis hyst = { prev, apply, margin };
+        const guint8 *got = impls[impl].row ? labels : prev;
+
+#ifdef KMS_HAVE_AVX512
+        if (impls[impl].row32 == kms_assign_paint_row32_avx512 &&
+            (k > KMS_CELL_MAX_K || !kms_assign_avx512_supported ()))
+          continue;
+        n_avx512 += impls[impl].row32 == kms_assign_paint_row32_avx512;
+#endif
+        memcpy (prev, prev0, width);
+        memset (counts, 0, sizeof (counts));
+        sse = 0;
+        if (impls[impl].row)
+          impls[impl].row (&pal, (const guint8 * const *) row, width, labels,
+              counts, &sse, &hyst);
+        else
+          impls[impl].row32 (&pal, &paint, shift, FALSE, px32, px32, width,
+              counts, &sse, &hyst);
+        for (x = 0; x < width; x++)
+          if (got[x] != expect[x] || prev[x] != expect[x])
+            ck_assert_msg (FALSE, "%s%s, case %u (kind %u, k %u, margin %g, "
+                "apply %d): pixel %d (%u,%u,%u), previous %u: label %u, "
+                "expected %u", impls[impl].name, cells ? " with cells" : "",
+                c, c % PAL_N_KINDS, k, margin, apply, x, row[0][x], row[1][x],
+                row[2][x], prev0[x], got[x], expect[x]);
+        if (memcmp (counts, ex_counts, sizeof (counts)) || sse != ex_sse)
+          ck_assert_msg (FALSE, "%s%s, case %u: counts or error differ",
+              impls[impl].name, cells ? " with cells" : "", c);
+      }
+    }
+  }
+  /* the data kept previous labels, and changed others */
+  ck_assert_uint_gt (n_kept, 1000);
+  ck_assert_uint_gt (n_changed, 1000);
+#ifdef KMS_HAVE_AVX512
+  if (kms_assign_avx512_supported ())
+    ck_assert_uint_gt (n_avx512, 1000);
+#endif
+
+  for (ch = 0; ch < 3; ch++)
+    g_free (row[ch]);
+  g_free (px32);
+  g_free (labels);
+  g_free (prev0);
+  g_free (prev);
+  g_free (expect);
+  g_free (dist);
+  g_free (table);
+}
+
+END_TEST;
+
 START_TEST (test_assign_row_exhaustive)
 {
   static const struct
   {
     KmsAssignRowFunc func;
-    const gchar *name;
+    const gchar *name, *cells_name;
   } impls[] = {
-    {kms_assign_row_scalar, "scalar"},
-    {kms_assign_row_simd, "simd"},
+    {kms_assign_row_scalar, "scalar", "scalar with cells"},
+    {kms_assign_row_simd, "simd", "simd with cells"},
   };
+  guint32 *table = g_new (guint32, KMS_CELLS);
+  guint cells, n_cells = 0;
   AssignCoverage cov = { 0, };
   KmsAssignPalette pal;
   AssignExpect ex;
@@ -2545,9 +2720,12 @@ START_TEST (test_assign_row_exhaustive)
         gen_assign_case (kind, k, width, &pal, row, &s);
         assign_expect (&pal, (const guint8 * const *) row, width, &ex, &cov);
         what = g_strdup_printf ("kind %u, width %d, k %u", kind, width, k);
-        for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
-          check_assign_row (impls[impl].func, impls[impl].name, what, &pal,
-              (const guint8 * const *) row, width, &ex);
+        for (cells = 0; cells < 2 && use_cells (&pal, cells, table); cells++)
+          for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
+            check_assign_row (impls[impl].func, cells ?
+                impls[impl].cells_name : impls[impl].name, what, &pal,
+                (const guint8 * const *) row, width, &ex);
+        n_cells += cells == 2;
         g_free (what);
         for (ch = 0; ch < 3; ch++)
           g_free (row[ch]);
@@ -2555,6 +2733,8 @@ START_TEST (test_assign_row_exhaustive)
     }
   }
   check_coverage (&cov);
+  /* the cell tables were tried on most cases */
+  ck_assert_uint_gt (n_cells, 500);
 
   /* hand-made: rows longer than two blocks of pixels as near to three or
    * four colours (some repeated), far (the 32-bit path) and near; index 0
@@ -2588,15 +2768,18 @@ START_TEST (test_assign_row_exhaustive)
     for (x = 0; x < width; x++)
       if (ex.labels[x] != 1 || (r % 2 && ex.dist[x] <= FAR_DIST))
         ck_assert_msg (FALSE, "test data: pixel %d not as made", x);
-    for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
-      check_assign_row (impls[impl].func, impls[impl].name, "hand-made ties",
-          &pal, (const guint8 * const *) row, width, &ex);
+    for (cells = 0; cells < 2 && use_cells (&pal, cells, table); cells++)
+      for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
+        check_assign_row (impls[impl].func, cells ? impls[impl].cells_name :
+            impls[impl].name, "hand-made ties", &pal,
+            (const guint8 * const *) row, width, &ex);
     for (ch = 0; ch < 3; ch++)
       g_free (row[ch]);
   }
 
   g_free (ex.labels);
   g_free (ex.dist);
+  g_free (table);
 }
 
 END_TEST;
@@ -2738,11 +2921,21 @@ START_TEST (test_assign_paint_row32_exhaustive)
   static const struct
   {
     KmsAssignPaintRow32Func func;
-    const gchar *name;
+    const gchar *name, *cells_name;
   } impls[] = {
-    {kms_assign_paint_row32_scalar, "scalar"},
-    {kms_assign_paint_row32_simd, "simd"},
+    {kms_assign_paint_row32_scalar, "scalar", "scalar with cells"},
+    {kms_assign_paint_row32_simd, "simd", "simd with cells"},
+#ifdef KMS_HAVE_AVX512
+    {kms_assign_paint_row32_avx512, "avx512", "avx512 with cells"},
+#endif
   };
+  guint32 *table = g_new (guint32, KMS_CELLS);
+  guint cells, n_cells = 0;
+#ifdef KMS_HAVE_AVX512
+  const gboolean avx512 = kms_assign_avx512_supported ();
+#else
+  const gboolean avx512 = FALSE;
+#endif
   static const guint ks[] = { 1, 2, 3, 5, 8, 17, 32, 64, 129, 255, 256 };
   AssignCoverage cov = { 0, };
   const TestLayout *quad[G_N_ELEMENTS (layouts)];
@@ -2824,9 +3017,13 @@ START_TEST (test_assign_paint_row32_exhaustive)
             pc.mode == KMS_MODE_ORIGINAL ? "original" : "posterize",
             paint.mask_label, pc.write, pc.in_place ? "in place" :
             "out of place", pc.align);
-        for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
-          check_paint_row32 (impls[impl].func, impls[impl].name, what, &pc,
-              &pal, &paint, src_row, width, &ex, expected, &s);
+        for (cells = 0; cells < 2 && use_cells (&pal, cells, table); cells++)
+          for (impl = 0; impl < G_N_ELEMENTS (impls); impl++)
+            if (impl < 2 || (k <= KMS_CELL_MAX_K && avx512))
+              check_paint_row32 (impls[impl].func, cells ?
+                  impls[impl].cells_name : impls[impl].name, what, &pc, &pal,
+                  &paint, src_row, width, &ex, expected, &s);
+        n_cells += cells == 2;
         g_free (what);
         g_free (expected);
         g_free (src_row);
@@ -2839,9 +3036,11 @@ START_TEST (test_assign_paint_row32_exhaustive)
   ck_assert_uint_gt (n_masked, 0);
   ck_assert_uint_lt (n_masked, n_case);
   ck_assert_uint_lt (n_written, n_case);
+  ck_assert_uint_gt (n_cells, 200);
 
   g_free (ex.labels);
   g_free (ex.dist);
+  g_free (table);
 }
 
 END_TEST;
@@ -4133,6 +4332,7 @@ kmscore_suite (void)
   tcase_add_test (tc, test_isa_scalar);
   tcase_add_test (tc, test_assign_row_exhaustive);
   tcase_add_test (tc, test_assign_paint_row32_exhaustive);
+  tcase_add_test (tc, test_assign_hysteresis_kernels);
   tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_format_helpers);
   tcase_add_test (tc, test_scene_cut);
