@@ -36,6 +36,8 @@
  * Whole blocks use plain loads and stores: masked ones cost several times
  * more on some CPUs (AMD Zen 4); only the last block of a row is masked. */
 
+#include <string.h>
+
 #include "kmsassign.h"
 
 #ifdef KMS_HAVE_AVX512
@@ -50,6 +52,9 @@
 #define FLUSH_BLOCKS 16384
 /* how far ahead the source is prefetched, in bytes */
 #define PREFETCH 2048
+#ifndef BRUTE_K
+#define BRUTE_K 8
+#endif
 
 gboolean
 kms_assign_avx512_supported (void)
@@ -86,6 +91,26 @@ reduce_error (__m512i acc)
   return (guint64) _mm512_reduce_add_epi64 (_mm512_add_epi64 (lo, hi));
 }
 
+/* One centroid's channels and index, in every 16-bit lane */
+typedef struct
+{
+  __m512i c[KMS_MAX_CHANNELS];
+  __m512i id;
+} Centroid;
+
+/* Squared distances of the 32 pixels to @cen, saturated at 65535 */
+static inline __m512i
+distance (const __m512i * px, const __m512i c0, const __m512i c1,
+    const __m512i c2)
+{
+  const __m512i d0 = _mm512_sub_epi16 (px[0], c0);
+  const __m512i d1 = _mm512_sub_epi16 (px[1], c1);
+  const __m512i d2 = _mm512_sub_epi16 (px[2], c2);
+
+  return _mm512_adds_epu16 (_mm512_adds_epu16 (_mm512_mullo_epi16 (d0, d0),
+          _mm512_mullo_epi16 (d1, d1)), _mm512_mullo_epi16 (d2, d2));
+}
+
 void
 kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
@@ -94,15 +119,21 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
 {
   const guint k = pal->k;
   const guint32 used = k >= 32 ? G_MAXUINT32 : (1u << k) - 1;
+  const gboolean use_cells = pal->cells && k > BRUTE_K;
   const __mmask64 low_bytes = 0x5555555555555555ull;
   const __m512i ix0 = channel_index (shift[0] / 8);
   const __m512i ix1 = channel_index (shift[1] / 8);
   const __m512i ix2 = channel_index (shift[2] / 8);
   const __m512i ones16 = _mm512_set1_epi16 (-1);
+  const __m512i vk = _mm512_set1_epi16 ((gshort) k);
   const gboolean margin = hyst && hyst->apply;
   const __m512 m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
   __m512i keep0, keep1, set0, set1, acc = _mm512_setzero_si512 ();
+  __m512i pal16[KMS_MAX_CHANNELS];
+  Centroid cen[KMS_CELL_MAX_K];
+  guint16 tab[KMS_MAX_CHANNELS][KMS_CELL_MAX_K];
   guint64 s = 0;
+  guint i, ch;
   gint x;
 
   g_assert (k >= 1 && k <= KMS_CELL_MAX_K);
@@ -111,6 +142,18 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   keep1 = _mm512_loadu_si512 (paint->keep + 16);
   set0 = _mm512_loadu_si512 (paint->set);
   set1 = _mm512_loadu_si512 (paint->set + 16);
+  /* the palette, broadcast per centroid and as 16-bit tables (for the
+   * distance to each pixel's previous label) */
+  memset (tab, 0, sizeof (tab));
+  for (i = 0; i < k; i++) {
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+      tab[ch][i] = (guint16) pal->c[ch][i];
+      cen[i].c[ch] = _mm512_set1_epi16 ((gshort) pal->c[ch][i]);
+    }
+    cen[i].id = _mm512_set1_epi16 ((gshort) i);
+  }
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    pal16[ch] = _mm512_loadu_si512 (tab[ch]);
 
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
@@ -120,25 +163,25 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
         _mm512_maskz_loadu_epi32 (va, src + 4 * x);
     const __m512i b = n == BLOCK ? _mm512_loadu_si512 (src + 4 * x + 64) :
         _mm512_maskz_loadu_epi32 (vb, src + 4 * x + 64);
-    const __m512i c0 = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix0, b);
-    const __m512i c1 = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix1, b);
-    const __m512i c2 = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix2, b);
-    __m512i lab, best, prev = _mm512_setzero_si512 (), dprev = ones16;
+    __m512i px[KMS_MAX_CHANNELS], lab, best, oa, ob;
+    guint32 bits, left;
 
     _mm_prefetch ((const char *) src + 4 * x + PREFETCH, _MM_HINT_T0);
     _mm_prefetch ((const char *) src + 4 * x + PREFETCH + 64, _MM_HINT_T0);
-    __m512i oa, ob;
-    guint32 bits;
-    guint n_cand;
 
-    /* the candidates: the union of the pixels' cells */
-    if (pal->cells) {
+    px[0] = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix0, b);
+    px[1] = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix1, b);
+    px[2] = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix2, b);
+
+    /* the candidates: every centroid for a small k (a scan of each costs
+     * less than finding fewer), else the union of the pixels' cells */
+    if (use_cells) {
       const __m512i cell = _mm512_ternarylogic_epi32 (
-          _mm512_slli_epi16 (_mm512_srli_epi16 (c0, KMS_CELL_SHIFT),
+          _mm512_slli_epi16 (_mm512_srli_epi16 (px[0], KMS_CELL_SHIFT),
               2 * KMS_CELL_BITS),
-          _mm512_slli_epi16 (_mm512_srli_epi16 (c1, KMS_CELL_SHIFT),
+          _mm512_slli_epi16 (_mm512_srli_epi16 (px[1], KMS_CELL_SHIFT),
               KMS_CELL_BITS),
-          _mm512_srli_epi16 (c2, KMS_CELL_SHIFT), 0xfe);
+          _mm512_srli_epi16 (px[2], KMS_CELL_SHIFT), 0xfe);
       const __m512i ca = _mm512_cvtepu16_epi32 (_mm512_castsi512_si256
           (cell));
       const __m512i cb = _mm512_cvtepu16_epi32 (_mm512_extracti64x4_epi64
@@ -157,100 +200,68 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     } else {
       bits = used;
     }
-    n_cand = __builtin_popcount (bits);
 
-    if (n_cand == 1) {
-      /* one colour for the block: its distances, for the error */
-      const guint id = __builtin_ctz (bits);
-      const __m512i d0 = _mm512_sub_epi16 (c0, _mm512_set1_epi16 (pal->c[0]
-              [id]));
-      const __m512i d1 = _mm512_sub_epi16 (c1, _mm512_set1_epi16 (pal->c[1]
-              [id]));
-      const __m512i d2 = _mm512_sub_epi16 (c2, _mm512_set1_epi16 (pal->c[2]
-              [id]));
+    /* increasing index: a tie keeps the lower one */
+    i = __builtin_ctz (bits);
+    best = distance (px, cen[i].c[0], cen[i].c[1], cen[i].c[2]);
+    lab = cen[i].id;
+    for (left = bits & (bits - 1); left; left &= left - 1) {
+      const Centroid *c = &cen[__builtin_ctz (left)];
+      const __m512i d = distance (px, c->c[0], c->c[1], c->c[2]);
 
-      best = _mm512_adds_epu16 (_mm512_adds_epu16 (_mm512_mullo_epi16 (d0,
-                  d0), _mm512_mullo_epi16 (d1, d1)), _mm512_mullo_epi16 (d2,
-              d2));
-      if (G_UNLIKELY (_mm512_mask_cmpeq_epi16_mask (valid, best, ones16)))
-        goto portable;
-      lab = _mm512_set1_epi16 ((gshort) id);
-      counts[id] += n;
-    } else {
-      __mmask32 found = 0, sat;
-      guint32 left = bits;
+      lab = _mm512_mask_mov_epi16 (lab, _mm512_cmplt_epu16_mask (d, best),
+          c->id);
+      best = _mm512_min_epu16 (d, best);
+    }
+    /* a distance of 65535 may be more: the portable code, in 32 bits */
+    if (G_UNLIKELY (_mm512_mask_cmpeq_epi16_mask (valid, best, ones16)))
+      goto portable;
 
-      if (margin)
-        prev = _mm512_cvtepu8_epi16 (n == BLOCK ?
-            _mm256_loadu_si256 ((const __m256i *) (hyst->prev + x)) :
-            _mm256_maskz_loadu_epi8 (valid, hyst->prev + x));
-      best = ones16;
-      lab = _mm512_setzero_si512 ();
-      /* increasing index: a tie keeps the lower one */
-      while (left) {
-        const guint id = __builtin_ctz (left);
-        const __m512i vid = _mm512_set1_epi16 ((gshort) id);
-        const __m512i d0 = _mm512_sub_epi16 (c0,
-            _mm512_set1_epi16 (pal->c[0][id]));
-        const __m512i d1 = _mm512_sub_epi16 (c1,
-            _mm512_set1_epi16 (pal->c[1][id]));
-        const __m512i d2 = _mm512_sub_epi16 (c2,
-            _mm512_set1_epi16 (pal->c[2][id]));
-        const __m512i d = _mm512_adds_epu16 (_mm512_adds_epu16
-            (_mm512_mullo_epi16 (d0, d0), _mm512_mullo_epi16 (d1, d1)),
-            _mm512_mullo_epi16 (d2, d2));
-        const __mmask32 nearer = _mm512_cmplt_epu16_mask (d, best);
+    if (margin) {
+      /* keep a previous label (a candidate) that is not the nearest when
+       * it is no more than the margin farther */
+      const __m512i prev = _mm512_cvtepu8_epi16 (n == BLOCK ?
+          _mm256_loadu_si256 ((const __m256i *) (hyst->prev + x)) :
+          _mm256_maskz_loadu_epi8 (valid, hyst->prev + x));
+      __mmask32 differ = _mm512_mask_cmpneq_epi16_mask (valid, prev, lab) &
+          _mm512_cmplt_epu16_mask (prev, vk);
 
-        best = _mm512_min_epu16 (d, best);
-        lab = _mm512_mask_mov_epi16 (lab, nearer, vid);
-        if (margin) {
-          const __mmask32 is_prev = _mm512_cmpeq_epi16_mask (prev, vid);
+      if (differ && use_cells)
+        differ &= _mm512_test_epi16_mask (_mm512_permutexvar_epi16 (prev,
+                _mm512_movm_epi16 (bits)), ones16);
+      if (differ) {
+        const __m512i dprev = distance (px,
+            _mm512_permutexvar_epi16 (prev, pal16[0]),
+            _mm512_permutexvar_epi16 (prev, pal16[1]),
+            _mm512_permutexvar_epi16 (prev, pal16[2]));
+        const __m512 b0 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
+            (_mm512_castsi512_si256 (best)));
+        const __m512 b1 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
+            (_mm512_extracti64x4_epi64 (best, 1)));
+        const __m512 p0 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
+            (_mm512_castsi512_si256 (dprev)));
+        const __m512 p1 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
+            (_mm512_extracti64x4_epi64 (dprev, 1)));
+        const __m512 l0 = _mm512_add_ps (_mm512_sqrt_ps (b0), m);
+        const __m512 l1 = _mm512_add_ps (_mm512_sqrt_ps (b1), m);
+        const __mmask32 within = (__mmask32)
+            _mm512_cmp_ps_mask (p0, _mm512_mul_ps (l0, l0), _CMP_LE_OQ) |
+            ((__mmask32) _mm512_cmp_ps_mask (p1, _mm512_mul_ps (l1, l1),
+                    _CMP_LE_OQ) << 16);
+        const __mmask32 keep = differ & within;
 
-          dprev = _mm512_mask_mov_epi16 (dprev, is_prev, d);
-          found |= is_prev;
-        }
-        left &= left - 1;
+        if (G_UNLIKELY (_mm512_mask_cmpeq_epi16_mask (differ, dprev,
+                    ones16)))
+          goto portable;
+        lab = _mm512_mask_mov_epi16 (lab, keep, prev);
+        best = _mm512_mask_mov_epi16 (best, keep, dprev);
       }
-      sat = _mm512_mask_cmpeq_epi16_mask (valid, best, ones16) |
-          _mm512_mask_cmpeq_epi16_mask (valid & found, dprev, ones16);
-      if (G_UNLIKELY (sat))
-        goto portable;
+    }
 
-      if (margin) {
-        /* keep the previous label when no more than the margin farther */
-        const __mmask32 differ = found & valid &
-            _mm512_cmpneq_epi16_mask (prev, lab);
-
-        if (differ) {
-          const __m512 b0 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-              (_mm512_castsi512_si256 (best)));
-          const __m512 b1 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-              (_mm512_extracti64x4_epi64 (best, 1)));
-          const __m512 p0 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-              (_mm512_castsi512_si256 (dprev)));
-          const __m512 p1 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-              (_mm512_extracti64x4_epi64 (dprev, 1)));
-          const __m512 l0 = _mm512_add_ps (_mm512_sqrt_ps (b0), m);
-          const __m512 l1 = _mm512_add_ps (_mm512_sqrt_ps (b1), m);
-          const __mmask32 within = (__mmask32)
-              _mm512_cmp_ps_mask (p0, _mm512_mul_ps (l0, l0), _CMP_LE_OQ) |
-              ((__mmask32) _mm512_cmp_ps_mask (p1, _mm512_mul_ps (l1, l1),
-                      _CMP_LE_OQ) << 16);
-          const __mmask32 keep = differ & within;
-
-          lab = _mm512_mask_mov_epi16 (lab, keep, prev);
-          best = _mm512_mask_mov_epi16 (best, keep, dprev);
-        }
-      }
-
-      left = bits;
-      while (left) {
-        const guint id = __builtin_ctz (left);
-
-        counts[id] += __builtin_popcount (_mm512_mask_cmpeq_epi16_mask (valid,
-                lab, _mm512_set1_epi16 ((gshort) id)));
-        left &= left - 1;
-      }
+    for (left = bits; left; left &= left - 1) {
+      i = __builtin_ctz (left);
+      counts[i] += __builtin_popcount (_mm512_mask_cmpeq_epi16_mask (valid,
+              lab, cen[i].id));
     }
 
     /* the error of the valid pixels */
@@ -295,7 +306,6 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     continue;
 
   portable:
-    /* a distance of 65535 or more: the portable code, in 32 bits */
     {
       KmsHysteresis sub;
 
