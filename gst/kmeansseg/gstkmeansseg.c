@@ -1026,6 +1026,9 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   params.temporal_smoothing = self->temporal_smoothing;
   params.hysteresis = self->hysteresis;
   post = self->post_messages;
+  /* the error is added up in the pixel pass: only for someone to read */
+  params.measure_error = post ||
+      gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_LOG;
   if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
       && !self->warned_mask) {
     self->warned_mask = TRUE;

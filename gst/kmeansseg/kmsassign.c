@@ -512,7 +512,9 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
     if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
       s += reduce (acc);
   }
-  *sse += s + reduce (acc);
+  s += reduce (acc);
+  if (sse)
+    *sse += s;
 }
 
 void KMS_CLONES
@@ -569,5 +571,7 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
     if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
       s += reduce (acc);
   }
-  *sse += s + reduce (acc);
+  s += reduce (acc);
+  if (sse)
+    *sse += s;
 }

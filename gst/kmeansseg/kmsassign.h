@@ -65,7 +65,8 @@ typedef struct
 
 /* Label each pixel of a row (planar channels c[0..2]) with the index of
  * the nearest centroid, by exact integer squared distance, ties to the
- * lower index; add the pixels to counts[] and their distances to *sse.
+ * lower index; add the pixels to counts[] and their distances to *sse
+ * (unless NULL).
  * Every implementation gives the same labels. */
 typedef void (*KmsAssignRowFunc) (const KmsAssignPalette * pal,
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
@@ -94,6 +95,9 @@ KMS_DECLARE_ASSIGN (scalar);
 KMS_DECLARE_ASSIGN (simd);
 
 #ifdef KMS_HAVE_AVX512
+/* Up to this k, kms_assign_paint_row32_avx512() scans every centroid and
+ * does not read the cell table */
+#define KMS_AVX512_ALL_K 12
 /* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
 gboolean kms_assign_avx512_supported (void);
 /* kms_assign_paint_row32_simd() for k <= KMS_CELL_MAX_K, written with

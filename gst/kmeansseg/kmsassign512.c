@@ -48,13 +48,12 @@
 #include <immintrin.h>
 
 #define BLOCK 32
-/* 32-bit error lanes take at most 65534 per block */
-#define FLUSH_BLOCKS 16384
+/* 32-bit error lanes take at most 2 * 195075 per block */
+#define FLUSH_BLOCKS 8192
 /* how far ahead the source is prefetched, in bytes */
 #define PREFETCH 2048
-#ifndef BRUTE_K
-#define BRUTE_K 8
-#endif
+/* up to this k every centroid is scanned, without the cell table */
+#define BRUTE_K KMS_AVX512_ALL_K
 
 gboolean
 kms_assign_avx512_supported (void)
@@ -62,8 +61,9 @@ kms_assign_avx512_supported (void)
   __builtin_cpu_init ();
   return __builtin_cpu_supports ("avx512f") &&
       __builtin_cpu_supports ("avx512bw") &&
+      __builtin_cpu_supports ("avx512dq") &&
       __builtin_cpu_supports ("avx512vl") &&
-      __builtin_cpu_supports ("avx512vbmi");
+      __builtin_cpu_supports ("avx512vnni");
 }
 
 /* Byte indices that put byte @offset of each of 32 4-byte pixels (64
@@ -91,24 +91,138 @@ reduce_error (__m512i acc)
   return (guint64) _mm512_reduce_add_epi64 (_mm512_add_epi64 (lo, hi));
 }
 
-/* One centroid's channels and index, in every 16-bit lane */
+/* The search key of a pixel x and centroid c, an exact 32-bit integer:
+ *
+ *   key = 32 (|c|^2 - 2 x.c + KEY_OFFSET) + index
+ *
+ * |c|^2 - 2 x.c is |x - c|^2 - |x|^2: for a pixel, the smallest key is the
+ * nearest centroid, and among equally near ones the lowest index. Two
+ * VNNI dot products (vpdpwssd) make it from the pixel's channels as 16-bit
+ * pairs (c0, c1) and (c2, 0) and the centroid's weights -64 c. */
+#define KEY_OFFSET (1 << 19)
+#define KEY_SHIFT 5
+
 typedef struct
 {
-  __m512i c[KMS_MAX_CHANNELS];
-  __m512i id;
+  __m512i init;                 /* 32 (|c|^2 + KEY_OFFSET) + index */
+  __m512i w01;                  /* (-64 c0, -64 c1) as 16-bit pairs */
+  __m512i w2;                   /* (-64 c2, 0) */
 } Centroid;
 
-/* Squared distances of the 32 pixels to @cen, saturated at 65535 */
+/* Byte shuffles (within 128-bit lanes) that make (c0, c1) and (c2, 0) of
+ * each 4-byte pixel */
 static inline __m512i
-distance (const __m512i * px, const __m512i c0, const __m512i c1,
-    const __m512i c2)
+pair_index (gint lo, gint hi)
 {
-  const __m512i d0 = _mm512_sub_epi16 (px[0], c0);
-  const __m512i d1 = _mm512_sub_epi16 (px[1], c1);
-  const __m512i d2 = _mm512_sub_epi16 (px[2], c2);
+  guint8 idx[64];
+  guint j;
 
-  return _mm512_adds_epu16 (_mm512_adds_epu16 (_mm512_mullo_epi16 (d0, d0),
-          _mm512_mullo_epi16 (d1, d1)), _mm512_mullo_epi16 (d2, d2));
+  for (j = 0; j < 64; j += 4) {
+    idx[j] = (guint8) ((j % 16) + lo);
+    idx[j + 1] = 0x80;
+    idx[j + 2] = hi < 0 ? 0x80 : (guint8) ((j % 16) + hi);
+    idx[j + 3] = 0x80;
+  }
+  return _mm512_loadu_si512 (idx);
+}
+
+static inline __m512i
+search_key (const Centroid * c, __m512i x01, __m512i x2)
+{
+  return _mm512_dpwssd_epi32 (_mm512_dpwssd_epi32 (c->init, x01, c->w01),
+      x2, c->w2);
+}
+
+/* |x - c|^2 of the key's centroid, from the key and |x|^2 */
+static inline __m512i
+key_distance (__m512i key, __m512i x_sq)
+{
+  return _mm512_add_epi32 (_mm512_sub_epi32 (_mm512_srli_epi32 (key,
+              KEY_SHIFT), _mm512_set1_epi32 (KEY_OFFSET)), x_sq);
+}
+
+/* (float) d_prev <= (sqrtf ((float) d_best) + m)^2, as kmsassign.c */
+static inline __mmask16
+within_margin (__m512i d_best, __m512i d_prev, __m512 m)
+{
+  const __m512 lim = _mm512_add_ps (_mm512_sqrt_ps (_mm512_cvtepi32_ps
+          (d_best)), m);
+
+  return _mm512_cmp_ps_mask (_mm512_cvtepi32_ps (d_prev), _mm512_mul_ps (lim,
+          lim), _CMP_LE_OQ);
+}
+
+/* One half block (16 pixels): the cells' candidates (invalid pixels
+ * count as black) */
+static inline guint32
+cell_bits (const guint32 * cells, __m512i x01, __m512i x2, __mmask16 valid)
+{
+  const __m512i m = _mm512_set1_epi32 ((1 << KMS_CELL_BITS) - 1);
+  const __m512i i0 = _mm512_and_si512 (_mm512_srli_epi32 (x01,
+          KMS_CELL_SHIFT), m);
+  const __m512i i1 = _mm512_and_si512 (_mm512_srli_epi32 (x01,
+          16 + KMS_CELL_SHIFT), m);
+  const __m512i i2 = _mm512_srli_epi32 (x2, KMS_CELL_SHIFT);
+  const __m512i idx = _mm512_ternarylogic_epi32 (_mm512_slli_epi32 (i0,
+          2 * KMS_CELL_BITS), _mm512_slli_epi32 (i1, KMS_CELL_BITS), i2,
+      0xfe);
+
+  guint32 ix[16], bits = 0;
+  guint j;
+
+  /* scalar loads: a vector gather costs twice as much on some CPUs */
+  _mm512_storeu_si512 (ix, _mm512_maskz_mov_epi32 (valid, idx));
+  for (j = 0; j < 16; j++)
+    bits |= cells[ix[j]];
+  return bits;
+}
+
+/* Label counts for k <= NIBBLE_K without a compare per label: each 32-bit
+ * lane keeps a 4-bit counter per label (a pixel adds 1 << 4 label), moved
+ * into 8-bit counters every NIBBLE_BLOCKS blocks and into counts[] every
+ * BYTE_FLUSHES of those */
+#define NIBBLE_K 8
+#define NIBBLE_BLOCKS 7         /* two pixels a lane a block: at most 14 */
+#define BYTE_FLUSHES 18         /* 14 at a time: at most 252 */
+
+typedef struct
+{
+  __m512i nib;                  /* labels 0..7, 4 bits each */
+  __m512i even, odd;            /* labels 0, 2, 4, 6 and 1, 3, 5, 7, a byte
+                                 * each */
+  guint n_nib, n_byte;
+} Counters;
+
+static inline void
+flush_bytes (Counters * c, guint k, guint64 * counts)
+{
+  const __m512i ff = _mm512_set1_epi32 (0xff);
+  guint j;
+
+  for (j = 0; j < 4; j++) {
+    if (2 * j < k)
+      counts[2 * j] += (guint64) _mm512_reduce_add_epi32 (_mm512_and_si512
+          (_mm512_srli_epi32 (c->even, 8 * j), ff));
+    if (2 * j + 1 < k)
+      counts[2 * j + 1] += (guint64) _mm512_reduce_add_epi32 (_mm512_and_si512
+          (_mm512_srli_epi32 (c->odd, 8 * j), ff));
+  }
+  c->even = c->odd = _mm512_setzero_si512 ();
+  c->n_byte = 0;
+}
+
+static inline void
+flush_nibbles (Counters * c, guint k, guint64 * counts)
+{
+  const __m512i m = _mm512_set1_epi32 (0x0f0f0f0f);
+
+  c->even = _mm512_add_epi8 (c->even, _mm512_and_si512 (c->nib, m));
+  c->odd = _mm512_add_epi8 (c->odd, _mm512_and_si512 (_mm512_srli_epi32
+          (c->nib, 4), m));
+  c->nib = _mm512_setzero_si512 ();
+  c->n_nib = 0;
+  if (++c->n_byte == BYTE_FLUSHES)
+    flush_bytes (c, k, counts);
 }
 
 void
@@ -120,20 +234,21 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   const guint k = pal->k;
   const guint32 used = k >= 32 ? G_MAXUINT32 : (1u << k) - 1;
   const gboolean use_cells = pal->cells && k > BRUTE_K;
-  const __mmask64 low_bytes = 0x5555555555555555ull;
-  const __m512i ix0 = channel_index (shift[0] / 8);
-  const __m512i ix1 = channel_index (shift[1] / 8);
-  const __m512i ix2 = channel_index (shift[2] / 8);
-  const __m512i ones16 = _mm512_set1_epi16 (-1);
-  const __m512i vk = _mm512_set1_epi16 ((gshort) k);
+  const __m512i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
+  const __m512i ix2 = pair_index (shift[2] / 8, -1);
+  const __m512i vk = _mm512_set1_epi32 ((gint) k);
+  const __m512i low = _mm512_set1_epi32 ((1 << KEY_SHIFT) - 1);
   const gboolean margin = hyst && hyst->apply;
   const __m512 m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
   __m512i keep0, keep1, set0, set1, acc = _mm512_setzero_si512 ();
-  __m512i pal16[KMS_MAX_CHANNELS];
+  __m512i tab_init[2], tab_w01[2], tab_w2[2];
   Centroid cen[KMS_CELL_MAX_K];
-  guint16 tab[KMS_MAX_CHANNELS][KMS_CELL_MAX_K];
+  gint32 t_init[KMS_CELL_MAX_K], t_w01[KMS_CELL_MAX_K], t_w2[KMS_CELL_MAX_K];
+  const __m512i zero = _mm512_setzero_si512 ();
+  const __m512i one = _mm512_set1_epi32 (1);
+  Counters c = { zero, zero, zero, 0, 0 };
   guint64 s = 0;
-  guint i, ch;
+  guint i;
   gint x;
 
   g_assert (k >= 1 && k <= KMS_CELL_MAX_K);
@@ -142,18 +257,28 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   keep1 = _mm512_loadu_si512 (paint->keep + 16);
   set0 = _mm512_loadu_si512 (paint->set);
   set1 = _mm512_loadu_si512 (paint->set + 16);
-  /* the palette, broadcast per centroid and as 16-bit tables (for the
-   * distance to each pixel's previous label) */
-  memset (tab, 0, sizeof (tab));
+  /* each centroid's terms, broadcast, and as tables (for the key of each
+   * pixel's previous label) */
+  memset (t_init, 0, sizeof (t_init));
+  memset (t_w01, 0, sizeof (t_w01));
+  memset (t_w2, 0, sizeof (t_w2));
   for (i = 0; i < k; i++) {
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-      tab[ch][i] = (guint16) pal->c[ch][i];
-      cen[i].c[ch] = _mm512_set1_epi16 ((gshort) pal->c[ch][i]);
-    }
-    cen[i].id = _mm512_set1_epi16 ((gshort) i);
+    const gint32 c0 = pal->c[0][i], c1 = pal->c[1][i], c2 = pal->c[2][i];
+
+    t_init[i] = (1 << KEY_SHIFT) * (c0 * c0 + c1 * c1 + c2 * c2 +
+        KEY_OFFSET) + (gint32) i;
+    t_w01[i] = (gint32) ((guint32) (guint16) (-64 * c0) |
+        ((guint32) (guint16) (-64 * c1) << 16));
+    t_w2[i] = (gint32) (guint16) (-64 * c2);
+    cen[i].init = _mm512_set1_epi32 (t_init[i]);
+    cen[i].w01 = _mm512_set1_epi32 (t_w01[i]);
+    cen[i].w2 = _mm512_set1_epi32 (t_w2[i]);
   }
-  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-    pal16[ch] = _mm512_loadu_si512 (tab[ch]);
+  for (i = 0; i < 2; i++) {
+    tab_init[i] = _mm512_loadu_si512 (t_init + 16 * i);
+    tab_w01[i] = _mm512_loadu_si512 (t_w01 + 16 * i);
+    tab_w2[i] = _mm512_loadu_si512 (t_w2 + 16 * i);
+  }
 
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
@@ -163,127 +288,147 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
         _mm512_maskz_loadu_epi32 (va, src + 4 * x);
     const __m512i b = n == BLOCK ? _mm512_loadu_si512 (src + 4 * x + 64) :
         _mm512_maskz_loadu_epi32 (vb, src + 4 * x + 64);
-    __m512i px[KMS_MAX_CHANNELS], lab, best, oa, ob;
+    const __m512i a01 = _mm512_shuffle_epi8 (a, ix01);
+    const __m512i a2 = _mm512_shuffle_epi8 (a, ix2);
+    const __m512i b01 = _mm512_shuffle_epi8 (b, ix01);
+    const __m512i b2 = _mm512_shuffle_epi8 (b, ix2);
+    __m512i ka, kb, la, lb, oa, ob, lab16;
+    __m512i sa = zero, sb = zero, da = zero, db = zero;
     guint32 bits, left;
 
     _mm_prefetch ((const char *) src + 4 * x + PREFETCH, _MM_HINT_T0);
     _mm_prefetch ((const char *) src + 4 * x + PREFETCH + 64, _MM_HINT_T0);
 
-    px[0] = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix0, b);
-    px[1] = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix1, b);
-    px[2] = _mm512_maskz_permutex2var_epi8 (low_bytes, a, ix2, b);
-
     /* the candidates: every centroid for a small k (a scan of each costs
      * less than finding fewer), else the union of the pixels' cells */
-    if (use_cells) {
-      const __m512i cell = _mm512_ternarylogic_epi32 (
-          _mm512_slli_epi16 (_mm512_srli_epi16 (px[0], KMS_CELL_SHIFT),
-              2 * KMS_CELL_BITS),
-          _mm512_slli_epi16 (_mm512_srli_epi16 (px[1], KMS_CELL_SHIFT),
-              KMS_CELL_BITS),
-          _mm512_srli_epi16 (px[2], KMS_CELL_SHIFT), 0xfe);
-      const __m512i ca = _mm512_cvtepu16_epi32 (_mm512_castsi512_si256
-          (cell));
-      const __m512i cb = _mm512_cvtepu16_epi32 (_mm512_extracti64x4_epi64
-          (cell, 1));
-      const __m512i ga = n == BLOCK ?
-          _mm512_i32gather_epi32 (ca, pal->cells, 4) :
-          _mm512_mask_i32gather_epi32 (_mm512_setzero_si512 (), va, ca,
-          pal->cells, 4);
-      const __m512i gb = n == BLOCK ?
-          _mm512_i32gather_epi32 (cb, pal->cells, 4) :
-          _mm512_mask_i32gather_epi32 (_mm512_setzero_si512 (), vb, cb,
-          pal->cells, 4);
-
-      bits = (guint32) _mm512_reduce_or_epi32 (_mm512_or_si512 (ga, gb)) &
-          used;
-    } else {
+    if (use_cells)
+      bits = (cell_bits (pal->cells, a01, a2, va) |
+          cell_bits (pal->cells, b01, b2, vb)) & used;
+    else
       bits = used;
+
+    /* the two lowest candidates (twice the one, if alone) without a
+     * branch, then any others: the number varies from block to block,
+     * and a loop over exactly them mispredicts its exit */
+    {
+      const guint32 rest = bits & (bits - 1);
+      const Centroid *c0 = &cen[__builtin_ctz (bits)];
+      const Centroid *c1 = &cen[__builtin_ctz (rest ? rest : bits)];
+
+      ka = _mm512_min_epu32 (search_key (c0, a01, a2),
+          search_key (c1, a01, a2));
+      kb = _mm512_min_epu32 (search_key (c0, b01, b2),
+          search_key (c1, b01, b2));
+      for (left = rest & (rest - 1); left; left &= left - 1) {
+        const Centroid *c = &cen[__builtin_ctz (left)];
+
+        ka = _mm512_min_epu32 (ka, search_key (c, a01, a2));
+        kb = _mm512_min_epu32 (kb, search_key (c, b01, b2));
+      }
     }
-
-    /* increasing index: a tie keeps the lower one */
-    i = __builtin_ctz (bits);
-    best = distance (px, cen[i].c[0], cen[i].c[1], cen[i].c[2]);
-    lab = cen[i].id;
-    for (left = bits & (bits - 1); left; left &= left - 1) {
-      const Centroid *c = &cen[__builtin_ctz (left)];
-      const __m512i d = distance (px, c->c[0], c->c[1], c->c[2]);
-
-      lab = _mm512_mask_mov_epi16 (lab, _mm512_cmplt_epu16_mask (d, best),
-          c->id);
-      best = _mm512_min_epu16 (d, best);
+    la = _mm512_and_si512 (ka, low);
+    lb = _mm512_and_si512 (kb, low);
+    if (sse) {
+      /* the distances: only for the error, or a previous label below */
+      sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
+      sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
+      da = key_distance (ka, sa);
+      db = key_distance (kb, sb);
     }
-    /* a distance of 65535 may be more: the portable code, in 32 bits */
-    if (G_UNLIKELY (_mm512_mask_cmpeq_epi16_mask (valid, best, ones16)))
-      goto portable;
+    {
+      if (margin) {
+        /* keep a previous label (a candidate) that is not the nearest
+         * when it is no more than the margin farther */
+        const __m128i p8a = n >= 16 ?
+            _mm_loadu_si128 ((const __m128i *) (hyst->prev + x)) :
+            _mm_maskz_loadu_epi8 (va, hyst->prev + x);
+        const __m128i p8b = n == BLOCK ?
+            _mm_loadu_si128 ((const __m128i *) (hyst->prev + x + 16)) :
+            _mm_maskz_loadu_epi8 (vb, hyst->prev + x + 16);
+        const __m512i pa = _mm512_cvtepu8_epi32 (p8a);
+        const __m512i pb = _mm512_cvtepu8_epi32 (p8b);
+        __mmask16 diff_a = _mm512_mask_cmpneq_epi32_mask (va, pa, la) &
+            _mm512_cmplt_epu32_mask (pa, vk);
+        __mmask16 diff_b = _mm512_mask_cmpneq_epi32_mask (vb, pb, lb) &
+            _mm512_cmplt_epu32_mask (pb, vk);
 
-    if (margin) {
-      /* keep a previous label (a candidate) that is not the nearest when
-       * it is no more than the margin farther */
-      const __m512i prev = _mm512_cvtepu8_epi16 (n == BLOCK ?
-          _mm256_loadu_si256 ((const __m256i *) (hyst->prev + x)) :
-          _mm256_maskz_loadu_epi8 (valid, hyst->prev + x));
-      __mmask32 differ = _mm512_mask_cmpneq_epi16_mask (valid, prev, lab) &
-          _mm512_cmplt_epu16_mask (prev, vk);
+        if ((diff_a | diff_b) && use_cells) {
+          /* all ones in the lanes of the candidates, as a table */
+          const __m512i in0 = _mm512_movm_epi32 ((__mmask16) bits);
+          const __m512i in1 = _mm512_movm_epi32 ((__mmask16) (bits >> 16));
 
-      if (differ && use_cells)
-        differ &= _mm512_test_epi16_mask (_mm512_permutexvar_epi16 (prev,
-                _mm512_movm_epi16 (bits)), ones16);
-      if (differ) {
-        const __m512i dprev = distance (px,
-            _mm512_permutexvar_epi16 (prev, pal16[0]),
-            _mm512_permutexvar_epi16 (prev, pal16[1]),
-            _mm512_permutexvar_epi16 (prev, pal16[2]));
-        const __m512 b0 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-            (_mm512_castsi512_si256 (best)));
-        const __m512 b1 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-            (_mm512_extracti64x4_epi64 (best, 1)));
-        const __m512 p0 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-            (_mm512_castsi512_si256 (dprev)));
-        const __m512 p1 = _mm512_cvtepi32_ps (_mm512_cvtepu16_epi32
-            (_mm512_extracti64x4_epi64 (dprev, 1)));
-        const __m512 l0 = _mm512_add_ps (_mm512_sqrt_ps (b0), m);
-        const __m512 l1 = _mm512_add_ps (_mm512_sqrt_ps (b1), m);
-        const __mmask32 within = (__mmask32)
-            _mm512_cmp_ps_mask (p0, _mm512_mul_ps (l0, l0), _CMP_LE_OQ) |
-            ((__mmask32) _mm512_cmp_ps_mask (p1, _mm512_mul_ps (l1, l1),
-                    _CMP_LE_OQ) << 16);
-        const __mmask32 keep = differ & within;
+          diff_a &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
+                  pa, in1), _mm512_set1_epi32 (-1));
+          diff_b &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
+                  pb, in1), _mm512_set1_epi32 (-1));
+        }
+        if ((diff_a | diff_b) && !sse) {
+          sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
+          sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
+          da = key_distance (ka, sa);
+          db = key_distance (kb, sb);
+        }
+        if (diff_a) {
+          const Centroid p = {
+            _mm512_permutex2var_epi32 (tab_init[0], pa, tab_init[1]),
+            _mm512_permutex2var_epi32 (tab_w01[0], pa, tab_w01[1]),
+            _mm512_permutex2var_epi32 (tab_w2[0], pa, tab_w2[1]),
+          };
+          const __m512i dp = key_distance (search_key (&p, a01, a2), sa);
+          const __mmask16 keep = diff_a & within_margin (da, dp, m);
 
-        if (G_UNLIKELY (_mm512_mask_cmpeq_epi16_mask (differ, dprev,
-                    ones16)))
-          goto portable;
-        lab = _mm512_mask_mov_epi16 (lab, keep, prev);
-        best = _mm512_mask_mov_epi16 (best, keep, dprev);
+          la = _mm512_mask_mov_epi32 (la, keep, pa);
+          da = _mm512_mask_mov_epi32 (da, keep, dp);
+        }
+        if (diff_b) {
+          const Centroid p = {
+            _mm512_permutex2var_epi32 (tab_init[0], pb, tab_init[1]),
+            _mm512_permutex2var_epi32 (tab_w01[0], pb, tab_w01[1]),
+            _mm512_permutex2var_epi32 (tab_w2[0], pb, tab_w2[1]),
+          };
+          const __m512i dp = key_distance (search_key (&p, b01, b2), sb);
+          const __mmask16 keep = diff_b & within_margin (db, dp, m);
+
+          lb = _mm512_mask_mov_epi32 (lb, keep, pb);
+          db = _mm512_mask_mov_epi32 (db, keep, dp);
+        }
       }
     }
 
-    for (left = bits; left; left &= left - 1) {
-      i = __builtin_ctz (left);
-      counts[i] += __builtin_popcount (_mm512_mask_cmpeq_epi16_mask (valid,
-              lab, cen[i].id));
+    lab16 = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm512_cvtepi32_epi16
+            (la)), _mm512_cvtepi32_epi16 (lb), 1);
+    if (k <= NIBBLE_K) {
+      /* a 4-bit counter per label in each 32-bit lane */
+      c.nib = _mm512_add_epi32 (c.nib, _mm512_add_epi32 (_mm512_maskz_sllv_epi32
+              (va, one, _mm512_slli_epi32 (la, 2)),
+              _mm512_maskz_sllv_epi32 (vb, one, _mm512_slli_epi32 (lb, 2))));
+      if (++c.n_nib == NIBBLE_BLOCKS)
+        flush_nibbles (&c, k, counts);
+    } else {
+      for (left = bits; left; left &= left - 1) {
+        i = __builtin_ctz (left);
+        counts[i] += __builtin_popcount (_mm512_mask_cmpeq_epi16_mask (valid,
+                lab16, _mm512_set1_epi16 ((gshort) i)));
+      }
     }
 
     /* the error of the valid pixels */
-    best = _mm512_maskz_mov_epi16 (valid, best);
-    acc = _mm512_add_epi32 (acc, _mm512_add_epi32 (_mm512_cvtepu16_epi32
-            (_mm512_castsi512_si256 (best)),
-            _mm512_cvtepu16_epi32 (_mm512_extracti64x4_epi64 (best, 1))));
+    if (sse)
+      acc = _mm512_add_epi32 (acc, _mm512_add_epi32 (_mm512_maskz_mov_epi32
+              (va, da), _mm512_maskz_mov_epi32 (vb, db)));
 
-    if (hyst && n == BLOCK)
-      _mm256_storeu_si256 ((__m256i *) (hyst->prev + x),
-          _mm512_cvtepi16_epi8 (lab));
-    else if (hyst)
-      _mm256_mask_storeu_epi8 (hyst->prev + x, valid,
-          _mm512_cvtepi16_epi8 (lab));
+    if (hyst) {
+      const __m256i l8 = _mm512_cvtepi16_epi8 (lab16);
+
+      if (n == BLOCK)
+        _mm256_storeu_si256 ((__m256i *) (hyst->prev + x), l8);
+      else
+        _mm256_mask_storeu_epi8 (hyst->prev + x, valid, l8);
+    }
 
     oa = a;
     ob = b;
     if (write) {
-      const __m512i la = _mm512_cvtepu16_epi32 (_mm512_castsi512_si256 (lab));
-      const __m512i lb = _mm512_cvtepu16_epi32 (_mm512_extracti64x4_epi64
-          (lab, 1));
-
       /* (pixel & keep) | set */
       oa = _mm512_ternarylogic_epi32 (a,
           _mm512_permutex2var_epi32 (keep0, la, keep1),
@@ -303,21 +448,13 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
       s += reduce_error (acc);
       acc = _mm512_setzero_si512 ();
     }
-    continue;
-
-  portable:
-    {
-      KmsHysteresis sub;
-
-      if (hyst) {
-        sub = *hyst;
-        sub.prev = hyst->prev + x;
-      }
-      kms_assign_paint_row32_simd (pal, paint, shift, write, src + 4 * x,
-          dst + 4 * x, n, counts, &s, hyst ? &sub : NULL);
-    }
   }
-  *sse += s + reduce_error (acc);
+  if (k <= NIBBLE_K) {
+    flush_nibbles (&c, k, counts);
+    flush_bytes (&c, k, counts);
+  }
+  if (sse)
+    *sse += s + reduce_error (acc);
 }
 
 #endif /* KMS_HAVE_AVX512 */

@@ -48,6 +48,8 @@
 
 #define HIST_CELLS (1u << (3 * KMS_HIST_BITS))
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
+/* Histogram index entries asked for this many samples ahead */
+#define HIST_AHEAD 16
 /* Fewer histogram cells than this: fit on the sample's exact colours */
 #define KMS_REFINE_POINTS 1024
 /* Seeded fits tried on a fresh start, the best kept */
@@ -84,6 +86,7 @@ typedef struct
 {
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
+  guint32 *ids;                 /* a sampled row's histogram cells */
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -105,6 +108,7 @@ typedef struct
   guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
   gboolean prev_apply;
   gdouble margin;
+  gboolean measure;             /* add up the error */
   guint n_bands;
   KmsBand *bands;
 } KmsPass;
@@ -233,6 +237,7 @@ kms_params_init_defaults (KmsParams * params)
   params->refresh_interval = KMS_DEFAULT_REFRESH_INTERVAL;
   params->temporal_smoothing = KMS_DEFAULT_TEMPORAL_SMOOTHING;
   params->hysteresis = KMS_DEFAULT_HYSTERESIS;
+  params->measure_error = TRUE;
 }
 
 KmsContext *
@@ -269,6 +274,7 @@ kms_context_free (KmsContext * ctx)
       g_free (ctx->bands[b].row[i]);
     g_free (ctx->bands[b].labels[0]);
     g_free (ctx->bands[b].labels[1]);
+    g_free (ctx->bands[b].ids);
   }
   g_free (ctx);
 }
@@ -399,7 +405,26 @@ ensure_rows (KmsBand * band, gint width)
     g_free (band->labels[i]);
     band->labels[i] = g_malloc (width);
   }
+  g_free (band->ids);
+  band->ids = g_malloc_n (width, sizeof (guint32));
   band->row_alloc = width;
+}
+
+/* Ask for the bytes of image row y of every plane */
+static void
+prefetch_row (const KmsFormatInfo * info, const KmsFrame * in, gint y)
+{
+  guint p;
+
+  for (p = 0; p < info->n_planes; p++) {
+    const guint8 *row = in->data[p] +
+        (gsize) (y >> kms_format_plane_vsub (info, p)) * in->stride[p];
+    const gsize bytes = kms_format_plane_row_bytes (info, p, in->width);
+    gsize i;
+
+    for (i = 0; i < bytes; i += 64)
+      __builtin_prefetch (row + i);
+  }
 }
 
 /* The grid that samples at most about sample_size pixels (0: every one):
@@ -520,15 +545,27 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
   for (y = y0; y < in->height; y += step) {
     const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
         *c2 = ctx->bands[0].row[2];
+    guint32 *ids = ctx->bands[0].ids;
     const gint n = (in->width - x0 + step - 1) / step;
 
+    /* the next sampled row on its way from memory while this one is
+     * binned (a sampled row is far from the last: no hardware prefetch) */
+    if (y + step < in->height)
+      prefetch_row (info, in, y + step);
     info->unpack_step (in, y, x0, step, n, ctx->bands[0].row);
-    for (x = 0; x < n; x++) {
-      guint32 id = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
+    for (x = 0; x < n; x++)
+      ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
           (c2[x] >> HIST_SHIFT);
-      guint32 b = ctx->hist_index[id];
+    for (x = 0; x < n; x++) {
+      const guint32 id = ids[x];
+      guint32 b;
       KmsBin *bin;
+
+      /* the index is 1 MiB: ask for an entry a few samples ahead */
+      if (x + HIST_AHEAD < n)
+        __builtin_prefetch (&ctx->hist_index[ids[x + HIST_AHEAD]]);
+      b = ctx->hist_index[id];
 
       if (b == 0) {
         g_assert (n_bins < ctx->bins_alloc);
@@ -1083,7 +1120,8 @@ process_band (gpointer data, guint index)
       pass->assign_paint (&pass->apal, &pass->paint, pass->shift,
           pass->write, in->data[0] + (gsize) y * in->stride[0],
           out->data[0] + (gsize) y * out->stride[0], in->width,
-          band->counts, &band->sse, row_hysteresis (pass, &hyst, y));
+          band->counts, pass->measure ? &band->sse : NULL,
+          row_hysteresis (pass, &hyst, y));
     return;
   }
 
@@ -1095,7 +1133,8 @@ process_band (gpointer data, guint index)
     for (r = 0; r < n; r++) {
       info->unpack (in, y + r, band->row);
       pass->assign (&pass->apal, (const guint8 * const *) band->row,
-          in->width, band->labels[r], band->counts, &band->sse,
+          in->width, band->labels[r], band->counts,
+          pass->measure ? &band->sse : NULL,
           row_hysteresis (pass, &hyst, y + r));
     }
     if (pass->labels_out) {
@@ -1142,7 +1181,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   guint64 sse = 0;
   KmsPass *pass = &ctx->pass;
   const KmsFormatInfo *out_info;
-  gboolean reinit = FALSE, cut = FALSE, labels_out;
+  gboolean reinit = FALSE, cut = FALSE, labels_out, need_cells;
   guint b;
 
   if (!info || in->width <= 0 || in->height <= 0)
@@ -1232,6 +1271,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       kms_assign_row_simd;
   pass->assign_paint = NULL;
   pass->labels_out = labels_out;
+  pass->measure = params->measure_error;
   if (info->bpp == 4 && !labels_out) {
     pass->assign_paint = ctx->isa == KMS_ISA_SCALAR ?
         kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;
@@ -1267,7 +1307,13 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   /* The candidates per colour cell, for the margin the hysteresis applies
    * this frame (one table for the frame: 128 KiB, made once) */
   pass->apal.cells = NULL;
-  if (k >= 2 && k <= KMS_CELL_MAX_K) {
+  need_cells = k >= 2 && k <= KMS_CELL_MAX_K;
+#ifdef KMS_HAVE_AVX512
+  if (pass->assign_paint == kms_assign_paint_row32_avx512 &&
+      k <= KMS_AVX512_ALL_K)
+    need_cells = FALSE;
+#endif
+  if (need_cells) {
     if (!ctx->cells)
       ctx->cells = g_malloc0_n (KMS_CELLS, sizeof (guint32));
     kms_assign_build_cells (&pass->apal, info->n_channels,
@@ -1290,8 +1336,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
     stats->iterations = iters;
     stats->reinitialized = reinit;
     stats->scene_cut = cut;
-    stats->mse = (gdouble) sse / ((gdouble) in->width * in->height *
-        info->n_channels);
+    stats->mse = !params->measure_error ? -1 :
+        (gdouble) sse / ((gdouble) in->width * in->height * info->n_channels);
     stats->fit_points = ctx->n_points;
   }
   return TRUE;

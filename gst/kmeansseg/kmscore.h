@@ -133,6 +133,8 @@ typedef struct
   gdouble hysteresis;           /* a pixel keeps its previous cluster unless
                                  * another is nearer by more than this many
                                  * levels; 0 off */
+  gboolean measure_error;       /* compute KmsStats.mse (costs a little in
+                                 * the pixel pass); default TRUE */
 } KmsParams;
 
 /* What a frame did; filled by kms_context_process(). */
@@ -145,7 +147,8 @@ typedef struct
                                  * refresh */
   gboolean scene_cut;           /* a scene cut was detected */
   gdouble mse;                  /* per-channel MSE of the written colours
-                                 * against the input (posterize mode) */
+                                 * against the input (posterize mode); -1
+                                 * when not measure_error */
   guint fit_points;             /* weighted points the fit ran on */
 } KmsStats;
 

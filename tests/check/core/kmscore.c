@@ -1941,6 +1941,60 @@ END_TEST;
 /* ------------------------------------------------------------------ */
 /* 14. stats.mse */
 
+/* Without measure_error: the same pixels, labels and counts, no MSE (-1),
+ * in 4-byte (AVX-512 on a CPU that has it) and 3-byte layouts, with
+ * hysteresis on */
+START_TEST (test_measure_error_off)
+{
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_BGRA, KMS_FORMAT_xBGR, KMS_FORMAT_RGB,
+    KMS_FORMAT_BGR
+  };
+  static const guint ks[] = { 1, 3, 8, 12, 13, 32, 33 };
+  guint64 s = 0xe770;
+  guint fi, ki, f;
+
+  for (fi = 0; fi < G_N_ELEMENTS (formats); fi++) {
+    for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
+      const gint w = 77, h = 41;
+      const gsize n = (gsize) w * h;
+      KmsContext *a = kms_context_new (), *b = kms_context_new ();
+      guint8 *rgb = g_malloc (3 * n);
+      KmsParams pa, pb;
+
+      kms_params_init_defaults (&pa);
+      pa.k = ks[ki];
+      pb = pa;
+      pb.measure_error = FALSE;
+      for (f = 0; f < 4; f++) {
+        TestImage *ia, *ib;
+        KmsStats sa, sb;
+        guint64 ca[KMS_MAX_K], cb[KMS_MAX_K];
+
+        gen_blobs (rgb, n, 6, 40, &s);
+        ia = image_new_from_rgb (formats[fi], w, h, 1, rgb, &s);
+        ib = image_copy (ia);
+        process_in_place (a, &pa, ia, &sa);
+        process_in_place (b, &pb, ib, &sb);
+        assert_images_equal (ib, ia, "without measure_error");
+        ck_assert_uint_eq (kms_context_get_counts (a, ca, KMS_MAX_K),
+            kms_context_get_counts (b, cb, KMS_MAX_K));
+        ck_assert (memcmp (ca, cb, pa.k * sizeof (ca[0])) == 0);
+        ck_assert (sa.mse >= 0);
+        ck_assert (sb.mse == -1);
+        ck_assert_uint_eq (sa.iterations, sb.iterations);
+        image_free (ia);
+        image_free (ib);
+      }
+      kms_context_free (a);
+      kms_context_free (b);
+      g_free (rgb);
+    }
+  }
+}
+
+END_TEST;
+
 START_TEST (test_mse)
 {
   guint64 s = 4711;
@@ -4328,6 +4382,7 @@ kmscore_suite (void)
   tcase_add_test (tc, test_k_change);
   tcase_add_test (tc, test_bad_input);
   tcase_add_test (tc, test_mse);
+  tcase_add_test (tc, test_measure_error_off);
   tcase_add_test (tc, test_reset);
   tcase_add_test (tc, test_isa_scalar);
   tcase_add_test (tc, test_assign_row_exhaustive);
