@@ -36,8 +36,6 @@
  * Whole blocks use plain loads and stores: masked ones cost several times
  * more on some CPUs (AMD Zen 4); only the last block of a row is masked. */
 
-#include <string.h>
-
 #include "kmsassign.h"
 
 #ifdef KMS_HAVE_AVX512
@@ -243,7 +241,8 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   __m512i keep0, keep1, set0, set1, acc = _mm512_setzero_si512 ();
   __m512i tab_init[2], tab_w01[2], tab_w2[2];
   Centroid cen[KMS_CELL_MAX_K];
-  gint32 t_init[KMS_CELL_MAX_K], t_w01[KMS_CELL_MAX_K], t_w2[KMS_CELL_MAX_K];
+  gint32 t_init[KMS_CELL_MAX_K] = { 0 }, t_w01[KMS_CELL_MAX_K] = { 0 };
+  gint32 t_w2[KMS_CELL_MAX_K] = { 0 };
   const __m512i zero = _mm512_setzero_si512 ();
   const __m512i one = _mm512_set1_epi32 (1);
   Counters c = { zero, zero, zero, 0, 0 };
@@ -259,9 +258,6 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   set1 = _mm512_loadu_si512 (paint->set + 16);
   /* each centroid's terms, broadcast, and as tables (for the key of each
    * pixel's previous label) */
-  memset (t_init, 0, sizeof (t_init));
-  memset (t_w01, 0, sizeof (t_w01));
-  memset (t_w2, 0, sizeof (t_w2));
   for (i = 0; i < k; i++) {
     const gint32 c0 = pal->c[0][i], c1 = pal->c[1][i], c2 = pal->c[2][i];
 

@@ -50,6 +50,8 @@
 #define HIST_SHIFT (8 - KMS_HIST_BITS)
 /* Histogram index entries asked for this many samples ahead */
 #define HIST_AHEAD 16
+/* Fewer sampled pixels than this are binned by one thread */
+#define KMS_PARALLEL_SAMPLES 16384
 /* Fewer histogram cells than this: fit on the sample's exact colours */
 #define KMS_REFINE_POINTS 1024
 /* Seeded fits tried on a fresh start, the best kept */
@@ -87,6 +89,11 @@ typedef struct
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
   guint32 *ids;                 /* a sampled row's histogram cells */
+  /* the band's share of the colour histogram (band 0: all of it) */
+  guint32 *hist_index;          /* histogram cell -> bin index + 1 */
+  KmsBin *bins;
+  gsize bins_alloc;
+  guint n_bins;
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -138,9 +145,6 @@ struct _KmsContext
   guint points_alloc;
   gdouble *point_d;             /* distance to the nearest centroid */
   gdouble *cum;                 /* cumulative weights for sampling */
-  guint32 *hist_index;          /* histogram cell -> bin index + 1 */
-  KmsBin *bins;
-  guint bins_alloc;
   guint32 *keys;                /* exact mode: packed colours, sorted */
   guint32 *keys_tmp;
   gsize keys_alloc;
@@ -262,8 +266,6 @@ kms_context_free (KmsContext * ctx)
   g_free (ctx->points);
   g_free (ctx->point_d);
   g_free (ctx->cum);
-  g_free (ctx->hist_index);
-  g_free (ctx->bins);
   g_free (ctx->keys);
   g_free (ctx->keys_tmp);
   kms_pool_free (ctx->pool);
@@ -275,6 +277,8 @@ kms_context_free (KmsContext * ctx)
     g_free (ctx->bands[b].labels[0]);
     g_free (ctx->bands[b].labels[1]);
     g_free (ctx->bands[b].ids);
+    g_free (ctx->bands[b].hist_index);
+    g_free (ctx->bands[b].bins);
   }
   g_free (ctx);
 }
@@ -522,37 +526,24 @@ build_exact (KmsContext * ctx, const KmsFormatInfo * info,
 }
 
 /* A grid of about sample_size pixels binned into the colour histogram */
+/* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
+ * own histogram, in the order the cells first turn up */
 static void
-build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
-    const KmsFrame * in, guint sample_size)
+bin_rows (KmsBand * band, const KmsFormatInfo * info, const KmsFrame * in,
+    gint y_first, gint y_end, guint step, gint x0)
 {
-  gsize total = (gsize) in->width * in->height;
-  gsize alloc = ctx->bins_alloc;
-  guint step, n_bins = 0, i;
-  gint x, y, x0, y0;
+  const guint8 *c0 = band->row[0], *c1 = band->row[1], *c2 = band->row[2];
+  guint32 *ids = band->ids, *index = band->hist_index;
+  const gint n = (in->width - x0 + step - 1) / step;
+  guint n_bins = band->n_bins;
+  gint x, y;
 
-  if (!ctx->hist_index)
-    ctx->hist_index = g_new0 (guint32, HIST_CELLS);
-
-  step = sample_grid (in, sample_size, &x0, &y0);
-
-  /* never more bins than cells or sampled pixels */
-  ctx->bins = grow (ctx->bins, &alloc,
-      MIN ((gsize) HIST_CELLS, total / step / step + in->width + in->height),
-      sizeof (KmsBin));
-  ctx->bins_alloc = alloc;
-
-  for (y = y0; y < in->height; y += step) {
-    const guint8 *c0 = ctx->bands[0].row[0], *c1 = ctx->bands[0].row[1],
-        *c2 = ctx->bands[0].row[2];
-    guint32 *ids = ctx->bands[0].ids;
-    const gint n = (in->width - x0 + step - 1) / step;
-
+  for (y = y_first; y < y_end; y += step) {
     /* the next sampled row on its way from memory while this one is
      * binned (a sampled row is far from the last: no hardware prefetch) */
-    if (y + step < in->height)
+    if (y + (gint) step < y_end)
       prefetch_row (info, in, y + step);
-    info->unpack_step (in, y, x0, step, n, ctx->bands[0].row);
+    info->unpack_step (in, y, x0, step, n, band->row);
     for (x = 0; x < n; x++)
       ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
@@ -564,18 +555,18 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
 
       /* the index is 1 MiB: ask for an entry a few samples ahead */
       if (x + HIST_AHEAD < n)
-        __builtin_prefetch (&ctx->hist_index[ids[x + HIST_AHEAD]]);
-      b = ctx->hist_index[id];
+        __builtin_prefetch (&index[ids[x + HIST_AHEAD]]);
+      b = index[id];
 
       if (b == 0) {
-        g_assert (n_bins < ctx->bins_alloc);
-        b = ctx->hist_index[id] = ++n_bins;
-        bin = &ctx->bins[b - 1];
+        g_assert (n_bins < band->bins_alloc);
+        b = index[id] = ++n_bins;
+        bin = &band->bins[b - 1];
         bin->id = id;
         bin->n = 0;
         bin->s[0] = bin->s[1] = bin->s[2] = 0;
       } else {
-        bin = &ctx->bins[b - 1];
+        bin = &band->bins[b - 1];
       }
       bin->n++;
       bin->s[0] += c0[x];
@@ -583,19 +574,115 @@ build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
       bin->s[2] += c2[x];
     }
   }
+  band->n_bins = n_bins;
+}
 
-  ensure_points (ctx, n_bins);
-  for (i = 0; i < n_bins; i++) {
-    KmsBin *bin = &ctx->bins[i];
+/* The sampled rows, split over the bands like the pixel pass */
+typedef struct
+{
+  KmsContext *ctx;
+  const KmsFormatInfo *info;
+  const KmsFrame *in;
+  guint step;
+  gint x0, y0, n_rows;
+  guint n_bands;
+} KmsHistPass;
+
+static void
+hist_band (gpointer data, guint index)
+{
+  const KmsHistPass *hp = data;
+  gint r0, r1;
+
+  if (index >= hp->n_bands)
+    return;
+  r0 = (gint) ((gint64) hp->n_rows * index / hp->n_bands);
+  r1 = (gint) ((gint64) hp->n_rows * (index + 1) / hp->n_bands);
+
+  bin_rows (&hp->ctx->bands[index], hp->info, hp->in,
+      hp->y0 + r0 * (gint) hp->step, MIN (hp->in->height,
+          hp->y0 + r1 * (gint) hp->step), hp->step, hp->x0);
+}
+
+/* The colour histogram of about sample_size pixels on a grid: binned by
+ * the bands in parallel (each its share of the rows), then merged into
+ * band 0's in band order, which is the order a single band finds the
+ * cells in: the points, and so the fit, do not depend on the threads */
+static void
+build_histogram (KmsContext * ctx, const KmsFormatInfo * info,
+    const KmsFrame * in, guint sample_size, guint n_bands)
+{
+  KmsBand *b0 = &ctx->bands[0];
+  KmsHistPass hp;
+  gsize per_row, alloc;
+  guint b, i;
+
+  hp.ctx = ctx;
+  hp.info = info;
+  hp.in = in;
+  hp.step = sample_grid (in, sample_size, &hp.x0, &hp.y0);
+  hp.n_rows = (in->height - hp.y0 + hp.step - 1) / hp.step;
+  per_row = (in->width - hp.x0 + hp.step - 1) / hp.step;
+  /* a pool round costs more than binning a few rows */
+  hp.n_bands = per_row * hp.n_rows < KMS_PARALLEL_SAMPLES ? 1 :
+      MIN (n_bands, (guint) hp.n_rows);
+
+  for (b = 0; b < hp.n_bands; b++) {
+    KmsBand *band = &ctx->bands[b];
+    /* never more bins than cells or sampled pixels: band 0 gets them all */
+    const gsize rows = b == 0 ? (gsize) hp.n_rows :
+        (gsize) (hp.n_rows / hp.n_bands + 1);
+
+    if (!band->hist_index)
+      band->hist_index = g_new0 (guint32, HIST_CELLS);
+    alloc = band->bins_alloc;
+    band->bins = grow (band->bins, &alloc, MIN ((gsize) HIST_CELLS,
+            rows * per_row), sizeof (KmsBin));
+    band->bins_alloc = alloc;
+    band->n_bins = 0;
+  }
+  if (hp.n_bands == 1)
+    hist_band (&hp, 0);
+  else
+    kms_pool_run (ctx->pool, hist_band, &hp);
+
+  /* merge, band by band, leaving each band's index clean */
+  for (b = 1; b < hp.n_bands; b++) {
+    KmsBand *band = &ctx->bands[b];
+
+    for (i = 0; i < band->n_bins; i++) {
+      const KmsBin *src = &band->bins[i];
+      guint32 g = b0->hist_index[src->id];
+      KmsBin *dst;
+
+      if (g == 0) {
+        g_assert (b0->n_bins < b0->bins_alloc);
+        g = b0->hist_index[src->id] = ++b0->n_bins;
+        dst = &b0->bins[g - 1];
+        *dst = *src;
+      } else {
+        dst = &b0->bins[g - 1];
+        dst->n += src->n;
+        dst->s[0] += src->s[0];
+        dst->s[1] += src->s[1];
+        dst->s[2] += src->s[2];
+      }
+      band->hist_index[src->id] = 0;
+    }
+  }
+
+  ensure_points (ctx, b0->n_bins);
+  for (i = 0; i < b0->n_bins; i++) {
+    const KmsBin *bin = &b0->bins[i];
     KmsPoint *p = &ctx->points[i];
 
     p->c[0] = (gdouble) bin->s[0] / bin->n;
     p->c[1] = (gdouble) bin->s[1] / bin->n;
     p->c[2] = (gdouble) bin->s[2] / bin->n;
     p->w = bin->n;
-    ctx->hist_index[bin->id] = 0;       /* leave the index clean */
+    b0->hist_index[bin->id] = 0;
   }
-  ctx->n_points = n_bins;
+  ctx->n_points = b0->n_bins;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1182,7 +1269,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   KmsPass *pass = &ctx->pass;
   const KmsFormatInfo *out_info;
   gboolean reinit = FALSE, cut = FALSE, labels_out, need_cells;
-  guint b;
+  guint b, n_bands;
 
   if (!info || in->width <= 0 || in->height <= 0)
     return FALSE;
@@ -1205,12 +1292,13 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       (out->data[info->n_planes - 1] == in->data[info->n_planes - 1]))
     return FALSE;
 
-  ensure_rows (&ctx->bands[0], in->width);
+  /* the threads (bands) of the sampling and of the pixel pass */
+  n_bands = setup_threads (ctx, params->n_threads, in->width, in->height);
 
   if (params->sample_size == 0) {
     build_exact (ctx, info, in, 0);
   } else {
-    build_histogram (ctx, info, in, params->sample_size);
+    build_histogram (ctx, info, in, params->sample_size, n_bands);
     /* Few cells: a dim or flat frame, where 6-bit cells are too coarse to
      * tell its colours apart (a fade from black); the sample's exact
      * colours are few then too, and cheap */
@@ -1265,8 +1353,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->in = in;
   pass->out = out;
   pass->bands = ctx->bands;
-  pass->n_bands = setup_threads (ctx, params->n_threads, in->width,
-      in->height);
+  pass->n_bands = n_bands;
   pass->assign = ctx->isa == KMS_ISA_SCALAR ? kms_assign_row_scalar :
       kms_assign_row_simd;
   pass->assign_paint = NULL;
