@@ -234,7 +234,7 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   const gboolean use_cells = pal->cells && k > BRUTE_K;
   const __m512i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
   const __m512i ix2 = pair_index (shift[2] / 8, -1);
-  const __m512i vk = _mm512_set1_epi32 ((gint) k);
+  const __m256i vk8 = _mm256_set1_epi8 ((gchar) k);
   const __m512i low = _mm512_set1_epi32 ((1 << KEY_SHIFT) - 1);
   const gboolean margin = hyst && hyst->apply;
   const __m512 m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
@@ -246,13 +246,17 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   const __m512i zero = _mm512_setzero_si512 ();
   const __m512i one = _mm512_set1_epi32 (1);
   Counters c = { zero, zero, zero, 0, 0 };
+  gboolean same_keep;
   guint64 s = 0;
   guint i;
   gint x;
 
   g_assert (k >= 1 && k <= KMS_CELL_MAX_K);
 
-  keep0 = _mm512_loadu_si512 (paint->keep);
+  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
+  same_keep = i == k;
+  keep0 = same_keep ? _mm512_set1_epi32 ((gint) paint->keep[0]) :
+      _mm512_loadu_si512 (paint->keep);
   keep1 = _mm512_loadu_si512 (paint->keep + 16);
   set0 = _mm512_loadu_si512 (paint->set);
   set1 = _mm512_loadu_si512 (paint->set + 16);
@@ -288,7 +292,8 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     const __m512i a2 = _mm512_shuffle_epi8 (a, ix2);
     const __m512i b01 = _mm512_shuffle_epi8 (b, ix01);
     const __m512i b2 = _mm512_shuffle_epi8 (b, ix2);
-    __m512i ka, kb, la, lb, oa, ob, lab16;
+    __m512i ka, kb, la, lb, oa, ob;
+    __m256i l8;
     __m512i sa = zero, sb = zero, da = zero, db = zero;
     guint32 bits, left;
 
@@ -331,24 +336,27 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
       da = key_distance (ka, sa);
       db = key_distance (kb, sb);
     }
-    {
-      if (margin) {
-        /* keep a previous label (a candidate) that is not the nearest
-         * when it is no more than the margin farther */
-        const __m128i p8a = n >= 16 ?
-            _mm_loadu_si128 ((const __m128i *) (hyst->prev + x)) :
-            _mm_maskz_loadu_epi8 (va, hyst->prev + x);
-        const __m128i p8b = n == BLOCK ?
-            _mm_loadu_si128 ((const __m128i *) (hyst->prev + x + 16)) :
-            _mm_maskz_loadu_epi8 (vb, hyst->prev + x + 16);
-        const __m512i pa = _mm512_cvtepu8_epi32 (p8a);
-        const __m512i pb = _mm512_cvtepu8_epi32 (p8b);
-        __mmask16 diff_a = _mm512_mask_cmpneq_epi32_mask (va, pa, la) &
-            _mm512_cmplt_epu32_mask (pa, vk);
-        __mmask16 diff_b = _mm512_mask_cmpneq_epi32_mask (vb, pb, lb) &
-            _mm512_cmplt_epu32_mask (pb, vk);
+    /* the labels as bytes: for the test of the previous labels, the
+     * store and the counts */
+    l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
+        (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
+    if (margin) {
+      /* keep a previous label (a candidate) that is not the nearest when
+       * it is no more than the margin farther */
+      const __m256i p8 = n == BLOCK ?
+          _mm256_loadu_si256 ((const __m256i *) (hyst->prev + x)) :
+          _mm256_maskz_loadu_epi8 (valid, hyst->prev + x);
+      const __mmask32 differ = _mm256_mask_cmpneq_epu8_mask (valid, p8, l8) &
+          _mm256_cmplt_epu8_mask (p8, vk8);
 
-        if ((diff_a | diff_b) && use_cells) {
+      if (differ) {
+        const __m512i pa = _mm512_cvtepu8_epi32 (_mm256_castsi256_si128 (p8));
+        const __m512i pb = _mm512_cvtepu8_epi32 (_mm256_extracti128_si256 (p8,
+                1));
+        __mmask16 diff_a = (__mmask16) differ;
+        __mmask16 diff_b = (__mmask16) (differ >> 16);
+
+        if (use_cells) {
           /* all ones in the lanes of the candidates, as a table */
           const __m512i in0 = _mm512_movm_epi32 ((__mmask16) bits);
           const __m512i in1 = _mm512_movm_epi32 ((__mmask16) (bits >> 16));
@@ -358,7 +366,7 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
           diff_b &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
                   pb, in1), _mm512_set1_epi32 (-1));
         }
-        if ((diff_a | diff_b) && !sse) {
+        if (!sse) {
           sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
           sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
           da = key_distance (ka, sa);
@@ -388,11 +396,11 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
           lb = _mm512_mask_mov_epi32 (lb, keep, pb);
           db = _mm512_mask_mov_epi32 (db, keep, dp);
         }
+        l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
+            (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
       }
     }
 
-    lab16 = _mm512_inserti64x4 (_mm512_castsi256_si512 (_mm512_cvtepi32_epi16
-            (la)), _mm512_cvtepi32_epi16 (lb), 1);
     if (k <= NIBBLE_K) {
       /* a 4-bit counter per label in each 32-bit lane */
       c.nib = _mm512_add_epi32 (c.nib, _mm512_add_epi32 (_mm512_maskz_sllv_epi32
@@ -403,8 +411,8 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     } else {
       for (left = bits; left; left &= left - 1) {
         i = __builtin_ctz (left);
-        counts[i] += __builtin_popcount (_mm512_mask_cmpeq_epi16_mask (valid,
-                lab16, _mm512_set1_epi16 ((gshort) i)));
+        counts[i] += __builtin_popcount (_mm256_mask_cmpeq_epi8_mask (valid,
+                l8, _mm256_set1_epi8 ((gchar) i)));
       }
     }
 
@@ -414,8 +422,6 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
               (va, da), _mm512_maskz_mov_epi32 (vb, db)));
 
     if (hyst) {
-      const __m256i l8 = _mm512_cvtepi16_epi8 (lab16);
-
       if (n == BLOCK)
         _mm256_storeu_si256 ((__m256i *) (hyst->prev + x), l8);
       else
@@ -425,12 +431,15 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     oa = a;
     ob = b;
     if (write) {
-      /* (pixel & keep) | set */
-      oa = _mm512_ternarylogic_epi32 (a,
-          _mm512_permutex2var_epi32 (keep0, la, keep1),
+      /* (pixel & keep) | set; keep is often the same for every label */
+      const __m512i ka_ = same_keep ? keep0 :
+          _mm512_permutex2var_epi32 (keep0, la, keep1);
+      const __m512i kb_ = same_keep ? keep0 :
+          _mm512_permutex2var_epi32 (keep0, lb, keep1);
+
+      oa = _mm512_ternarylogic_epi32 (a, ka_,
           _mm512_permutex2var_epi32 (set0, la, set1), 0xea);
-      ob = _mm512_ternarylogic_epi32 (b,
-          _mm512_permutex2var_epi32 (keep0, lb, keep1),
+      ob = _mm512_ternarylogic_epi32 (b, kb_,
           _mm512_permutex2var_epi32 (set0, lb, set1), 0xea);
     }
     if ((write || dst != src) && n == BLOCK) {
