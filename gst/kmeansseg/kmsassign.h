@@ -100,6 +100,10 @@ KMS_DECLARE_ASSIGN (simd);
 #define KMS_AVX512_ALL_K 12
 /* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
 gboolean kms_assign_avx512_supported (void);
+/* kms_assign_row_simd() for k <= KMS_CELL_MAX_K, in AVX-512 (as below) */
+void kms_assign_row_avx512 (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse, const KmsHysteresis * hyst);
 /* kms_assign_paint_row32_simd() for k <= KMS_CELL_MAX_K, written with
  * AVX-512 F, BW, VL and VBMI; the same results */
 void kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,

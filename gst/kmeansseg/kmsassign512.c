@@ -42,6 +42,7 @@
 
 /* GCC 12's own intrinsic headers trip this (their _mm512_undefined_*) */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <immintrin.h>
 
@@ -223,43 +224,40 @@ flush_nibbles (Counters * c, guint k, guint64 * counts)
     flush_bytes (c, k, counts);
 }
 
-void
-kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
-    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
-    gboolean write, const guint8 * src, guint8 * dst, gint width,
-    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst)
+/* What every block of a row uses */
+typedef struct
 {
-  const guint k = pal->k;
-  const guint32 used = k >= 32 ? G_MAXUINT32 : (1u << k) - 1;
-  const gboolean use_cells = pal->cells && k > BRUTE_K;
-  const __m512i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
-  const __m512i ix2 = pair_index (shift[2] / 8, -1);
-  const __m256i vk8 = _mm256_set1_epi8 ((gchar) k);
-  const __m512i low = _mm512_set1_epi32 ((1 << KEY_SHIFT) - 1);
-  const gboolean margin = hyst && hyst->apply;
-  const __m512 m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
-  __m512i keep0, keep1, set0, set1, acc = _mm512_setzero_si512 ();
-  __m512i tab_init[2], tab_w01[2], tab_w2[2];
+  guint k;
+  guint32 used;                 /* the bits of every centroid */
+  const guint32 *cells;         /* NULL: every centroid is a candidate */
+  gboolean margin;              /* hysteresis applies */
+  __m512 m;
+  gboolean measure;             /* add up the error */
   Centroid cen[KMS_CELL_MAX_K];
+  __m512i tab_init[2], tab_w01[2], tab_w2[2];
+  Counters c;
+  __m512i acc;                  /* error, 32-bit lanes */
+  guint64 s;                    /* error, flushed */
+  guint blocks;
+} Row;
+
+static inline void
+row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
+    gboolean measure)
+{
   gint32 t_init[KMS_CELL_MAX_K] = { 0 }, t_w01[KMS_CELL_MAX_K] = { 0 };
   gint32 t_w2[KMS_CELL_MAX_K] = { 0 };
-  const __m512i zero = _mm512_setzero_si512 ();
-  const __m512i one = _mm512_set1_epi32 (1);
-  Counters c = { zero, zero, zero, 0, 0 };
-  gboolean same_keep;
-  guint64 s = 0;
+  const guint k = pal->k;
   guint i;
-  gint x;
 
   g_assert (k >= 1 && k <= KMS_CELL_MAX_K);
 
-  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
-  same_keep = i == k;
-  keep0 = same_keep ? _mm512_set1_epi32 ((gint) paint->keep[0]) :
-      _mm512_loadu_si512 (paint->keep);
-  keep1 = _mm512_loadu_si512 (paint->keep + 16);
-  set0 = _mm512_loadu_si512 (paint->set);
-  set1 = _mm512_loadu_si512 (paint->set + 16);
+  r->k = k;
+  r->used = k >= 32 ? G_MAXUINT32 : (1u << k) - 1;
+  r->cells = pal->cells && k > BRUTE_K ? pal->cells : NULL;
+  r->margin = hyst && hyst->apply;
+  r->m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
+  r->measure = measure;
   /* each centroid's terms, broadcast, and as tables (for the key of each
    * pixel's previous label) */
   for (i = 0; i < k; i++) {
@@ -270,15 +268,217 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
     t_w01[i] = (gint32) ((guint32) (guint16) (-64 * c0) |
         ((guint32) (guint16) (-64 * c1) << 16));
     t_w2[i] = (gint32) (guint16) (-64 * c2);
-    cen[i].init = _mm512_set1_epi32 (t_init[i]);
-    cen[i].w01 = _mm512_set1_epi32 (t_w01[i]);
-    cen[i].w2 = _mm512_set1_epi32 (t_w2[i]);
+    r->cen[i].init = _mm512_set1_epi32 (t_init[i]);
+    r->cen[i].w01 = _mm512_set1_epi32 (t_w01[i]);
+    r->cen[i].w2 = _mm512_set1_epi32 (t_w2[i]);
   }
   for (i = 0; i < 2; i++) {
-    tab_init[i] = _mm512_loadu_si512 (t_init + 16 * i);
-    tab_w01[i] = _mm512_loadu_si512 (t_w01 + 16 * i);
-    tab_w2[i] = _mm512_loadu_si512 (t_w2 + 16 * i);
+    r->tab_init[i] = _mm512_loadu_si512 (t_init + 16 * i);
+    r->tab_w01[i] = _mm512_loadu_si512 (t_w01 + 16 * i);
+    r->tab_w2[i] = _mm512_loadu_si512 (t_w2 + 16 * i);
   }
+  r->c.nib = r->c.even = r->c.odd = _mm512_setzero_si512 ();
+  r->c.n_nib = r->c.n_byte = 0;
+  r->acc = _mm512_setzero_si512 ();
+  r->s = 0;
+  r->blocks = 0;
+}
+
+/* The labels of one block of n (<= 32) pixels, whose channels are the
+ * pairs x01 = (c0, c1) and x2 = (c2, 0) of pixels 0..15 (a) and 16..31
+ * (b); previous labels at @prev (with hysteresis). Returns them as bytes,
+ * and in 32-bit lanes in *la, *lb; adds to the counts and the error. */
+static inline __attribute__ ((always_inline)) __m256i
+label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
+    gint n, const guint8 * prev, guint64 * counts, __m512i * la_out,
+    __m512i * lb_out)
+{
+  const __mmask32 valid = n == BLOCK ? 0xffffffffu : (1u << n) - 1;
+  const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
+  const __m512i low = _mm512_set1_epi32 ((1 << KEY_SHIFT) - 1);
+  const __m512i zero = _mm512_setzero_si512 ();
+  __m512i ka, kb, la, lb, sa = zero, sb = zero, da = zero, db = zero;
+  __m256i l8;
+  guint32 bits, left;
+  guint i;
+
+  /* the candidates: every centroid for a small k (a scan of each costs
+   * less than finding fewer), else the union of the pixels' cells */
+  if (r->cells)
+    bits = (cell_bits (r->cells, a01, a2, va) |
+        cell_bits (r->cells, b01, b2, vb)) & r->used;
+  else
+    bits = r->used;
+
+  /* the two lowest candidates (twice the one, if alone) without a branch,
+   * then any others: the number varies from block to block, and a loop
+   * over exactly them mispredicts its exit */
+  {
+    const guint32 rest = bits & (bits - 1);
+    const Centroid *c0 = &r->cen[__builtin_ctz (bits)];
+    const Centroid *c1 = &r->cen[__builtin_ctz (rest ? rest : bits)];
+
+    ka = _mm512_min_epu32 (search_key (c0, a01, a2),
+        search_key (c1, a01, a2));
+    kb = _mm512_min_epu32 (search_key (c0, b01, b2),
+        search_key (c1, b01, b2));
+    for (left = rest & (rest - 1); left; left &= left - 1) {
+      const Centroid *c = &r->cen[__builtin_ctz (left)];
+
+      ka = _mm512_min_epu32 (ka, search_key (c, a01, a2));
+      kb = _mm512_min_epu32 (kb, search_key (c, b01, b2));
+    }
+  }
+  la = _mm512_and_si512 (ka, low);
+  lb = _mm512_and_si512 (kb, low);
+  if (r->measure) {
+    /* the distances: only for the error, or a previous label below */
+    sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
+    sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
+    da = key_distance (ka, sa);
+    db = key_distance (kb, sb);
+  }
+  /* the labels as bytes: for the test of the previous labels, the store
+   * and the counts */
+  l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256 (_mm512_cvtepi32_epi8
+          (la)), _mm512_cvtepi32_epi8 (lb), 1);
+  if (r->margin) {
+    /* keep a previous label (a candidate) that is not the nearest when it
+     * is no more than the margin farther */
+    const __m256i p8 = n == BLOCK ?
+        _mm256_loadu_si256 ((const __m256i *) prev) :
+        _mm256_maskz_loadu_epi8 (valid, prev);
+    const __mmask32 differ = _mm256_mask_cmpneq_epu8_mask (valid, p8, l8) &
+        _mm256_cmplt_epu8_mask (p8, _mm256_set1_epi8 ((gchar) r->k));
+
+    if (differ) {
+      const __m512i pa = _mm512_cvtepu8_epi32 (_mm256_castsi256_si128 (p8));
+      const __m512i pb = _mm512_cvtepu8_epi32 (_mm256_extracti128_si256 (p8,
+              1));
+      __mmask16 diff_a = (__mmask16) differ;
+      __mmask16 diff_b = (__mmask16) (differ >> 16);
+
+      if (r->cells) {
+        /* all ones in the lanes of the candidates, as a table */
+        const __m512i in0 = _mm512_movm_epi32 ((__mmask16) bits);
+        const __m512i in1 = _mm512_movm_epi32 ((__mmask16) (bits >> 16));
+
+        diff_a &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
+                pa, in1), _mm512_set1_epi32 (-1));
+        diff_b &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
+                pb, in1), _mm512_set1_epi32 (-1));
+      }
+      if (!r->measure) {
+        sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
+        sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
+        da = key_distance (ka, sa);
+        db = key_distance (kb, sb);
+      }
+      if (diff_a) {
+        const Centroid p = {
+          _mm512_permutex2var_epi32 (r->tab_init[0], pa, r->tab_init[1]),
+          _mm512_permutex2var_epi32 (r->tab_w01[0], pa, r->tab_w01[1]),
+          _mm512_permutex2var_epi32 (r->tab_w2[0], pa, r->tab_w2[1]),
+        };
+        const __m512i dp = key_distance (search_key (&p, a01, a2), sa);
+        const __mmask16 keep = diff_a & within_margin (da, dp, r->m);
+
+        la = _mm512_mask_mov_epi32 (la, keep, pa);
+        da = _mm512_mask_mov_epi32 (da, keep, dp);
+      }
+      if (diff_b) {
+        const Centroid p = {
+          _mm512_permutex2var_epi32 (r->tab_init[0], pb, r->tab_init[1]),
+          _mm512_permutex2var_epi32 (r->tab_w01[0], pb, r->tab_w01[1]),
+          _mm512_permutex2var_epi32 (r->tab_w2[0], pb, r->tab_w2[1]),
+        };
+        const __m512i dp = key_distance (search_key (&p, b01, b2), sb);
+        const __mmask16 keep = diff_b & within_margin (db, dp, r->m);
+
+        lb = _mm512_mask_mov_epi32 (lb, keep, pb);
+        db = _mm512_mask_mov_epi32 (db, keep, dp);
+      }
+      l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
+          (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
+    }
+  }
+
+  if (r->k <= NIBBLE_K) {
+    /* a 4-bit counter per label in each 32-bit lane */
+    const __m512i one = _mm512_set1_epi32 (1);
+
+    r->c.nib = _mm512_add_epi32 (r->c.nib, _mm512_add_epi32
+        (_mm512_maskz_sllv_epi32 (va, one, _mm512_slli_epi32 (la, 2)),
+            _mm512_maskz_sllv_epi32 (vb, one, _mm512_slli_epi32 (lb, 2))));
+    if (++r->c.n_nib == NIBBLE_BLOCKS)
+      flush_nibbles (&r->c, r->k, counts);
+  } else {
+    for (left = bits; left; left &= left - 1) {
+      i = __builtin_ctz (left);
+      counts[i] += __builtin_popcount (_mm256_mask_cmpeq_epi8_mask (valid, l8,
+              _mm256_set1_epi8 ((gchar) i)));
+    }
+  }
+
+  /* the error of the valid pixels */
+  if (r->measure) {
+    r->acc = _mm512_add_epi32 (r->acc, _mm512_add_epi32
+        (_mm512_maskz_mov_epi32 (va, da), _mm512_maskz_mov_epi32 (vb, db)));
+    if (G_UNLIKELY (++r->blocks == FLUSH_BLOCKS)) {
+      r->s += reduce_error (r->acc);
+      r->acc = _mm512_setzero_si512 ();
+      r->blocks = 0;
+    }
+  }
+  *la_out = la;
+  *lb_out = lb;
+  return l8;
+}
+
+static inline void
+row_finish (Row * r, guint64 * counts, guint64 * sse)
+{
+  if (r->k <= NIBBLE_K) {
+    flush_nibbles (&r->c, r->k, counts);
+    flush_bytes (&r->c, r->k, counts);
+  }
+  if (sse)
+    *sse += r->s + reduce_error (r->acc);
+}
+
+/* 32 labels, bytes, to @dst (n of them) */
+static inline void
+store_labels (guint8 * dst, __m256i l8, gint n)
+{
+  if (n == BLOCK)
+    _mm256_storeu_si256 ((__m256i *) dst, l8);
+  else
+    _mm256_mask_storeu_epi8 (dst, (1u << n) - 1, l8);
+}
+
+void
+kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst)
+{
+  const guint k = pal->k;
+  const __m512i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
+  const __m512i ix2 = pair_index (shift[2] / 8, -1);
+  __m512i keep0, keep1, set0, set1;
+  gboolean same_keep;
+  Row r;
+  guint i;
+  gint x;
+
+  row_init (&r, pal, hyst, sse != NULL);
+  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
+  same_keep = i == k;
+  keep0 = same_keep ? _mm512_set1_epi32 ((gint) paint->keep[0]) :
+      _mm512_loadu_si512 (paint->keep);
+  keep1 = _mm512_loadu_si512 (paint->keep + 16);
+  set0 = _mm512_loadu_si512 (paint->set);
+  set1 = _mm512_loadu_si512 (paint->set + 16);
 
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
@@ -288,158 +488,29 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
         _mm512_maskz_loadu_epi32 (va, src + 4 * x);
     const __m512i b = n == BLOCK ? _mm512_loadu_si512 (src + 4 * x + 64) :
         _mm512_maskz_loadu_epi32 (vb, src + 4 * x + 64);
-    const __m512i a01 = _mm512_shuffle_epi8 (a, ix01);
-    const __m512i a2 = _mm512_shuffle_epi8 (a, ix2);
-    const __m512i b01 = _mm512_shuffle_epi8 (b, ix01);
-    const __m512i b2 = _mm512_shuffle_epi8 (b, ix2);
-    __m512i ka, kb, la, lb, oa, ob;
+    __m512i la, lb, oa = a, ob = b;
     __m256i l8;
-    __m512i sa = zero, sb = zero, da = zero, db = zero;
-    guint32 bits, left;
 
     _mm_prefetch ((const char *) src + 4 * x + PREFETCH, _MM_HINT_T0);
     _mm_prefetch ((const char *) src + 4 * x + PREFETCH + 64, _MM_HINT_T0);
 
-    /* the candidates: every centroid for a small k (a scan of each costs
-     * less than finding fewer), else the union of the pixels' cells */
-    if (use_cells)
-      bits = (cell_bits (pal->cells, a01, a2, va) |
-          cell_bits (pal->cells, b01, b2, vb)) & used;
-    else
-      bits = used;
+    l8 = label_block (&r, _mm512_shuffle_epi8 (a, ix01),
+        _mm512_shuffle_epi8 (a, ix2), _mm512_shuffle_epi8 (b, ix01),
+        _mm512_shuffle_epi8 (b, ix2), n, hyst ? hyst->prev + x : NULL,
+        counts, &la, &lb);
+    if (hyst)
+      store_labels (hyst->prev + x, l8, n);
 
-    /* the two lowest candidates (twice the one, if alone) without a
-     * branch, then any others: the number varies from block to block,
-     * and a loop over exactly them mispredicts its exit */
-    {
-      const guint32 rest = bits & (bits - 1);
-      const Centroid *c0 = &cen[__builtin_ctz (bits)];
-      const Centroid *c1 = &cen[__builtin_ctz (rest ? rest : bits)];
-
-      ka = _mm512_min_epu32 (search_key (c0, a01, a2),
-          search_key (c1, a01, a2));
-      kb = _mm512_min_epu32 (search_key (c0, b01, b2),
-          search_key (c1, b01, b2));
-      for (left = rest & (rest - 1); left; left &= left - 1) {
-        const Centroid *c = &cen[__builtin_ctz (left)];
-
-        ka = _mm512_min_epu32 (ka, search_key (c, a01, a2));
-        kb = _mm512_min_epu32 (kb, search_key (c, b01, b2));
-      }
-    }
-    la = _mm512_and_si512 (ka, low);
-    lb = _mm512_and_si512 (kb, low);
-    if (sse) {
-      /* the distances: only for the error, or a previous label below */
-      sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
-      sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
-      da = key_distance (ka, sa);
-      db = key_distance (kb, sb);
-    }
-    /* the labels as bytes: for the test of the previous labels, the
-     * store and the counts */
-    l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
-        (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
-    if (margin) {
-      /* keep a previous label (a candidate) that is not the nearest when
-       * it is no more than the margin farther */
-      const __m256i p8 = n == BLOCK ?
-          _mm256_loadu_si256 ((const __m256i *) (hyst->prev + x)) :
-          _mm256_maskz_loadu_epi8 (valid, hyst->prev + x);
-      const __mmask32 differ = _mm256_mask_cmpneq_epu8_mask (valid, p8, l8) &
-          _mm256_cmplt_epu8_mask (p8, vk8);
-
-      if (differ) {
-        const __m512i pa = _mm512_cvtepu8_epi32 (_mm256_castsi256_si128 (p8));
-        const __m512i pb = _mm512_cvtepu8_epi32 (_mm256_extracti128_si256 (p8,
-                1));
-        __mmask16 diff_a = (__mmask16) differ;
-        __mmask16 diff_b = (__mmask16) (differ >> 16);
-
-        if (use_cells) {
-          /* all ones in the lanes of the candidates, as a table */
-          const __m512i in0 = _mm512_movm_epi32 ((__mmask16) bits);
-          const __m512i in1 = _mm512_movm_epi32 ((__mmask16) (bits >> 16));
-
-          diff_a &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
-                  pa, in1), _mm512_set1_epi32 (-1));
-          diff_b &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
-                  pb, in1), _mm512_set1_epi32 (-1));
-        }
-        if (!sse) {
-          sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
-          sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
-          da = key_distance (ka, sa);
-          db = key_distance (kb, sb);
-        }
-        if (diff_a) {
-          const Centroid p = {
-            _mm512_permutex2var_epi32 (tab_init[0], pa, tab_init[1]),
-            _mm512_permutex2var_epi32 (tab_w01[0], pa, tab_w01[1]),
-            _mm512_permutex2var_epi32 (tab_w2[0], pa, tab_w2[1]),
-          };
-          const __m512i dp = key_distance (search_key (&p, a01, a2), sa);
-          const __mmask16 keep = diff_a & within_margin (da, dp, m);
-
-          la = _mm512_mask_mov_epi32 (la, keep, pa);
-          da = _mm512_mask_mov_epi32 (da, keep, dp);
-        }
-        if (diff_b) {
-          const Centroid p = {
-            _mm512_permutex2var_epi32 (tab_init[0], pb, tab_init[1]),
-            _mm512_permutex2var_epi32 (tab_w01[0], pb, tab_w01[1]),
-            _mm512_permutex2var_epi32 (tab_w2[0], pb, tab_w2[1]),
-          };
-          const __m512i dp = key_distance (search_key (&p, b01, b2), sb);
-          const __mmask16 keep = diff_b & within_margin (db, dp, m);
-
-          lb = _mm512_mask_mov_epi32 (lb, keep, pb);
-          db = _mm512_mask_mov_epi32 (db, keep, dp);
-        }
-        l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
-            (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
-      }
-    }
-
-    if (k <= NIBBLE_K) {
-      /* a 4-bit counter per label in each 32-bit lane */
-      c.nib = _mm512_add_epi32 (c.nib, _mm512_add_epi32 (_mm512_maskz_sllv_epi32
-              (va, one, _mm512_slli_epi32 (la, 2)),
-              _mm512_maskz_sllv_epi32 (vb, one, _mm512_slli_epi32 (lb, 2))));
-      if (++c.n_nib == NIBBLE_BLOCKS)
-        flush_nibbles (&c, k, counts);
-    } else {
-      for (left = bits; left; left &= left - 1) {
-        i = __builtin_ctz (left);
-        counts[i] += __builtin_popcount (_mm256_mask_cmpeq_epi8_mask (valid,
-                l8, _mm256_set1_epi8 ((gchar) i)));
-      }
-    }
-
-    /* the error of the valid pixels */
-    if (sse)
-      acc = _mm512_add_epi32 (acc, _mm512_add_epi32 (_mm512_maskz_mov_epi32
-              (va, da), _mm512_maskz_mov_epi32 (vb, db)));
-
-    if (hyst) {
-      if (n == BLOCK)
-        _mm256_storeu_si256 ((__m256i *) (hyst->prev + x), l8);
-      else
-        _mm256_mask_storeu_epi8 (hyst->prev + x, valid, l8);
-    }
-
-    oa = a;
-    ob = b;
     if (write) {
       /* (pixel & keep) | set; keep is often the same for every label */
-      const __m512i ka_ = same_keep ? keep0 :
+      const __m512i ka = same_keep ? keep0 :
           _mm512_permutex2var_epi32 (keep0, la, keep1);
-      const __m512i kb_ = same_keep ? keep0 :
+      const __m512i kb = same_keep ? keep0 :
           _mm512_permutex2var_epi32 (keep0, lb, keep1);
 
-      oa = _mm512_ternarylogic_epi32 (a, ka_,
+      oa = _mm512_ternarylogic_epi32 (a, ka,
           _mm512_permutex2var_epi32 (set0, la, set1), 0xea);
-      ob = _mm512_ternarylogic_epi32 (b, kb_,
+      ob = _mm512_ternarylogic_epi32 (b, kb,
           _mm512_permutex2var_epi32 (set0, lb, set1), 0xea);
     }
     if ((write || dst != src) && n == BLOCK) {
@@ -449,17 +520,56 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
       _mm512_mask_storeu_epi32 (dst + 4 * x, va, oa);
       _mm512_mask_storeu_epi32 (dst + 4 * x + 64, vb, ob);
     }
-    if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1)) {
-      s += reduce_error (acc);
-      acc = _mm512_setzero_si512 ();
-    }
   }
-  if (k <= NIBBLE_K) {
-    flush_nibbles (&c, k, counts);
-    flush_bytes (&c, k, counts);
+  row_finish (&r, counts, sse);
+}
+
+/* (c0, c1) and (c2, 0) pairs of 16 pixels from planar bytes */
+static inline void
+planar_pairs (const guint8 * const *c, gint x, gint n, __m512i * x01,
+    __m512i * x2)
+{
+  const __mmask16 v = n >= 16 ? 0xffff : (__mmask16) ((1u << n) - 1);
+  __m128i b0, b1, b2;
+
+  if (n >= 16) {
+    b0 = _mm_loadu_si128 ((const __m128i *) (c[0] + x));
+    b1 = _mm_loadu_si128 ((const __m128i *) (c[1] + x));
+    b2 = _mm_loadu_si128 ((const __m128i *) (c[2] + x));
+  } else {
+    b0 = _mm_maskz_loadu_epi8 (v, c[0] + x);
+    b1 = _mm_maskz_loadu_epi8 (v, c[1] + x);
+    b2 = _mm_maskz_loadu_epi8 (v, c[2] + x);
   }
-  if (sse)
-    *sse += s + reduce_error (acc);
+  *x01 = _mm512_or_si512 (_mm512_cvtepu8_epi32 (b0),
+      _mm512_slli_epi32 (_mm512_cvtepu8_epi32 (b1), 16));
+  *x2 = _mm512_cvtepu8_epi32 (b2);
+}
+
+void
+kms_assign_row_avx512 (const KmsAssignPalette * pal, const guint8 * const *c,
+    gint width, guint8 * labels, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst)
+{
+  Row r;
+  gint x;
+
+  row_init (&r, pal, hyst, sse != NULL);
+  for (x = 0; x < width; x += BLOCK) {
+    const gint n = MIN (BLOCK, width - x);
+    __m512i a01, a2, b01 = _mm512_setzero_si512 (), b2 = b01, la, lb;
+    __m256i l8;
+
+    planar_pairs (c, x, n, &a01, &a2);
+    if (n > 16)
+      planar_pairs (c, x + 16, n - 16, &b01, &b2);
+    l8 = label_block (&r, a01, a2, b01, b2, n, hyst ? hyst->prev + x : NULL,
+        counts, &la, &lb);
+    store_labels (labels + x, l8, n);
+    if (hyst)
+      store_labels (hyst->prev + x, l8, n);
+  }
+  row_finish (&r, counts, sse);
 }
 
 #endif /* KMS_HAVE_AVX512 */

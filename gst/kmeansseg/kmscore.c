@@ -1356,6 +1356,10 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->n_bands = n_bands;
   pass->assign = ctx->isa == KMS_ISA_SCALAR ? kms_assign_row_scalar :
       kms_assign_row_simd;
+#ifdef KMS_HAVE_AVX512
+  if (ctx->isa == KMS_ISA_AUTO && k <= KMS_CELL_MAX_K && ctx->avx512)
+    pass->assign = kms_assign_row_avx512;
+#endif
   pass->assign_paint = NULL;
   pass->labels_out = labels_out;
   pass->measure = params->measure_error;
@@ -1396,8 +1400,10 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->apal.cells = NULL;
   need_cells = k >= 2 && k <= KMS_CELL_MAX_K;
 #ifdef KMS_HAVE_AVX512
-  if (pass->assign_paint == kms_assign_paint_row32_avx512 &&
-      k <= KMS_AVX512_ALL_K)
+  /* the AVX-512 code scans every centroid up to KMS_AVX512_ALL_K */
+  if ((pass->assign_paint ? pass->assign_paint ==
+          kms_assign_paint_row32_avx512 : pass->assign ==
+          kms_assign_row_avx512) && k <= KMS_AVX512_ALL_K)
     need_cells = FALSE;
 #endif
   if (need_cells) {

@@ -41,6 +41,9 @@
  * Frames are processed out of place (input -> output buffer), as the
  * element does, so the input stays the same across repeats.
  *
+ * --format times a YUV format instead (I420, NV12, YUY2): the same frames
+ * converted (BT.709, limited range), the copy of a frame of that format.
+ *
  * Not a test: it is built by meson and run by hand, by run.sh or under
  * valgrind for instruction counts that repeat exactly from run to run
  * (--toggle-collect counts the core only, not the frame synthesis):
@@ -94,6 +97,9 @@ static gint opt_n_frames = DEFAULT_N_FRAMES;
 static gint opt_pool_mib = DEFAULT_POOL_MIB;
 static gboolean opt_cold = FALSE;
 static gchar *opt_dump = NULL;
+static gchar *opt_format = NULL;
+/* the format timed: RGBx, or the frames converted to a YUV format */
+static KmsFormat bench_format = KMS_FORMAT_RGBx;
 
 static GOptionEntry entries[] = {
   {"frames", 'f', 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_frames,
@@ -127,6 +133,9 @@ static GOptionEntry entries[] = {
   {"pool-mib", 0, 0, G_OPTION_ARG_INT, &opt_pool_mib,
       "Cycle the input through at least this many MiB of buffers "
         "(default 64; 0: the distinct frames only)", "MIB"},
+  {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
+      "Time this format: RGBx (default), I420, NV12 or YUY2 (the RGBx "
+        "frames converted, BT.709 limited range)", "FORMAT"},
   {"cold", 0, 0, G_OPTION_ARG_NONE, &opt_cold,
       "No warm start: every frame starts afresh", NULL},
   {"dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
@@ -242,6 +251,98 @@ parse_uint_list (const gchar * s, guint min, guint max, const gchar * what)
   return list;
 }
 
+/* Bytes of one frame of the timed format (planes back to back, rows
+ * unpadded) */
+static gsize
+frame_size (gint width, gint height)
+{
+  const gsize n = (gsize) width * height;
+  const gsize cw = (width + 1) / 2, ch = (height + 1) / 2;
+
+  switch (bench_format) {
+    case KMS_FORMAT_I420:
+    case KMS_FORMAT_NV12:
+      return n + 2 * cw * ch;
+    case KMS_FORMAT_YUY2:
+      return 4 * cw * height;
+    default:
+      return n * BPP;
+  }
+}
+
+/* BT.709, limited range, from 8-bit R'G'B' */
+static void
+rgb_to_yuv (const guint8 * p, gint * y, gint * u, gint * v)
+{
+  const gdouble r = p[0], g = p[1], b = p[2];
+  const gdouble ey = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+
+  *y = (gint) lround (16 + ey * 219.0 / 255.0);
+  *u = (gint) lround (128 + (b - ey) / 1.8556 * 224.0 / 255.0);
+  *v = (gint) lround (128 + (r - ey) / 1.5748 * 224.0 / 255.0);
+  *y = CLAMP (*y, 0, 255);
+  *u = CLAMP (*u, 0, 255);
+  *v = CLAMP (*v, 0, 255);
+}
+
+/* An RGBx frame in the timed format; chroma of a pair (or 2x2 square) of
+ * pixels from their mean */
+static guint8 *
+convert_frame (const guint8 * rgbx, gint width, gint height)
+{
+  guint8 *out = g_malloc0 (frame_size (width, height));
+  const gint cw = (width + 1) / 2, ch = (height + 1) / 2;
+  gint x, y;
+
+  for (y = 0; y < height; y++) {
+    for (x = 0; x < width; x++) {
+      const guint8 *p = rgbx + ((gsize) y * width + x) * BPP;
+      gint yy, u, v;
+
+      rgb_to_yuv (p, &yy, &u, &v);
+      if (bench_format == KMS_FORMAT_YUY2)
+        out[(gsize) y * 4 * cw + 2 * x] = yy;
+      else
+        out[(gsize) y * width + x] = yy;
+    }
+  }
+  for (y = 0; y < (bench_format == KMS_FORMAT_YUY2 ? height : ch); y++) {
+    for (x = 0; x < cw; x++) {
+      gint su = 0, sv = 0, n = 0, dy, dx;
+
+      for (dy = 0; dy < (bench_format == KMS_FORMAT_YUY2 ? 1 : 2); dy++)
+        for (dx = 0; dx < 2; dx++) {
+          const gint sx = MIN (2 * x + dx, width - 1);
+          const gint sy = bench_format == KMS_FORMAT_YUY2 ? y :
+              MIN (2 * y + dy, height - 1);
+          gint yy, u, v;
+
+          rgb_to_yuv (rgbx + ((gsize) sy * width + sx) * BPP, &yy, &u, &v);
+          su += u;
+          sv += v;
+          n++;
+        }
+      su = (su + n / 2) / n;
+      sv = (sv + n / 2) / n;
+      if (bench_format == KMS_FORMAT_YUY2) {
+        out[(gsize) y * 4 * cw + 4 * x + 1] = su;
+        out[(gsize) y * 4 * cw + 4 * x + 3] = sv;
+      } else if (bench_format == KMS_FORMAT_NV12) {
+        guint8 *uv = out + (gsize) width * height;
+
+        uv[(gsize) y * 2 * cw + 2 * x] = su;
+        uv[(gsize) y * 2 * cw + 2 * x + 1] = sv;
+      } else {
+        guint8 *up = out + (gsize) width * height;
+
+        up[(gsize) y * cw + x] = su;
+        up[(gsize) cw * ch + (gsize) y * cw + x] = sv;
+      }
+    }
+  }
+  return out;
+}
+
 /* How many buffers the pool needs so the input cycles through at least
  * opt_pool_mib MiB */
 static guint
@@ -265,8 +366,18 @@ dup_frame (const guint8 * data, gsize frame_bytes)
 static void
 fill_pool (BenchFrames * f)
 {
-  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  gsize frame_bytes = frame_size (f->width, f->height);
   guint i;
+
+  /* the distinct frames, in the timed format */
+  if (bench_format != KMS_FORMAT_RGBx) {
+    for (i = 0; i < f->n_frames; i++) {
+      guint8 *yuv = convert_frame (f->bufs[i], f->width, f->height);
+
+      g_free (f->bufs[i]);
+      f->bufs[i] = yuv;
+    }
+  }
 
   f->n_bufs = pool_size (frame_bytes, f->n_frames);
   f->bufs = g_renew (guint8 *, f->bufs, f->n_bufs);
@@ -453,12 +564,34 @@ default_repeat (gint width, gint height)
 static void
 init_frame (KmsFrame * frame, gint width, gint height, guint8 * data)
 {
+  const gint cw = (width + 1) / 2, ch = (height + 1) / 2;
+
   memset (frame, 0, sizeof (*frame));
-  frame->format = KMS_FORMAT_RGBx;
+  frame->format = bench_format;
   frame->width = width;
   frame->height = height;
+  frame->matrix = KMS_MATRIX_BT709;
   frame->data[0] = data;
-  frame->stride[0] = width * BPP;
+  switch (bench_format) {
+    case KMS_FORMAT_I420:
+      frame->stride[0] = width;
+      frame->data[1] = data + (gsize) width * height;
+      frame->stride[1] = cw;
+      frame->data[2] = frame->data[1] + (gsize) cw * ch;
+      frame->stride[2] = cw;
+      break;
+    case KMS_FORMAT_NV12:
+      frame->stride[0] = width;
+      frame->data[1] = data + (gsize) width * height;
+      frame->stride[1] = 2 * cw;
+      break;
+    case KMS_FORMAT_YUY2:
+      frame->stride[0] = 4 * cw;
+      break;
+    default:
+      frame->stride[0] = width * BPP;
+      break;
+  }
 }
 
 /* Median ms of one out-of-place copy of a frame, cycling through the
@@ -466,7 +599,7 @@ init_frame (KmsFrame * frame, gint width, gint height, guint8 * data)
 static gdouble
 bench_copy (const BenchFrames * f, guint8 * dst, guint repeat)
 {
-  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  gsize frame_bytes = frame_size (f->width, f->height);
   gdouble *ms = g_new (gdouble, repeat);
   gdouble result;
   guint i;
@@ -544,7 +677,7 @@ static void
 bench_size (const BenchFrames * f, GArray * ks, GArray * threads,
     const KmsParams * base)
 {
-  gsize frame_bytes = (gsize) f->width * f->height * BPP;
+  gsize frame_bytes = frame_size (f->width, f->height);
   guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
       default_repeat (f->width, f->height);
   /* separate destinations, so neither finds the other's output cached */
@@ -611,6 +744,27 @@ main (int argc, char **argv)
       opt_repeat < 0) {
     g_printerr ("--warmup, --n-frames, --pool-mib and --repeat can't be "
         "negative (--n-frames at least 1)\n");
+    return 2;
+  }
+
+  if (opt_format) {
+    static const KmsFormat formats[] = {
+      KMS_FORMAT_RGBx, KMS_FORMAT_I420, KMS_FORMAT_NV12, KMS_FORMAT_YUY2
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (formats); i++)
+      if (!g_ascii_strcasecmp (opt_format, kms_format_to_string (formats[i])))
+        break;
+    if (i == G_N_ELEMENTS (formats)) {
+      g_printerr ("--format: RGBx, I420, NV12 or YUY2, not '%s'\n",
+          opt_format);
+      return 2;
+    }
+    bench_format = formats[i];
+  }
+  if (opt_dump && bench_format != KMS_FORMAT_RGBx) {
+    g_printerr ("--dump writes RGBx frames: no --format with it\n");
     return 2;
   }
 
@@ -697,10 +851,10 @@ main (int argc, char **argv)
   g_print ("- command: `%s`\n", cmdline);
   g_print ("- CPU: %s, %u logical CPUs online\n", cpu,
       g_get_num_processors ());
-  g_print ("- core: RGBx, out of place, posterize, warm start %s, "
+  g_print ("- core: %s, out of place, posterize, warm start %s, "
       "sample-size %u, max-iters %u, tolerance %g, hysteresis %g\n",
-      base.warm_start ? "on" : "off", base.sample_size, base.max_iters,
-      base.tolerance, base.hysteresis);
+      kms_format_to_string (bench_format), base.warm_start ? "on" : "off",
+      base.sample_size, base.max_iters, base.tolerance, base.hysteresis);
   g_print ("- timing: median over the timed frames after %d warm-up "
       "frames, without measuring the error; MSE: mean over the distinct "
       "frames, processed once more after the timed ones; copy = memcpy of "

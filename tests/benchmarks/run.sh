@@ -6,7 +6,8 @@
 #
 # Usage: tests/benchmarks/run.sh [OUTPUT]
 #
-# Environment: BUILDDIR (default build), PYTHON (default /usr/bin/python3,
+# Environment: BUILDDIR (default build-release, made with
+# --buildtype=release when missing), PYTHON (default /usr/bin/python3,
 # where Debian's python3-opencv and python3-numpy live), KMEANSSEG_BENCH_CACHE
 # (where the raw frames go, default /tmp/kmeansseg-bench), SIZES, KS and
 # THREADS for the kmsbench matrix, COMPARE_ARGS for compare.py.
@@ -16,7 +17,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-builddir=${BUILDDIR:-build}
+builddir=${BUILDDIR:-build-release}
 python=${PYTHON:-/usr/bin/python3}
 cache=${KMEANSSEG_BENCH_CACHE:-/tmp/kmeansseg-bench}
 sizes=${SIZES:-640x480,1280x720,1920x1080,3840x2160}
@@ -26,7 +27,9 @@ export KMEANSSEG_BENCH_CACHE="$cache"
 
 cd "$root"
 if [ ! -d "$builddir" ]; then
-  meson setup "$builddir" >&2
+  # a release build, as a user's (the core is -O3 in any build)
+  meson setup "$builddir" --buildtype=release -Dtests=enabled \
+      -Dexamples=disabled >&2
 fi
 meson compile -C "$builddir" >&2
 bench="$builddir/tests/benchmarks/kmsbench"
