@@ -405,10 +405,22 @@ kms_format_plane_row_bytes (const KmsFormatInfo * info, guint plane,
     gint width)
 {
   gsize bytes = 0;
-  guint k;
+  guint k, hsub = 0;
+  gboolean full = FALSE;
 
   if (info->bpp)
     return (gsize) width * info->bpp;
+  /* a plane of luma and subsampled chroma (4:2:2 packed) is made of whole
+   * groups of pixels: a group is a row's bytes even where the frame's width
+   * ends in it */
+  for (k = 0; k < info->n_channels; k++) {
+    if (info->ch[k].plane != plane)
+      continue;
+    hsub = MAX (hsub, info->ch[k].hsub);
+    full |= info->ch[k].hsub == 0;
+  }
+  if (full && hsub > 0)
+    width = (width + (1 << hsub) - 1) & ~((1 << hsub) - 1);
   for (k = 0; k < info->n_channels; k++) {
     const KmsChannel *d = &info->ch[k];
 

@@ -104,7 +104,8 @@ typedef struct
 const KmsFormatInfo *kms_format_get_info (KmsFormat format);
 
 /* The bytes of row y of plane p (any y of the rows that plane row
- * covers) */
+ * covers); a 4:2:2 packed row ends on a whole pixel pair, as GStreamer lays
+ * it out, even when the width is odd */
 gsize kms_format_plane_row_bytes (const KmsFormatInfo * info, guint plane,
     gint width);
 guint kms_format_plane_vsub (const KmsFormatInfo * info, guint plane);
