@@ -49,8 +49,6 @@
 #define BLOCK 32
 /* 32-bit error lanes take at most 2 * 195075 per block */
 #define FLUSH_BLOCKS 8192
-/* how far ahead the source is prefetched, in bytes */
-#define PREFETCH 2048
 /* up to this k every centroid is scanned, without the cell table */
 #define BRUTE_K KMS_AVX512_ALL_K
 
@@ -310,10 +308,18 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
   else
     bits = r->used;
 
-  /* the two lowest candidates (twice the one, if alone) without a branch,
-   * then any others: the number varies from block to block, and a loop
-   * over exactly them mispredicts its exit */
-  {
+  if (!r->cells) {
+    /* every centroid */
+    ka = search_key (&r->cen[0], a01, a2);
+    kb = search_key (&r->cen[0], b01, b2);
+    for (i = 1; i < r->k; i++) {
+      ka = _mm512_min_epu32 (ka, search_key (&r->cen[i], a01, a2));
+      kb = _mm512_min_epu32 (kb, search_key (&r->cen[i], b01, b2));
+    }
+  } else {
+    /* the two lowest candidates (twice the one, if alone) without a
+     * branch, then any others: the number varies from block to block, and
+     * a loop over exactly them mispredicts its exit */
     const guint32 rest = bits & (bits - 1);
     const Centroid *c0 = &r->cen[__builtin_ctz (bits)];
     const Centroid *c1 = &r->cen[__builtin_ctz (rest ? rest : bits)];
@@ -490,9 +496,6 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
         _mm512_maskz_loadu_epi32 (vb, src + 4 * x + 64);
     __m512i la, lb, oa = a, ob = b;
     __m256i l8;
-
-    _mm_prefetch ((const char *) src + 4 * x + PREFETCH, _MM_HINT_T0);
-    _mm_prefetch ((const char *) src + 4 * x + PREFETCH + 64, _MM_HINT_T0);
 
     l8 = label_block (&r, _mm512_shuffle_epi8 (a, ix01),
         _mm512_shuffle_epi8 (a, ix2), _mm512_shuffle_epi8 (b, ix01),
