@@ -287,9 +287,11 @@ INLINE guint
 cell_candidates (const KmsAssignPalette * pal, const Block * blk,
     guint8 * cand)
 {
-  const guint32 used = pal->k >= 32 ? G_MAXUINT32 : (1u << pal->k) - 1;
-  const guint32 *restrict cells = pal->cells;
-  guint32 idx[BLOCK], bits = 0;
+  const guint64 used = pal->k >= 64 ? G_MAXUINT64 :
+      (G_GUINT64_CONSTANT (1) << pal->k) - 1;
+  const guint64 *restrict cells = pal->cells;
+  guint32 idx[BLOCK];
+  guint64 bits = 0;
   guint n_cand = 0;
   gint j;
 
@@ -306,7 +308,7 @@ cell_candidates (const KmsAssignPalette * pal, const Block * blk,
   }
   bits &= used;
   while (bits) {
-    cand[n_cand++] = (guint8) __builtin_ctz (bits);
+    cand[n_cand++] = (guint8) __builtin_ctzll (bits);
     bits &= bits - 1;
   }
   return n_cand;

@@ -33,7 +33,7 @@ typedef struct
   gint32 c[KMS_MAX_CHANNELS][KMS_MAX_K];
   /* NULL, or the candidates of each colour cell, from
    * kms_assign_build_cells() with the margin of the hysteresis applied */
-  const guint32 *cells;
+  const guint64 *cells;
 } KmsAssignPalette;
 
 /* Colour cells: KMS_CELL_BITS bits per channel, index
@@ -41,8 +41,8 @@ typedef struct
 #define KMS_CELL_BITS 4
 #define KMS_CELL_SHIFT (8 - KMS_CELL_BITS)
 #define KMS_CELLS (1u << (3 * KMS_CELL_BITS))
-/* A cell's candidates are the bits of a guint32 */
-#define KMS_CELL_MAX_K 32
+/* A cell's candidates are the bits of a guint64 */
+#define KMS_CELL_MAX_K 64
 
 /* Fill cells[KMS_CELLS] for pal (k <= KMS_CELL_MAX_K) and n_channels used
  * channels: bit i of a cell is set when centroid i can be the nearest to
@@ -50,7 +50,7 @@ typedef struct
  * margin levels of the nearest. Cells a pixel cannot fall in (a channel
  * not used) are left as they are. */
 void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
-    gfloat margin, guint32 * cells);
+    gfloat margin, guint64 * cells);
 
 /* Label hysteresis for one row: prev[] holds the row's labels of the
  * previous frame and receives this frame's. When @apply, a pixel keeps its

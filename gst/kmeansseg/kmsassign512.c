@@ -17,21 +17,24 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The hot path of the element (RGBx, BGRA, ...: 4-byte pixels, k <= 32),
- * written with AVX-512 (F, BW, VL, VBMI) intrinsics; built with those flags,
- * called only when the CPU has them (kms_assign_avx512_supported()). It
- * computes exactly what kmsassign.c does, and the tests check the two
- * against an exhaustive scan:
+/* The hot path of the element on a CPU with AVX-512 (F, BW, DQ, VL and
+ * VNNI): the assignment of 4-byte pixels (RGBx, BGRA, ...), painted in the
+ * same pass, and of planar rows (YUV, grey), for k <= 64. Built with those
+ * flags, called only when the CPU has them (kms_assign_avx512_supported()).
+ * It computes exactly what kmsassign.c does (the tests check both against
+ * an exhaustive scan):
  *
- * - 32 pixels at a time; one byte permute per channel spreads them over
- *   32 16-bit lanes;
- * - the candidates are the union of the pixels' colour cells (one gather
- *   per 16 pixels from the 16 KiB cell table);
- * - per candidate, squared distances in saturating 16-bit lanes (exact
- *   below 65535; a block where a needed distance saturates is done again
- *   by the portable code, in 32 bits);
- * - hysteresis in the same float arithmetic as kmsassign.c;
- * - painting by a two-table permute of each label's keep and set words.
+ * - 32 pixels a block, as 2 x 16 32-bit lanes holding the channel pairs
+ *   (c0, c1) and (c2, 0);
+ * - per candidate centroid, an exact integer search key from two VNNI dot
+ *   products (see search_key()); one unsigned minimum gives the nearest
+ *   and breaks ties to the lower index;
+ * - candidates: every centroid up to k = KMS_AVX512_ALL_K, else the union
+ *   of the block's colour cells (kmscells.c);
+ * - hysteresis in the same float arithmetic as kmsassign.c, only for the
+ *   pixels whose previous label is not the nearest;
+ * - label counts in 4-bit lanes for k <= 8, else a compare per candidate;
+ * - painting by table permutes of each label's keep and set words.
  *
  * Whole blocks use plain loads and stores: masked ones cost several times
  * more on some CPUs (AMD Zen 4); only the last block of a row is masked. */
@@ -63,21 +66,6 @@ kms_assign_avx512_supported (void)
       __builtin_cpu_supports ("avx512vnni");
 }
 
-/* Byte indices that put byte @offset of each of 32 4-byte pixels (64
- * bytes in a, 64 in b) in the low byte of 16-bit lane j */
-static inline __m512i
-channel_index (guint offset)
-{
-  guint8 idx[64];
-  guint j;
-
-  for (j = 0; j < 32; j++) {
-    idx[2 * j] = (guint8) (4 * j + offset);
-    idx[2 * j + 1] = 0;
-  }
-  return _mm512_loadu_si512 (idx);
-}
-
 static inline guint64
 reduce_error (__m512i acc)
 {
@@ -90,20 +78,21 @@ reduce_error (__m512i acc)
 
 /* The search key of a pixel x and centroid c, an exact 32-bit integer:
  *
- *   key = 32 (|c|^2 - 2 x.c + KEY_OFFSET) + index
+ *   key = 64 (|c|^2 - 2 x.c + KEY_OFFSET) + index
  *
  * |c|^2 - 2 x.c is |x - c|^2 - |x|^2: for a pixel, the smallest key is the
  * nearest centroid, and among equally near ones the lowest index. Two
  * VNNI dot products (vpdpwssd) make it from the pixel's channels as 16-bit
- * pairs (c0, c1) and (c2, 0) and the centroid's weights -64 c. */
+ * pairs (c0, c1) and (c2, 0) and the centroid's weights -128 c. The
+ * largest key is below 2^26, the smallest above 2^22. */
 #define KEY_OFFSET (1 << 19)
-#define KEY_SHIFT 5
+#define KEY_SHIFT 6
 
 typedef struct
 {
-  __m512i init;                 /* 32 (|c|^2 + KEY_OFFSET) + index */
-  __m512i w01;                  /* (-64 c0, -64 c1) as 16-bit pairs */
-  __m512i w2;                   /* (-64 c2, 0) */
+  __m512i init;                 /* 64 (|c|^2 + KEY_OFFSET) + index */
+  __m512i w01;                  /* (-128 c0, -128 c1) as 16-bit pairs */
+  __m512i w2;                   /* (-128 c2, 0) */
 } Centroid;
 
 /* Byte shuffles (within 128-bit lanes) that make (c0, c1) and (c2, 0) of
@@ -151,8 +140,8 @@ within_margin (__m512i d_best, __m512i d_prev, __m512 m)
 
 /* One half block (16 pixels): the cells' candidates (invalid pixels
  * count as black) */
-static inline guint32
-cell_bits (const guint32 * cells, __m512i x01, __m512i x2, __mmask16 valid)
+static inline guint64
+cell_bits (const guint64 * cells, __m512i x01, __m512i x2, __mmask16 valid)
 {
   const __m512i m = _mm512_set1_epi32 ((1 << KMS_CELL_BITS) - 1);
   const __m512i i0 = _mm512_and_si512 (_mm512_srli_epi32 (x01,
@@ -164,7 +153,8 @@ cell_bits (const guint32 * cells, __m512i x01, __m512i x2, __mmask16 valid)
           2 * KMS_CELL_BITS), _mm512_slli_epi32 (i1, KMS_CELL_BITS), i2,
       0xfe);
 
-  guint32 ix[16], bits = 0;
+  guint32 ix[16];
+  guint64 bits = 0;
   guint j;
 
   /* scalar loads: a vector gather costs twice as much on some CPUs */
@@ -222,17 +212,26 @@ flush_nibbles (Counters * c, guint k, guint64 * counts)
     flush_bytes (c, k, counts);
 }
 
+/* Entry idx (0..63, one per 32-bit lane) of the 64-entry table t[4] */
+static inline __m512i
+lookup64 (const __m512i * t, __m512i idx)
+{
+  return _mm512_mask_blend_epi32 (_mm512_test_epi32_mask (idx,
+          _mm512_set1_epi32 (32)), _mm512_permutex2var_epi32 (t[0], idx, t[1]),
+      _mm512_permutex2var_epi32 (t[2], idx, t[3]));
+}
+
 /* What every block of a row uses */
 typedef struct
 {
   guint k;
-  guint32 used;                 /* the bits of every centroid */
-  const guint32 *cells;         /* NULL: every centroid is a candidate */
+  guint64 used;                 /* the bits of every centroid */
+  const guint64 *cells;         /* NULL: every centroid is a candidate */
   gboolean margin;              /* hysteresis applies */
   __m512 m;
   gboolean measure;             /* add up the error */
   Centroid cen[KMS_CELL_MAX_K];
-  __m512i tab_init[2], tab_w01[2], tab_w2[2];
+  __m512i tab_init[4], tab_w01[4], tab_w2[4];
   Counters c;
   __m512i acc;                  /* error, 32-bit lanes */
   guint64 s;                    /* error, flushed */
@@ -251,7 +250,7 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
   g_assert (k >= 1 && k <= KMS_CELL_MAX_K);
 
   r->k = k;
-  r->used = k >= 32 ? G_MAXUINT32 : (1u << k) - 1;
+  r->used = k >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << k) - 1;
   r->cells = pal->cells && k > BRUTE_K ? pal->cells : NULL;
   r->margin = hyst && hyst->apply;
   r->m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
@@ -263,14 +262,14 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
 
     t_init[i] = (1 << KEY_SHIFT) * (c0 * c0 + c1 * c1 + c2 * c2 +
         KEY_OFFSET) + (gint32) i;
-    t_w01[i] = (gint32) ((guint32) (guint16) (-64 * c0) |
-        ((guint32) (guint16) (-64 * c1) << 16));
-    t_w2[i] = (gint32) (guint16) (-64 * c2);
+    t_w01[i] = (gint32) ((guint32) (guint16) (-128 * c0) |
+        ((guint32) (guint16) (-128 * c1) << 16));
+    t_w2[i] = (gint32) (guint16) (-128 * c2);
     r->cen[i].init = _mm512_set1_epi32 (t_init[i]);
     r->cen[i].w01 = _mm512_set1_epi32 (t_w01[i]);
     r->cen[i].w2 = _mm512_set1_epi32 (t_w2[i]);
   }
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < 4; i++) {
     r->tab_init[i] = _mm512_loadu_si512 (t_init + 16 * i);
     r->tab_w01[i] = _mm512_loadu_si512 (t_w01 + 16 * i);
     r->tab_w2[i] = _mm512_loadu_si512 (t_w2 + 16 * i);
@@ -297,7 +296,7 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
   const __m512i zero = _mm512_setzero_si512 ();
   __m512i ka, kb, la, lb, sa = zero, sb = zero, da = zero, db = zero;
   __m256i l8;
-  guint32 bits, left;
+  guint64 bits, left;
   guint i;
 
   /* the candidates: every centroid for a small k (a scan of each costs
@@ -320,16 +319,16 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
     /* the two lowest candidates (twice the one, if alone) without a
      * branch, then any others: the number varies from block to block, and
      * a loop over exactly them mispredicts its exit */
-    const guint32 rest = bits & (bits - 1);
-    const Centroid *c0 = &r->cen[__builtin_ctz (bits)];
-    const Centroid *c1 = &r->cen[__builtin_ctz (rest ? rest : bits)];
+    const guint64 rest = bits & (bits - 1);
+    const Centroid *c0 = &r->cen[__builtin_ctzll (bits)];
+    const Centroid *c1 = &r->cen[__builtin_ctzll (rest ? rest : bits)];
 
     ka = _mm512_min_epu32 (search_key (c0, a01, a2),
         search_key (c1, a01, a2));
     kb = _mm512_min_epu32 (search_key (c0, b01, b2),
         search_key (c1, b01, b2));
     for (left = rest & (rest - 1); left; left &= left - 1) {
-      const Centroid *c = &r->cen[__builtin_ctz (left)];
+      const Centroid *c = &r->cen[__builtin_ctzll (left)];
 
       ka = _mm512_min_epu32 (ka, search_key (c, a01, a2));
       kb = _mm512_min_epu32 (kb, search_key (c, b01, b2));
@@ -366,13 +365,17 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
 
       if (r->cells) {
         /* all ones in the lanes of the candidates, as a table */
-        const __m512i in0 = _mm512_movm_epi32 ((__mmask16) bits);
-        const __m512i in1 = _mm512_movm_epi32 ((__mmask16) (bits >> 16));
+        const __m512i in[4] = {
+          _mm512_movm_epi32 ((__mmask16) bits),
+          _mm512_movm_epi32 ((__mmask16) (bits >> 16)),
+          _mm512_movm_epi32 ((__mmask16) (bits >> 32)),
+          _mm512_movm_epi32 ((__mmask16) (bits >> 48)),
+        };
 
-        diff_a &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
-                pa, in1), _mm512_set1_epi32 (-1));
-        diff_b &= _mm512_test_epi32_mask (_mm512_permutex2var_epi32 (in0,
-                pb, in1), _mm512_set1_epi32 (-1));
+        diff_a &= _mm512_test_epi32_mask (lookup64 (in, pa), lookup64 (in,
+                pa));
+        diff_b &= _mm512_test_epi32_mask (lookup64 (in, pb), lookup64 (in,
+                pb));
       }
       if (!r->measure) {
         sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
@@ -382,9 +385,9 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
       }
       if (diff_a) {
         const Centroid p = {
-          _mm512_permutex2var_epi32 (r->tab_init[0], pa, r->tab_init[1]),
-          _mm512_permutex2var_epi32 (r->tab_w01[0], pa, r->tab_w01[1]),
-          _mm512_permutex2var_epi32 (r->tab_w2[0], pa, r->tab_w2[1]),
+          lookup64 (r->tab_init, pa),
+          lookup64 (r->tab_w01, pa),
+          lookup64 (r->tab_w2, pa),
         };
         const __m512i dp = key_distance (search_key (&p, a01, a2), sa);
         const __mmask16 keep = diff_a & within_margin (da, dp, r->m);
@@ -394,9 +397,9 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
       }
       if (diff_b) {
         const Centroid p = {
-          _mm512_permutex2var_epi32 (r->tab_init[0], pb, r->tab_init[1]),
-          _mm512_permutex2var_epi32 (r->tab_w01[0], pb, r->tab_w01[1]),
-          _mm512_permutex2var_epi32 (r->tab_w2[0], pb, r->tab_w2[1]),
+          lookup64 (r->tab_init, pb),
+          lookup64 (r->tab_w01, pb),
+          lookup64 (r->tab_w2, pb),
         };
         const __m512i dp = key_distance (search_key (&p, b01, b2), sb);
         const __mmask16 keep = diff_b & within_margin (db, dp, r->m);
@@ -420,7 +423,7 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
       flush_nibbles (&r->c, r->k, counts);
   } else {
     for (left = bits; left; left &= left - 1) {
-      i = __builtin_ctz (left);
+      i = __builtin_ctzll (left);
       counts[i] += __builtin_popcount (_mm256_mask_cmpeq_epi8_mask (valid, l8,
               _mm256_set1_epi8 ((gchar) i)));
     }
@@ -471,7 +474,7 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   const guint k = pal->k;
   const __m512i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
   const __m512i ix2 = pair_index (shift[2] / 8, -1);
-  __m512i keep0, keep1, set0, set1;
+  __m512i keep[4], set[4];
   gboolean same_keep;
   Row r;
   guint i;
@@ -480,11 +483,12 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
   row_init (&r, pal, hyst, sse != NULL);
   for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
   same_keep = i == k;
-  keep0 = same_keep ? _mm512_set1_epi32 ((gint) paint->keep[0]) :
-      _mm512_loadu_si512 (paint->keep);
-  keep1 = _mm512_loadu_si512 (paint->keep + 16);
-  set0 = _mm512_loadu_si512 (paint->set);
-  set1 = _mm512_loadu_si512 (paint->set + 16);
+  for (i = 0; i < 4; i++) {
+    keep[i] = _mm512_loadu_si512 (paint->keep + 16 * i);
+    set[i] = _mm512_loadu_si512 (paint->set + 16 * i);
+  }
+  if (same_keep)
+    keep[0] = _mm512_set1_epi32 ((gint) paint->keep[0]);
 
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
@@ -506,15 +510,21 @@ kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
 
     if (write) {
       /* (pixel & keep) | set; keep is often the same for every label */
-      const __m512i ka = same_keep ? keep0 :
-          _mm512_permutex2var_epi32 (keep0, la, keep1);
-      const __m512i kb = same_keep ? keep0 :
-          _mm512_permutex2var_epi32 (keep0, lb, keep1);
+      const __m512i ka = same_keep ? keep[0] : k <= 32 ?
+          _mm512_permutex2var_epi32 (keep[0], la, keep[1]) :
+          lookup64 (keep, la);
+      const __m512i kb = same_keep ? keep[0] : k <= 32 ?
+          _mm512_permutex2var_epi32 (keep[0], lb, keep[1]) :
+          lookup64 (keep, lb);
+      const __m512i sa = k <= 32 ?
+          _mm512_permutex2var_epi32 (set[0], la, set[1]) :
+          lookup64 (set, la);
+      const __m512i sb = k <= 32 ?
+          _mm512_permutex2var_epi32 (set[0], lb, set[1]) :
+          lookup64 (set, lb);
 
-      oa = _mm512_ternarylogic_epi32 (a, ka,
-          _mm512_permutex2var_epi32 (set0, la, set1), 0xea);
-      ob = _mm512_ternarylogic_epi32 (b, kb,
-          _mm512_permutex2var_epi32 (set0, lb, set1), 0xea);
+      oa = _mm512_ternarylogic_epi32 (a, ka, sa, 0xea);
+      ob = _mm512_ternarylogic_epi32 (b, kb, sb, 0xea);
     }
     if ((write || dst != src) && n == BLOCK) {
       _mm512_storeu_si512 (dst + 4 * x, oa);

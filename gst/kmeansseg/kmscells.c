@@ -42,7 +42,7 @@ typedef struct
   const KmsAssignPalette *pal;
   guint n_channels;
   gfloat margin;
-  guint32 *cells;
+  guint64 *cells;
 } Build;
 
 /* The box of cells [lo, lo + size) on each used channel, in levels */
@@ -55,7 +55,7 @@ node (const Build * b, const guint lo[KMS_MAX_CHANNELS], guint size,
   gint32 best_d = G_MAXINT32, ref_far = 0, slack = 0;
   guint8 next[KMS_CELL_MAX_K];
   guint i, ch, n_next = 0, ref = cand[0];
-  guint32 bits = 0;
+  guint64 bits = 0;
 
   for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
     /* an unused channel is 0 in every pixel and centroid */
@@ -116,7 +116,7 @@ node (const Build * b, const guint lo[KMS_MAX_CHANNELS], guint size,
         continue;
     }
     next[n_next++] = c;
-    bits |= 1u << c;
+    bits |= G_GUINT64_CONSTANT (1) << c;
   }
 
   if (n_next > 1 && size > 1) {
@@ -149,7 +149,7 @@ node (const Build * b, const guint lo[KMS_MAX_CHANNELS], guint size,
 
     for (i0 = 0; i0 < s0; i0++)
       for (i1 = 0; i1 < s1; i1++) {
-        guint32 *row = b->cells + (((lo[0] + i0) << (2 * KMS_CELL_BITS)) |
+        guint64 *row = b->cells + (((lo[0] + i0) << (2 * KMS_CELL_BITS)) |
             ((lo[1] + i1) << KMS_CELL_BITS) | lo[2]);
 
         for (i2 = 0; i2 < s2; i2++)
@@ -160,7 +160,7 @@ node (const Build * b, const guint lo[KMS_MAX_CHANNELS], guint size,
 
 void
 kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
-    gfloat margin, guint32 * cells)
+    gfloat margin, guint64 * cells)
 {
   const guint lo[KMS_MAX_CHANNELS] = { 0, 0, 0 };
   guint8 all[KMS_CELL_MAX_K];

@@ -151,7 +151,7 @@ struct _KmsContext
 
   /* Label hysteresis: the last frame's labels, when they can be trusted */
   guint8 *prev_labels;
-  guint32 *cells;               /* the candidates per colour cell */
+  guint64 *cells;               /* the candidates per colour cell */
   gsize prev_alloc;
   gboolean prev_valid;
   gboolean seeded;              /* a palette was set since the last frame */
@@ -1396,7 +1396,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   ctx->prev_valid = params->hysteresis > 0;
 
   /* The candidates per colour cell, for the margin the hysteresis applies
-   * this frame (one table for the frame: 128 KiB, made once) */
+   * this frame (one table for the frame: 32 KiB, made once) */
   pass->apal.cells = NULL;
   need_cells = k >= 2 && k <= KMS_CELL_MAX_K;
 #ifdef KMS_HAVE_AVX512
@@ -1408,7 +1408,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
 #endif
   if (need_cells) {
     if (!ctx->cells)
-      ctx->cells = g_malloc0_n (KMS_CELLS, sizeof (guint32));
+      ctx->cells = g_malloc0_n (KMS_CELLS, sizeof (guint64));
     kms_assign_build_cells (&pass->apal, info->n_channels,
         pass->prev && pass->prev_apply ? (gfloat) pass->margin : 0,
         ctx->cells);

@@ -90,7 +90,8 @@ def main():
     left.set_title("%s, k=%s, real footage" % (args.size, args.k),
                    fontsize=10)
     for yi, v in zip(y, ms):
-        left.text(v * 1.08, yi, "%.3g" % v, va="center", fontsize=8)
+        left.text(v * 1.08, yi, "%.0f" % v if v >= 100 else "%.3g" % v,
+                  va="center", fontsize=8)
     if copy:
         left.axvline(copy[0], color="#d04040", linestyle="--", linewidth=1)
         left.text(copy[0] * 1.05, len(sel) - 0.6, "copy of a frame",
@@ -108,6 +109,7 @@ def main():
         right.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
                    label=size)
     right.set_xscale("log", base=2)
+    right.set_yscale("log")
     ks = sorted({int(r["k"]) for r in bench})
     right.set_xticks(ks)
     right.set_xticklabels([str(k) for k in ks])
@@ -115,6 +117,7 @@ def main():
     right.set_ylabel("time / time of a copy of the frame")
     right.set_title("kmeansseg, one thread, RGBx", fontsize=10)
     right.axhline(5, color="#d04040", linestyle="--", linewidth=1)
+    right.text(ks[0], 5.3, "5x a copy", color="#d04040", fontsize=8)
     right.grid(True, alpha=0.3)
     right.legend(fontsize=8)
 

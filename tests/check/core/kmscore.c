@@ -2565,7 +2565,7 @@ check_coverage (const AssignCoverage * cov)
 /* With @on, the palette's cell table (when k allows one), built into
  * @table; FALSE when there is none to try */
 static gboolean
-use_cells (KmsAssignPalette * pal, gboolean on, guint32 * table)
+use_cells (KmsAssignPalette * pal, gboolean on, guint64 * table)
 {
   pal->cells = NULL;
   if (!on)
@@ -2626,7 +2626,7 @@ START_TEST (test_assign_hysteresis_kernels)
     {NULL, kms_assign_paint_row32_avx512, "row32, avx512"},
 #endif
   };
-  guint32 *table = g_new (guint32, KMS_CELLS);
+  guint64 *table = g_new (guint64, KMS_CELLS);
   guint8 *row[3], *px32, *labels, *prev0, *prev, *expect;
   guint32 *dist = g_new (guint32, 200);
   const guint shift[KMS_MAX_CHANNELS] = { 0, 8, 16 };
@@ -2755,7 +2755,7 @@ START_TEST (test_assign_row_exhaustive)
     {kms_assign_row_avx512, "avx512", "avx512 with cells"},
 #endif
   };
-  guint32 *table = g_new (guint32, KMS_CELLS);
+  guint64 *table = g_new (guint64, KMS_CELLS);
   guint cells, n_cells = 0;
 #ifdef KMS_HAVE_AVX512
   const gboolean avx512 = kms_assign_avx512_supported ();
@@ -3000,7 +3000,7 @@ START_TEST (test_assign_paint_row32_exhaustive)
     {kms_assign_paint_row32_avx512, "avx512", "avx512 with cells"},
 #endif
   };
-  guint32 *table = g_new (guint32, KMS_CELLS);
+  guint64 *table = g_new (guint64, KMS_CELLS);
   guint cells, n_cells = 0;
 #ifdef KMS_HAVE_AVX512
   const gboolean avx512 = kms_assign_avx512_supported ();
