@@ -97,7 +97,7 @@ KMS_DECLARE_ASSIGN (simd);
 #ifdef KMS_HAVE_AVX512
 /* Up to this k, kms_assign_paint_row32_avx512() scans every centroid and
  * does not read the cell table */
-#define KMS_AVX512_ALL_K 12
+#define KMS_AVX512_ALL_K 20
 /* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
 gboolean kms_assign_avx512_supported (void);
 /* kms_assign_row_simd() for k <= KMS_CELL_MAX_K, in AVX-512 (as below) */
