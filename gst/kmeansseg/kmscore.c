@@ -111,6 +111,8 @@ typedef struct
   guint shift[KMS_MAX_CHANNELS];
   KmsAssignRowFunc assign;
   KmsAssignPaintRow32Func assign_paint;
+  KmsWriteRowsFunc write_rows;  /* info->write, or a faster same one */
+  KmsUnpackRowFunc unpack_row;  /* info->unpack, or a faster same one */
   gboolean labels_out;          /* write the labels to a GRAY8 frame */
   guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
   gboolean prev_apply;
@@ -124,6 +126,7 @@ struct _KmsContext
 {
   KmsIsa isa;
   gboolean avx512;              /* the CPU runs kmsassign512.c */
+  gboolean avx512_pixel;        /* ... and kmspixel512.c */
 
   /* The warm start: k == 0 means there is none */
   guint k;
@@ -252,6 +255,7 @@ kms_context_new (void)
   ctx->isa = KMS_ISA_AUTO;
 #ifdef KMS_HAVE_AVX512
   ctx->avx512 = kms_assign_avx512_supported ();
+  ctx->avx512_pixel = kms_pixel_avx512_supported ();
 #endif
   return ctx;
 }
@@ -1218,7 +1222,7 @@ process_band (gpointer data, guint index)
     /* every row of the group is read before the group is written: in
      * place is safe */
     for (r = 0; r < n; r++) {
-      info->unpack (in, y + r, band->row);
+      pass->unpack_row (in, y + r, band->row);
       pass->assign (&pass->apal, (const guint8 * const *) band->row,
           in->width, band->labels[r], band->counts,
           pass->measure ? &band->sse : NULL,
@@ -1233,7 +1237,7 @@ process_band (gpointer data, guint index)
     if (out->data[0] != in->data[0])
       copy_rows (info, in, out, y, n);
     if (pass->write)
-      info->write (out, y, n, band->labels, &pass->paint);
+      pass->write_rows (out, y, n, band->labels, &pass->paint);
   }
 }
 
@@ -1363,6 +1367,31 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->assign_paint = NULL;
   pass->labels_out = labels_out;
   pass->measure = params->measure_error;
+  pass->write_rows = info->write;
+  pass->unpack_row = info->unpack;
+#ifdef KMS_HAVE_AVX512
+  if (ctx->isa == KMS_ISA_AUTO && ctx->avx512_pixel) {
+    static const struct
+    {
+      KmsFormat format;
+      KmsUnpackRowFunc unpack;
+      KmsWriteRowsFunc write;
+    } fast[] = {
+      {KMS_FORMAT_I420, kms_unpack_i420_avx512, kms_write_i420_avx512},
+      {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
+      {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
+      {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
+    };
+
+    for (b = 0; b < G_N_ELEMENTS (fast); b++) {
+      if (fast[b].format != info->format)
+        continue;
+      pass->unpack_row = fast[b].unpack;
+      if (k <= 64)
+        pass->write_rows = fast[b].write;
+    }
+  }
+#endif
   if (info->bpp == 4 && !labels_out) {
     pass->assign_paint = ctx->isa == KMS_ISA_SCALAR ?
         kms_assign_paint_row32_scalar : kms_assign_paint_row32_simd;

@@ -30,6 +30,7 @@
 
 #include "kmscore.h"
 #include "kmsassign.h"
+#include "kmspixel.h"
 
 /* ------------------------------------------------------------------ */
 /* Deterministic data */
@@ -2930,6 +2931,127 @@ assert_bytes_equal (const guint8 * got, const guint8 * want, gsize size,
       got[i], want[i]);
 }
 
+#ifdef KMS_HAVE_AVX512
+/* The AVX-512 unpack and write of 4:2:0 formats against the formats' own:
+ * the same channel rows, and the same bytes in every plane, padding included, for random labels
+ * (runs of a label, and noise), sizes, row groups of one and two rows,
+ * posterize and masked original */
+START_TEST (test_write_420_avx512)
+{
+  static const struct
+  {
+    KmsFormat format;
+    KmsUnpackRowFunc unpack;
+    KmsWriteRowsFunc write;
+  } cases[] = {
+    {KMS_FORMAT_I420, kms_unpack_i420_avx512, kms_write_i420_avx512},
+    {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
+    {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
+    {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
+  };
+  guint64 s = 0x420;
+  guint c, round, n_done = 0;
+
+  if (!kms_pixel_avx512_supported ())
+    return;
+
+  for (round = 0; round < 400; round++) {
+    for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+      const KmsFormatInfo *info = kms_format_get_info (cases[c].format);
+      const gint w = 1 + rng_below (&s, round < 200 ? 40 : 300);
+      const gint rows = 1 + rng_below (&s, 2);
+      const guint k = 1 + rng_below (&s, 64);
+      const KmsMode mode = rng_below (&s, 2) ? KMS_MODE_POSTERIZE :
+          KMS_MODE_ORIGINAL;
+      const gint cw = (w + 1) / 2;
+      KmsFrame fa, fb;
+      KmsPaint paint;
+      guint8 *labels[2], *pa[3], *pb[3];
+      gsize size[3];
+      guint p, pl;
+      gint x, r;
+
+      memset (&paint, 0, sizeof (paint));
+      paint_colors (&paint, k, &s);
+      for (x = 0; x < (gint) k; x++)
+        paint.color[x][1] = rng_below (&s, 256);
+      paint.mask_label = rng_below (&s, 3) ? (gint) rng_below (&s, k) : -1;
+      kms_paint_prepare (info, &paint, mode, k);
+
+      for (r = 0; r < 2; r++) {
+        guint8 run = rng_below (&s, k);
+
+        labels[r] = g_malloc (w);
+        for (x = 0; x < w; x++) {
+          if (rng_below (&s, 4) == 0)
+            run = rng_below (&s, k);
+          labels[r][x] = run;
+        }
+      }
+      memset (&fa, 0, sizeof (fa));
+      fa.format = cases[c].format;
+      fa.width = w;
+      fa.height = rows;
+      for (p = 0; p < info->n_planes; p++) {
+        const gint stride = (p == 0 ? w : info->ch[1].pstride * cw) +
+            (gint) rng_below (&s, 5);
+
+        fa.stride[p] = stride;
+        size[p] = (gsize) stride * (p == 0 ? rows : 1);
+        pa[p] = g_malloc (size[p]);
+        for (x = 0; x < (gint) size[p]; x++)
+          pa[p][x] = rng_below (&s, 256);
+        pb[p] = g_memdup2 (pa[p], size[p]);
+        fa.data[p] = pa[p];
+      }
+      fb = fa;
+      for (p = 0; p < info->n_planes; p++)
+        fb.data[p] = pb[p];
+
+      /* unpack: the same channel rows */
+      for (r = 0; r < rows; r++) {
+        guint8 *ca[3], *cb[3];
+
+        for (p = 0; p < 3; p++) {
+          ca[p] = g_malloc (w);
+          cb[p] = g_malloc (w);
+        }
+        info->unpack (&fa, r, ca);
+        cases[c].unpack (&fa, r, cb);
+        for (p = 0; p < 3; p++) {
+          if (memcmp (ca[p], cb[p], w) != 0)
+            ck_assert_msg (FALSE, "%s %dx%d: unpack of row %d, channel %u "
+                "differs", kms_format_to_string (cases[c].format), w, rows,
+                r, p);
+          g_free (ca[p]);
+          g_free (cb[p]);
+        }
+      }
+
+      info->write (&fa, 0, rows, labels, &paint);
+      cases[c].write (&fb, 0, rows, labels, &paint);
+      for (pl = 0; pl < info->n_planes; pl++)
+        for (x = 0; x < (gint) size[pl]; x++)
+          if (pa[pl][x] != pb[pl][x])
+            ck_assert_msg (FALSE, "%s %dx%d k %u mode %d mask %d: plane %u "
+                "byte %d is %u, the format's writer wrote %u",
+                kms_format_to_string (cases[c].format), w, rows, k, mode,
+                paint.mask_label, pl, x, pb[pl][x], pa[pl][x]);
+      n_done++;
+      for (p = 0; p < info->n_planes; p++) {
+        g_free (pa[p]);
+        g_free (pb[p]);
+      }
+      g_free (labels[0]);
+      g_free (labels[1]);
+    }
+  }
+  ck_assert_uint_eq (n_done, 1600);
+}
+
+END_TEST;
+#endif
+
 /* Runs @func on a copy of @src_row, in place or into a separate row, at
  * the case's alignment, with guard bytes around; checks the row against
  * @expected and counts and sse against @ex */
@@ -4405,6 +4527,9 @@ kmscore_suite (void)
   tcase_add_test (tc, test_assign_row_exhaustive);
   tcase_add_test (tc, test_assign_paint_row32_exhaustive);
   tcase_add_test (tc, test_assign_hysteresis_kernels);
+#ifdef KMS_HAVE_AVX512
+  tcase_add_test (tc, test_write_420_avx512);
+#endif
   tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_format_helpers);
   tcase_add_test (tc, test_scene_cut);

@@ -1,0 +1,307 @@
+/* kmeansseg: writing 4:2:0 YUV rows with AVX-512 VBMI
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* The unpack and write of kmspixel.c's I420, YV12, NV12 and NV21
+ * (unpack_yuv(), write_yuv()), for
+ * k <= 64 on a CPU with AVX-512 BW and VBMI: the same bytes. A label is a
+ * byte index into 64-byte tables (vpermb): luma 64 pixels at a time; a
+ * chroma sample takes the majority label of its 2x2 pixels (ties to the
+ * first in the order top left, top right, bottom left, bottom right), 64
+ * samples at a time. Built with those flags, called only when the CPU has
+ * them (kms_pixel_avx512_supported()). */
+
+#include "kmspixel.h"
+
+#ifdef KMS_HAVE_AVX512
+
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <immintrin.h>
+
+gboolean
+kms_pixel_avx512_supported (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f") &&
+      __builtin_cpu_supports ("avx512bw") &&
+      __builtin_cpu_supports ("avx512vl") &&
+      __builtin_cpu_supports ("avx512vbmi");
+}
+
+static inline guint8 *
+row_of (KmsFrame * f, guint plane, gint y)
+{
+  return f->data[plane] + (gsize) y * f->stride[plane];
+}
+
+/* the first n bytes of 64 (none for n <= 0) */
+static inline __mmask64
+first_n (gint n)
+{
+  return n >= 64 ? ~(__mmask64) 0 : n <= 0 ? 0 : ((__mmask64) 1 << n) - 1;
+}
+
+static inline __m512i
+load_n (const guint8 * p, gint n)
+{
+  return n >= 64 ? _mm512_loadu_si512 (p) : _mm512_maskz_loadu_epi8 (first_n
+      (n), p);
+}
+
+/* bytes i with @m set take @v, the others stay; n bytes of the row */
+static inline void
+blend_store (guint8 * p, gint n, __mmask64 m, __m512i v)
+{
+  _mm512_mask_storeu_epi8 (p, m & first_n (n), v);
+}
+
+/* The majority of four byte labels a, b, c, d, ties to the first */
+static inline __m512i
+majority4 (__m512i a, __m512i b, __m512i c, __m512i d)
+{
+  const __m512i one = _mm512_set1_epi8 (1);
+  const __mmask64 ab = _mm512_cmpeq_epi8_mask (a, b);
+  const __mmask64 ac = _mm512_cmpeq_epi8_mask (a, c);
+  const __mmask64 ad = _mm512_cmpeq_epi8_mask (a, d);
+  const __mmask64 bc = _mm512_cmpeq_epi8_mask (b, c);
+  const __mmask64 bd = _mm512_cmpeq_epi8_mask (b, d);
+  const __mmask64 cd = _mm512_cmpeq_epi8_mask (c, d);
+  __m512i na = one, nb = one, nc = one, nd = one, best, out = a;
+  __mmask64 g;
+
+  na = _mm512_mask_add_epi8 (na, ab, na, one);
+  na = _mm512_mask_add_epi8 (na, ac, na, one);
+  na = _mm512_mask_add_epi8 (na, ad, na, one);
+  nb = _mm512_mask_add_epi8 (nb, ab, nb, one);
+  nb = _mm512_mask_add_epi8 (nb, bc, nb, one);
+  nb = _mm512_mask_add_epi8 (nb, bd, nb, one);
+  nc = _mm512_mask_add_epi8 (nc, ac, nc, one);
+  nc = _mm512_mask_add_epi8 (nc, bc, nc, one);
+  nc = _mm512_mask_add_epi8 (nc, cd, nc, one);
+  nd = _mm512_mask_add_epi8 (nd, ad, nd, one);
+  nd = _mm512_mask_add_epi8 (nd, bd, nd, one);
+  nd = _mm512_mask_add_epi8 (nd, cd, nd, one);
+
+  best = na;
+  g = _mm512_cmpgt_epu8_mask (nb, best);
+  out = _mm512_mask_mov_epi8 (out, g, b);
+  best = _mm512_mask_mov_epi8 (best, g, nb);
+  g = _mm512_cmpgt_epu8_mask (nc, best);
+  out = _mm512_mask_mov_epi8 (out, g, c);
+  best = _mm512_mask_mov_epi8 (best, g, nc);
+  g = _mm512_cmpgt_epu8_mask (nd, best);
+  out = _mm512_mask_mov_epi8 (out, g, d);
+  return out;
+}
+
+/* One row group (n_rows 1 or 2, starting on an even row) of a 4:2:0
+ * frame: luma in plane 0; chroma planar (U in plane pu, V in plane pv) or,
+ * with @semi, interleaved in plane 1 with U at byte @uoff of each pair */
+static inline __attribute__ ((always_inline)) void
+write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
+    const KmsPaint * p, gboolean semi, guint pu, guint pv, guint uoff)
+{
+  guint8 tab[4][64];
+  __m512i ty, tu, tv, tw, even, odd;
+  const gint w = f->width, cw = (w + 1) / 2;
+  gint r, x, i;
+
+  for (i = 0; i < 64; i++) {
+    tab[0][i] = p->value[i][0];
+    tab[1][i] = p->value[i][1];
+    tab[2][i] = p->value[i][2];
+    tab[3][i] = p->writes[i] ? 0xff : 0;
+  }
+  ty = _mm512_loadu_si512 (tab[0]);
+  tu = _mm512_loadu_si512 (tab[1]);
+  tv = _mm512_loadu_si512 (tab[2]);
+  tw = _mm512_loadu_si512 (tab[3]);
+
+  /* luma: every pixel its own */
+  for (r = 0; r < n_rows; r++) {
+    guint8 *row = row_of (f, 0, y + r);
+    const guint8 *l = labels[r];
+
+    for (x = 0; x < w; x += 64) {
+      const __m512i lab = load_n (l + x, w - x);
+
+      blend_store (row + x, w - x, _mm512_movepi8_mask
+          (_mm512_permutexvar_epi8 (lab, tw)), _mm512_permutexvar_epi8 (lab,
+              ty));
+    }
+  }
+
+  /* chroma: the majority label of each 2x2 */
+  for (i = 0; i < 64; i++) {
+    tab[0][i] = 2 * i;
+    tab[1][i] = 2 * i + 1;
+  }
+  even = _mm512_loadu_si512 (tab[0]);
+  odd = _mm512_loadu_si512 (tab[1]);
+  for (x = 0; x < cw; x += 64) {
+    const gint n = MIN (64, cw - x);
+    /* samples whose right pixel is past the width take the left one */
+    const __mmask64 right = first_n (MIN (n, w / 2 - x));
+    __m512i l[4], m, u, v, wm;
+
+    for (r = 0; r < 2; r++) {
+      const guint8 *src = labels[MIN (r, n_rows - 1)] + 2 * x;
+      const gint left = w - 2 * x;
+      const __m512i a = load_n (src, left);
+      const __m512i b = load_n (src + 64, left - 64);
+
+      l[2 * r] = _mm512_permutex2var_epi8 (a, even, b);
+      l[2 * r + 1] = _mm512_mask_mov_epi8 (l[2 * r], right,
+          _mm512_permutex2var_epi8 (a, odd, b));
+    }
+    /* one row: the bottom pair is the top one, which keeps the rule */
+    m = majority4 (l[0], l[1], l[2], l[3]);
+    u = _mm512_permutexvar_epi8 (m, tu);
+    v = _mm512_permutexvar_epi8 (m, tv);
+    wm = _mm512_permutexvar_epi8 (m, tw);
+
+    if (!semi) {
+      const __mmask64 write = _mm512_movepi8_mask (wm);
+
+      blend_store (row_of (f, pu, y >> 1) + x, n, write, u);
+      blend_store (row_of (f, pv, y >> 1) + x, n, write, v);
+    } else {
+      /* interleave: (first, second) pairs of bytes, in order */
+      const __m512i c0 = uoff == 0 ? u : v, c1 = uoff == 0 ? v : u;
+      const __m512i lo = _mm512_unpacklo_epi8 (c0, c1);
+      const __m512i hi = _mm512_unpackhi_epi8 (c0, c1);
+      const __m512i wlo = _mm512_unpacklo_epi8 (wm, wm);
+      const __m512i whi = _mm512_unpackhi_epi8 (wm, wm);
+      const __m512i i0 = _mm512_set_epi64 (11, 10, 3, 2, 9, 8, 1, 0);
+      const __m512i i1 = _mm512_set_epi64 (15, 14, 7, 6, 13, 12, 5, 4);
+      guint8 *row = row_of (f, 1, y >> 1) + 2 * x;
+
+      blend_store (row, 2 * n, _mm512_movepi8_mask (_mm512_permutex2var_epi64
+              (wlo, i0, whi)), _mm512_permutex2var_epi64 (lo, i0, hi));
+      if (n > 32)
+        blend_store (row + 64, 2 * n - 64, _mm512_movepi8_mask
+            (_mm512_permutex2var_epi64 (wlo, i1, whi)),
+            _mm512_permutex2var_epi64 (lo, i1, hi));
+    }
+  }
+}
+
+/* One row of a 4:2:0 frame into the 8-bit channel rows c[0..2], chroma
+ * repeated for the two pixels of a sample (unpack_yuv() of kmspixel.c) */
+static inline __attribute__ ((always_inline)) void
+unpack_420 (const KmsFrame * f, gint y, guint8 * const *c, gboolean semi,
+    guint pu, guint pv, guint uoff)
+{
+  const gint w = f->width;
+  const guint8 *ly = f->data[0] + (gsize) y * f->stride[0];
+  guint8 idx[2][64];
+  __m512i dup, dup_u, dup_v;
+  gint x, i;
+
+  for (i = 0; i < 64; i++) {
+    idx[0][i] = i / 2;
+    idx[1][i] = 2 * (i / 2);
+  }
+  dup = _mm512_loadu_si512 (idx[0]);
+  dup_u = _mm512_add_epi8 (_mm512_loadu_si512 (idx[1]),
+      _mm512_set1_epi8 ((gchar) uoff));
+  dup_v = _mm512_add_epi8 (_mm512_loadu_si512 (idx[1]),
+      _mm512_set1_epi8 ((gchar) (1 - uoff)));
+
+  for (x = 0; x < w; x += 64) {
+    const gint n = MIN (64, w - x);
+    const __mmask64 m = first_n (n);
+    /* the chroma samples of pixels x .. x + n - 1 */
+    const gint ns = (n + 1) / 2;
+
+    _mm512_mask_storeu_epi8 (c[0] + x, m, load_n (ly + x, n));
+    if (!semi) {
+      const __m512i u = load_n (f->data[pu] + (gsize) (y >> 1) *
+          f->stride[pu] + x / 2, ns);
+      const __m512i v = load_n (f->data[pv] + (gsize) (y >> 1) *
+          f->stride[pv] + x / 2, ns);
+
+      _mm512_mask_storeu_epi8 (c[1] + x, m, _mm512_permutexvar_epi8 (dup, u));
+      _mm512_mask_storeu_epi8 (c[2] + x, m, _mm512_permutexvar_epi8 (dup, v));
+    } else {
+      const __m512i uv = load_n (f->data[1] + (gsize) (y >> 1) *
+          f->stride[1] + x, 2 * ns);
+
+      _mm512_mask_storeu_epi8 (c[1] + x, m, _mm512_permutexvar_epi8 (dup_u,
+              uv));
+      _mm512_mask_storeu_epi8 (c[2] + x, m, _mm512_permutexvar_epi8 (dup_v,
+              uv));
+    }
+  }
+}
+
+void
+kms_unpack_i420_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
+{
+  unpack_420 (f, y, c, FALSE, 1, 2, 0);
+}
+
+void
+kms_unpack_yv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
+{
+  unpack_420 (f, y, c, FALSE, 2, 1, 0);
+}
+
+void
+kms_unpack_nv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
+{
+  unpack_420 (f, y, c, TRUE, 1, 1, 0);
+}
+
+void
+kms_unpack_nv21_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
+{
+  unpack_420 (f, y, c, TRUE, 1, 1, 1);
+}
+
+void
+kms_write_i420_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  write_420 (f, y, n_rows, labels, p, FALSE, 1, 2, 0);
+}
+
+void
+kms_write_yv12_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  write_420 (f, y, n_rows, labels, p, FALSE, 2, 1, 0);
+}
+
+void
+kms_write_nv12_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  write_420 (f, y, n_rows, labels, p, TRUE, 1, 1, 0);
+}
+
+void
+kms_write_nv21_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  write_420 (f, y, n_rows, labels, p, TRUE, 1, 1, 1);
+}
+
+#endif /* KMS_HAVE_AVX512 */
