@@ -1381,6 +1381,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
       {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
       {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
+      {KMS_FORMAT_YUY2, kms_unpack_yuy2_avx512, kms_write_yuy2_avx512},
+      {KMS_FORMAT_UYVY, kms_unpack_uyvy_avx512, kms_write_uyvy_avx512},
     };
 
     for (b = 0; b < G_N_ELEMENTS (fast); b++) {

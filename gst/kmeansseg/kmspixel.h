@@ -128,13 +128,16 @@ guint32 kms_format_color_to_argb (const KmsFormatInfo * info,
 #ifdef KMS_HAVE_AVX512
 /* Whether this CPU runs the functions below (AVX-512 BW, VL and VBMI) */
 gboolean kms_pixel_avx512_supported (void);
-/* The unpack of I420, YV12, NV12 and NV21, the same bytes as their
+/* The unpack of I420, YV12, NV12, NV21, YUY2 and UYVY, the same bytes as
+ * their
  * KmsFormatInfo.unpack */
 void kms_unpack_i420_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
 void kms_unpack_yv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
 void kms_unpack_nv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
 void kms_unpack_nv21_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-/* The write of I420, YV12, NV12 and NV21 for labels below 64, the same
+void kms_unpack_yuy2_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
+void kms_unpack_uyvy_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
+/* The write of the same formats for labels below 64, the same
  * bytes as their KmsFormatInfo.write */
 void kms_write_i420_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p);
@@ -143,6 +146,10 @@ void kms_write_yv12_avx512 (KmsFrame * f, gint y, gint n_rows,
 void kms_write_nv12_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p);
 void kms_write_nv21_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p);
+void kms_write_yuy2_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p);
+void kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p);
 #endif
 

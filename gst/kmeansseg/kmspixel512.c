@@ -17,8 +17,8 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The unpack and write of kmspixel.c's I420, YV12, NV12 and NV21
- * (unpack_yuv(), write_yuv()), for
+/* The unpack and write of kmspixel.c's I420, YV12, NV12, NV21, YUY2 and
+ * UYVY (unpack_yuv(), write_yuv()), for
  * k <= 64 on a CPU with AVX-512 BW and VBMI: the same bytes. A label is a
  * byte index into 64-byte tables (vpermb): luma 64 pixels at a time; a
  * chroma sample takes the majority label of its 2x2 pixels (ties to the
@@ -302,6 +302,126 @@ kms_write_nv21_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {
   write_420 (f, y, n_rows, labels, p, TRUE, 1, 1, 1);
+}
+
+/* Packed 4:2:2 (YUY2: Y0 U Y1 V; UYVY: U Y0 V Y1): luma at byte yoff of
+ * each pixel's two, U and V at uoff, voff of each pair's four. A pair's
+ * chroma takes the label of its left pixel (the majority of two, ties to
+ * the first). */
+static inline __attribute__ ((always_inline)) void
+unpack_422 (const KmsFrame * f, gint y, guint8 * const *c, guint yoff,
+    guint uoff, guint voff)
+{
+  const gint w = f->width, row_bytes = 4 * ((w + 1) / 2);
+  const guint8 *src = f->data[0] + (gsize) y * f->stride[0];
+  guint8 idx[3][64];
+  __m512i iy, iu, iv;
+  gint x, i;
+
+  for (i = 0; i < 64; i++) {
+    idx[0][i] = 2 * i + yoff;
+    idx[1][i] = 4 * (i / 2) + uoff;
+    idx[2][i] = 4 * (i / 2) + voff;
+  }
+  iy = _mm512_loadu_si512 (idx[0]);
+  iu = _mm512_loadu_si512 (idx[1]);
+  iv = _mm512_loadu_si512 (idx[2]);
+
+  for (x = 0; x < w; x += 64) {
+    const __mmask64 m = first_n (w - x);
+    const __m512i a = load_n (src + 2 * x, row_bytes - 2 * x);
+    const __m512i b = load_n (src + 2 * x + 64, row_bytes - 2 * x - 64);
+
+    _mm512_mask_storeu_epi8 (c[0] + x, m, _mm512_permutex2var_epi8 (a, iy, b));
+    _mm512_mask_storeu_epi8 (c[1] + x, m, _mm512_permutex2var_epi8 (a, iu, b));
+    _mm512_mask_storeu_epi8 (c[2] + x, m, _mm512_permutex2var_epi8 (a, iv, b));
+  }
+}
+
+static inline __attribute__ ((always_inline)) void
+write_422 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
+    const KmsPaint * p, gboolean luma_first)
+{
+  const gint w = f->width, row_bytes = 4 * ((w + 1) / 2);
+  const __m512i i0 = _mm512_set_epi64 (11, 10, 3, 2, 9, 8, 1, 0);
+  const __m512i i1 = _mm512_set_epi64 (15, 14, 7, 6, 13, 12, 5, 4);
+  guint8 tab[5][64];
+  __m512i ty, tu, tv, tw, left;
+  gint r, x, i;
+
+  for (i = 0; i < 64; i++) {
+    tab[0][i] = p->value[i][0];
+    tab[1][i] = p->value[i][1];
+    tab[2][i] = p->value[i][2];
+    tab[3][i] = p->writes[i] ? 0xff : 0;
+    tab[4][i] = 2 * (i / 2);
+  }
+  ty = _mm512_loadu_si512 (tab[0]);
+  tu = _mm512_loadu_si512 (tab[1]);
+  tv = _mm512_loadu_si512 (tab[2]);
+  tw = _mm512_loadu_si512 (tab[3]);
+  left = _mm512_loadu_si512 (tab[4]);
+
+  for (r = 0; r < n_rows; r++) {
+    guint8 *dst = f->data[0] + (gsize) (y + r) * f->stride[0];
+    const guint8 *l = labels[r];
+
+    for (x = 0; x < w; x += 64) {
+      const __m512i lab = load_n (l + x, w - x);
+      /* each pixel's pair's left label (past an odd width: its own) */
+      const __m512i ll = _mm512_permutexvar_epi8 (left, lab);
+      const __m512i yv = _mm512_permutexvar_epi8 (lab, ty);
+      /* no pixel past the width (an odd width's last pair has one) */
+      const __m512i yw = _mm512_maskz_mov_epi8 (first_n (w - x),
+          _mm512_permutexvar_epi8 (lab, tw));
+      /* the chroma byte of pixel i: U for an even i, V for an odd */
+      const __m512i cv = _mm512_mask_blend_epi8 (0xaaaaaaaaaaaaaaaaull,
+          _mm512_permutexvar_epi8 (ll, tu), _mm512_permutexvar_epi8 (ll,
+              tv));
+      const __m512i cw = _mm512_permutexvar_epi8 (ll, tw);
+      const __m512i f0 = luma_first ? yv : cv, s0 = luma_first ? cv : yv;
+      const __m512i fw = luma_first ? yw : cw, sw = luma_first ? cw : yw;
+      const __m512i lo = _mm512_unpacklo_epi8 (f0, s0);
+      const __m512i hi = _mm512_unpackhi_epi8 (f0, s0);
+      const __m512i wlo = _mm512_unpacklo_epi8 (fw, sw);
+      const __m512i whi = _mm512_unpackhi_epi8 (fw, sw);
+      const gint bytes = row_bytes - 2 * x;
+
+      blend_store (dst + 2 * x, bytes, _mm512_movepi8_mask
+          (_mm512_permutex2var_epi64 (wlo, i0, whi)),
+          _mm512_permutex2var_epi64 (lo, i0, hi));
+      if (bytes > 64)
+        blend_store (dst + 2 * x + 64, bytes - 64, _mm512_movepi8_mask
+            (_mm512_permutex2var_epi64 (wlo, i1, whi)),
+            _mm512_permutex2var_epi64 (lo, i1, hi));
+    }
+  }
+}
+
+void
+kms_unpack_yuy2_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
+{
+  unpack_422 (f, y, c, 0, 1, 3);
+}
+
+void
+kms_unpack_uyvy_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
+{
+  unpack_422 (f, y, c, 1, 0, 2);
+}
+
+void
+kms_write_yuy2_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  write_422 (f, y, n_rows, labels, p, TRUE);
+}
+
+void
+kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  write_422 (f, y, n_rows, labels, p, FALSE);
 }
 
 #endif /* KMS_HAVE_AVX512 */

@@ -2948,6 +2948,8 @@ START_TEST (test_write_420_avx512)
     {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
     {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
     {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
+    {KMS_FORMAT_YUY2, kms_unpack_yuy2_avx512, kms_write_yuy2_avx512},
+    {KMS_FORMAT_UYVY, kms_unpack_uyvy_avx512, kms_write_uyvy_avx512},
   };
   guint64 s = 0x420;
   guint c, round, n_done = 0;
@@ -2959,11 +2961,12 @@ START_TEST (test_write_420_avx512)
     for (c = 0; c < G_N_ELEMENTS (cases); c++) {
       const KmsFormatInfo *info = kms_format_get_info (cases[c].format);
       const gint w = 1 + rng_below (&s, round < 200 ? 40 : 300);
-      const gint rows = 1 + rng_below (&s, 2);
+      /* a row group: two rows of 4:2:0 (or one, at the bottom), one of
+       * 4:2:2 */
+      const gint rows = 1 + rng_below (&s, info->v_group);
       const guint k = 1 + rng_below (&s, 64);
       const KmsMode mode = rng_below (&s, 2) ? KMS_MODE_POSTERIZE :
           KMS_MODE_ORIGINAL;
-      const gint cw = (w + 1) / 2;
       KmsFrame fa, fb;
       KmsPaint paint;
       guint8 *labels[2], *pa[3], *pb[3];
@@ -2993,11 +2996,12 @@ START_TEST (test_write_420_avx512)
       fa.width = w;
       fa.height = rows;
       for (p = 0; p < info->n_planes; p++) {
-        const gint stride = (p == 0 ? w : info->ch[1].pstride * cw) +
+        const guint vs = kms_format_plane_vsub (info, p);
+        const gint stride = (gint) kms_format_plane_row_bytes (info, p, w) +
             (gint) rng_below (&s, 5);
 
         fa.stride[p] = stride;
-        size[p] = (gsize) stride * (p == 0 ? rows : 1);
+        size[p] = (gsize) stride * ((rows + (1 << vs) - 1) >> vs);
         pa[p] = g_malloc (size[p]);
         for (x = 0; x < (gint) size[p]; x++)
           pa[p][x] = rng_below (&s, 256);
@@ -3046,7 +3050,7 @@ START_TEST (test_write_420_avx512)
       g_free (labels[1]);
     }
   }
-  ck_assert_uint_eq (n_done, 1600);
+  ck_assert_uint_eq (n_done, 400 * G_N_ELEMENTS (cases));
 }
 
 END_TEST;
