@@ -281,6 +281,28 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
   r->blocks = 0;
 }
 
+/* Hysteresis on 16 pixels (pairs x01, x2, |x|^2 sq): the lanes of @diff
+ * take their previous label p (and its distance) when it is within the
+ * margin of the nearest */
+static inline void
+keep_previous (const Row * r, __mmask16 diff, __m512i p, __m512i x01,
+    __m512i x2, __m512i sq, __m512i * label, __m512i * dist)
+{
+  Centroid pc;
+  __m512i dp;
+  __mmask16 keep;
+
+  if (!diff)
+    return;
+  pc.init = lookup64 (r->tab_init, p);
+  pc.w01 = lookup64 (r->tab_w01, p);
+  pc.w2 = lookup64 (r->tab_w2, p);
+  dp = key_distance (search_key (&pc, x01, x2), sq);
+  keep = diff & within_margin (*dist, dp, r->m);
+  *label = _mm512_mask_mov_epi32 (*label, keep, p);
+  *dist = _mm512_mask_mov_epi32 (*dist, keep, dp);
+}
+
 /* The labels of one block of n (<= 32) pixels, whose channels are the
  * pairs x01 = (c0, c1) and x2 = (c2, 0) of pixels 0..15 (a) and 16..31
  * (b); previous labels at @prev (with hysteresis). Returns them as bytes,
@@ -383,30 +405,8 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
         da = key_distance (ka, sa);
         db = key_distance (kb, sb);
       }
-      if (diff_a) {
-        const Centroid p = {
-          lookup64 (r->tab_init, pa),
-          lookup64 (r->tab_w01, pa),
-          lookup64 (r->tab_w2, pa),
-        };
-        const __m512i dp = key_distance (search_key (&p, a01, a2), sa);
-        const __mmask16 keep = diff_a & within_margin (da, dp, r->m);
-
-        la = _mm512_mask_mov_epi32 (la, keep, pa);
-        da = _mm512_mask_mov_epi32 (da, keep, dp);
-      }
-      if (diff_b) {
-        const Centroid p = {
-          lookup64 (r->tab_init, pb),
-          lookup64 (r->tab_w01, pb),
-          lookup64 (r->tab_w2, pb),
-        };
-        const __m512i dp = key_distance (search_key (&p, b01, b2), sb);
-        const __mmask16 keep = diff_b & within_margin (db, dp, r->m);
-
-        lb = _mm512_mask_mov_epi32 (lb, keep, pb);
-        db = _mm512_mask_mov_epi32 (db, keep, dp);
-      }
+      keep_previous (r, diff_a, pa, a01, a2, sa, &la, &da);
+      keep_previous (r, diff_b, pb, b01, b2, sb, &lb, &db);
       l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
           (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
     }
