@@ -49,6 +49,12 @@
 
 #include <immintrin.h>
 
+/* Local arrays read or written as vectors say their alignment: GCC may
+ * align such an array itself and then use aligned moves on it, which
+ * AddressSanitizer's relocated stack frames (use-after-return detection)
+ * do not keep unless it is declared */
+#define VECTOR_ALIGNED __attribute__ ((aligned (64)))
+
 #define BLOCK 32
 /* 32-bit error lanes take at most 2 * 195075 per block */
 #define FLUSH_BLOCKS 8192
@@ -100,7 +106,7 @@ typedef struct
 static inline __m512i
 pair_index (gint lo, gint hi)
 {
-  guint8 idx[64];
+  guint8 idx[64] VECTOR_ALIGNED;
   guint j;
 
   for (j = 0; j < 64; j += 4) {
@@ -153,7 +159,7 @@ cell_bits (const guint64 * cells, __m512i x01, __m512i x2, __mmask16 valid)
           2 * KMS_CELL_BITS), _mm512_slli_epi32 (i1, KMS_CELL_BITS), i2,
       0xfe);
 
-  guint32 ix[16];
+  guint32 ix[16] VECTOR_ALIGNED;
   guint64 bits = 0;
   guint j;
 
@@ -242,8 +248,9 @@ static inline void
 row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
     gboolean measure)
 {
-  gint32 t_init[KMS_CELL_MAX_K] = { 0 }, t_w01[KMS_CELL_MAX_K] = { 0 };
-  gint32 t_w2[KMS_CELL_MAX_K] = { 0 };
+  gint32 t_init[KMS_CELL_MAX_K] VECTOR_ALIGNED = { 0 };
+  gint32 t_w01[KMS_CELL_MAX_K] VECTOR_ALIGNED = { 0 };
+  gint32 t_w2[KMS_CELL_MAX_K] VECTOR_ALIGNED = { 0 };
   const guint k = pal->k;
   guint i;
 

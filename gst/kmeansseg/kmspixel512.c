@@ -35,6 +35,12 @@
 
 #include <immintrin.h>
 
+/* Local arrays read or written as vectors say their alignment: GCC may
+ * align such an array itself and then use aligned moves on it, which
+ * AddressSanitizer's relocated stack frames (use-after-return detection)
+ * do not keep unless it is declared */
+#define VECTOR_ALIGNED __attribute__ ((aligned (64)))
+
 gboolean
 kms_pixel_avx512_supported (void)
 {
@@ -118,7 +124,7 @@ static inline __attribute__ ((always_inline)) void
 write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
     const KmsPaint * p, gboolean semi, guint pu, guint pv, guint uoff)
 {
-  guint8 tab[4][64];
+  guint8 tab[4][64] VECTOR_ALIGNED;
   __m512i ty, tu, tv, tw, even, odd;
   const gint w = f->width, cw = (w + 1) / 2;
   gint r, x, i;
@@ -211,7 +217,7 @@ unpack_420 (const KmsFrame * f, gint y, guint8 * const *c, gboolean semi,
 {
   const gint w = f->width;
   const guint8 *ly = f->data[0] + (gsize) y * f->stride[0];
-  guint8 idx[2][64];
+  guint8 idx[2][64] VECTOR_ALIGNED;
   __m512i dup, dup_u, dup_v;
   gint x, i;
 
@@ -314,7 +320,7 @@ unpack_422 (const KmsFrame * f, gint y, guint8 * const *c, guint yoff,
 {
   const gint w = f->width, row_bytes = 4 * ((w + 1) / 2);
   const guint8 *src = f->data[0] + (gsize) y * f->stride[0];
-  guint8 idx[3][64];
+  guint8 idx[3][64] VECTOR_ALIGNED;
   __m512i iy, iu, iv;
   gint x, i;
 
@@ -345,7 +351,7 @@ write_422 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
   const gint w = f->width, row_bytes = 4 * ((w + 1) / 2);
   const __m512i i0 = _mm512_set_epi64 (11, 10, 3, 2, 9, 8, 1, 0);
   const __m512i i1 = _mm512_set_epi64 (15, 14, 7, 6, 13, 12, 5, 4);
-  guint8 tab[5][64];
+  guint8 tab[5][64] VECTOR_ALIGNED;
   __m512i ty, tu, tv, tw, left;
   gint r, x, i;
 
