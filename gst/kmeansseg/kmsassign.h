@@ -25,6 +25,9 @@
 
 G_BEGIN_DECLS
 
+/* A cell's candidates are the bits of a guint64 (KMS_CELL_MAX_K below) */
+#define KMS_CELL_MAX_K_ 64
+
 /* The integer centroids, planar; unused channels are 0 (and so are the
  * matching pixel channels), so every format runs the same 3-channel code */
 typedef struct
@@ -34,6 +37,9 @@ typedef struct
   /* NULL, or the candidates of each colour cell, from
    * kms_assign_build_cells() with the margin of the hysteresis applied */
   const guint64 *cells;
+  /* the AVX-512 search-key terms of each centroid, from
+   * kms_assign_avx512_prepare() (0 past k) */
+  gint32 key[3][KMS_CELL_MAX_K_];
 } KmsAssignPalette;
 
 /* Colour cells: KMS_CELL_BITS bits per channel, index
@@ -41,8 +47,7 @@ typedef struct
 #define KMS_CELL_BITS 4
 #define KMS_CELL_SHIFT (8 - KMS_CELL_BITS)
 #define KMS_CELLS (1u << (3 * KMS_CELL_BITS))
-/* A cell's candidates are the bits of a guint64 */
-#define KMS_CELL_MAX_K 64
+#define KMS_CELL_MAX_K KMS_CELL_MAX_K_
 
 /* Fill cells[KMS_CELLS] for pal (k <= KMS_CELL_MAX_K) and n_channels used
  * channels: bit i of a cell is set when centroid i can be the nearest to
@@ -100,6 +105,9 @@ KMS_DECLARE_ASSIGN (simd);
 #define KMS_AVX512_ALL_K 20
 /* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
 gboolean kms_assign_avx512_supported (void);
+/* Fill pal->key for pal->c (k <= KMS_CELL_MAX_K): once per palette, before
+ * the functions below */
+void kms_assign_avx512_prepare (KmsAssignPalette * pal);
 /* kms_assign_row_simd() for k <= KMS_CELL_MAX_K, in AVX-512 (as below) */
 void kms_assign_row_avx512 (const KmsAssignPalette * pal,
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,

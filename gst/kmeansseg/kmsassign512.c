@@ -39,6 +39,8 @@
  * Whole blocks use plain loads and stores: masked ones cost several times
  * more on some CPUs (AMD Zen 4); only the last block of a row is masked. */
 
+#include <string.h>
+
 #include "kmsassign.h"
 
 #ifdef KMS_HAVE_AVX512
@@ -123,6 +125,34 @@ search_key (const Centroid * c, __m512i x01, __m512i x2)
 {
   return _mm512_dpwssd_epi32 (_mm512_dpwssd_epi32 (c->init, x01, c->w01),
       x2, c->w2);
+}
+
+/* The key of centroid i of the palette's terms */
+static inline __m512i
+search_key_of (const KmsAssignPalette * pal, guint i, __m512i x01, __m512i x2)
+{
+  return _mm512_dpwssd_epi32 (_mm512_dpwssd_epi32 (_mm512_set1_epi32
+          (pal->key[0][i]), x01, _mm512_set1_epi32 (pal->key[1][i])), x2,
+      _mm512_set1_epi32 (pal->key[2][i]));
+}
+
+void
+kms_assign_avx512_prepare (KmsAssignPalette * pal)
+{
+  guint i;
+
+  g_return_if_fail (pal->k >= 1 && pal->k <= KMS_CELL_MAX_K);
+
+  memset (pal->key, 0, sizeof (pal->key));
+  for (i = 0; i < pal->k; i++) {
+    const gint32 c0 = pal->c[0][i], c1 = pal->c[1][i], c2 = pal->c[2][i];
+
+    pal->key[0][i] = (1 << KEY_SHIFT) * (c0 * c0 + c1 * c1 + c2 * c2 +
+        KEY_OFFSET) + (gint32) i;
+    pal->key[1][i] = (gint32) ((guint32) (guint16) (-128 * c0) |
+        ((guint32) (guint16) (-128 * c1) << 16));
+    pal->key[2][i] = (gint32) (guint16) (-128 * c2);
+  }
 }
 
 /* |x - c|^2 of the key's centroid, from the key and |x|^2 */
@@ -236,7 +266,7 @@ typedef struct
   gboolean margin;              /* hysteresis applies */
   __m512 m;
   gboolean measure;             /* add up the error */
-  Centroid cen[KMS_CELL_MAX_K];
+  const KmsAssignPalette *pal;  /* its key terms */
   __m512i tab_init[4], tab_w01[4], tab_w2[4];
   Counters c;
   __m512i acc;                  /* error, 32-bit lanes */
@@ -248,9 +278,6 @@ static inline void
 row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
     gboolean measure)
 {
-  gint32 t_init[KMS_CELL_MAX_K] VECTOR_ALIGNED = { 0 };
-  gint32 t_w01[KMS_CELL_MAX_K] VECTOR_ALIGNED = { 0 };
-  gint32 t_w2[KMS_CELL_MAX_K] VECTOR_ALIGNED = { 0 };
   const guint k = pal->k;
   guint i;
 
@@ -262,24 +289,13 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
   r->margin = hyst && hyst->apply;
   r->m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
   r->measure = measure;
-  /* each centroid's terms, broadcast, and as tables (for the key of each
-   * pixel's previous label) */
-  for (i = 0; i < k; i++) {
-    const gint32 c0 = pal->c[0][i], c1 = pal->c[1][i], c2 = pal->c[2][i];
-
-    t_init[i] = (1 << KEY_SHIFT) * (c0 * c0 + c1 * c1 + c2 * c2 +
-        KEY_OFFSET) + (gint32) i;
-    t_w01[i] = (gint32) ((guint32) (guint16) (-128 * c0) |
-        ((guint32) (guint16) (-128 * c1) << 16));
-    t_w2[i] = (gint32) (guint16) (-128 * c2);
-    r->cen[i].init = _mm512_set1_epi32 (t_init[i]);
-    r->cen[i].w01 = _mm512_set1_epi32 (t_w01[i]);
-    r->cen[i].w2 = _mm512_set1_epi32 (t_w2[i]);
-  }
+  r->pal = pal;
+  /* the centroids' terms as tables, for the key of each pixel's previous
+   * label */
   for (i = 0; i < 4; i++) {
-    r->tab_init[i] = _mm512_loadu_si512 (t_init + 16 * i);
-    r->tab_w01[i] = _mm512_loadu_si512 (t_w01 + 16 * i);
-    r->tab_w2[i] = _mm512_loadu_si512 (t_w2 + 16 * i);
+    r->tab_init[i] = _mm512_loadu_si512 (pal->key[0] + 16 * i);
+    r->tab_w01[i] = _mm512_loadu_si512 (pal->key[1] + 16 * i);
+    r->tab_w2[i] = _mm512_loadu_si512 (pal->key[2] + 16 * i);
   }
   r->c.nib = r->c.even = r->c.odd = _mm512_setzero_si512 ();
   r->c.n_nib = r->c.n_byte = 0;
@@ -338,29 +354,28 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
 
   if (!r->cells) {
     /* every centroid */
-    ka = search_key (&r->cen[0], a01, a2);
-    kb = search_key (&r->cen[0], b01, b2);
+    ka = search_key_of (r->pal, 0, a01, a2);
+    kb = search_key_of (r->pal, 0, b01, b2);
     for (i = 1; i < r->k; i++) {
-      ka = _mm512_min_epu32 (ka, search_key (&r->cen[i], a01, a2));
-      kb = _mm512_min_epu32 (kb, search_key (&r->cen[i], b01, b2));
+      ka = _mm512_min_epu32 (ka, search_key_of (r->pal, i, a01, a2));
+      kb = _mm512_min_epu32 (kb, search_key_of (r->pal, i, b01, b2));
     }
   } else {
     /* the two lowest candidates (twice the one, if alone) without a
      * branch, then any others: the number varies from block to block, and
      * a loop over exactly them mispredicts its exit */
     const guint64 rest = bits & (bits - 1);
-    const Centroid *c0 = &r->cen[__builtin_ctzll (bits)];
-    const Centroid *c1 = &r->cen[__builtin_ctzll (rest ? rest : bits)];
+    const guint i0 = __builtin_ctzll (bits);
+    const guint i1 = __builtin_ctzll (rest ? rest : bits);
 
-    ka = _mm512_min_epu32 (search_key (c0, a01, a2),
-        search_key (c1, a01, a2));
-    kb = _mm512_min_epu32 (search_key (c0, b01, b2),
-        search_key (c1, b01, b2));
+    ka = _mm512_min_epu32 (search_key_of (r->pal, i0, a01, a2),
+        search_key_of (r->pal, i1, a01, a2));
+    kb = _mm512_min_epu32 (search_key_of (r->pal, i0, b01, b2),
+        search_key_of (r->pal, i1, b01, b2));
     for (left = rest & (rest - 1); left; left &= left - 1) {
-      const Centroid *c = &r->cen[__builtin_ctzll (left)];
-
-      ka = _mm512_min_epu32 (ka, search_key (c, a01, a2));
-      kb = _mm512_min_epu32 (kb, search_key (c, b01, b2));
+      i = __builtin_ctzll (left);
+      ka = _mm512_min_epu32 (ka, search_key_of (r->pal, i, a01, a2));
+      kb = _mm512_min_epu32 (kb, search_key_of (r->pal, i, b01, b2));
     }
   }
   la = _mm512_and_si512 (ka, low);

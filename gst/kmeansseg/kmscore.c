@@ -1431,11 +1431,13 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->apal.cells = NULL;
   need_cells = k >= 2 && k <= KMS_CELL_MAX_K;
 #ifdef KMS_HAVE_AVX512
-  /* the AVX-512 code scans every centroid up to KMS_AVX512_ALL_K */
-  if ((pass->assign_paint ? pass->assign_paint ==
-          kms_assign_paint_row32_avx512 : pass->assign ==
-          kms_assign_row_avx512) && k <= KMS_AVX512_ALL_K)
-    need_cells = FALSE;
+  if (pass->assign_paint ? pass->assign_paint ==
+      kms_assign_paint_row32_avx512 : pass->assign == kms_assign_row_avx512) {
+    /* its search-key terms, once a frame; it scans every centroid up to
+     * KMS_AVX512_ALL_K */
+    kms_assign_avx512_prepare (&pass->apal);
+    need_cells &= k > KMS_AVX512_ALL_K;
+  }
 #endif
   if (need_cells) {
     if (!ctx->cells)

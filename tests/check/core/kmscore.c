@@ -2468,6 +2468,11 @@ gen_assign_case (guint kind, guint k, gint width, KmsAssignPalette * pal,
       break;
     }
   }
+#ifdef KMS_HAVE_AVX512
+  /* the AVX-512 kernels' key terms, where they take the palette */
+  if (k <= KMS_CELL_MAX_K)
+    kms_assign_avx512_prepare (pal);
+#endif
 }
 
 static const gint assign_widths[] = {
@@ -2832,6 +2837,9 @@ START_TEST (test_assign_row_exhaustive)
             near_tie[(i + r) % 4][ch];
     for (ch = 0; ch < 3; ch++)
       pal.c[ch][0] = r % 2 ? 0 : 60;
+#ifdef KMS_HAVE_AVX512
+    kms_assign_avx512_prepare (&pal);
+#endif
     for (x = 0; x < width; x++)
       for (ch = 0; ch < 3; ch++)
         row[ch][x] = r % 2 ? 255 - (x % 7 == 3) : 100;
