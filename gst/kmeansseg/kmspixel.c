@@ -279,6 +279,7 @@ kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
 {
   guint l, ch;
 
+  memset (p->lut, 0, sizeof (p->lut));
   for (l = 0; l < k; l++) {
     gboolean masked = (gint) l == p->mask_label;
     const guint8 *col = masked ? p->mask : p->color[l];
@@ -296,6 +297,11 @@ kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
       p->value[l][2] = info->yuv ? 128 : l;
       col = p->value[l];
       masked = FALSE;
+    }
+    if (l < G_N_ELEMENTS (p->lut[0])) {
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+        p->lut[ch][l] = p->value[l][ch];
+      p->lut[3][l] = p->writes[l] ? 0xff : 0;
     }
     if (!p->writes[l] || info->bpp == 0)
       continue;

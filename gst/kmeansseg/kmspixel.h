@@ -53,6 +53,9 @@ typedef struct
   /* every format: whether a label's pixels are written, and with what */
   gboolean writes[KMS_MAX_K];
   guint8 value[KMS_MAX_K][KMS_MAX_CHANNELS];
+  /* labels 0..63: value[][0..2] and writes (0xff) as byte tables, for the
+   * byte-permute writers */
+  guint8 lut[4][64];
 } KmsPaint;
 
 /* Read row y into planar channels (c[0..2], width each; the channels a

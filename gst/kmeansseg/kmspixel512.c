@@ -124,21 +124,14 @@ static inline __attribute__ ((always_inline)) void
 write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
     const KmsPaint * p, gboolean semi, guint pu, guint pv, guint uoff)
 {
-  guint8 tab[4][64] VECTOR_ALIGNED;
-  __m512i ty, tu, tv, tw, even, odd;
+  const __m512i ty = _mm512_loadu_si512 (p->lut[0]);
+  const __m512i tu = _mm512_loadu_si512 (p->lut[1]);
+  const __m512i tv = _mm512_loadu_si512 (p->lut[2]);
+  const __m512i tw = _mm512_loadu_si512 (p->lut[3]);
+  guint8 tab[2][64] VECTOR_ALIGNED;
+  __m512i even, odd;
   const gint w = f->width, cw = (w + 1) / 2;
   gint r, x, i;
-
-  for (i = 0; i < 64; i++) {
-    tab[0][i] = p->value[i][0];
-    tab[1][i] = p->value[i][1];
-    tab[2][i] = p->value[i][2];
-    tab[3][i] = p->writes[i] ? 0xff : 0;
-  }
-  ty = _mm512_loadu_si512 (tab[0]);
-  tu = _mm512_loadu_si512 (tab[1]);
-  tv = _mm512_loadu_si512 (tab[2]);
-  tw = _mm512_loadu_si512 (tab[3]);
 
   /* luma: every pixel its own */
   for (r = 0; r < n_rows; r++) {
@@ -351,22 +344,17 @@ write_422 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
   const gint w = f->width, row_bytes = 4 * ((w + 1) / 2);
   const __m512i i0 = _mm512_set_epi64 (11, 10, 3, 2, 9, 8, 1, 0);
   const __m512i i1 = _mm512_set_epi64 (15, 14, 7, 6, 13, 12, 5, 4);
-  guint8 tab[5][64] VECTOR_ALIGNED;
-  __m512i ty, tu, tv, tw, left;
+  const __m512i ty = _mm512_loadu_si512 (p->lut[0]);
+  const __m512i tu = _mm512_loadu_si512 (p->lut[1]);
+  const __m512i tv = _mm512_loadu_si512 (p->lut[2]);
+  const __m512i tw = _mm512_loadu_si512 (p->lut[3]);
+  guint8 pairs[64] VECTOR_ALIGNED;
+  __m512i left;
   gint r, x, i;
 
-  for (i = 0; i < 64; i++) {
-    tab[0][i] = p->value[i][0];
-    tab[1][i] = p->value[i][1];
-    tab[2][i] = p->value[i][2];
-    tab[3][i] = p->writes[i] ? 0xff : 0;
-    tab[4][i] = 2 * (i / 2);
-  }
-  ty = _mm512_loadu_si512 (tab[0]);
-  tu = _mm512_loadu_si512 (tab[1]);
-  tv = _mm512_loadu_si512 (tab[2]);
-  tw = _mm512_loadu_si512 (tab[3]);
-  left = _mm512_loadu_si512 (tab[4]);
+  for (i = 0; i < 64; i++)
+    pairs[i] = 2 * (i / 2);
+  left = _mm512_loadu_si512 (pairs);
 
   for (r = 0; r < n_rows; r++) {
     guint8 *dst = f->data[0] + (gsize) (y + r) * f->stride[0];
