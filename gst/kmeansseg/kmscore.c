@@ -1371,26 +1371,13 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   pass->unpack_row = info->unpack;
 #ifdef KMS_HAVE_AVX512
   if (ctx->isa == KMS_ISA_AUTO && ctx->avx512_pixel) {
-    static const struct
-    {
-      KmsFormat format;
-      KmsUnpackRowFunc unpack;
-      KmsWriteRowsFunc write;
-    } fast[] = {
-      {KMS_FORMAT_I420, kms_unpack_i420_avx512, kms_write_i420_avx512},
-      {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
-      {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
-      {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
-      {KMS_FORMAT_YUY2, kms_unpack_yuy2_avx512, kms_write_yuy2_avx512},
-      {KMS_FORMAT_UYVY, kms_unpack_uyvy_avx512, kms_write_uyvy_avx512},
-    };
+    KmsUnpackRowFunc unpack;
+    KmsWriteRowsFunc write;
 
-    for (b = 0; b < G_N_ELEMENTS (fast); b++) {
-      if (fast[b].format != info->format)
-        continue;
-      pass->unpack_row = fast[b].unpack;
+    if (kms_format_avx512_kernels (info->format, &unpack, &write)) {
+      pass->unpack_row = unpack;
       if (k <= 64)
-        pass->write_rows = fast[b].write;
+        pass->write_rows = write;
     }
   }
 #endif

@@ -131,6 +131,10 @@ guint32 kms_format_color_to_argb (const KmsFormatInfo * info,
 #ifdef KMS_HAVE_AVX512
 /* Whether this CPU runs the functions below (AVX-512 BW, VL and VBMI) */
 gboolean kms_pixel_avx512_supported (void);
+/* The unpack and write below for @format; FALSE when it has none (the
+ * write takes labels below 64) */
+gboolean kms_format_avx512_kernels (KmsFormat format,
+    KmsUnpackRowFunc * unpack, KmsWriteRowsFunc * write);
 /* The unpack of I420, YV12, NV12, NV21, YUY2 and UYVY, the same bytes as
  * their
  * KmsFormatInfo.unpack */

@@ -418,4 +418,33 @@ kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
   write_422 (f, y, n_rows, labels, p, FALSE);
 }
 
+gboolean
+kms_format_avx512_kernels (KmsFormat format, KmsUnpackRowFunc * unpack,
+    KmsWriteRowsFunc * write)
+{
+  static const struct
+  {
+    KmsFormat format;
+    KmsUnpackRowFunc unpack;
+    KmsWriteRowsFunc write;
+  } kernels[] = {
+    {KMS_FORMAT_I420, kms_unpack_i420_avx512, kms_write_i420_avx512},
+    {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
+    {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
+    {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
+    {KMS_FORMAT_YUY2, kms_unpack_yuy2_avx512, kms_write_yuy2_avx512},
+    {KMS_FORMAT_UYVY, kms_unpack_uyvy_avx512, kms_write_uyvy_avx512},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (kernels); i++) {
+    if (kernels[i].format == format) {
+      *unpack = kernels[i].unpack;
+      *write = kernels[i].write;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 #endif /* KMS_HAVE_AVX512 */
