@@ -60,8 +60,6 @@
 #define BLOCK 32
 /* 32-bit error lanes take at most 2 * 195075 per block */
 #define FLUSH_BLOCKS 8192
-/* up to this k every centroid is scanned, without the cell table */
-#define BRUTE_K KMS_AVX512_ALL_K
 
 gboolean
 kms_assign_avx512_supported (void)
@@ -285,7 +283,7 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
 
   r->k = k;
   r->used = k >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << k) - 1;
-  r->cells = pal->cells && k > BRUTE_K ? pal->cells : NULL;
+  r->cells = pal->cells && k > KMS_AVX512_ALL_K ? pal->cells : NULL;
   r->margin = hyst && hyst->apply;
   r->m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
   r->measure = measure;
