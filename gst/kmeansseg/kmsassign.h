@@ -106,7 +106,7 @@ KMS_DECLARE_ASSIGN (simd);
 /* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
 gboolean kms_assign_avx512_supported (void);
 /* Fill pal->key for pal->c (k <= KMS_CELL_MAX_K): once per palette, before
- * the functions below */
+ * the functions below; AVX-512 code itself, only where they run */
 void kms_assign_avx512_prepare (KmsAssignPalette * pal);
 /* kms_assign_row_simd() for k <= KMS_CELL_MAX_K, in AVX-512 (as below) */
 void kms_assign_row_avx512 (const KmsAssignPalette * pal,

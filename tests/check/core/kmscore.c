@@ -2469,8 +2469,9 @@ gen_assign_case (guint kind, guint k, gint width, KmsAssignPalette * pal,
     }
   }
 #ifdef KMS_HAVE_AVX512
-  /* the AVX-512 kernels' key terms, where they take the palette */
-  if (k <= KMS_CELL_MAX_K)
+  /* the AVX-512 kernels' key terms, where they run and take the palette
+   * (the function itself is AVX-512 code) */
+  if (k <= KMS_CELL_MAX_K && kms_assign_avx512_supported ())
     kms_assign_avx512_prepare (pal);
 #endif
 }
@@ -2838,7 +2839,8 @@ START_TEST (test_assign_row_exhaustive)
     for (ch = 0; ch < 3; ch++)
       pal.c[ch][0] = r % 2 ? 0 : 60;
 #ifdef KMS_HAVE_AVX512
-    kms_assign_avx512_prepare (&pal);
+    if (kms_assign_avx512_supported ())
+      kms_assign_avx512_prepare (&pal);
 #endif
     for (x = 0; x < width; x++)
       for (ch = 0; ch < 3; ch++)
