@@ -418,21 +418,51 @@ ensure_rows (KmsBand * band, gint width)
   band->row_alloc = width;
 }
 
-/* Ask for the bytes of image row y of every plane */
+/* The cache lines of image row y (none at y_end or past), every plane,
+ * asked for a few at a time
+ * (a sampled row is far from the last: no hardware prefetch; and a burst
+ * of a whole row's lines only waits for the miss buffers) */
+typedef struct
+{
+  const guint8 *at[KMS_MAX_PLANES];
+  gsize left[KMS_MAX_PLANES];
+  guint plane, n_planes;
+} RowPrefetch;
+
 static void
-prefetch_row (const KmsFormatInfo * info, const KmsFrame * in, gint y)
+row_prefetch_init (RowPrefetch * pf, const KmsFormatInfo * info,
+    const KmsFrame * in, gint y, gint y_end)
 {
   guint p;
 
-  for (p = 0; p < info->n_planes; p++) {
-    const guint8 *row = in->data[p] +
+  pf->plane = 0;
+  pf->n_planes = y < y_end ? info->n_planes : 0;
+  for (p = 0; p < pf->n_planes; p++) {
+    pf->at[p] = in->data[p] +
         (gsize) (y >> kms_format_plane_vsub (info, p)) * in->stride[p];
-    const gsize bytes = kms_format_plane_row_bytes (info, p, in->width);
-    gsize i;
-
-    for (i = 0; i < bytes; i += 64)
-      __builtin_prefetch (row + i);
+    pf->left[p] = kms_format_plane_row_bytes (info, p, in->width);
   }
+}
+
+/* Ask for up to n more lines; FALSE when the row is all asked for */
+static inline gboolean
+row_prefetch_next (RowPrefetch * pf, guint n)
+{
+  while (pf->plane < pf->n_planes) {
+    guint p = pf->plane;
+
+    for (; n > 0 && pf->left[p] > 0; n--) {
+      const gsize step = MIN (pf->left[p], 64);
+
+      __builtin_prefetch (pf->at[p]);
+      pf->at[p] += step;
+      pf->left[p] -= step;
+    }
+    if (n == 0)
+      return TRUE;
+    pf->plane++;
+  }
+  return FALSE;
 }
 
 /* The grid that samples at most about sample_size pixels (0: every one):
@@ -540,13 +570,17 @@ bin_rows (KmsBand * band, const KmsFormatInfo * info, const KmsFrame * in,
   guint32 *ids = band->ids, *index = band->hist_index;
   const gint n = (in->width - x0 + step - 1) / step;
   guint n_bins = band->n_bins;
+  RowPrefetch pf;
   gint x, y;
 
+  /* the first two rows now; while a row is binned, the lines of the row
+   * two ahead, a few per sample */
+  row_prefetch_init (&pf, info, in, y_first, y_end);
+  while (row_prefetch_next (&pf, 64));
+  row_prefetch_init (&pf, info, in, y_first + (gint) step, y_end);
+  while (row_prefetch_next (&pf, 64));
   for (y = y_first; y < y_end; y += step) {
-    /* the next sampled row on its way from memory while this one is
-     * binned (a sampled row is far from the last: no hardware prefetch) */
-    if (y + (gint) step < y_end)
-      prefetch_row (info, in, y + step);
+    row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
     info->unpack_step (in, y, x0, step, n, band->row);
     for (x = 0; x < n; x++)
       ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
@@ -556,6 +590,9 @@ bin_rows (KmsBand * band, const KmsFormatInfo * info, const KmsFrame * in,
       const guint32 id = ids[x];
       guint32 b;
       KmsBin *bin;
+
+      if (x % 2 == 0)
+        row_prefetch_next (&pf, 1);
 
       /* the index is 1 MiB: ask for an entry a few samples ahead */
       if (x + HIST_AHEAD < n)
@@ -1422,7 +1459,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       kms_assign_paint_row32_avx512 : pass->assign == kms_assign_row_avx512) {
     /* its search-key terms, once a frame; it scans every centroid up to
      * KMS_AVX512_ALL_K */
-    kms_assign_avx512_prepare (&pass->apal);
+    kms_assign_avx512_prepare (&pass->apal, pass->prev && pass->prev_apply ?
+        (gfloat) pass->margin : -1);
     need_cells &= k > KMS_AVX512_ALL_K;
   }
 #endif

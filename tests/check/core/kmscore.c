@@ -2472,7 +2472,7 @@ gen_assign_case (guint kind, guint k, gint width, KmsAssignPalette * pal,
   /* the AVX-512 kernels' key terms, where they run and take the palette
    * (the function itself is AVX-512 code) */
   if (k <= KMS_CELL_MAX_K && kms_assign_avx512_supported ())
-    kms_assign_avx512_prepare (pal);
+    kms_assign_avx512_prepare (pal, -1);
 #endif
 }
 
@@ -2638,6 +2638,7 @@ START_TEST (test_assign_hysteresis_kernels)
   guint32 *dist = g_new (guint32, 200);
   const guint shift[KMS_MAX_CHANNELS] = { 0, 8, 16 };
   guint64 s = 0x4e57, n_kept = 0, n_changed = 0, n_avx512 = 0;
+  guint64 n_still_blocks = 0;
   KmsAssignPalette pal;
   KmsPaint paint;
   guint c, ch, impl, cells;
@@ -2659,17 +2660,65 @@ START_TEST (test_assign_hysteresis_kernels)
     guint64 counts[KMS_MAX_K], ex_counts[KMS_MAX_K], sse, ex_sse = 0;
     gint x;
 
+    /* every third case a still picture: runs of one previous label, the
+     * pixels at its centroid (every third run next to it), a few on the
+     * way to the nearest other centroid (where the AVX-512 kernels' safe
+     * radius ends) */
+    const gboolean still = c % 3 == 2 && k > 1;
+    gint exact_run = 0;
+
     gen_assign_case (c % PAL_N_KINDS, k, width, &pal, row, &s);
+#ifdef KMS_HAVE_AVX512
+    /* the AVX-512 kernels' safe radii for this margin */
+    if (k <= KMS_CELL_MAX_K && kms_assign_avx512_supported ())
+      kms_assign_avx512_prepare (&pal, margin);
+#endif
     memset (ex_counts, 0, sizeof (ex_counts));
     for (x = 0; x < width; x++) {
-      const guint8 px[3] = { row[0][x], row[1][x], row[2][x] };
-      guint n_near, r = rng_below (&s, 6);
+      guint8 px[3];
+      guint n_near, r = rng_below (&s, 6), p = 0;
       gboolean color_tie;
       guint32 d;
-      guint near = assign_nearest (&pal, px, &d, &n_near, &color_tie);
+      guint near;
+
+      if (still) {
+        guint32 d2_min = G_MAXUINT32;
+        guint j, other = 0;
+        gint t;
+
+        p = (guint) (x / 64) % k;
+        for (j = 0; j < k; j++) {
+          guint32 d2 = 0;
+
+          for (ch = 0; ch < 3; ch++)
+            d2 += (pal.c[ch][j] - pal.c[ch][p]) * (pal.c[ch][j] -
+                pal.c[ch][p]);
+          if (j != p && d2 < d2_min) {
+            d2_min = d2;
+            other = j;
+          }
+        }
+        t = rng_below (&s, 64) == 0 ? 30 + (gint) rng_below (&s, 41) : 0;
+        for (ch = 0; ch < 3; ch++) {
+          gint v = pal.c[ch][p] + (pal.c[ch][other] - pal.c[ch][p]) * t / 100;
+
+          if (t == 0 && x / 64 % 3 == 2)
+            v += (gint) rng_below (&s, 3) - 1;
+          row[ch][x] = (guint8) CLAMP (v, 0, 255);
+        }
+        /* runs of 32 pixels exactly at centroids well apart from the
+         * others: the safe radius takes them whole */
+        exact_run = row[0][x] == pal.c[0][p] && row[1][x] == pal.c[1][p] &&
+            row[2][x] == pal.c[2][p] && d2_min >= 16 ? exact_run + 1 : 0;
+        if (x % 32 == 31 && exact_run >= 32)
+          n_still_blocks++;
+      }
+      for (ch = 0; ch < 3; ch++)
+        px[ch] = row[ch][x];
+      near = assign_nearest (&pal, px, &d, &n_near, &color_tie);
 
       /* the nearest, a neighbour of it, any label, or none valid */
-      prev0[x] = r < 2 ? near : r < 4 ? (near + 1) % k : r < 5 ?
+      prev0[x] = still ? p : r < 2 ? near : r < 4 ? (near + 1) % k : r < 5 ?
           rng_below (&s, k) : k + rng_below (&s, 256 - k);
       expect[x] = hysteresis_label (&pal, px, prev0[x], apply, margin,
           &dist[x]);
@@ -2728,9 +2777,11 @@ START_TEST (test_assign_hysteresis_kernels)
       }
     }
   }
-  /* the data kept previous labels, and changed others */
+  /* the data kept previous labels, and changed others, and had whole
+   * blocks of still pixels */
   ck_assert_uint_gt (n_kept, 1000);
   ck_assert_uint_gt (n_changed, 1000);
+  ck_assert_uint_gt (n_still_blocks, 100);
 #ifdef KMS_HAVE_AVX512
   if (kms_assign_avx512_supported ())
     ck_assert_uint_gt (n_avx512, 1000);
@@ -2840,7 +2891,7 @@ START_TEST (test_assign_row_exhaustive)
       pal.c[ch][0] = r % 2 ? 0 : 60;
 #ifdef KMS_HAVE_AVX512
     if (kms_assign_avx512_supported ())
-      kms_assign_avx512_prepare (&pal);
+      kms_assign_avx512_prepare (&pal, -1);
 #endif
     for (x = 0; x < width; x++)
       for (ch = 0; ch < 3; ch++)
