@@ -40,11 +40,6 @@ typedef struct
   /* the AVX-512 search-key terms of each centroid, from
    * kms_assign_avx512_prepare() (0 past k) */
   gint32 key[3][KMS_CELL_MAX_K_];
-  /* from the same: with hysteresis of margin safe_margin (< 0: none made),
-   * a pixel whose previous label p has |x - c_p|^2 <= safe[p] keeps p
-   * whatever the other centroids (-1: no such pixel) */
-  gint32 safe[KMS_CELL_MAX_K_];
-  gfloat safe_margin;
 } KmsAssignPalette;
 
 /* Colour cells: KMS_CELL_BITS bits per channel, index
@@ -110,10 +105,9 @@ KMS_DECLARE_ASSIGN (simd);
 #define KMS_AVX512_ALL_K 20
 /* Whether this CPU (and OS) runs kms_assign_paint_row32_avx512() */
 gboolean kms_assign_avx512_supported (void);
-/* Fill pal->key (and, for a hysteresis of @margin >= 0, pal->safe) for
- * pal->c (k <= KMS_CELL_MAX_K): once per palette, before the functions
- * below; AVX-512 code itself, only where they run */
-void kms_assign_avx512_prepare (KmsAssignPalette * pal, gfloat margin);
+/* Fill pal->key for pal->c (k <= KMS_CELL_MAX_K): once per palette, before
+ * the functions below; AVX-512 code itself, only where they run */
+void kms_assign_avx512_prepare (KmsAssignPalette * pal);
 /* kms_assign_row_simd() for k <= KMS_CELL_MAX_K, in AVX-512 (as below) */
 void kms_assign_row_avx512 (const KmsAssignPalette * pal,
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,

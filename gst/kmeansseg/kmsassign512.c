@@ -39,7 +39,6 @@
  * Whole blocks use plain loads and stores: masked ones cost several times
  * more on some CPUs (AMD Zen 4); only the last block of a row is masked. */
 
-#include <math.h>
 #include <string.h>
 
 #include "kmsassign.h"
@@ -135,43 +134,8 @@ search_key_of (const KmsAssignPalette * pal, guint i, __m512i x01, __m512i x2)
       _mm512_set1_epi32 (pal->key[2][i]));
 }
 
-/* The safe radius of centroid p for a hysteresis of margin m: with D the
- * distance from c_p to the nearest other centroid and t = |x - c_p|, any
- * other centroid j is at least D - t from x (triangle inequality), so
- * (|x - c_j| + m)^2 - t^2 >= (D + m) (D + m - 2 t), which is >= 1 for
- * t <= (D + m) / 2 - 1 / (2 (D + m)). Then x keeps p under the rule of
- * within_margin() whichever centroid is the nearest (p itself, or one
- * that ties or is nearer): 1 is far more than the float rule's rounding
- * (below 0.2 for any margin up to 255). The threshold on t^2 is floored
- * and lowered by one against the rounding of its own computation. */
-static gint32
-safe_radius (const KmsAssignPalette * pal, guint p, gfloat m)
-{
-  guint32 d2 = G_MAXUINT32;
-  gdouble s, v, t;
-  guint j;
-
-  for (j = 0; j < pal->k; j++) {
-    const gint32 e0 = pal->c[0][j] - pal->c[0][p],
-        e1 = pal->c[1][j] - pal->c[1][p], e2 = pal->c[2][j] - pal->c[2][p];
-
-    if (j != p)
-      d2 = MIN (d2, (guint32) (e0 * e0 + e1 * e1 + e2 * e2));
-  }
-  if (d2 == G_MAXUINT32)
-    return G_MAXINT32;          /* the only centroid */
-  s = sqrt ((gdouble) d2) + m;
-  if (s <= 0)
-    return -1;
-  v = s / 2 - 1 / (2 * s);
-  if (v <= 0)
-    return -1;
-  t = floor (v * v) - 1;
-  return t < 0 ? -1 : (gint32) t;
-}
-
 void
-kms_assign_avx512_prepare (KmsAssignPalette * pal, gfloat margin)
+kms_assign_avx512_prepare (KmsAssignPalette * pal)
 {
   guint i;
 
@@ -187,10 +151,6 @@ kms_assign_avx512_prepare (KmsAssignPalette * pal, gfloat margin)
         ((guint32) (guint16) (-128 * c1) << 16));
     pal->key[2][i] = (gint32) (guint16) (-128 * c2);
   }
-  pal->safe_margin = margin;
-  for (i = 0; i < KMS_CELL_MAX_K; i++)
-    pal->safe[i] = margin >= 0 && i < pal->k ?
-        safe_radius (pal, i, margin) : -1;
 }
 
 /* |x - c|^2 of the key's centroid, from the key and |x|^2 */
@@ -302,11 +262,10 @@ typedef struct
   guint64 used;                 /* the bits of every centroid */
   const guint64 *cells;         /* NULL: every centroid is a candidate */
   gboolean margin;              /* hysteresis applies */
-  gboolean safe;                /* ... and pal->safe is made for its margin */
   __m512 m;
   gboolean measure;             /* add up the error */
   const KmsAssignPalette *pal;  /* its key terms */
-  __m512i tab_init[4], tab_w01[4], tab_w2[4], tab_safe[4];
+  __m512i tab_init[4], tab_w01[4], tab_w2[4];
   Counters c;
   __m512i acc;                  /* error, 32-bit lanes */
   guint64 s;                    /* error, flushed */
@@ -326,8 +285,6 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
   r->used = k >= 64 ? G_MAXUINT64 : (G_GUINT64_CONSTANT (1) << k) - 1;
   r->cells = pal->cells && k > KMS_AVX512_ALL_K ? pal->cells : NULL;
   r->margin = hyst && hyst->apply;
-  r->safe = r->margin && pal->safe_margin >= 0 &&
-      pal->safe_margin == (gfloat) hyst->margin;
   r->m = _mm512_set1_ps (hyst ? (gfloat) hyst->margin : 0);
   r->measure = measure;
   r->pal = pal;
@@ -337,7 +294,6 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
     r->tab_init[i] = _mm512_loadu_si512 (pal->key[0] + 16 * i);
     r->tab_w01[i] = _mm512_loadu_si512 (pal->key[1] + 16 * i);
     r->tab_w2[i] = _mm512_loadu_si512 (pal->key[2] + 16 * i);
-    r->tab_safe[i] = _mm512_loadu_si512 (pal->safe + 16 * i);
   }
   r->c.nib = r->c.even = r->c.odd = _mm512_setzero_si512 ();
   r->c.n_nib = r->c.n_byte = 0;
@@ -346,7 +302,8 @@ row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
   r->blocks = 0;
 }
 
-/* Entry idx (< k) of a table of the k centroids, as row_init() loads */
+/* Entry idx of a table of the k centroids' terms, as row_init() loads
+ * them: one permute up to 16 centroids, two up to 32 */
 static inline __m512i
 lookup_k (const Row * r, const __m512i * t, __m512i idx)
 {
@@ -357,28 +314,51 @@ lookup_k (const Row * r, const __m512i * t, __m512i idx)
   return lookup64 (t, idx);
 }
 
-/* |x - c_p|^2 of 16 pixels (pairs x01, x2, |x|^2 sq) and labels p < k */
-static inline __m512i
-label_distance (const Row * r, __m512i p, __m512i x01, __m512i x2,
-    __m512i sq)
+/* Hysteresis on 16 pixels (pairs x01, x2, |x|^2 sq): the lanes of @diff
+ * take their previous label p (and its distance) when it is within the
+ * margin of the nearest */
+static inline void
+keep_previous (const Row * r, __mmask16 diff, __m512i p, __m512i x01,
+    __m512i x2, __m512i sq, __m512i * label, __m512i * dist)
 {
   Centroid pc;
+  __m512i dp;
+  __mmask16 keep;
 
   pc.init = lookup_k (r, r->tab_init, p);
   pc.w01 = lookup_k (r, r->tab_w01, p);
   pc.w2 = lookup_k (r, r->tab_w2, p);
-  return key_distance (search_key (&pc, x01, x2), sq);
+  dp = key_distance (search_key (&pc, x01, x2), sq);
+  keep = diff & within_margin (*dist, dp, r->m);
+  *label = _mm512_mask_mov_epi32 (*label, keep, p);
+  *dist = _mm512_mask_mov_epi32 (*dist, keep, dp);
 }
 
-/* The nearest centroids (ties to the lower index) of 16 + 16 pixels, as
- * search keys, among the candidates @bits (every centroid without cells) */
-static inline __attribute__ ((always_inline)) void
-nearest_keys (const Row * r, guint64 bits, __m512i a01, __m512i a2,
-    __m512i b01, __m512i b2, __m512i * ka_out, __m512i * kb_out)
+/* The labels of one block of n (<= 32) pixels, whose channels are the
+ * pairs x01 = (c0, c1) and x2 = (c2, 0) of pixels 0..15 (a) and 16..31
+ * (b); previous labels at @prev (with hysteresis). Returns them as bytes,
+ * and in 32-bit lanes in *la, *lb; adds to the counts and the error. */
+static inline __attribute__ ((always_inline)) __m256i
+label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
+    gint n, const guint8 * prev, guint64 * counts, __m512i * la_out,
+    __m512i * lb_out)
 {
-  __m512i ka, kb;
-  guint64 left;
+  const __mmask32 valid = n == BLOCK ? 0xffffffffu : (1u << n) - 1;
+  const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
+  const __m512i low = _mm512_set1_epi32 ((1 << KEY_SHIFT) - 1);
+  const __m512i zero = _mm512_setzero_si512 ();
+  __m512i ka, kb, la, lb, sa = zero, sb = zero, da = zero, db = zero;
+  __m256i l8;
+  guint64 bits, left;
   guint i;
+
+  /* the candidates: every centroid for a small k (a scan of each costs
+   * less than finding fewer), else the union of the pixels' cells */
+  if (r->cells)
+    bits = (cell_bits (r->cells, a01, a2, va) |
+        cell_bits (r->cells, b01, b2, vb)) & r->used;
+  else
+    bits = r->used;
 
   if (!r->cells) {
     /* every centroid */
@@ -406,84 +386,61 @@ nearest_keys (const Row * r, guint64 bits, __m512i a01, __m512i a2,
       kb = _mm512_min_epu32 (kb, search_key_of (r->pal, i, b01, b2));
     }
   }
-  *ka_out = ka;
-  *kb_out = kb;
-}
-
-/* 32 labels, 32-bit lanes, as bytes */
-static inline __m256i
-label_bytes (__m512i la, __m512i lb)
-{
-  return _mm256_inserti128_si256 (_mm256_castsi128_si256 (_mm512_cvtepi32_epi8
+  la = _mm512_and_si512 (ka, low);
+  lb = _mm512_and_si512 (kb, low);
+  if (r->measure) {
+    /* the distances: only for the error, or a previous label below */
+    sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
+    sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
+    da = key_distance (ka, sa);
+    db = key_distance (kb, sb);
+  }
+  /* the labels as bytes: for the test of the previous labels, the store
+   * and the counts */
+  l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256 (_mm512_cvtepi32_epi8
           (la)), _mm512_cvtepi32_epi8 (lb), 1);
-}
+  if (r->margin) {
+    /* keep a previous label (a candidate) that is not the nearest when it
+     * is no more than the margin farther. Without a branch on whether the
+     * block has such a pixel: which blocks do follows the picture, and
+     * the mispredictions cost more than the work they skip (1080p, k = 8:
+     * 2.25 -> 1.63 ms a frame) */
+    const __m256i p8 = n == BLOCK ?
+        _mm256_loadu_si256 ((const __m256i *) prev) :
+        _mm256_maskz_loadu_epi8 (valid, prev);
+    const __mmask32 differ = _mm256_mask_cmpneq_epu8_mask (valid, p8, l8) &
+        _mm256_cmplt_epu8_mask (p8, _mm256_set1_epi8 ((gchar) r->k));
+    const __m512i pa = _mm512_cvtepu8_epi32 (_mm256_castsi256_si128 (p8));
+    const __m512i pb = _mm512_cvtepu8_epi32 (_mm256_extracti128_si256 (p8,
+            1));
+    __mmask16 diff_a = (__mmask16) differ;
+    __mmask16 diff_b = (__mmask16) (differ >> 16);
 
-/* What the hysteresis needs of a block of n pixels: the previous labels
- * (bytes p8, valid below k in pvalid, and 32-bit lanes pa, pb), |x|^2 of
- * the pixels (sa, sb) and their distances to the previous labels'
- * centroids (dpa, dpb) */
-typedef struct
-{
-  __m256i p8;
-  __mmask32 pvalid;
-  __m512i pa, pb, sa, sb, dpa, dpb;
-} Prev;
+    if (r->cells) {
+      /* all ones in the lanes of the candidates, as a table */
+      const __m512i in[4] = {
+        _mm512_movm_epi32 ((__mmask16) bits),
+        _mm512_movm_epi32 ((__mmask16) (bits >> 16)),
+        _mm512_movm_epi32 ((__mmask16) (bits >> 32)),
+        _mm512_movm_epi32 ((__mmask16) (bits >> 48)),
+      };
 
-static inline __mmask32
-block_valid (gint n)
-{
-  return n == BLOCK ? 0xffffffffu : (1u << n) - 1;
-}
-
-/* pv's labels of @prev, and the |x|^2 of the pixels */
-static inline __attribute__ ((always_inline)) void
-prev_labels (const Row * r, __m512i a01, __m512i a2, __m512i b01,
-    __m512i b2, gint n, const guint8 * prev, Prev * pv)
-{
-  const __mmask32 valid = block_valid (n);
-
-  pv->p8 = n == BLOCK ? _mm256_loadu_si256 ((const __m256i *) prev) :
-      _mm256_maskz_loadu_epi8 (valid, prev);
-  pv->pvalid = _mm256_mask_cmplt_epu8_mask (valid, pv->p8,
-      _mm256_set1_epi8 ((gchar) r->k));
-  pv->pa = _mm512_cvtepu8_epi32 (_mm256_castsi256_si128 (pv->p8));
-  pv->pb = _mm512_cvtepu8_epi32 (_mm256_extracti128_si256 (pv->p8, 1));
-  pv->sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
-  pv->sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
-}
-
-/* All of pv for a block */
-static inline __attribute__ ((always_inline)) void
-prev_block (const Row * r, __m512i a01, __m512i a2, __m512i b01,
-    __m512i b2, gint n, const guint8 * prev, Prev * pv)
-{
-  prev_labels (r, a01, a2, b01, b2, n, prev, pv);
-  pv->dpa = label_distance (r, pv->pa, a01, a2, pv->sa);
-  pv->dpb = label_distance (r, pv->pb, b01, b2, pv->sb);
-}
-
-/* Whether every pixel of the block is within its previous centroid's safe
- * radius (r->safe): then the previous labels are the labels */
-static inline gboolean
-prev_safe (const Row * r, const Prev * pv, gint n)
-{
-  const __mmask32 safe = ((__mmask32) _mm512_cmple_epi32_mask (pv->dpa,
-          lookup_k (r, r->tab_safe, pv->pa)) |
-      ((__mmask32) _mm512_cmple_epi32_mask (pv->dpb, lookup_k (r,
-                  r->tab_safe, pv->pb)) << 16)) & pv->pvalid;
-
-  return safe == block_valid (n);
-}
-
-/* Add the block's labels (la, lb; bytes l8) among the candidates @bits to
- * the counts, and their distances da, db to the error */
-static inline __attribute__ ((always_inline)) void
-count_block (Row * r, gint n, __m512i la, __m512i lb, __m256i l8,
-    guint64 bits, __m512i da, __m512i db, guint64 * counts)
-{
-  const __mmask32 valid = block_valid (n);
-  const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
-  guint64 left;
+      diff_a &= _mm512_test_epi32_mask (lookup64 (in, pa), lookup64 (in,
+              pa));
+      diff_b &= _mm512_test_epi32_mask (lookup64 (in, pb), lookup64 (in,
+              pb));
+    }
+    if (!r->measure) {
+      sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
+      sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
+      da = key_distance (ka, sa);
+      db = key_distance (kb, sb);
+    }
+    keep_previous (r, diff_a, pa, a01, a2, sa, &la, &da);
+    keep_previous (r, diff_b, pb, b01, b2, sb, &lb, &db);
+    l8 = _mm256_inserti128_si256 (_mm256_castsi128_si256
+        (_mm512_cvtepi32_epi8 (la)), _mm512_cvtepi32_epi8 (lb), 1);
+  }
 
   if (r->k <= NIBBLE_K) {
     /* a 4-bit counter per label in each 32-bit lane */
@@ -496,8 +453,7 @@ count_block (Row * r, gint n, __m512i la, __m512i lb, __m256i l8,
       flush_nibbles (&r->c, r->k, counts);
   } else {
     for (left = bits; left; left &= left - 1) {
-      const guint i = __builtin_ctzll (left);
-
+      i = __builtin_ctzll (left);
       counts[i] += __builtin_popcount (_mm256_mask_cmpeq_epi8_mask (valid, l8,
               _mm256_set1_epi8 ((gchar) i)));
     }
@@ -513,97 +469,6 @@ count_block (Row * r, gint n, __m512i la, __m512i lb, __m256i l8,
       r->blocks = 0;
     }
   }
-}
-
-/* The labels of a block that prev_safe() found to keep its previous ones:
- * counted; in 32-bit lanes in *la, *lb */
-static inline __attribute__ ((always_inline)) void
-label_block_kept (Row * r, const Prev * pv, gint n, guint64 * counts,
-    __m512i * la, __m512i * lb)
-{
-  count_block (r, n, pv->pa, pv->pb, pv->p8, r->used, pv->dpa, pv->dpb,
-      counts);
-  *la = pv->pa;
-  *lb = pv->pb;
-}
-
-/* The labels of one block of n (<= 32) pixels, whose channels are the
- * pairs x01 = (c0, c1) and x2 = (c2, 0) of pixels 0..15 (a) and 16..31
- * (b); with hysteresis (r->margin), against the previous labels of pv.
- * Returns them as bytes, and in 32-bit lanes in *la, *lb; adds to the
- * counts and the error. */
-static inline __attribute__ ((always_inline)) __m256i
-label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
-    gint n, const Prev * pv, guint64 * counts, __m512i * la_out,
-    __m512i * lb_out)
-{
-  const __mmask32 valid = block_valid (n);
-  const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
-  const __m512i low = _mm512_set1_epi32 ((1 << KEY_SHIFT) - 1);
-  const __m512i zero = _mm512_setzero_si512 ();
-  __m512i ka, kb, la, lb, sa = zero, sb = zero, da = zero, db = zero;
-  __m256i l8;
-  guint64 bits;
-
-  /* the candidates: every centroid for a small k (a scan of each costs
-   * less than finding fewer), else the union of the pixels' cells */
-  if (r->cells)
-    bits = (cell_bits (r->cells, a01, a2, va) |
-        cell_bits (r->cells, b01, b2, vb)) & r->used;
-  else
-    bits = r->used;
-  nearest_keys (r, bits, a01, a2, b01, b2, &ka, &kb);
-  la = _mm512_and_si512 (ka, low);
-  lb = _mm512_and_si512 (kb, low);
-  if (r->measure || r->margin) {
-    /* the distances: for the error, or the hysteresis below */
-    if (r->margin) {
-      sa = pv->sa;
-      sb = pv->sb;
-    } else {
-      sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);
-      sb = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (b01, b01), b2, b2);
-    }
-    da = key_distance (ka, sa);
-    db = key_distance (kb, sb);
-  }
-  /* the labels as bytes: for the test of the previous labels, the store
-   * and the counts */
-  l8 = label_bytes (la, lb);
-  if (r->margin) {
-    /* keep a previous label (a candidate) that is not the nearest when it
-     * is no more than the margin farther */
-    const __mmask32 differ = _mm256_mask_cmpneq_epu8_mask (pv->pvalid,
-        pv->p8, l8);
-
-    if (differ) {
-      __mmask16 keep_a = (__mmask16) differ;
-      __mmask16 keep_b = (__mmask16) (differ >> 16);
-
-      if (r->cells) {
-        /* all ones in the lanes of the candidates, as a table */
-        const __m512i in[4] = {
-          _mm512_movm_epi32 ((__mmask16) bits),
-          _mm512_movm_epi32 ((__mmask16) (bits >> 16)),
-          _mm512_movm_epi32 ((__mmask16) (bits >> 32)),
-          _mm512_movm_epi32 ((__mmask16) (bits >> 48)),
-        };
-
-        keep_a &= _mm512_test_epi32_mask (lookup64 (in, pv->pa),
-            lookup64 (in, pv->pa));
-        keep_b &= _mm512_test_epi32_mask (lookup64 (in, pv->pb),
-            lookup64 (in, pv->pb));
-      }
-      keep_a &= within_margin (da, pv->dpa, r->m);
-      keep_b &= within_margin (db, pv->dpb, r->m);
-      la = _mm512_mask_mov_epi32 (la, keep_a, pv->pa);
-      lb = _mm512_mask_mov_epi32 (lb, keep_b, pv->pb);
-      da = _mm512_mask_mov_epi32 (da, keep_a, pv->dpa);
-      db = _mm512_mask_mov_epi32 (db, keep_b, pv->dpb);
-      l8 = label_bytes (la, lb);
-    }
-  }
-  count_block (r, n, la, lb, l8, bits, da, db, counts);
   *la_out = la;
   *lb_out = lb;
   return l8;
@@ -630,21 +495,77 @@ store_labels (guint8 * dst, __m256i l8, gint n)
     _mm256_mask_storeu_epi8 (dst, (1u << n) - 1, l8);
 }
 
-/* Where a row's pixels come from and its labels and colours go: 4-byte
- * pixels (src, painted to dst when write or dst != src), or planar
- * channels (c, labels to @labels) */
-typedef struct
+void
+kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst)
 {
-  gboolean packed;
-  /* packed */
-  const guint8 *src;
-  guint8 *dst;
-  gboolean write, same_keep;
-  __m512i ix01, ix2, keep[4], set[4];
-  /* planar */
-  const guint8 *const *c;
-  guint8 *labels;
-} RowIO;
+  const guint k = pal->k;
+  const __m512i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
+  const __m512i ix2 = pair_index (shift[2] / 8, -1);
+  __m512i keep[4], set[4];
+  gboolean same_keep;
+  Row r;
+  guint i;
+  gint x;
+
+  row_init (&r, pal, hyst, sse != NULL);
+  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
+  same_keep = i == k;
+  for (i = 0; i < 4; i++) {
+    keep[i] = _mm512_loadu_si512 (paint->keep + 16 * i);
+    set[i] = _mm512_loadu_si512 (paint->set + 16 * i);
+  }
+  if (same_keep)
+    keep[0] = _mm512_set1_epi32 ((gint) paint->keep[0]);
+
+  for (x = 0; x < width; x += BLOCK) {
+    const gint n = MIN (BLOCK, width - x);
+    const __mmask32 valid = n == BLOCK ? 0xffffffffu : (1u << n) - 1;
+    const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
+    const __m512i a = n == BLOCK ? _mm512_loadu_si512 (src + 4 * x) :
+        _mm512_maskz_loadu_epi32 (va, src + 4 * x);
+    const __m512i b = n == BLOCK ? _mm512_loadu_si512 (src + 4 * x + 64) :
+        _mm512_maskz_loadu_epi32 (vb, src + 4 * x + 64);
+    __m512i la, lb, oa = a, ob = b;
+    __m256i l8;
+
+    l8 = label_block (&r, _mm512_shuffle_epi8 (a, ix01),
+        _mm512_shuffle_epi8 (a, ix2), _mm512_shuffle_epi8 (b, ix01),
+        _mm512_shuffle_epi8 (b, ix2), n, hyst ? hyst->prev + x : NULL,
+        counts, &la, &lb);
+    if (hyst)
+      store_labels (hyst->prev + x, l8, n);
+
+    if (write) {
+      /* (pixel & keep) | set; keep is often the same for every label */
+      const __m512i ka = same_keep ? keep[0] : k <= 32 ?
+          _mm512_permutex2var_epi32 (keep[0], la, keep[1]) :
+          lookup64 (keep, la);
+      const __m512i kb = same_keep ? keep[0] : k <= 32 ?
+          _mm512_permutex2var_epi32 (keep[0], lb, keep[1]) :
+          lookup64 (keep, lb);
+      const __m512i sa = k <= 32 ?
+          _mm512_permutex2var_epi32 (set[0], la, set[1]) :
+          lookup64 (set, la);
+      const __m512i sb = k <= 32 ?
+          _mm512_permutex2var_epi32 (set[0], lb, set[1]) :
+          lookup64 (set, lb);
+
+      oa = _mm512_ternarylogic_epi32 (a, ka, sa, 0xea);
+      ob = _mm512_ternarylogic_epi32 (b, kb, sb, 0xea);
+    }
+    if ((write || dst != src) && n == BLOCK) {
+      _mm512_storeu_si512 (dst + 4 * x, oa);
+      _mm512_storeu_si512 (dst + 4 * x + 64, ob);
+    } else if (write || dst != src) {
+      _mm512_mask_storeu_epi32 (dst + 4 * x, va, oa);
+      _mm512_mask_storeu_epi32 (dst + 4 * x + 64, vb, ob);
+    }
+  }
+  row_finish (&r, counts, sse);
+}
 
 /* (c0, c1) and (c2, 0) pairs of 16 pixels from planar bytes */
 static inline void
@@ -668,231 +589,29 @@ planar_pairs (const guint8 * const *c, gint x, gint n, __m512i * x01,
   *x2 = _mm512_cvtepu8_epi32 (b2);
 }
 
-/* The pixels of the block at x (n of them): the 4-byte pixels in *a, *b
- * (packed) and the channel pairs */
-static inline __attribute__ ((always_inline)) void
-load_block (const RowIO * io, gint x, gint n, __m512i * a, __m512i * b,
-    __m512i * a01, __m512i * a2, __m512i * b01, __m512i * b2)
-{
-  if (io->packed) {
-    const __mmask32 valid = block_valid (n);
-    const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
-
-    *a = n == BLOCK ? _mm512_loadu_si512 (io->src + 4 * x) :
-        _mm512_maskz_loadu_epi32 (va, io->src + 4 * x);
-    *b = n == BLOCK ? _mm512_loadu_si512 (io->src + 4 * x + 64) :
-        _mm512_maskz_loadu_epi32 (vb, io->src + 4 * x + 64);
-    *a01 = _mm512_shuffle_epi8 (*a, io->ix01);
-    *a2 = _mm512_shuffle_epi8 (*a, io->ix2);
-    *b01 = _mm512_shuffle_epi8 (*b, io->ix01);
-    *b2 = _mm512_shuffle_epi8 (*b, io->ix2);
-  } else {
-    *a = *b = *b01 = *b2 = _mm512_setzero_si512 ();
-    planar_pairs (io->c, x, n, a01, a2);
-    if (n > 16)
-      planar_pairs (io->c, x + 16, n - 16, b01, b2);
-  }
-}
-
-/* The block's output: its colours (packed), or its labels (planar) */
-static inline __attribute__ ((always_inline)) void
-put_block (const Row * r, const RowIO * io, gint x, gint n, __m512i a,
-    __m512i b, __m512i la, __m512i lb, __m256i l8)
-{
-  const __mmask32 valid = block_valid (n);
-  const __mmask16 va = (__mmask16) valid, vb = (__mmask16) (valid >> 16);
-  __m512i oa = a, ob = b;
-
-  if (!io->packed) {
-    store_labels (io->labels + x, l8, n);
-    return;
-  }
-  if (io->write) {
-    /* (pixel & keep) | set; keep is often the same for every label */
-    const __m512i ka = io->same_keep ? io->keep[0] : r->k <= 32 ?
-        _mm512_permutex2var_epi32 (io->keep[0], la, io->keep[1]) :
-        lookup64 (io->keep, la);
-    const __m512i kb = io->same_keep ? io->keep[0] : r->k <= 32 ?
-        _mm512_permutex2var_epi32 (io->keep[0], lb, io->keep[1]) :
-        lookup64 (io->keep, lb);
-    const __m512i sa = r->k <= 32 ?
-        _mm512_permutex2var_epi32 (io->set[0], la, io->set[1]) :
-        lookup64 (io->set, la);
-    const __m512i sb = r->k <= 32 ?
-        _mm512_permutex2var_epi32 (io->set[0], lb, io->set[1]) :
-        lookup64 (io->set, lb);
-
-    oa = _mm512_ternarylogic_epi32 (a, ka, sa, 0xea);
-    ob = _mm512_ternarylogic_epi32 (b, kb, sb, 0xea);
-  }
-  if ((io->write || io->dst != io->src) && n == BLOCK) {
-    _mm512_storeu_si512 (io->dst + 4 * x, oa);
-    _mm512_storeu_si512 (io->dst + 4 * x + 64, ob);
-  } else if (io->write || io->dst != io->src) {
-    _mm512_mask_storeu_epi32 (io->dst + 4 * x, va, oa);
-    _mm512_mask_storeu_epi32 (io->dst + 4 * x + 64, vb, ob);
-  }
-}
-
-/* One block, labelled, counted and put, in one go */
-static inline __attribute__ ((always_inline)) void
-do_block (Row * r, const RowIO * io, gint x, gint n, guint8 * prev,
-    guint64 * counts)
-{
-  __m512i a, b, a01, a2, b01, b2, la, lb;
-  __m256i l8;
-  Prev pv;
-
-  load_block (io, x, n, &a, &b, &a01, &a2, &b01, &b2);
-  if (r->margin)
-    prev_block (r, a01, a2, b01, b2, n, prev + x, &pv);
-  l8 = label_block (r, a01, a2, b01, b2, n, &pv, counts, &la, &lb);
-  if (prev)
-    store_labels (prev + x, l8, n);
-  put_block (r, io, x, n, a, b, la, lb, l8);
-}
-
-/* Blocks a chunk of a row, for the safe radii */
-#define CHUNK 64
-
-/* Ask for the block at x, a chunk ahead (past the row's end: the next
- * row's start, where rows follow each other; a prefetch never faults) */
-static inline void
-prefetch_ahead (const RowIO * io, const guint8 * prev, gint x)
-{
-  if (io->packed) {
-    __builtin_prefetch (io->src + 4 * x);
-    __builtin_prefetch (io->src + 4 * x + 64);
-  }
-  if (x % (2 * BLOCK) == 0)
-    __builtin_prefetch (prev + x);
-}
-
-/* A row's labels (with the hysteresis of @prev, or NULL) and output.
- *
- * With the safe radii (r->safe), in chunks: first every block's distances
- * to its previous labels' centroids, and a list of the blocks whose
- * pixels all keep their previous labels for sure and one of the others;
- * then the first list without a search, the second with one. Two lists,
- * not a branch per block: which blocks are safe follows the picture,
- * and a mispredicted branch costs about as much as the search it skips. */
-static inline __attribute__ ((always_inline)) void
-assign_row (Row * r, const RowIO * io, gint width, guint8 * prev,
-    guint64 * counts)
-{
-  gint x0, x;
-
-  if (!r->safe) {
-    for (x = 0; x < width; x += BLOCK)
-      do_block (r, io, x, MIN (BLOCK, width - x), prev, counts);
-    return;
-  }
-
-  for (x0 = 0; x0 < width; x0 += CHUNK * BLOCK) {
-    const gint end = MIN (width, x0 + CHUNK * BLOCK);
-    __m512i dp[2 * CHUNK] VECTOR_ALIGNED;
-    guint16 kept[CHUNK], other[CHUNK];
-    guint n_kept = 0, n_other = 0, j, i;
-
-    for (x = x0, j = 0; x < end; x += BLOCK, j++) {
-      const gint n = MIN (BLOCK, end - x);
-      __m512i a, b, a01, a2, b01, b2;
-      gboolean safe;
-      Prev pv;
-
-      load_block (io, x, n, &a, &b, &a01, &a2, &b01, &b2);
-      prev_block (r, a01, a2, b01, b2, n, prev + x, &pv);
-      dp[2 * j] = pv.dpa;
-      dp[2 * j + 1] = pv.dpb;
-      safe = prev_safe (r, &pv, n);
-      kept[n_kept] = other[n_other] = (guint16) j;
-      n_kept += safe;
-      n_other += !safe;
-    }
-
-    for (i = 0; i < n_kept; i++) {
-      const gint xb = x0 + BLOCK * kept[i];
-
-      prefetch_ahead (io, prev, end + BLOCK * (gint) i);
-      const gint n = MIN (BLOCK, end - xb);
-      __m512i a, b, a01, a2, b01, b2, la, lb;
-      Prev pv;
-
-      load_block (io, xb, n, &a, &b, &a01, &a2, &b01, &b2);
-      prev_labels (r, a01, a2, b01, b2, n, prev + xb, &pv);
-      pv.dpa = dp[2 * kept[i]];
-      pv.dpb = dp[2 * kept[i] + 1];
-      label_block_kept (r, &pv, n, counts, &la, &lb);
-      /* prev already holds the labels */
-      put_block (r, io, xb, n, a, b, la, lb, pv.p8);
-    }
-
-    for (i = 0; i < n_other; i++) {
-      const gint xb = x0 + BLOCK * other[i];
-
-      prefetch_ahead (io, prev, end + BLOCK * (gint) (n_kept + i));
-      const gint n = MIN (BLOCK, end - xb);
-      __m512i a, b, a01, a2, b01, b2, la, lb;
-      __m256i l8;
-      Prev pv;
-
-      load_block (io, xb, n, &a, &b, &a01, &a2, &b01, &b2);
-      prev_labels (r, a01, a2, b01, b2, n, prev + xb, &pv);
-      pv.dpa = dp[2 * other[i]];
-      pv.dpb = dp[2 * other[i] + 1];
-      l8 = label_block (r, a01, a2, b01, b2, n, &pv, counts, &la, &lb);
-      store_labels (prev + xb, l8, n);
-      put_block (r, io, xb, n, a, b, la, lb, l8);
-    }
-  }
-}
-
-void
-kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
-    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
-    gboolean write, const guint8 * src, guint8 * dst, gint width,
-    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst)
-{
-  const guint k = pal->k;
-  RowIO io;
-  Row r;
-  guint i;
-
-  row_init (&r, pal, hyst, sse != NULL);
-  memset (&io, 0, sizeof (io));
-  io.packed = TRUE;
-  io.src = src;
-  io.dst = dst;
-  io.write = write;
-  io.ix01 = pair_index (shift[0] / 8, shift[1] / 8);
-  io.ix2 = pair_index (shift[2] / 8, -1);
-  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
-  io.same_keep = i == k;
-  for (i = 0; i < 4; i++) {
-    io.keep[i] = _mm512_loadu_si512 (paint->keep + 16 * i);
-    io.set[i] = _mm512_loadu_si512 (paint->set + 16 * i);
-  }
-  if (io.same_keep)
-    io.keep[0] = _mm512_set1_epi32 ((gint) paint->keep[0]);
-
-  assign_row (&r, &io, width, hyst ? hyst->prev : NULL, counts);
-  row_finish (&r, counts, sse);
-}
-
 void
 kms_assign_row_avx512 (const KmsAssignPalette * pal, const guint8 * const *c,
     gint width, guint8 * labels, guint64 * counts, guint64 * sse,
     const KmsHysteresis * hyst)
 {
-  RowIO io;
   Row r;
+  gint x;
 
   row_init (&r, pal, hyst, sse != NULL);
-  memset (&io, 0, sizeof (io));
-  io.packed = FALSE;
-  io.c = c;
-  io.labels = labels;
-  assign_row (&r, &io, width, hyst ? hyst->prev : NULL, counts);
+  for (x = 0; x < width; x += BLOCK) {
+    const gint n = MIN (BLOCK, width - x);
+    __m512i a01, a2, b01 = _mm512_setzero_si512 (), b2 = b01, la, lb;
+    __m256i l8;
+
+    planar_pairs (c, x, n, &a01, &a2);
+    if (n > 16)
+      planar_pairs (c, x + 16, n - 16, &b01, &b2);
+    l8 = label_block (&r, a01, a2, b01, b2, n, hyst ? hyst->prev + x : NULL,
+        counts, &la, &lb);
+    store_labels (labels + x, l8, n);
+    if (hyst)
+      store_labels (hyst->prev + x, l8, n);
+  }
   row_finish (&r, counts, sse);
 }
 

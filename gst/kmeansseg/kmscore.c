@@ -1459,8 +1459,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
       kms_assign_paint_row32_avx512 : pass->assign == kms_assign_row_avx512) {
     /* its search-key terms, once a frame; it scans every centroid up to
      * KMS_AVX512_ALL_K */
-    kms_assign_avx512_prepare (&pass->apal, pass->prev && pass->prev_apply ?
-        (gfloat) pass->margin : -1);
+    kms_assign_avx512_prepare (&pass->apal);
     need_cells &= k > KMS_AVX512_ALL_K;
   }
 #endif

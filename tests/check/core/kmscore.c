@@ -2472,7 +2472,7 @@ gen_assign_case (guint kind, guint k, gint width, KmsAssignPalette * pal,
   /* the AVX-512 kernels' key terms, where they run and take the palette
    * (the function itself is AVX-512 code) */
   if (k <= KMS_CELL_MAX_K && kms_assign_avx512_supported ())
-    kms_assign_avx512_prepare (pal, -1);
+    kms_assign_avx512_prepare (pal);
 #endif
 }
 
@@ -2662,17 +2662,12 @@ START_TEST (test_assign_hysteresis_kernels)
 
     /* every third case a still picture: runs of one previous label, the
      * pixels at its centroid (every third run next to it), a few on the
-     * way to the nearest other centroid (where the AVX-512 kernels' safe
-     * radius ends) */
+     * way to the nearest other centroid: whole blocks that keep their
+     * labels, and blocks where one pixel changes */
     const gboolean still = c % 3 == 2 && k > 1;
     gint exact_run = 0;
 
     gen_assign_case (c % PAL_N_KINDS, k, width, &pal, row, &s);
-#ifdef KMS_HAVE_AVX512
-    /* the AVX-512 kernels' safe radii for this margin */
-    if (k <= KMS_CELL_MAX_K && kms_assign_avx512_supported ())
-      kms_assign_avx512_prepare (&pal, margin);
-#endif
     memset (ex_counts, 0, sizeof (ex_counts));
     for (x = 0; x < width; x++) {
       guint8 px[3];
@@ -2706,8 +2701,8 @@ START_TEST (test_assign_hysteresis_kernels)
             v += (gint) rng_below (&s, 3) - 1;
           row[ch][x] = (guint8) CLAMP (v, 0, 255);
         }
-        /* runs of 32 pixels exactly at centroids well apart from the
-         * others: the safe radius takes them whole */
+        /* blocks of 32 pixels exactly at centroids well apart from the
+         * others: blocks where every pixel keeps its label */
         exact_run = row[0][x] == pal.c[0][p] && row[1][x] == pal.c[1][p] &&
             row[2][x] == pal.c[2][p] && d2_min >= 16 ? exact_run + 1 : 0;
         if (x % 32 == 31 && exact_run >= 32)
@@ -2891,7 +2886,7 @@ START_TEST (test_assign_row_exhaustive)
       pal.c[ch][0] = r % 2 ? 0 : 60;
 #ifdef KMS_HAVE_AVX512
     if (kms_assign_avx512_supported ())
-      kms_assign_avx512_prepare (&pal, -1);
+      kms_assign_avx512_prepare (&pal);
 #endif
     for (x = 0; x < width; x++)
       for (ch = 0; ch < 3; ch++)
@@ -2974,7 +2969,7 @@ typedef struct
   KmsMode mode;
   gboolean write;
   gboolean in_place;
-  guint align;                  /* the rows' offset from 8-byte alignment */
+  guint align;                  /* the rows' offset from the allocation */
 } PaintCase;
 
 /* Fails on the first byte of @got[0..size) that isn't @want's */
@@ -3229,7 +3224,8 @@ START_TEST (test_assign_paint_row32_exhaustive)
           (n_case / 3) % 2 ? KMS_MODE_ORIGINAL : KMS_MODE_POSTERIZE,
           n_case % 5 != 4,
           (n_case / 7) % 2,
-          n_case % 3 + 4 * ((n_case / 11) % 2),
+          /* every offset from a 64-byte line */
+          n_case % 3 + 4 * ((n_case / 11) % 16),
         };
         const KmsFormatInfo *info = kms_format_get_info (pc.layout->format);
         guint8 *row[3], *src_row = g_malloc (4 * width);
