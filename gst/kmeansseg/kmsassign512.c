@@ -31,8 +31,8 @@
  *   and breaks ties to the lower index;
  * - candidates: every centroid up to k = KMS_AVX512_ALL_K, else the union
  *   of the block's colour cells (kmscells.c);
- * - hysteresis in the same float arithmetic as kmsassign.c, only for the
- *   pixels whose previous label is not the nearest;
+ * - hysteresis in the same float arithmetic as kmsassign.c, for every
+ *   pixel, without a branch;
  * - label counts in 4-bit lanes for k <= 8, else a compare per candidate;
  * - painting by table permutes of each label's keep and set words.
  *
@@ -403,8 +403,8 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
     /* keep a previous label (a candidate) that is not the nearest when it
      * is no more than the margin farther. Without a branch on whether the
      * block has such a pixel: which blocks do follows the picture, and
-     * the mispredictions cost more than the work they skip (1080p, k = 8:
-     * 2.25 -> 1.63 ms a frame) */
+     * the mispredictions cost more than the work they skip (kmsbench,
+     * 1080p, k = 8: 2.2-2.35 -> 1.65-1.7 ms a frame) */
     const __m256i p8 = n == BLOCK ?
         _mm256_loadu_si256 ((const __m256i *) prev) :
         _mm256_maskz_loadu_epi8 (valid, prev);
