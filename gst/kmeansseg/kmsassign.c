@@ -149,19 +149,15 @@ prune (const KmsAssignPalette * pal, const Block * blk, const gfloat * margin,
 
 /* Hysteresis: keep the previous label when it was a candidate and is no
  * more than the margin farther (Euclidean) than the nearest. float, the
- * same in every build (IEEE sqrt and products, no contraction here). */
+ * same in every build (IEEE sqrt and products, no contraction here). Every
+ * block, without first testing whether any pixel needs it: that test goes
+ * either way with the picture, and its mispredictions cost more than the
+ * loop (1080p, k = 8, vectorised path: 2-3% a frame). */
 INLINE void
 keep_previous (const Block * blk, const gfloat * margin, const guint16 * found,
     const guint32 * dprev, guint16 * lab, guint32 * best)
 {
-  guint16 differ = 0;
   gint j;
-
-  /* in most blocks every pixel's nearest is its previous label already */
-  for (j = 0; j < BLOCK; j++)
-    differ |= found[j] & (blk->prev[j] != lab[j]);
-  if (!differ)
-    return;
 
   /* bitwise, not short-circuit: the loop vectorises */
   for (j = 0; j < BLOCK; j++) {
