@@ -425,10 +425,10 @@ label_block (Row * r, __m512i a01, __m512i a2, __m512i b01, __m512i b2,
         _mm512_movm_epi32 ((__mmask16) (bits >> 48)),
       };
 
-      diff_a &= _mm512_test_epi32_mask (lookup64 (in, pa), lookup64 (in,
-              pa));
-      diff_b &= _mm512_test_epi32_mask (lookup64 (in, pb), lookup64 (in,
-              pb));
+      const __m512i in_a = lookup_k (r, in, pa), in_b = lookup_k (r, in, pb);
+
+      diff_a &= _mm512_test_epi32_mask (in_a, in_a);
+      diff_b &= _mm512_test_epi32_mask (in_b, in_b);
     }
     if (!r->measure) {
       sa = _mm512_dpwssd_epi32 (_mm512_madd_epi16 (a01, a01), a2, a2);

@@ -419,9 +419,9 @@ ensure_rows (KmsBand * band, gint width)
 }
 
 /* The cache lines of image row y (none at y_end or past), every plane,
- * asked for a few at a time
- * (a sampled row is far from the last: no hardware prefetch; and a burst
- * of a whole row's lines only waits for the miss buffers) */
+ * asked for a few at a time: a sampled row is far from the last (no
+ * hardware prefetch), and a burst of a whole row's lines only waits for
+ * the miss buffers */
 typedef struct
 {
   const guint8 *at[KMS_MAX_PLANES];
@@ -559,7 +559,6 @@ build_exact (KmsContext * ctx, const KmsFormatInfo * info,
   }
 }
 
-/* A grid of about sample_size pixels binned into the colour histogram */
 /* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
  * own histogram, in the order the cells first turn up */
 static void
@@ -1413,7 +1412,7 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
 
     if (kms_format_avx512_kernels (info->format, &unpack, &write)) {
       pass->unpack_row = unpack;
-      if (k <= 64)
+      if (k <= KMS_PAINT_LUT_LABELS)
         pass->write_rows = write;
     }
   }

@@ -38,6 +38,9 @@ G_BEGIN_DECLS
 /* What the painting needs. The caller fills the colour of each label
  * (in the format's channel order) and the mask; kms_paint_prepare() turns
  * them into per-label tables for the format. */
+/* The labels KmsPaint.lut holds: one 64-byte vector a table */
+#define KMS_PAINT_LUT_LABELS 64
+
 typedef struct
 {
   guint8 color[KMS_MAX_K][KMS_MAX_CHANNELS];
@@ -53,9 +56,9 @@ typedef struct
   /* every format: whether a label's pixels are written, and with what */
   gboolean writes[KMS_MAX_K];
   guint8 value[KMS_MAX_K][KMS_MAX_CHANNELS];
-  /* labels 0..63: value[][0..2] and writes (0xff) as byte tables, for the
-   * byte-permute writers */
-  guint8 lut[4][64];
+  /* labels below KMS_PAINT_LUT_LABELS: value[][0..2] and writes (0xff) as
+   * byte tables, for the byte-permute writers */
+  guint8 lut[4][KMS_PAINT_LUT_LABELS];
 } KmsPaint;
 
 /* Read row y into planar channels (c[0..2], width each; the channels a
@@ -129,35 +132,14 @@ guint32 kms_format_color_to_argb (const KmsFormatInfo * info,
     const KmsFrame * frame, const guint8 c[KMS_MAX_CHANNELS]);
 
 #ifdef KMS_HAVE_AVX512
-/* Whether this CPU runs the functions below (AVX-512 BW, VL and VBMI) */
+/* Whether this CPU runs kmspixel512.c (AVX-512 BW, VL and VBMI) */
 gboolean kms_pixel_avx512_supported (void);
-/* The unpack and write below for @format; FALSE when it has none (the
- * write takes labels below 64) */
+/* The unpack and write of @format in kmspixel512.c (I420, YV12, NV12,
+ * NV21, YUY2, UYVY), the same bytes as its KmsFormatInfo.unpack and
+ * .write; FALSE when it has none. The write takes labels below
+ * KMS_PAINT_LUT_LABELS. */
 gboolean kms_format_avx512_kernels (KmsFormat format,
     KmsUnpackRowFunc * unpack, KmsWriteRowsFunc * write);
-/* The unpack of I420, YV12, NV12, NV21, YUY2 and UYVY, the same bytes as
- * their
- * KmsFormatInfo.unpack */
-void kms_unpack_i420_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-void kms_unpack_yv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-void kms_unpack_nv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-void kms_unpack_nv21_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-void kms_unpack_yuy2_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-void kms_unpack_uyvy_avx512 (const KmsFrame * f, gint y, guint8 * const *c);
-/* The write of the same formats for labels below 64, the same
- * bytes as their KmsFormatInfo.write */
-void kms_write_i420_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p);
-void kms_write_yv12_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p);
-void kms_write_nv12_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p);
-void kms_write_nv21_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p);
-void kms_write_yuy2_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p);
-void kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p);
 #endif
 
 G_END_DECLS

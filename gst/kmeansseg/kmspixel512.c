@@ -18,8 +18,9 @@
  */
 
 /* The unpack and write of kmspixel.c's I420, YV12, NV12, NV21, YUY2 and
- * UYVY (unpack_yuv(), write_yuv()), for
- * k <= 64 on a CPU with AVX-512 BW and VBMI: the same bytes. A label is a
+ * UYVY (unpack_yuv(), write_yuv()), for k <= KMS_PAINT_LUT_LABELS on a CPU
+ * with AVX-512 BW and VBMI: the same bytes, found through
+ * kms_format_avx512_kernels(). A label is a
  * byte index into 64-byte tables (vpermb): luma 64 pixels at a time; a
  * chroma sample takes the majority label of its 2x2 pixels (ties to the
  * first in the order top left, top right, bottom left, bottom right), 64
@@ -251,52 +252,52 @@ unpack_420 (const KmsFrame * f, gint y, guint8 * const *c, gboolean semi,
   }
 }
 
-void
+static void
 kms_unpack_i420_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
 {
   unpack_420 (f, y, c, FALSE, 1, 2, 0);
 }
 
-void
+static void
 kms_unpack_yv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
 {
   unpack_420 (f, y, c, FALSE, 2, 1, 0);
 }
 
-void
+static void
 kms_unpack_nv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
 {
   unpack_420 (f, y, c, TRUE, 1, 1, 0);
 }
 
-void
+static void
 kms_unpack_nv21_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
 {
   unpack_420 (f, y, c, TRUE, 1, 1, 1);
 }
 
-void
+static void
 kms_write_i420_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {
   write_420 (f, y, n_rows, labels, p, FALSE, 1, 2, 0);
 }
 
-void
+static void
 kms_write_yv12_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {
   write_420 (f, y, n_rows, labels, p, FALSE, 2, 1, 0);
 }
 
-void
+static void
 kms_write_nv12_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {
   write_420 (f, y, n_rows, labels, p, TRUE, 1, 1, 0);
 }
 
-void
+static void
 kms_write_nv21_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {
@@ -392,26 +393,26 @@ write_422 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
   }
 }
 
-void
+static void
 kms_unpack_yuy2_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
 {
   unpack_422 (f, y, c, 0, 1, 3);
 }
 
-void
+static void
 kms_unpack_uyvy_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
 {
   unpack_422 (f, y, c, 1, 0, 2);
 }
 
-void
+static void
 kms_write_yuy2_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {
   write_422 (f, y, n_rows, labels, p, TRUE);
 }
 
-void
+static void
 kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
     guint8 * const *labels, const KmsPaint * p)
 {

@@ -2988,10 +2988,11 @@ assert_bytes_equal (const guint8 * got, const guint8 * want, gsize size,
 }
 
 #ifdef KMS_HAVE_AVX512
-/* The AVX-512 unpack and write of 4:2:0 formats against the formats' own:
- * the same channel rows, and the same bytes in every plane, padding included, for random labels
- * (runs of a label, and noise), sizes, row groups of one and two rows,
- * posterize and masked original */
+/* The AVX-512 unpack and write of the 4:2:0 and packed 4:2:2 formats
+ * against the formats' own: the same channel rows, and the same bytes in
+ * every plane, padding included, for random labels (runs of a label, and
+ * noise), sizes, row groups of one and two rows, posterize and masked
+ * original */
 START_TEST (test_write_420_avx512)
 {
   static const KmsFormat formats[] = {
@@ -3013,7 +3014,7 @@ START_TEST (test_write_420_avx512)
       /* a row group: two rows of 4:2:0 (or one, at the bottom), one of
        * 4:2:2 */
       const gint rows = 1 + rng_below (&s, info->v_group);
-      const guint k = 1 + rng_below (&s, 64);
+      const guint k = 1 + rng_below (&s, KMS_PAINT_LUT_LABELS);
       const KmsMode mode = rng_below (&s, 2) ? KMS_MODE_POSTERIZE :
           KMS_MODE_ORIGINAL;
       KmsFrame fa, fb;
