@@ -40,6 +40,16 @@
  * |[
  * gst-launch-1.0 v4l2src ! videoconvert ! kmeansseg k=4 mode=original mask-cluster=0 ! videoconvert ! autovideosink
  * ]| Paints the darkest colour group of a webcam black.
+ *
+ * ## CPU levels
+ * The per-pixel kernels are chosen once per stream for the best CPU level
+ * this machine runs: `c` (the portable reference), `v2` (x86-64-v2), `v3`
+ * (x86-64-v3: AVX2, FMA, BMI2), `avx512` (x86-64-v4 with VNNI and VBMI)
+ * or `neon` (aarch64). Every level writes the same bytes. The environment
+ * variable `KMEANSSEG_CPU` caps the level (`c`, `v2`, `v3` or `avx2`,
+ * `avx512`, `neon`): the element then uses that level, or the best one
+ * below it that the CPU runs. An unknown or unsupported value is reported
+ * as a warning message.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -54,22 +64,19 @@
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
 #define GST_CAT_DEFAULT gst_kmeans_seg_debug
 
-#define DEFAULT_PROP_K            3
-#define DEFAULT_PROP_MAX_ITERS    20
-#define DEFAULT_PROP_TOLERANCE    0.5
-#define DEFAULT_PROP_MASK_CLUSTER (-1)
-#define DEFAULT_PROP_MASK_COLOR   0xff000000
-#define DEFAULT_PROP_MODE         GST_KMEANS_SEG_MODE_POSTERIZE
-#define DEFAULT_PROP_WARM_START   TRUE
-#define DEFAULT_PROP_INIT         GST_KMEANS_SEG_INIT_KMEANS_PP
-#define DEFAULT_PROP_SEED         42
-#define DEFAULT_PROP_SAMPLE_SIZE  65536
-#define DEFAULT_PROP_N_THREADS    1
-#define DEFAULT_PROP_SCENE_CUT    KMS_DEFAULT_SCENE_CUT
-#define DEFAULT_PROP_REFRESH      KMS_DEFAULT_REFRESH_INTERVAL
-#define DEFAULT_PROP_SMOOTHING    KMS_DEFAULT_TEMPORAL_SMOOTHING
+/* The core's defaults (kms_params_init_defaults()) are the properties'
+ * defaults; this one is the element's own */
 #define DEFAULT_PROP_POST_MESSAGES FALSE
-#define DEFAULT_PROP_HYSTERESIS   KMS_DEFAULT_HYSTERESIS
+
+/* The element's enums are the core's */
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_MODE_POSTERIZE ==
+    (gint) KMS_MODE_POSTERIZE);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_MODE_ORIGINAL ==
+    (gint) KMS_MODE_ORIGINAL);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_MODE_LABELS == (gint) KMS_MODE_LABELS);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_INIT_KMEANS_PP ==
+    (gint) KMS_INIT_KMEANS_PP);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_INIT_RANDOM == (gint) KMS_INIT_RANDOM);
 
 enum
 {
@@ -101,22 +108,9 @@ struct _GstKMeansSeg
 {
   GstVideoFilter parent;
 
-  /* properties, under the object lock */
-  guint k;
-  guint max_iters;
-  gdouble tolerance;
-  gint mask_cluster;
-  guint32 mask_color;
-  GstKMeansSegMode mode;
-  gboolean warm_start;
-  GstKMeansSegInit init;
-  guint32 seed;
-  guint sample_size;
-  guint n_threads;
-  gdouble scene_cut;
-  guint refresh_interval;
-  gdouble temporal_smoothing;
-  gdouble hysteresis;
+  /* properties, under the object lock: the core's settings (copied
+   * whole for each frame), and the element's own */
+  KmsParams params;
   gboolean post_messages;
   gboolean warned_mask;         /* mask-cluster >= k was reported */
   /* the palette the user wrote (seeds every fresh start until cleared),
@@ -128,11 +122,9 @@ struct _GstKMeansSeg
   guint32 palette[KMS_MAX_K];
   guint palette_n;
 
-  /* streaming thread only */
+  /* streaming thread only (and start/stop) */
   KmsContext *ctx;
-  KmsFormat format;
-  KmsMatrix matrix;
-  gboolean full_range;
+  KmsColorSpace cs;
   gint reset_pending;           /* atomic: forget the warm start */
 };
 
@@ -146,6 +138,7 @@ static void gst_kmeans_seg_set_property (GObject * object, guint prop_id,
 static void gst_kmeans_seg_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
 static void gst_kmeans_seg_finalize (GObject * object);
+static gboolean gst_kmeans_seg_start (GstBaseTransform * trans);
 static gboolean gst_kmeans_seg_stop (GstBaseTransform * trans);
 static gboolean gst_kmeans_seg_sink_event (GstBaseTransform * trans,
     GstEvent * event);
@@ -212,6 +205,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   GstBaseTransformClass *trans_class = (GstBaseTransformClass *) klass;
   GstVideoFilterClass *vfilter_class = (GstVideoFilterClass *) klass;
   GstCaps *caps;
+  KmsParams def;
 
   GST_DEBUG_CATEGORY_INIT (gst_kmeans_seg_debug, "kmeansseg", 0,
       "K-means colour segmentation");
@@ -219,6 +213,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   gobject_class->set_property = gst_kmeans_seg_set_property;
   gobject_class->get_property = gst_kmeans_seg_get_property;
   gobject_class->finalize = gst_kmeans_seg_finalize;
+
+  kms_params_init_defaults (&def);
 
   /**
    * GstKMeansSeg:k:
@@ -228,7 +224,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_K,
       g_param_spec_uint ("k", "K",
-          "Number of clusters (colours)", 1, KMS_MAX_K, DEFAULT_PROP_K,
+          "Number of clusters (colours)", 1, KMS_MAX_K, def.k,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -242,7 +238,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_MAX_ITERS,
       g_param_spec_uint ("max-iters", "Maximum iterations",
           "Lloyd iterations per frame at most (0 = keep the centroids, "
-          "only assign)", 0, 1000, DEFAULT_PROP_MAX_ITERS,
+          "only assign)", 0, 1000, def.max_iters,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -256,7 +252,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_TOLERANCE,
       g_param_spec_double ("tolerance", "Tolerance",
           "Stop iterating when no centroid moves more than this "
-          "(colour levels)", 0, 255, DEFAULT_PROP_TOLERANCE,
+          "(colour levels)", 0, 255, def.tolerance,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -270,7 +266,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_MASK_CLUSTER,
       g_param_spec_int ("mask-cluster", "Mask cluster",
           "Cluster whose pixels are painted mask-color (-1 = none)",
-          -1, KMS_MAX_K - 1, DEFAULT_PROP_MASK_CLUSTER,
+          -1, KMS_MAX_K - 1, def.mask_cluster,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -284,7 +280,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_MASK_COLOR,
       g_param_spec_uint ("mask-color", "Mask colour",
           "Colour of masked pixels (0xAARRGGBB; alpha used where the format "
-          "has alpha)", 0, G_MAXUINT32, DEFAULT_PROP_MASK_COLOR,
+          "has alpha)", 0, G_MAXUINT32, def.mask_color,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -296,7 +292,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_MODE,
       g_param_spec_enum ("mode", "Mode", "What is written",
-          GST_TYPE_KMEANS_SEG_MODE, DEFAULT_PROP_MODE,
+          GST_TYPE_KMEANS_SEG_MODE, (gint) def.mode,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -310,7 +306,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_WARM_START,
       g_param_spec_boolean ("warm-start", "Warm start",
           "Start each frame from the previous frame's centroids (false: "
-          "every frame starts afresh)", DEFAULT_PROP_WARM_START,
+          "every frame starts afresh)", def.warm_start,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -322,7 +318,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_INIT,
       g_param_spec_enum ("init", "Initialisation",
           "How a fresh start seeds the centroids",
-          GST_TYPE_KMEANS_SEG_INIT, DEFAULT_PROP_INIT,
+          GST_TYPE_KMEANS_SEG_INIT, (gint) def.init,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -334,7 +330,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_uint ("seed", "Seed", "Seed of the random choices",
-          0, G_MAXUINT32, DEFAULT_PROP_SEED,
+          0, G_MAXUINT32, def.seed,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -349,7 +345,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_SAMPLE_SIZE,
       g_param_spec_uint ("sample-size", "Sample size",
           "Pixels the centroids are fitted on (0 = every pixel, exact "
-          "and slow)", 0, 16777216, DEFAULT_PROP_SAMPLE_SIZE,
+          "and slow)", 0, 16777216, def.sample_size,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -364,7 +360,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_N_THREADS,
       g_param_spec_uint ("n-threads", "Threads",
           "Threads for the pixel pass (0 = one per core)", 0, 64,
-          DEFAULT_PROP_N_THREADS,
+          def.n_threads,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -381,7 +377,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
       g_param_spec_double ("scene-cut-threshold", "Scene cut threshold",
           "Re-initialise when the previous centroids' error on a frame "
           "exceeds this multiple of its running level (0 = never)",
-          0, 1000, DEFAULT_PROP_SCENE_CUT,
+          0, 1000, def.scene_cut,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -397,7 +393,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_REFRESH_INTERVAL,
       g_param_spec_uint ("refresh-interval", "Refresh interval",
           "Frames between fresh fits that may replace the warm start "
-          "(0 = never)", 0, G_MAXUINT, DEFAULT_PROP_REFRESH,
+          "(0 = never)", 0, G_MAXUINT, def.refresh_interval,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -410,7 +406,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_TEMPORAL_SMOOTHING,
       g_param_spec_double ("temporal-smoothing", "Temporal smoothing",
           "Share of the previous centroids kept in each frame's (0..1)",
-          0, 1, DEFAULT_PROP_SMOOTHING,
+          0, 1, def.temporal_smoothing,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
@@ -426,7 +422,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   g_object_class_install_property (gobject_class, PROP_HYSTERESIS,
       g_param_spec_double ("hysteresis", "Hysteresis",
           "Keep a pixel's previous cluster unless another is nearer by more "
-          "than this many levels (0 = off)", 0, 255, DEFAULT_PROP_HYSTERESIS,
+          "than this many levels (0 = off)", 0, 255, def.hysteresis,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
@@ -479,6 +475,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
       gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);
 
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_kmeans_seg_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_kmeans_seg_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_kmeans_seg_set_caps);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_kmeans_seg_sink_event);
@@ -501,24 +498,9 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
 static void
 gst_kmeans_seg_init (GstKMeansSeg * self)
 {
-  self->k = DEFAULT_PROP_K;
-  self->max_iters = DEFAULT_PROP_MAX_ITERS;
-  self->tolerance = DEFAULT_PROP_TOLERANCE;
-  self->mask_cluster = DEFAULT_PROP_MASK_CLUSTER;
-  self->mask_color = DEFAULT_PROP_MASK_COLOR;
-  self->mode = DEFAULT_PROP_MODE;
-  self->warm_start = DEFAULT_PROP_WARM_START;
-  self->init = DEFAULT_PROP_INIT;
-  self->seed = DEFAULT_PROP_SEED;
-  self->sample_size = DEFAULT_PROP_SAMPLE_SIZE;
-  self->n_threads = DEFAULT_PROP_N_THREADS;
-  self->scene_cut = DEFAULT_PROP_SCENE_CUT;
-  self->refresh_interval = DEFAULT_PROP_REFRESH;
-  self->temporal_smoothing = DEFAULT_PROP_SMOOTHING;
+  kms_params_init_defaults (&self->params);
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
-  self->hysteresis = DEFAULT_PROP_HYSTERESIS;
   self->ctx = kms_context_new ();
-  self->format = KMS_FORMAT_UNKNOWN;
 }
 
 static void
@@ -541,60 +523,60 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_K:
-      self->k = g_value_get_uint (value);
+      self->params.k = g_value_get_uint (value);
       self->warned_mask = FALSE;
       break;
     case PROP_MAX_ITERS:
-      self->max_iters = g_value_get_uint (value);
+      self->params.max_iters = g_value_get_uint (value);
       break;
     case PROP_TOLERANCE:
-      self->tolerance = g_value_get_double (value);
+      self->params.tolerance = g_value_get_double (value);
       break;
     case PROP_MASK_CLUSTER:
-      self->mask_cluster = g_value_get_int (value);
+      self->params.mask_cluster = g_value_get_int (value);
       self->warned_mask = FALSE;
       break;
     case PROP_MASK_COLOR:
-      self->mask_color = g_value_get_uint (value);
+      self->params.mask_color = g_value_get_uint (value);
       break;
     case PROP_MODE:{
-      GstKMeansSegMode mode = g_value_get_enum (value);
+      KmsMode mode = (KmsMode) g_value_get_enum (value);
 
       /* into or out of labels mode, the output caps may change */
-      reconfigure = (mode == GST_KMEANS_SEG_MODE_LABELS) !=
-          (self->mode == GST_KMEANS_SEG_MODE_LABELS);
-      self->mode = mode;
+      reconfigure = (mode == KMS_MODE_LABELS) !=
+          (self->params.mode == KMS_MODE_LABELS);
+      self->params.mode = mode;
       break;
     }
     case PROP_WARM_START:
-      self->warm_start = g_value_get_boolean (value);
+      self->params.warm_start = g_value_get_boolean (value);
       break;
     case PROP_INIT:
-      self->init = g_value_get_enum (value);
+      self->params.init = (KmsInit) g_value_get_enum (value);
       break;
     case PROP_SEED:
-      self->seed = g_value_get_uint (value);
+      self->params.seed = g_value_get_uint (value);
       break;
     case PROP_SAMPLE_SIZE:
-      self->sample_size = g_value_get_uint (value);
+      self->params.sample_size = g_value_get_uint (value);
       break;
     case PROP_N_THREADS:
-      self->n_threads = g_value_get_uint (value);
+      self->params.n_threads = g_value_get_uint (value);
       break;
     case PROP_SCENE_CUT:
-      self->scene_cut = g_value_get_double (value);
+      self->params.scene_cut = g_value_get_double (value);
       break;
     case PROP_REFRESH_INTERVAL:
-      self->refresh_interval = g_value_get_uint (value);
+      self->params.refresh_interval = g_value_get_uint (value);
       break;
     case PROP_TEMPORAL_SMOOTHING:
-      self->temporal_smoothing = g_value_get_double (value);
+      self->params.temporal_smoothing = g_value_get_double (value);
       break;
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
     case PROP_HYSTERESIS:
-      self->hysteresis = g_value_get_double (value);
+      self->params.hysteresis = g_value_get_double (value);
       break;
     case PROP_PALETTE:{
       guint i, n = MIN (gst_value_array_get_size (value), KMS_MAX_K);
@@ -625,52 +607,52 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_K:
-      g_value_set_uint (value, self->k);
+      g_value_set_uint (value, self->params.k);
       break;
     case PROP_MAX_ITERS:
-      g_value_set_uint (value, self->max_iters);
+      g_value_set_uint (value, self->params.max_iters);
       break;
     case PROP_TOLERANCE:
-      g_value_set_double (value, self->tolerance);
+      g_value_set_double (value, self->params.tolerance);
       break;
     case PROP_MASK_CLUSTER:
-      g_value_set_int (value, self->mask_cluster);
+      g_value_set_int (value, self->params.mask_cluster);
       break;
     case PROP_MASK_COLOR:
-      g_value_set_uint (value, self->mask_color);
+      g_value_set_uint (value, self->params.mask_color);
       break;
     case PROP_MODE:
-      g_value_set_enum (value, self->mode);
+      g_value_set_enum (value, (gint) self->params.mode);
       break;
     case PROP_WARM_START:
-      g_value_set_boolean (value, self->warm_start);
+      g_value_set_boolean (value, self->params.warm_start);
       break;
     case PROP_INIT:
-      g_value_set_enum (value, self->init);
+      g_value_set_enum (value, (gint) self->params.init);
       break;
     case PROP_SEED:
-      g_value_set_uint (value, self->seed);
+      g_value_set_uint (value, self->params.seed);
       break;
     case PROP_SAMPLE_SIZE:
-      g_value_set_uint (value, self->sample_size);
+      g_value_set_uint (value, self->params.sample_size);
       break;
     case PROP_N_THREADS:
-      g_value_set_uint (value, self->n_threads);
+      g_value_set_uint (value, self->params.n_threads);
       break;
     case PROP_SCENE_CUT:
-      g_value_set_double (value, self->scene_cut);
+      g_value_set_double (value, self->params.scene_cut);
       break;
     case PROP_REFRESH_INTERVAL:
-      g_value_set_uint (value, self->refresh_interval);
+      g_value_set_uint (value, self->params.refresh_interval);
       break;
     case PROP_TEMPORAL_SMOOTHING:
-      g_value_set_double (value, self->temporal_smoothing);
+      g_value_set_double (value, self->params.temporal_smoothing);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
       break;
     case PROP_HYSTERESIS:
-      g_value_set_double (value, self->hysteresis);
+      g_value_set_double (value, self->params.hysteresis);
       break;
     case PROP_PALETTE:{
       const guint32 *pal = self->palette_n ? self->palette :
@@ -691,6 +673,32 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
+}
+
+/* The CPU level: the best this CPU runs, or at most the one
+ * KMEANSSEG_CPU names (for bug reports and comparisons) */
+static gboolean
+gst_kmeans_seg_start (GstBaseTransform * trans)
+{
+  GstKMeansSeg *self = GST_KMEANS_SEG (trans);
+  const gchar *env = g_getenv ("KMEANSSEG_CPU");
+  KmsCpuFlags flags = KMS_CPU_FLAGS_ALL;
+  KmsCpuLevel asked = KMS_CPU_C, level;
+
+  if (env && *env && !kms_cpu_flags_from_string (env, &flags, &asked)) {
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("KMEANSSEG_CPU=%s is not a CPU level (c, v2, v3, avx2, avx512, "
+            "neon): using the best level this CPU runs", env), (NULL));
+    flags = KMS_CPU_FLAGS_ALL;
+    env = NULL;
+  }
+  level = kms_context_set_cpu_flags (self->ctx, flags);
+  if (env && *env && level != asked)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("KMEANSSEG_CPU=%s: this CPU does not run that level; using %s",
+            env, kms_cpu_level_to_string (level)), (NULL));
+  GST_INFO_OBJECT (self, "CPU level %s", kms_cpu_level_to_string (level));
+  return TRUE;
 }
 
 static gboolean
@@ -800,19 +808,19 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
       GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info));
 
   /* New caps: the previous centroids belong to another stream */
-  self->format = format;
+  self->cs.format = format;
   switch (in_info->colorimetry.matrix) {
     case GST_VIDEO_COLOR_MATRIX_BT709:
-      self->matrix = KMS_MATRIX_BT709;
+      self->cs.matrix = KMS_MATRIX_BT709;
       break;
     case GST_VIDEO_COLOR_MATRIX_BT2020:
-      self->matrix = KMS_MATRIX_BT2020;
+      self->cs.matrix = KMS_MATRIX_BT2020;
       break;
     default:
-      self->matrix = KMS_MATRIX_BT601;
+      self->cs.matrix = KMS_MATRIX_BT601;
       break;
   }
-  self->full_range =
+  self->cs.full_range =
       in_info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
   g_atomic_int_set (&self->reset_pending, 1);
   return TRUE;
@@ -843,7 +851,7 @@ gst_kmeans_seg_transform_caps (GstBaseTransform * trans,
   guint i;
 
   GST_OBJECT_LOCK (self);
-  labels = self->mode == GST_KMEANS_SEG_MODE_LABELS;
+  labels = self->params.mode == KMS_MODE_LABELS;
   GST_OBJECT_UNLOCK (self);
 
   /* The same caps, first; in labels mode also the GRAY8 label map of any
@@ -888,35 +896,29 @@ gst_kmeans_seg_before_transform (GstBaseTransform * trans, GstBuffer * buf)
 }
 
 static void
-post_message (GstKMeansSeg * self, GstBuffer * buf, const KmsStats * stats,
-    const KmsFrame * format)
+post_message (GstKMeansSeg * self, GstBuffer * buf, const KmsResult * res)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstClockTime ts = GST_BUFFER_PTS (buf);
-  guint8 cent[KMS_MAX_K][KMS_MAX_CHANNELS];
-  guint64 counts[KMS_MAX_K];
   GValue centroids = G_VALUE_INIT, colour = G_VALUE_INIT;
   GValue count_array = G_VALUE_INIT, v = G_VALUE_INIT;
   GstStructure *st;
-  guint n, c, ch, nch = kms_format_get_n_channels (format->format);
-
-  n = kms_context_get_centroids (self->ctx, cent, KMS_MAX_K);
-  kms_context_get_counts (self->ctx, counts, KMS_MAX_K);
+  guint c, ch, nch = kms_format_get_n_channels (self->cs.format);
 
   g_value_init (&centroids, GST_TYPE_ARRAY);
   g_value_init (&count_array, GST_TYPE_ARRAY);
-  for (c = 0; c < n; c++) {
+  for (c = 0; c < res->k; c++) {
     g_value_init (&colour, GST_TYPE_ARRAY);
     g_value_init (&v, G_TYPE_UINT);
     for (ch = 0; ch < nch; ch++) {
-      g_value_set_uint (&v, cent[c][ch]);
+      g_value_set_uint (&v, res->centroids[c][ch]);
       gst_value_array_append_value (&colour, &v);
     }
     g_value_unset (&v);
     gst_value_array_append_and_take_value (&centroids, &colour);
 
     g_value_init (&v, G_TYPE_UINT64);
-    g_value_set_uint64 (&v, counts[c]);
+    g_value_set_uint64 (&v, res->counts[c]);
     gst_value_array_append_and_take_value (&count_array, &v);
   }
 
@@ -927,11 +929,11 @@ post_message (GstKMeansSeg * self, GstBuffer * buf, const KmsStats * stats,
       "running-time", G_TYPE_UINT64,
       gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts),
       "duration", G_TYPE_UINT64, GST_BUFFER_DURATION (buf),
-      "k", G_TYPE_UINT, stats->k,
-      "iterations", G_TYPE_UINT, stats->iterations,
-      "mse", G_TYPE_DOUBLE, stats->mse,
-      "reinitialized", G_TYPE_BOOLEAN, stats->reinitialized,
-      "scene-cut", G_TYPE_BOOLEAN, stats->scene_cut, NULL);
+      "k", G_TYPE_UINT, res->k,
+      "iterations", G_TYPE_UINT, res->iterations,
+      "mse", G_TYPE_DOUBLE, res->mse,
+      "reinitialized", G_TYPE_BOOLEAN, res->reinitialized,
+      "scene-cut", G_TYPE_BOOLEAN, res->scene_cut, NULL);
   gst_structure_take_value (st, "centroids", &centroids);
   gst_structure_take_value (st, "counts", &count_array);
   gst_element_post_message (GST_ELEMENT (self),
@@ -952,8 +954,8 @@ fill_frame (GstKMeansSeg * self, KmsFrame * kf, KmsFormat format,
     kf->data[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, i);
     kf->stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, i);
   }
-  kf->matrix = self->matrix;
-  kf->full_range = self->full_range;
+  kf->matrix = self->cs.matrix;
+  kf->full_range = self->cs.full_range;
 }
 
 /* Whether every plane of a mapped frame lies inside the memory mapped for
@@ -1001,35 +1003,20 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   guint32 palette[KMS_MAX_K];
   guint palette_n = 0;
   KmsParams params;
-  KmsStats stats;
+  KmsResult res;
   KmsFrame in, out;
   gboolean warn_mask = FALSE, post, reset, ok;
 
   if (!filter->negotiated)
     goto not_negotiated;
 
-  kms_params_init_defaults (&params);
   GST_OBJECT_LOCK (self);
-  params.k = self->k;
-  params.max_iters = self->max_iters;
-  params.tolerance = self->tolerance;
-  params.mask_cluster = self->mask_cluster;
-  params.mask_color = self->mask_color;
-  params.mode = (KmsMode) self->mode;
-  params.warm_start = self->warm_start;
-  params.init = (KmsInit) self->init;
-  params.seed = self->seed;
-  params.sample_size = self->sample_size;
-  params.n_threads = self->n_threads;
-  params.scene_cut = self->scene_cut;
-  params.refresh_interval = self->refresh_interval;
-  params.temporal_smoothing = self->temporal_smoothing;
-  params.hysteresis = self->hysteresis;
+  params = self->params;
   post = self->post_messages;
   /* the error is added up in the pixel pass: only for someone to read */
   params.measure_error = post ||
       gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_LOG;
-  if (self->mask_cluster >= 0 && (guint) self->mask_cluster >= self->k
+  if (params.mask_cluster >= 0 && (guint) params.mask_cluster >= params.k
       && !self->warned_mask) {
     self->warned_mask = TRUE;
     warn_mask = TRUE;
@@ -1069,16 +1056,16 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
 
   if (reset)
     kms_context_reset (self->ctx);
-  fill_frame (self, &in, self->format, &in_frame);
+  fill_frame (self, &in, self->cs.format, &in_frame);
   if (palette_n > 0)
-    kms_context_set_palette (self->ctx, &in, palette, palette_n);
+    kms_context_set_palette (self->ctx, &self->cs, palette, palette_n);
   if (outbuf)
     fill_frame (self, &out, kms_format_from_video_format
         (GST_VIDEO_FRAME_FORMAT (&out_frame)), &out_frame);
   else
     out = in;
 
-  ok = kms_context_process (self->ctx, &params, &in, &out, &stats);
+  ok = kms_context_process (self->ctx, &params, &in, &out, &res);
   if (outbuf)
     gst_video_frame_unmap (&out_frame);
   gst_video_frame_unmap (&in_frame);
@@ -1086,15 +1073,16 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
     goto process_failed;
 
   GST_OBJECT_LOCK (self);
-  self->palette_n = kms_context_get_palette (self->ctx, &in, self->palette,
-      KMS_MAX_K);
+  memcpy (self->palette, res.palette, res.k * sizeof (res.palette[0]));
+  self->palette_n = res.k;
   GST_OBJECT_UNLOCK (self);
 
   GST_LOG_OBJECT (self, "k=%u iterations=%u mse=%.3f reinitialized=%d "
-      "cut=%d points=%u", stats.k, stats.iterations, stats.mse,
-      stats.reinitialized, stats.scene_cut, stats.fit_points);
+      "cut=%d points=%u cpu=%s", res.k, res.iterations, res.mse,
+      res.reinitialized, res.scene_cut, res.fit_points,
+      kms_cpu_level_to_string (res.cpu_level));
   if (post)
-    post_message (self, inbuf, &stats, &in);
+    post_message (self, inbuf, &res);
   return GST_FLOW_OK;
 
   /* ERRORS */

@@ -20,7 +20,7 @@
 /* The hot path of the element on a CPU with AVX-512 (F, BW, DQ, VL and
  * VNNI): the assignment of 4-byte pixels (RGBx, BGRA, ...), painted in the
  * same pass, and of planar rows (YUV, grey), for k <= 64. Built with those
- * flags, called only when the CPU has them (kms_assign_avx512_supported()).
+ * flags, called only when the CPU has them (the AVX-512 level).
  * It computes exactly what kmsassign.c does (the tests check both against
  * an exhaustive scan):
  *
@@ -41,9 +41,7 @@
 
 #include <string.h>
 
-#include "kmsassign.h"
-
-#ifdef KMS_HAVE_AVX512
+#include "kmsdsp_x86.h"
 
 /* GCC 12's own intrinsic headers trip this (their _mm512_undefined_*) */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -60,17 +58,6 @@
 #define BLOCK 32
 /* 32-bit error lanes take at most 2 * 195075 per block */
 #define FLUSH_BLOCKS 8192
-
-gboolean
-kms_assign_avx512_supported (void)
-{
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx512f") &&
-      __builtin_cpu_supports ("avx512bw") &&
-      __builtin_cpu_supports ("avx512dq") &&
-      __builtin_cpu_supports ("avx512vl") &&
-      __builtin_cpu_supports ("avx512vnni");
-}
 
 static inline guint64
 reduce_error (__m512i acc)
@@ -615,4 +602,3 @@ kms_assign_row_avx512 (const KmsAssignPalette * pal, const guint8 * const *c,
   row_finish (&r, counts, sse);
 }
 
-#endif /* KMS_HAVE_AVX512 */

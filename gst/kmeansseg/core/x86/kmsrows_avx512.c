@@ -17,19 +17,17 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The unpack and write of kmspixel.c's I420, YV12, NV12, NV21, YUY2 and
+/* The unpack and write of kmsrows.c's I420, YV12, NV12, NV21, YUY2 and
  * UYVY (unpack_yuv(), write_yuv()), for k <= KMS_PAINT_LUT_LABELS on a CPU
  * with AVX-512 BW and VBMI: the same bytes, found through
- * kms_format_avx512_kernels(). A label is a
+ * kms_row_kernels_avx512(). A label is a
  * byte index into 64-byte tables (vpermb): luma 64 pixels at a time; a
  * chroma sample takes the majority label of its 2x2 pixels (ties to the
  * first in the order top left, top right, bottom left, bottom right), 64
  * samples at a time. Built with those flags, called only when the CPU has
- * them (kms_pixel_avx512_supported()). */
+ * them (the AVX-512 level). */
 
-#include "kmspixel.h"
-
-#ifdef KMS_HAVE_AVX512
+#include "kmsdsp_x86.h"
 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -41,16 +39,6 @@
  * AddressSanitizer's relocated stack frames (use-after-return detection)
  * do not keep unless it is declared */
 #define VECTOR_ALIGNED __attribute__ ((aligned (64)))
-
-gboolean
-kms_pixel_avx512_supported (void)
-{
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx512f") &&
-      __builtin_cpu_supports ("avx512bw") &&
-      __builtin_cpu_supports ("avx512vl") &&
-      __builtin_cpu_supports ("avx512vbmi");
-}
 
 static inline guint8 *
 row_of (KmsFrame * f, guint plane, gint y)
@@ -204,7 +192,7 @@ write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
 }
 
 /* One row of a 4:2:0 frame into the 8-bit channel rows c[0..2], chroma
- * repeated for the two pixels of a sample (unpack_yuv() of kmspixel.c) */
+ * repeated for the two pixels of a sample (unpack_yuv() of kmsrows.c) */
 static inline __attribute__ ((always_inline)) void
 unpack_420 (const KmsFrame * f, gint y, guint8 * const *c, gboolean semi,
     guint pu, guint pv, guint uoff)
@@ -419,33 +407,21 @@ kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
   write_422 (f, y, n_rows, labels, p, FALSE);
 }
 
-gboolean
-kms_format_avx512_kernels (KmsFormat format, KmsUnpackRowFunc * unpack,
-    KmsWriteRowsFunc * write)
+KmsRowKernels
+kms_row_kernels_avx512 (KmsFormat format)
 {
-  static const struct
-  {
-    KmsFormat format;
-    KmsUnpackRowFunc unpack;
-    KmsWriteRowsFunc write;
-  } kernels[] = {
-    {KMS_FORMAT_I420, kms_unpack_i420_avx512, kms_write_i420_avx512},
-    {KMS_FORMAT_YV12, kms_unpack_yv12_avx512, kms_write_yv12_avx512},
-    {KMS_FORMAT_NV12, kms_unpack_nv12_avx512, kms_write_nv12_avx512},
-    {KMS_FORMAT_NV21, kms_unpack_nv21_avx512, kms_write_nv21_avx512},
-    {KMS_FORMAT_YUY2, kms_unpack_yuy2_avx512, kms_write_yuy2_avx512},
-    {KMS_FORMAT_UYVY, kms_unpack_uyvy_avx512, kms_write_uyvy_avx512},
+  static const KmsRowKernels none = { NULL, NULL, NULL };
+#define ROWS(fmt, name) \
+  [fmt] = { kms_unpack_##name##_avx512, NULL, kms_write_##name##_avx512 }
+  static const KmsRowKernels kernels[KMS_FORMAT_LAST] = {
+    ROWS (KMS_FORMAT_I420, i420),
+    ROWS (KMS_FORMAT_YV12, yv12),
+    ROWS (KMS_FORMAT_NV12, nv12),
+    ROWS (KMS_FORMAT_NV21, nv21),
+    ROWS (KMS_FORMAT_YUY2, yuy2),
+    ROWS (KMS_FORMAT_UYVY, uyvy),
   };
-  guint i;
+#undef ROWS
 
-  for (i = 0; i < G_N_ELEMENTS (kernels); i++) {
-    if (kernels[i].format == format) {
-      *unpack = kernels[i].unpack;
-      *write = kernels[i].write;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return (guint) format < KMS_FORMAT_LAST ? kernels[format] : none;
 }
-
-#endif /* KMS_HAVE_AVX512 */

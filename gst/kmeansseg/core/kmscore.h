@@ -26,85 +26,18 @@
 #ifndef __KMS_CORE_H__
 #define __KMS_CORE_H__
 
-#include <glib.h>
+#include "kmstypes.h"
 
 G_BEGIN_DECLS
 
-#define KMS_MAX_K 256
-#define KMS_MAX_CHANNELS 3
-#define KMS_MAX_PLANES 4
-/* Fitting bins each channel to this many bits (see kms_context_process) */
+/* Fitting bins each channel to this many bits (see kmssample.c) */
 #define KMS_HIST_BITS 6
-
-typedef enum
-{
-  KMS_FORMAT_UNKNOWN = 0,
-  KMS_FORMAT_RGB,
-  KMS_FORMAT_BGR,
-  KMS_FORMAT_RGBx,
-  KMS_FORMAT_BGRx,
-  KMS_FORMAT_xRGB,
-  KMS_FORMAT_xBGR,
-  KMS_FORMAT_RGBA,
-  KMS_FORMAT_BGRA,
-  KMS_FORMAT_ARGB,
-  KMS_FORMAT_ABGR,
-  KMS_FORMAT_I420,
-  KMS_FORMAT_YV12,
-  KMS_FORMAT_NV12,
-  KMS_FORMAT_NV21,
-  KMS_FORMAT_Y444,
-  KMS_FORMAT_Y42B,
-  KMS_FORMAT_YUY2,
-  KMS_FORMAT_UYVY,
-  KMS_FORMAT_GRAY8,
-  KMS_FORMAT_LAST
-} KmsFormat;
 
 typedef enum
 {
   KMS_INIT_KMEANS_PP = 0,
   KMS_INIT_RANDOM
 } KmsInit;
-
-typedef enum
-{
-  KMS_MODE_POSTERIZE = 0,
-  KMS_MODE_ORIGINAL,
-  KMS_MODE_LABELS               /* each pixel's value is its cluster index */
-} KmsMode;
-
-/* Which implementation assigns pixels to centroids; every one gives the
- * same labels (distances are exact integers). AUTO picks the widest this
- * CPU runs. */
-typedef enum
-{
-  KMS_ISA_AUTO = 0,
-  KMS_ISA_SCALAR,
-  KMS_ISA_LAST
-} KmsIsa;
-
-/* The Y'CbCr matrix of a YUV stream (what mask and palette colours are
- * converted with) */
-typedef enum
-{
-  KMS_MATRIX_BT601 = 0,
-  KMS_MATRIX_BT709,
-  KMS_MATRIX_BT2020
-} KmsMatrix;
-
-/* One frame as the core sees it: plane pointers and strides in bytes;
- * YUV formats also say their matrix and range (zeroed: BT.601, limited). */
-typedef struct
-{
-  KmsFormat format;
-  gint width;
-  gint height;
-  guint8 *data[KMS_MAX_PLANES];
-  gint stride[KMS_MAX_PLANES];
-  KmsMatrix matrix;
-  gboolean full_range;
-} KmsFrame;
 
 /* Per-frame settings, copied by the caller (the element copies them from
  * its properties under the object lock). */
@@ -133,11 +66,12 @@ typedef struct
   gdouble hysteresis;           /* a pixel keeps its previous cluster unless
                                  * another is nearer by more than this many
                                  * levels; 0 off */
-  gboolean measure_error;       /* compute KmsStats.mse (costs a little in
+  gboolean measure_error;       /* compute KmsResult.mse (costs a little in
                                  * the pixel pass); default TRUE */
 } KmsParams;
 
-/* What a frame did; filled by kms_context_process(). */
+/* What a frame did, and what the element posts of it; filled by
+ * kms_context_process(). */
 typedef struct
 {
   guint k;
@@ -150,17 +84,20 @@ typedef struct
                                  * against the input (posterize mode); -1
                                  * when not measure_error */
   guint fit_points;             /* weighted points the fit ran on */
-} KmsStats;
-
-/* Defaults of the temporal settings, chosen from the quality tool's
- * numbers (docs/kmeansseg.md) */
-#define KMS_DEFAULT_SCENE_CUT 3.0
-#define KMS_DEFAULT_REFRESH_INTERVAL 30
-#define KMS_DEFAULT_TEMPORAL_SMOOTHING 0.0
-#define KMS_DEFAULT_HYSTERESIS 1.0
+  KmsCpuLevel cpu_level;        /* the level of the kernels that ran */
+  /* per cluster (k of each): the centroid as painted, in the format's
+   * channel order (R, G, B for RGB formats; unused channels 0), the same
+   * as 0xffRRGGBB, and the pixels of the written frame it holds */
+  guint8 centroids[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint32 palette[KMS_MAX_K];
+  guint64 counts[KMS_MAX_K];
+} KmsResult;
 
 typedef struct _KmsContext KmsContext;
 
+/* The defaults of every setting: the one place they are written (the
+ * element's properties take theirs from here). The temporal ones come
+ * from the quality tool's numbers (docs/kmeansseg.md). */
 void kms_params_init_defaults (KmsParams * params);
 
 KmsContext *kms_context_new (void);
@@ -169,16 +106,17 @@ void kms_context_free (KmsContext * ctx);
 /* Forget the warm start: the next frame starts afresh. */
 void kms_context_reset (KmsContext * ctx);
 
-/* Force one assignment implementation (tests); returns FALSE when this
- * CPU can't run it. */
-gboolean kms_context_set_isa (KmsContext * ctx, KmsIsa isa);
+/* The CPU levels whose kernels the context may use (a new context: all);
+ * it uses the best one this CPU runs, and KMS_CPU_C always. Returns that
+ * level. */
+KmsCpuLevel kms_context_set_cpu_flags (KmsContext * ctx, KmsCpuFlags flags);
 
 /* Fit on @in, write @out (which may be @in: in place). @in and @out have
  * the same size and format, except in KMS_MODE_LABELS, where @out may be
  * GRAY8 (the label map). Returns FALSE (and sets nothing) on an
  * unsupported format or bad size. */
 gboolean kms_context_process (KmsContext * ctx, const KmsParams * params,
-    const KmsFrame * in, KmsFrame * out, KmsStats * stats);
+    const KmsFrame * in, KmsFrame * out, KmsResult * result);
 
 /* The current centroids, in the format's channel order (R, G, B for RGB
  * formats), rounded as painted; returns how many (0 before any frame). */
@@ -190,15 +128,14 @@ guint kms_context_get_centroids_exact (KmsContext * ctx,
     gdouble centroids[][KMS_MAX_CHANNELS], guint max);
 
 /* Seed the centroids with @n colours (0xAARRGGBB, alpha ignored),
- * converted to the colour space of @format (its format, matrix and range;
- * no pixel data needed): the next frame starts from them, in this order,
- * and with max_iters 0 keeps them. */
-gboolean kms_context_set_palette (KmsContext * ctx, const KmsFrame * format,
+ * converted to colour space @cs: the next frame starts from them, in this
+ * order, and with max_iters 0 keeps them. */
+gboolean kms_context_set_palette (KmsContext * ctx, const KmsColorSpace * cs,
     const guint32 * argb, guint n);
 
-/* The current centroids as painted, as 0xffRRGGBB (converted from the
- * colour space of @format); returns how many. */
-guint kms_context_get_palette (KmsContext * ctx, const KmsFrame * format,
+/* The current centroids as painted, as 0xffRRGGBB (converted from colour
+ * space @cs); returns how many. */
+guint kms_context_get_palette (KmsContext * ctx, const KmsColorSpace * cs,
     guint32 * argb, guint max);
 
 /* Pixels per cluster in the last written frame. */
@@ -209,6 +146,20 @@ gboolean kms_format_is_supported (KmsFormat format);
 /* 3, or 1 for grey (0: unsupported) */
 guint kms_format_get_n_channels (KmsFormat format);
 const gchar *kms_format_to_string (KmsFormat format);
+
+/* CPU levels (kmscpu.c) */
+/* The levels this CPU runs, KMS_CPU_C included */
+KmsCpuFlags kms_cpu_get_flags (void);
+/* The best level of @flags (KMS_CPU_C when none) */
+KmsCpuLevel kms_cpu_flags_best (KmsCpuFlags flags);
+/* "c", "v2", "v3", "avx512", "neon" */
+const gchar *kms_cpu_level_to_string (KmsCpuLevel level);
+/* A level's name (as above, or "avx2" for v3; case ignored) to the flags
+ * of that level and of every level below it on its architecture, which is
+ * what forcing a level allows (KMEANSSEG_CPU, kmsbench --cpu); FALSE for
+ * an unknown name. */
+gboolean kms_cpu_flags_from_string (const gchar * name, KmsCpuFlags * flags,
+    KmsCpuLevel * level);
 
 G_END_DECLS
 

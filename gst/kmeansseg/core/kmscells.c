@@ -35,7 +35,7 @@
 
 #include <math.h>
 
-#include "kmsassign.h"
+#include "kmsdsp.h"
 
 typedef struct
 {

@@ -17,9 +17,9 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* This file is compiled twice (see meson.build): KMS_ASSIGN_SUFFIX names
- * the entry points, and KMS_ASSIGN_CLONES asks for one clone per x86-64
- * level, picked at load time by the CPU. The loops are written so that the
+/* This file is compiled once per CPU level (see meson.build): KMS_SUFFIX
+ * names the entry points, and the level's flags let the compiler vectorise
+ * the loops for it. The loops are written so that the
  * compiler vectorises them across pixels, with the centroid broadcast; all
  * arithmetic is exact integer, so every build gives the same labels.
  *
@@ -32,30 +32,23 @@
 #include <math.h>
 #include <string.h>
 
-#include "kmsassign.h"
+#include "kmsdsp.h"
 
-#ifndef KMS_ASSIGN_SUFFIX
-#error "KMS_ASSIGN_SUFFIX must be defined"
+#ifndef KMS_SUFFIX
+#error "KMS_SUFFIX must be defined"
 #endif
 
 #define PASTE_(a, b) a ## b
 #define PASTE(a, b) PASTE_ (a, b)
-#define ASSIGN_ROW PASTE (kms_assign_row_, KMS_ASSIGN_SUFFIX)
-#define ASSIGN_PAINT_ROW32 PASTE (kms_assign_paint_row32_, KMS_ASSIGN_SUFFIX)
+#define ASSIGN_ROW PASTE (kms_assign_row_, KMS_SUFFIX)
+#define ASSIGN_PAINT_ROW32 PASTE (kms_assign_paint_row32_, KMS_SUFFIX)
 
 #define BLOCK 32
 /* Below this k there is nothing to prune */
 #define PRUNE_MIN_K 2
 
-/* Every helper is inlined into the entry points, so that each clone gets
- * its own vector code for them */
+/* Every helper is inlined into the entry points */
 #define INLINE static inline __attribute__ ((always_inline))
-
-#ifdef KMS_ASSIGN_CLONES
-#define KMS_CLONES KMS_TARGET_CLONES
-#else
-#define KMS_CLONES
-#endif
 
 /* One block's channels, widened to 16 bits */
 typedef struct
@@ -468,7 +461,7 @@ paint_block (const KmsPaint * paint, const guint8 * list, guint n_cand,
 /* acc[] lanes add at most 195075 per block: flush well before they wrap */
 #define FLUSH_BLOCKS 16384
 
-void KMS_CLONES
+void
 ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
     gint width, guint8 * labels, guint64 * counts, guint64 * sse,
     const KmsHysteresis * hyst)
@@ -515,7 +508,7 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
     *sse += s;
 }
 
-void KMS_CLONES
+void
 ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
     const guint shift[KMS_MAX_CHANNELS], gboolean write,
     const guint8 * src, guint8 * dst, gint width, guint64 * counts,

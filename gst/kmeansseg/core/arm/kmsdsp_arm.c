@@ -1,0 +1,42 @@
+/* kmeansseg: the aarch64 levels: detection and kernel tables
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+
+#include "kmsdsp_arm.h"
+#include "../kmsformat.h"
+
+KmsCpuFlags
+kms_cpu_detect_arm (void)
+{
+  /* Advanced SIMD is part of every aarch64 CPU */
+  return KMS_CPU_FLAG (KMS_CPU_NEON);
+}
+
+void
+kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
+{
+  (void) k;
+  if (!(flags & KMS_CPU_FLAG (KMS_CPU_NEON)))
+    return;
+  dsp->level = KMS_CPU_NEON;
+  dsp->rows = *kms_row_kernels_neon (format);
+  dsp->assign = kms_assign_row_neon;
+  if (dsp->assign_paint)
+    dsp->assign_paint = kms_assign_paint_row32_neon;
+}

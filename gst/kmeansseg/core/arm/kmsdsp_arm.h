@@ -1,0 +1,36 @@
+/* kmeansseg: the aarch64 levels (internal to the core)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+
+#ifndef __KMS_DSP_ARM_H__
+#define __KMS_DSP_ARM_H__
+
+#include "../kmsdsp.h"
+
+G_BEGIN_DECLS
+
+/* Hand-written NEON kernels go beside the portable ones (kmsdsp.h) */
+
+KmsCpuFlags kms_cpu_detect_arm (void);
+void kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k,
+    KmsCpuFlags flags);
+
+G_END_DECLS
+
+#endif /* __KMS_DSP_ARM_H__ */

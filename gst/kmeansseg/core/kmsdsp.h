@@ -1,0 +1,195 @@
+/* kmeansseg: the kernel table and the kernels' types (internal to the core)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+
+/* The per-pixel kernels and the one table (KmsDsp) that holds the ones a
+ * stream uses, filled once per (format, k, CPU levels) by kms_dsp_init(),
+ * as dav1d fills its DSP contexts. Each portable kernel file is compiled
+ * once per CPU level with that level's flags (meson.build) and exports its
+ * kernels under the level's suffix; the hand-written ones live in the
+ * per-architecture folders (x86/, arm/). Every kernel of every level gives
+ * the same bytes as the C reference: all of it is integer arithmetic. */
+
+#ifndef __KMS_DSP_H__
+#define __KMS_DSP_H__
+
+#include "kmsconfig.h"
+#include "kmstypes.h"
+
+G_BEGIN_DECLS
+
+/* What the painting needs. The caller fills the colour of each label
+ * (in the format's channel order) and the mask; kms_paint_prepare() turns
+ * them into per-label tables for the format. */
+/* The labels KmsPaint.lut holds: one 64-byte vector a table */
+#define KMS_PAINT_LUT_LABELS 64
+
+typedef struct
+{
+  guint8 color[KMS_MAX_K][KMS_MAX_CHANNELS];
+  gint mask_label;              /* -1: none */
+  guint8 mask[KMS_MAX_CHANNELS];
+  guint8 mask_alpha;
+
+  /* filled by kms_paint_prepare() */
+  /* packed RGB: out = (out & keep) | set, a pixel's bytes in memory order
+   * (the first bpp bytes of each) */
+  guint32 set[KMS_MAX_K];
+  guint32 keep[KMS_MAX_K];
+  /* every format: whether a label's pixels are written, and with what */
+  gboolean writes[KMS_MAX_K];
+  guint8 value[KMS_MAX_K][KMS_MAX_CHANNELS];
+  /* labels below KMS_PAINT_LUT_LABELS: value[][0..2] and writes (0xff) as
+   * byte tables, for the byte-permute writers */
+  guint8 lut[4][KMS_PAINT_LUT_LABELS];
+} KmsPaint;
+
+/* Colour cells: KMS_CELL_BITS bits per channel, index
+ * (c0 >> SHIFT) << 2 BITS | (c1 >> SHIFT) << BITS | c2 >> SHIFT; a cell's
+ * candidates are the bits of a guint64 */
+#define KMS_CELL_BITS 4
+#define KMS_CELL_SHIFT (8 - KMS_CELL_BITS)
+#define KMS_CELLS (1u << (3 * KMS_CELL_BITS))
+#define KMS_CELL_MAX_K 64
+
+/* The integer centroids, planar; unused channels are 0 (and so are the
+ * matching pixel channels), so every format runs the same 3-channel code */
+typedef struct
+{
+  guint k;
+  gint32 c[KMS_MAX_CHANNELS][KMS_MAX_K];
+  /* NULL, or the candidates of each colour cell, from
+   * kms_assign_build_cells() with the margin of the hysteresis applied */
+  const guint64 *cells;
+  /* search-key terms of each centroid for kernels that use them, filled by
+   * KmsDsp.prepare (0 past k) */
+  gint32 key[3][KMS_CELL_MAX_K];
+} KmsAssignPalette;
+
+/* Label hysteresis for one row: prev[] holds the row's labels of the
+ * previous frame and receives this frame's. When @apply, a pixel keeps its
+ * previous label unless the nearest centroid is nearer by more than
+ * @margin levels (Euclidean). NULL: plain nearest labels. */
+typedef struct
+{
+  guint8 *prev;
+  gboolean apply;
+  gdouble margin;
+} KmsHysteresis;
+
+/* Read row y into planar channels (c[0..2], width each; the channels a
+ * format lacks read as 0; subsampled chroma: each pixel its sample). */
+typedef void (*KmsUnpackRowFunc) (const KmsFrame * f, gint y,
+    guint8 * const *c);
+/* Read n pixels of row y, those at x0, x0 + step, ... (for sampling) */
+typedef void (*KmsUnpackStepFunc) (const KmsFrame * f, gint y, gint x0,
+    gint step, gint n, guint8 * const *c);
+/* Write rows y .. y + n_rows - 1 (n_rows <= v_group) from their labels
+ * with the prepared tables. A chroma sample shared by several pixels
+ * takes the value of the label that holds most of them, ties to the first
+ * in raster order. */
+typedef void (*KmsWriteRowsFunc) (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * paint);
+
+/* Label each pixel of a row (planar channels c[0..2]) with the index of
+ * the nearest centroid, by exact integer squared distance, ties to the
+ * lower index; add the pixels to counts[] and their distances to *sse
+ * (unless NULL). */
+typedef void (*KmsAssignRowFunc) (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse, const KmsHysteresis * hyst);
+
+/* The same for a row of 4-byte pixels whose channels sit at bit shift[ch]
+ * of each (native-endian) 32-bit pixel, painted in the same pass with the
+ * prepared tables of @paint when @write; @dst may be @src. */
+typedef void (*KmsAssignPaintRow32Func) (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
+
+/* Fills what the assign kernels of a level read besides pal->c (once per
+ * palette, before they run) */
+typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
+
+/* A format's row kernels */
+typedef struct
+{
+  KmsUnpackRowFunc unpack;
+  KmsUnpackStepFunc unpack_step;
+  KmsWriteRowsFunc write;
+} KmsRowKernels;
+
+/* The kernels a stream runs, for one (format, k, CPU levels) */
+typedef struct
+{
+  KmsCpuLevel level;            /* the level they are of */
+  KmsRowKernels rows;
+  KmsAssignRowFunc assign;
+  KmsAssignPaintRow32Func assign_paint;       /* NULL: no 4-byte format */
+  KmsAssignPrepareFunc prepare; /* NULL: nothing to prepare */
+  /* the assign kernels read the colour-cell table (pal->cells) for
+   * cells_min_k <= k <= KMS_CELL_MAX_K */
+  guint cells_min_k;
+} KmsDsp;
+
+/* Fill @dsp for @format and @k with the kernels of the best level in
+ * @flags (levels this CPU does not run must not be in it); KMS_CPU_C is
+ * always there. */
+void kms_dsp_init (KmsDsp * dsp, KmsFormat format, guint k,
+    KmsCpuFlags flags);
+
+/* The CPU levels this CPU (and OS) runs, KMS_CPU_C included */
+KmsCpuFlags kms_cpu_detect (void);
+
+/* Fill cells[KMS_CELLS] for pal (k <= KMS_CELL_MAX_K) and n_channels used
+ * channels: bit i of a cell is set when centroid i can be the nearest to
+ * a colour of the cell, tie with the nearest, or (margin > 0) be within
+ * margin levels of the nearest. Cells a pixel cannot fall in (a channel
+ * not used) are left as they are. */
+void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
+    gfloat margin, guint64 * cells);
+
+/* The portable kernels of one level (kmsassign.c and kmsrows.c compiled
+ * with that level's flags). kms_row_kernels_*() returns NULL for an
+ * unsupported format. */
+#define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
+void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts, \
+    guint64 * sse, const KmsHysteresis * hyst);                             \
+void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],            \
+    gboolean write, const guint8 * src, guint8 * dst, gint width,           \
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);           \
+const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
+
+KMS_DECLARE_PORTABLE_KERNELS (c);
+#if KMS_ARCH_X86_64
+/* x86-64-v2, -v3 and -v4 (the last one for what the AVX-512 level has no
+ * hand-written kernel for) */
+KMS_DECLARE_PORTABLE_KERNELS (v2);
+KMS_DECLARE_PORTABLE_KERNELS (v3);
+KMS_DECLARE_PORTABLE_KERNELS (v4);
+#elif KMS_ARCH_AARCH64
+/* Advanced SIMD, vectorised by the compiler */
+KMS_DECLARE_PORTABLE_KERNELS (neon);
+#endif
+
+G_END_DECLS
+
+#endif /* __KMS_DSP_H__ */

@@ -1,0 +1,243 @@
+/* kmeansseg: the pixel pass: assign, paint, mask, label maps
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* Every pixel is assigned to the nearest *rounded* centroid (the colour it
+ * will be painted) with exact integer distances, ties to the lower index,
+ * and painted or masked in the same pass over the row, in bands of rows
+ * over the threads. */
+
+#include <string.h>
+
+#include "kmspass.h"
+
+static void
+ensure_rows (KmsPassBand * band, gint width)
+{
+  guint i;
+
+  if (width <= band->row_alloc)
+    return;
+  for (i = 0; i < KMS_MAX_CHANNELS; i++) {
+    g_free (band->row[i]);
+    band->row[i] = g_malloc (width);
+  }
+  for (i = 0; i < 2; i++) {
+    g_free (band->labels[i]);
+    band->labels[i] = g_malloc (width);
+  }
+  band->row_alloc = width;
+}
+
+/* Copy rows y .. y + n - 1 of every plane (out of place) */
+static void
+copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
+    gint y, gint n)
+{
+  guint p;
+  gint r;
+
+  for (p = 0; p < info->n_planes; p++) {
+    const guint vs = kms_format_plane_vsub (info, p);
+    const gsize bytes = kms_format_plane_row_bytes (info, p, in->width);
+
+    /* the plane rows these image rows cover (a group starts on a multiple
+     * of the subsampling) */
+    for (r = y >> vs; r <= (y + n - 1) >> vs; r++)
+      memcpy (out->data[p] + (gsize) r * out->stride[p],
+          in->data[p] + (gsize) r * in->stride[p], bytes);
+  }
+}
+
+static const KmsHysteresis *
+row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
+{
+  if (!pass->prev)
+    return NULL;
+  hyst->prev = pass->prev + (gsize) y * pass->in->width;
+  hyst->apply = pass->prev_apply;
+  hyst->margin = pass->margin;
+  return hyst;
+}
+
+/* One band of rows: assign and paint, counts and error into the band */
+static void
+process_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  KmsPassBand *band = &pass->bands[index];
+  const KmsFormatInfo *info = pass->info;
+  const KmsFrame *in = pass->in;
+  KmsFrame *out = pass->out;
+  const gint g = info->v_group;
+  /* bands start on a row group, so no chroma row is shared by two */
+  const gint groups = (in->height + g - 1) / g;
+  const gint y0 = g * (gint) ((gint64) groups * index / pass->n_bands);
+  const gint y1 = MIN (in->height,
+      g * (gint) ((gint64) groups * (index + 1) / pass->n_bands));
+  KmsHysteresis hyst;
+  gint y, r;
+
+  memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
+  band->sse = 0;
+
+  if (pass->dsp->assign_paint && !pass->labels_out) {
+    /* 4-byte pixels: read, assign and paint in one pass */
+    for (y = y0; y < y1; y++)
+      pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
+          pass->write, in->data[0] + (gsize) y * in->stride[0],
+          out->data[0] + (gsize) y * out->stride[0], in->width,
+          band->counts, pass->measure ? &band->sse : NULL,
+          row_hysteresis (pass, &hyst, y));
+    return;
+  }
+
+  for (y = y0; y < y1; y += g) {
+    const gint n = MIN (g, in->height - y);
+
+    /* every row of the group is read before the group is written: in
+     * place is safe */
+    for (r = 0; r < n; r++) {
+      pass->dsp->rows.unpack (in, y + r, band->row);
+      pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
+          in->width, band->labels[r], band->counts,
+          pass->measure ? &band->sse : NULL,
+          row_hysteresis (pass, &hyst, y + r));
+    }
+    if (pass->labels_out) {
+      for (r = 0; r < n; r++)
+        memcpy (out->data[0] + (gsize) (y + r) * out->stride[0],
+            band->labels[r], in->width);
+      continue;
+    }
+    if (out->data[0] != in->data[0])
+      copy_rows (info, in, out, y, n);
+    if (pass->write)
+      pass->dsp->rows.write (out, y, n, band->labels, &pass->paint);
+  }
+}
+
+guint64
+kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
+    const KmsFrame * in, KmsFrame * out,
+    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean renumbered,
+    KmsPool * pool, guint64 * counts)
+{
+  const KmsFormatInfo *info = kms_format_get_info (in->format);
+  KmsPassFrame *pass = &pp->frame;
+  guint64 sse = 0;
+  guint b, c, ch;
+
+  pass->info = info;
+  pass->dsp = dsp;
+  pass->in = in;
+  pass->out = out;
+  pass->bands = pp->bands;
+  pass->n_bands = kms_pool_get_n_threads (pool);
+  for (b = 0; b < pass->n_bands; b++)
+    ensure_rows (&pp->bands[b], in->width);
+  pass->labels_out = out->format != in->format;
+  pass->measure = params->measure_error;
+
+  pass->apal.k = k;
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      pass->apal.c[ch][c] = colors[c][ch];
+
+  /* What the rows are painted with */
+  {
+    const KmsColorSpace cs = kms_frame_color_space (in);
+
+    memcpy (pass->paint.color, colors, k * sizeof (colors[0]));
+    pass->paint.mask_label = -1;
+    kms_format_convert_color (&cs, params->mask_color, pass->paint.mask,
+        &pass->paint.mask_alpha);
+  }
+  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
+    pass->paint.mask_label = params->mask_cluster;
+  kms_paint_prepare (info, &pass->paint, params->mode, k);
+  /* only original mode without a mask writes nothing */
+  pass->write = params->mode != KMS_MODE_ORIGINAL || pass->paint.mask_label >= 0;
+
+  if (info->bpp == 4)
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      pass->shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ?
+          info->offset[ch] : 3 - info->offset[ch]);
+
+  /* Hysteresis needs the last frame's labels, numbered as now: not after
+   * a fresh start (renumbered by luma) nor across a size change */
+  pass->prev = NULL;
+  if (params->hysteresis > 0) {
+    gsize n = (gsize) in->width * in->height;
+    gsize alloc = pp->prev_alloc;
+
+    if (n > pp->prev_alloc) {
+      pp->prev_labels = kms_grow (pp->prev_labels, &alloc, n, 1);
+      pp->prev_alloc = alloc;
+      pp->prev_valid = FALSE;
+    }
+    pass->prev = pp->prev_labels;
+    pass->prev_apply = pp->prev_valid && !renumbered &&
+        pp->prev_size == n && pp->prev_width == in->width;
+    pass->margin = params->hysteresis;
+    pp->prev_size = n;
+    pp->prev_width = in->width;
+  }
+  pp->prev_valid = params->hysteresis > 0;
+
+  /* What the level's assign kernels read besides the centroids, once a
+   * frame: the candidates per colour cell (one 32 KiB table, for the
+   * margin the hysteresis applies this frame), search-key terms */
+  pass->apal.cells = NULL;
+  if (dsp->prepare)
+    dsp->prepare (&pass->apal);
+  if (k >= dsp->cells_min_k && k <= KMS_CELL_MAX_K) {
+    if (!pp->cells)
+      pp->cells = g_malloc0_n (KMS_CELLS, sizeof (guint64));
+    kms_assign_build_cells (&pass->apal, info->n_channels,
+        pass->prev && pass->prev_apply ? (gfloat) pass->margin : 0,
+        pp->cells);
+    pass->apal.cells = pp->cells;
+  }
+
+  kms_pool_run (pool, process_band, pass);
+
+  memset (counts, 0, k * sizeof (counts[0]));
+  for (b = 0; b < pass->n_bands; b++) {
+    for (c = 0; c < k; c++)
+      counts[c] += pp->bands[b].counts[c];
+    sse += pp->bands[b].sse;
+  }
+  return sse;
+}
+
+void
+kms_pass_clear (KmsPass * pp)
+{
+  guint b, i;
+
+  for (b = 0; b < KMS_MAX_THREADS; b++) {
+    for (i = 0; i < KMS_MAX_CHANNELS; i++)
+      g_free (pp->bands[b].row[i]);
+    g_free (pp->bands[b].labels[0]);
+    g_free (pp->bands[b].labels[1]);
+  }
+  g_free (pp->prev_labels);
+  g_free (pp->cells);
+  memset (pp, 0, sizeof (*pp));
+}

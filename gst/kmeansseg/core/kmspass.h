@@ -1,0 +1,92 @@
+/* kmeansseg: the pixel pass over a frame (internal to the core)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+
+#ifndef __KMS_PASS_H__
+#define __KMS_PASS_H__
+
+#include "kmscore.h"
+#include "kmsformat.h"
+#include "kmspool.h"
+#include "kmsutil.h"
+
+G_BEGIN_DECLS
+
+/* One thread's share of the pixel pass, and its scratch */
+typedef struct
+{
+  guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
+  guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
+  gint row_alloc;
+  guint64 counts[KMS_MAX_K];
+  guint64 sse;
+} KmsPassBand;
+
+/* What every band of a frame's pixel pass reads */
+typedef struct
+{
+  const KmsFormatInfo *info;
+  const KmsDsp *dsp;
+  const KmsFrame *in;
+  KmsFrame *out;
+  KmsAssignPalette apal;
+  KmsPaint paint;
+  gboolean write;
+  guint shift[KMS_MAX_CHANNELS];
+  gboolean labels_out;          /* write the labels to a GRAY8 frame */
+  guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
+  gboolean prev_apply;
+  gdouble margin;
+  gboolean measure;             /* add up the error */
+  guint n_bands;
+  KmsPassBand *bands;
+} KmsPassFrame;
+
+/* The pixel pass of a stream: its bands, and what it keeps from frame to
+ * frame (the labels hysteresis compares with); zero-initialised, empty */
+typedef struct
+{
+  KmsPassFrame frame;
+  KmsPassBand bands[KMS_MAX_THREADS];
+  /* Label hysteresis: the last frame's labels, when they can be trusted */
+  guint8 *prev_labels;
+  gsize prev_alloc;
+  gboolean prev_valid;
+  gsize prev_size;
+  gint prev_width;
+  guint64 *cells;               /* the candidates per colour cell */
+} KmsPass;
+
+/* Assign every pixel of @in to the nearest of the @k colours @colors (in
+ * the format's channel order, as painted) and write @out as params->mode
+ * says (a GRAY8 @out of another format: the label map), in bands of rows
+ * over the threads of @pool, with the kernels of @dsp. @renumbered: the
+ * clusters were numbered afresh, so the last frame's labels mean nothing
+ * to hysteresis. Fills counts[0..k-1] with each cluster's pixels and
+ * returns the summed squared error (0 unless params->measure_error). */
+guint64 kms_pass_run (KmsPass * pass, const KmsDsp * dsp,
+    const KmsParams * params, const KmsFrame * in, KmsFrame * out,
+    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean renumbered,
+    KmsPool * pool, guint64 * counts);
+
+void kms_pass_clear (KmsPass * pass);
+
+G_END_DECLS
+
+#endif /* __KMS_PASS_H__ */

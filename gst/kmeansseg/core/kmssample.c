@@ -1,0 +1,413 @@
+/* kmeansseg: the fitting data: sampled colours and their histogram
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* The points a frame is fitted on. With sample_size 0 every pixel counts:
+ * the frame's distinct colours, found by a radix sort, each weighted by
+ * its pixel count (Lloyd on them is Lloyd on every pixel, to the bit).
+ * Otherwise a regular grid of about sample_size pixels is binned into a
+ * colour histogram of KMS_HIST_BITS bits per channel; each cell keeps its
+ * count and channel sums, so its mean is the exact mean of its pixels. */
+
+#include <math.h>
+#include <string.h>
+
+#include "kmscore.h"
+#include "kmssample.h"
+
+#define HIST_CELLS (1u << (3 * KMS_HIST_BITS))
+#define HIST_SHIFT (8 - KMS_HIST_BITS)
+/* Histogram index entries asked for this many samples ahead */
+#define HIST_AHEAD 16
+/* Fewer sampled pixels than this are binned by one thread */
+#define KMS_PARALLEL_SAMPLES 16384
+/* Fewer histogram cells than this: fit on the sample's exact colours */
+#define KMS_REFINE_POINTS 1024
+
+static void
+ensure_points (KmsSampler * s, gsize n)
+{
+  s->points = kms_grow (s->points, &s->points_alloc, n, sizeof (KmsPoint));
+}
+
+static void
+ensure_rows (KmsSampleBand * band, gint width)
+{
+  guint i;
+
+  if (width <= band->row_alloc)
+    return;
+  for (i = 0; i < KMS_MAX_CHANNELS; i++) {
+    g_free (band->row[i]);
+    band->row[i] = g_malloc (width);
+  }
+  g_free (band->ids);
+  band->ids = g_malloc_n (width, sizeof (guint32));
+  band->row_alloc = width;
+}
+
+/* The cache lines of image row y (none at y_end or past), every plane,
+ * asked for a few at a time: a sampled row is far from the last (no
+ * hardware prefetch), and a burst of a whole row's lines only waits for
+ * the miss buffers */
+typedef struct
+{
+  const guint8 *at[KMS_MAX_PLANES];
+  gsize left[KMS_MAX_PLANES];
+  guint plane, n_planes;
+} RowPrefetch;
+
+static void
+row_prefetch_init (RowPrefetch * pf, const KmsFormatInfo * info,
+    const KmsFrame * in, gint y, gint y_end)
+{
+  guint p;
+
+  pf->plane = 0;
+  pf->n_planes = y < y_end ? info->n_planes : 0;
+  for (p = 0; p < pf->n_planes; p++) {
+    pf->at[p] = in->data[p] +
+        (gsize) (y >> kms_format_plane_vsub (info, p)) * in->stride[p];
+    pf->left[p] = kms_format_plane_row_bytes (info, p, in->width);
+  }
+}
+
+/* Ask for up to n more lines; FALSE when the row is all asked for */
+static inline gboolean
+row_prefetch_next (RowPrefetch * pf, guint n)
+{
+  while (pf->plane < pf->n_planes) {
+    guint p = pf->plane;
+
+    for (; n > 0 && pf->left[p] > 0; n--) {
+      const gsize step = MIN (pf->left[p], 64);
+
+      __builtin_prefetch (pf->at[p]);
+      pf->at[p] += step;
+      pf->left[p] -= step;
+    }
+    if (n == 0)
+      return TRUE;
+    pf->plane++;
+  }
+  return FALSE;
+}
+
+/* The grid that samples at most about sample_size pixels (0: every one):
+ * its step, and its offsets, centred so a small frame still samples its
+ * middle */
+static guint
+sample_grid (const KmsFrame * in, guint sample_size, gint * x0, gint * y0)
+{
+  gsize total = (gsize) in->width * in->height;
+  guint step = 1;
+
+  if (sample_size > 0)
+    step = (guint) ceil (sqrt ((gdouble) total / sample_size));
+  step = MAX (step, 1);
+  *x0 = (in->width - 1) % step / 2;
+  *y0 = (in->height - 1) % step / 2;
+  return step;
+}
+
+/* Exact colours: sort the packed colours of the grid's pixels, then one
+ * point per distinct colour, weighted by its count. On every pixel this is
+ * the tutorial's fit, to the bit. */
+static void
+build_exact (KmsSampler * s, const KmsRowKernels * rows,
+    const KmsFrame * in, guint sample_size)
+{
+  gint x0, y0;
+  const guint step = sample_grid (in, sample_size, &x0, &y0);
+  const gint per_row = (in->width - x0 + step - 1) / step;
+  gsize n = (gsize) per_row * ((in->height - y0 + step - 1) / step);
+  gsize alloc = s->keys_alloc, i, j;
+  guint32 count[1 << 12];
+  guint32 *a, *b;
+  gint x, y, pass;
+
+  s->keys = kms_grow (s->keys, &alloc, n, sizeof (guint32));
+  if (alloc != s->keys_alloc) {
+    g_free (s->keys_tmp);
+    s->keys_tmp = g_malloc_n (alloc, sizeof (guint32));
+    s->keys_alloc = alloc;
+  }
+
+  i = 0;
+  for (y = y0; y < in->height; y += step) {
+    const guint8 *c0 = s->bands[0].row[0], *c1 = s->bands[0].row[1],
+        *c2 = s->bands[0].row[2];
+
+    if (step == 1)
+      rows->unpack (in, y, s->bands[0].row);
+    else
+      rows->unpack_step (in, y, x0, step, per_row, s->bands[0].row);
+    for (x = 0; x < per_row; x++)
+      s->keys[i++] = ((guint32) c0[x] << 16) | ((guint32) c1[x] << 8) | c2[x];
+  }
+  g_assert (i == n);
+
+  /* LSD radix sort, two passes of 12 bits */
+  a = s->keys;
+  b = s->keys_tmp;
+  for (pass = 0; pass < 2; pass++) {
+    guint shift = pass * 12;
+    guint32 sum = 0;
+
+    memset (count, 0, sizeof (count));
+    for (i = 0; i < n; i++)
+      count[(a[i] >> shift) & 0xfff]++;
+    for (j = 0; j < G_N_ELEMENTS (count); j++) {
+      guint32 c = count[j];
+      count[j] = sum;
+      sum += c;
+    }
+    for (i = 0; i < n; i++)
+      b[count[(a[i] >> shift) & 0xfff]++] = a[i];
+    a = b;
+    b = (a == s->keys) ? s->keys_tmp : s->keys;
+  }
+
+  /* a holds the sorted keys; count the runs first to size the points */
+  j = 0;
+  for (i = 0; i < n; i++)
+    if (i == 0 || a[i] != a[i - 1])
+      j++;
+  ensure_points (s, j);
+
+  s->n_points = 0;
+  for (i = 0; i < n; i = j) {
+    KmsPoint *p = &s->points[s->n_points++];
+
+    for (j = i + 1; j < n && a[j] == a[i]; j++);
+    p->c[0] = (a[i] >> 16) & 0xff;
+    p->c[1] = (a[i] >> 8) & 0xff;
+    p->c[2] = a[i] & 0xff;
+    p->w = (gdouble) (j - i);
+  }
+}
+
+/* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
+ * own histogram, in the order the cells first turn up */
+static void
+bin_rows (KmsSampleBand * band, const KmsFormatInfo * info,
+    const KmsRowKernels * rows, const KmsFrame * in, gint y_first, gint y_end,
+    guint step, gint x0)
+{
+  const guint8 *c0 = band->row[0], *c1 = band->row[1], *c2 = band->row[2];
+  guint32 *ids = band->ids, *index = band->hist_index;
+  const gint n = (in->width - x0 + step - 1) / step;
+  guint n_bins = band->n_bins;
+  RowPrefetch pf;
+  gint x, y;
+
+  /* the first two rows now; while a row is binned, the lines of the row
+   * two ahead, a few per sample */
+  row_prefetch_init (&pf, info, in, y_first, y_end);
+  while (row_prefetch_next (&pf, 64));
+  row_prefetch_init (&pf, info, in, y_first + (gint) step, y_end);
+  while (row_prefetch_next (&pf, 64));
+  for (y = y_first; y < y_end; y += step) {
+    row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
+    rows->unpack_step (in, y, x0, step, n, band->row);
+    for (x = 0; x < n; x++)
+      ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
+          ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
+          (c2[x] >> HIST_SHIFT);
+    for (x = 0; x < n; x++) {
+      const guint32 id = ids[x];
+      guint32 b;
+      KmsBin *bin;
+
+      if (x % 2 == 0)
+        row_prefetch_next (&pf, 1);
+
+      /* the index is 1 MiB: ask for an entry a few samples ahead */
+      if (x + HIST_AHEAD < n)
+        __builtin_prefetch (&index[ids[x + HIST_AHEAD]]);
+      b = index[id];
+
+      if (b == 0) {
+        g_assert (n_bins < band->bins_alloc);
+        b = index[id] = ++n_bins;
+        bin = &band->bins[b - 1];
+        bin->id = id;
+        bin->n = 0;
+        bin->s[0] = bin->s[1] = bin->s[2] = 0;
+      } else {
+        bin = &band->bins[b - 1];
+      }
+      bin->n++;
+      bin->s[0] += c0[x];
+      bin->s[1] += c1[x];
+      bin->s[2] += c2[x];
+    }
+  }
+  band->n_bins = n_bins;
+}
+
+/* The sampled rows, split over the bands like the pixel pass */
+typedef struct
+{
+  KmsSampler *s;
+  const KmsFormatInfo *info;
+  const KmsRowKernels *rows;
+  const KmsFrame *in;
+  guint step;
+  gint x0, y0, n_rows;
+  guint n_bands;
+} KmsHistPass;
+
+static void
+hist_band (gpointer data, guint index)
+{
+  const KmsHistPass *hp = data;
+  gint r0, r1;
+
+  if (index >= hp->n_bands)
+    return;
+  r0 = (gint) ((gint64) hp->n_rows * index / hp->n_bands);
+  r1 = (gint) ((gint64) hp->n_rows * (index + 1) / hp->n_bands);
+
+  bin_rows (&hp->s->bands[index], hp->info, hp->rows, hp->in,
+      hp->y0 + r0 * (gint) hp->step, MIN (hp->in->height,
+          hp->y0 + r1 * (gint) hp->step), hp->step, hp->x0);
+}
+
+/* The colour histogram of about sample_size pixels on a grid: binned by
+ * the bands in parallel (each its share of the rows), then merged into
+ * band 0's in band order, which is the order a single band finds the
+ * cells in: the points, and so the fit, do not depend on the threads */
+static void
+build_histogram (KmsSampler * s, const KmsFormatInfo * info,
+    const KmsRowKernels * rows, const KmsFrame * in, guint sample_size,
+    KmsPool * pool, guint n_bands)
+{
+  KmsSampleBand *b0 = &s->bands[0];
+  KmsHistPass hp;
+  gsize per_row, alloc;
+  guint b, i;
+
+  hp.s = s;
+  hp.info = info;
+  hp.rows = rows;
+  hp.in = in;
+  hp.step = sample_grid (in, sample_size, &hp.x0, &hp.y0);
+  hp.n_rows = (in->height - hp.y0 + hp.step - 1) / hp.step;
+  per_row = (in->width - hp.x0 + hp.step - 1) / hp.step;
+  /* a pool round costs more than binning a few rows */
+  hp.n_bands = per_row * hp.n_rows < KMS_PARALLEL_SAMPLES ? 1 :
+      MIN (n_bands, (guint) hp.n_rows);
+
+  for (b = 0; b < hp.n_bands; b++) {
+    KmsSampleBand *band = &s->bands[b];
+    /* never more bins than cells or sampled pixels: band 0 gets them all */
+    const gsize rows = b == 0 ? (gsize) hp.n_rows :
+        (gsize) (hp.n_rows / hp.n_bands + 1);
+
+    if (!band->hist_index)
+      band->hist_index = g_new0 (guint32, HIST_CELLS);
+    alloc = band->bins_alloc;
+    band->bins = kms_grow (band->bins, &alloc, MIN ((gsize) HIST_CELLS,
+            rows * per_row), sizeof (KmsBin));
+    band->bins_alloc = alloc;
+    band->n_bins = 0;
+  }
+  if (hp.n_bands == 1)
+    hist_band (&hp, 0);
+  else
+    kms_pool_run (pool, hist_band, &hp);
+
+  /* merge, band by band, leaving each band's index clean */
+  for (b = 1; b < hp.n_bands; b++) {
+    KmsSampleBand *band = &s->bands[b];
+
+    for (i = 0; i < band->n_bins; i++) {
+      const KmsBin *src = &band->bins[i];
+      guint32 g = b0->hist_index[src->id];
+      KmsBin *dst;
+
+      if (g == 0) {
+        g_assert (b0->n_bins < b0->bins_alloc);
+        g = b0->hist_index[src->id] = ++b0->n_bins;
+        dst = &b0->bins[g - 1];
+        *dst = *src;
+      } else {
+        dst = &b0->bins[g - 1];
+        dst->n += src->n;
+        dst->s[0] += src->s[0];
+        dst->s[1] += src->s[1];
+        dst->s[2] += src->s[2];
+      }
+      band->hist_index[src->id] = 0;
+    }
+  }
+
+  ensure_points (s, b0->n_bins);
+  for (i = 0; i < b0->n_bins; i++) {
+    const KmsBin *bin = &b0->bins[i];
+    KmsPoint *p = &s->points[i];
+
+    p->c[0] = (gdouble) bin->s[0] / bin->n;
+    p->c[1] = (gdouble) bin->s[1] / bin->n;
+    p->c[2] = (gdouble) bin->s[2] / bin->n;
+    p->w = bin->n;
+    b0->hist_index[bin->id] = 0;
+  }
+  s->n_points = b0->n_bins;
+}
+
+
+void
+kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
+    const KmsRowKernels * rows, const KmsFrame * in, guint sample_size,
+    KmsPool * pool, guint n_bands)
+{
+  guint b;
+
+  for (b = 0; b < n_bands; b++)
+    ensure_rows (&s->bands[b], in->width);
+  if (sample_size == 0) {
+    build_exact (s, rows, in, 0);
+    return;
+  }
+  build_histogram (s, info, rows, in, sample_size, pool, n_bands);
+  /* Few cells: a dim or flat frame, where 6-bit cells are too coarse to
+   * tell its colours apart (a fade from black); the sample's exact colours
+   * are few then too, and cheap */
+  if (s->n_points < KMS_REFINE_POINTS)
+    build_exact (s, rows, in, sample_size);
+}
+
+void
+kms_sampler_clear (KmsSampler * s)
+{
+  guint b, i;
+
+  g_free (s->points);
+  g_free (s->keys);
+  g_free (s->keys_tmp);
+  for (b = 0; b < KMS_MAX_THREADS; b++) {
+    for (i = 0; i < KMS_MAX_CHANNELS; i++)
+      g_free (s->bands[b].row[i]);
+    g_free (s->bands[b].ids);
+    g_free (s->bands[b].hist_index);
+    g_free (s->bands[b].bins);
+  }
+  memset (s, 0, sizeof (*s));
+}

@@ -1,0 +1,83 @@
+/* kmeansseg: the fitting data of a frame (internal to the core)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+
+#ifndef __KMS_SAMPLE_H__
+#define __KMS_SAMPLE_H__
+
+#include "kmsformat.h"
+#include "kmspool.h"
+#include "kmsutil.h"
+
+G_BEGIN_DECLS
+
+/* One weighted point of the fitting data: the mean colour of the pixels
+ * it stands for, and how many they are. */
+typedef struct
+{
+  gdouble c[KMS_MAX_CHANNELS];
+  gdouble w;
+} KmsPoint;
+
+/* A histogram cell while it is being filled */
+typedef struct
+{
+  guint32 id;
+  guint32 n;
+  guint64 s[KMS_MAX_CHANNELS];  /* wide: a cell may hold a whole 8K frame */
+} KmsBin;
+
+/* One thread's share of the histogram, and its scratch */
+typedef struct
+{
+  guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
+  guint32 *ids;                 /* a sampled row's histogram cells */
+  gint row_alloc;
+  guint32 *hist_index;          /* histogram cell -> bin index + 1 */
+  KmsBin *bins;
+  gsize bins_alloc;
+  guint n_bins;
+} KmsSampleBand;
+
+/* The fitting data of the last frame, and the scratch it was made with;
+ * zero-initialised, it is empty */
+typedef struct
+{
+  KmsPoint *points;
+  guint n_points;
+  gsize points_alloc;
+  guint32 *keys;                /* exact colours: packed colours, sorted */
+  guint32 *keys_tmp;
+  gsize keys_alloc;
+  KmsSampleBand bands[KMS_MAX_THREADS];
+} KmsSampler;
+
+/* The weighted points of @in: with sample_size 0 every pixel, as its
+ * distinct colours; else a colour histogram of about sample_size pixels
+ * on a grid (KMS_HIST_BITS per channel), binned by @n_bands threads of
+ * @pool; its exact colours when the histogram has few cells. The points do
+ * not depend on the threads. */
+void kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
+    const KmsRowKernels * rows, const KmsFrame * in, guint sample_size,
+    KmsPool * pool, guint n_bands);
+void kms_sampler_clear (KmsSampler * s);
+
+G_END_DECLS
+
+#endif /* __KMS_SAMPLE_H__ */

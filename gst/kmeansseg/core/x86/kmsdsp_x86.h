@@ -1,0 +1,60 @@
+/* kmeansseg: the x86-64 kernels and levels (internal to the core)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+
+#ifndef __KMS_DSP_X86_H__
+#define __KMS_DSP_X86_H__
+
+#include "../kmsdsp.h"
+
+G_BEGIN_DECLS
+
+KmsCpuFlags kms_cpu_detect_x86 (void);
+/* Overwrite what kms_dsp_init() filled with the kernels of the best x86
+ * level in @flags */
+void kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k,
+    KmsCpuFlags flags);
+
+#if KMS_HAVE_AVX512
+/* Hand-written AVX-512 kernels (kmsassign_avx512.c, kmsrows_avx512.c),
+ * built with AVX-512 F, BW, DQ, VL, VNNI and VBMI and run only at the
+ * AVX-512 level. */
+
+/* Up to this k, the assign kernels scan every centroid and do not read the
+ * cell table */
+#define KMS_AVX512_ALL_K 20
+/* Fill pal->key for pal->c (k <= KMS_CELL_MAX_K) */
+void kms_assign_avx512_prepare (KmsAssignPalette * pal);
+/* The assign kernels for k <= KMS_CELL_MAX_K */
+void kms_assign_row_avx512 (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse, const KmsHysteresis * hyst);
+void kms_assign_paint_row32_avx512 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
+/* The unpack and write of @format (I420, YV12, NV12, NV21, YUY2, UYVY),
+ * the same bytes as the portable ones; NULL members where it has none.
+ * The write takes labels below KMS_PAINT_LUT_LABELS. */
+KmsRowKernels kms_row_kernels_avx512 (KmsFormat format);
+#endif
+
+G_END_DECLS
+
+#endif /* __KMS_DSP_X86_H__ */
