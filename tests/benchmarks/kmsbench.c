@@ -634,7 +634,7 @@ bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
   gdouble mse = 0, iters = 0;
   KmsParams timed = *params, measured = *params;
   KmsFrame in, out;
-  KmsStats stats;
+  KmsResult stats;
   guint i, n = 0;
 
   /* timed as the element runs by default: without adding up the error

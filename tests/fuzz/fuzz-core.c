@@ -437,7 +437,7 @@ check_padding (const char *who, const Mem * out, const Mem * ref)
 /* The checks of one processed frame that hold for every format */
 static void NO_COVERAGE
 check_common (const char *who, KmsContext * ctx, const KmsParams * p,
-    const Mem * in, const KmsStats * st, gboolean expect_fresh, Snapshot * s)
+    const Mem * in, const KmsResult * st, gboolean expect_fresh, Snapshot * s)
 {
   const guint k = CLAMP (p->k, 1, KMS_MAX_K);
   const guint nch = kms_format_get_n_channels (in->fmt->format);
@@ -494,7 +494,7 @@ check_common (const char *who, KmsContext * ctx, const KmsParams * p,
 static void NO_COVERAGE
 check_rgb (const char *who, const KmsParams * p, const Mem * in,
     const Mem * out, const Mem * labels, const Snapshot * s,
-    const KmsStats * st, gboolean fresh)
+    const KmsResult * st, gboolean fresh)
 {
   const Fmt *f = in->fmt;
   const guint k = CLAMP (p->k, 1, KMS_MAX_K);
@@ -647,7 +647,7 @@ check_invalid (KmsContext * ctx, const KmsParams * p, const KmsFrame * in,
 {
   KmsFrame bad_in = *in, bad_out = *in;
   KmsParams bp = *p;
-  KmsStats st, st0;
+  KmsResult st, st0;
   Snapshot before, after;
   guint8 other[4] = { 0, };
   guint last = 0, i;
@@ -794,9 +794,9 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   if (verbose < 0)
     verbose = g_getenv ("KMEANSSEG_FUZZ_VERBOSE") != NULL;
   kms_params_init_defaults (&p);
-  /* B takes the scalar code where the CPU has a choice */
-  CHECK (kms_context_set_isa (b, KMS_ISA_SCALAR), "scalar refused");
-  CHECK (!kms_context_set_isa (b, KMS_ISA_LAST), "bad isa accepted");
+  /* B takes the C reference kernels where the CPU has a choice */
+  CHECK (kms_context_set_cpu_flags (b, KMS_CPU_FLAG (KMS_CPU_C)) ==
+      KMS_CPU_C, "C level refused");
   {
     /* the format helpers take any value */
     gint v = (gint) (gint8) rd8 (&r);
@@ -812,7 +812,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     guint8 flags = fr == 0 ? 0xff : rd8 (&r);
     Mem orig, ma, mb_in, mb_in_copy, mb_out, mb_out0;
     KmsFrame fa, fb_in, fb_out;
-    KmsStats sa, sb;
+    KmsResult sa, sb;
     KmsParams pa, pb;
     Snapshot snap_a, snap_b;
     gboolean labels_out = FALSE, expect_fresh;
@@ -864,12 +864,14 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       guint32 argb[KMS_MAX_K + 4];
       guint n = rd16 (&r) % (KMS_MAX_K + 4), i;
       gboolean ok = n >= 1 && n <= KMS_MAX_K;
+      const KmsColorSpace csa = kms_frame_color_space (&fa);
+      const KmsColorSpace csb = kms_frame_color_space (&fb_in);
 
       for (i = 0; i < n; i++)
         argb[i] = rd32 (&r);
-      CHECK (kms_context_set_palette (a, &fa, argb, n) == ok,
+      CHECK (kms_context_set_palette (a, &csa, argb, n) == ok,
           "set_palette of %u", n);
-      CHECK (kms_context_set_palette (b, &fb_in, argb, n) == ok,
+      CHECK (kms_context_set_palette (b, &csb, argb, n) == ok,
           "set_palette of %u", n);
       if (ok) {
         fresh = FALSE;
@@ -936,8 +938,9 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       check_rgb ("A", &pa, &orig, &ma, labels_out ? &mb_out : NULL, &snap_a,
           &sa, expect_fresh);
     if (f->layout == LAYOUT_PACKED) {
+      const KmsColorSpace csa = kms_frame_color_space (&fa);
       guint32 argb[KMS_MAX_K];
-      guint n = kms_context_get_palette (a, &fa, argb, KMS_MAX_K), c;
+      guint n = kms_context_get_palette (a, &csa, argb, KMS_MAX_K), c;
 
       CHECK (n == snap_a.n, "palette of %u, %u centroids", n, snap_a.n);
       for (c = 0; c < n; c++)
