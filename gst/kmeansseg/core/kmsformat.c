@@ -204,8 +204,7 @@ kms_format_plane_vsub (const KmsFormatInfo * info, guint plane)
 
 #define BT601_RGB { 0.299, 0.587, 0.114 }
 #define LUMA_Y { 1, 0, 0 }
-#define NO_CH { KMS_CH (0, 0, 0, 0, 0), KMS_CH (0, 0, 0, 0, 0), \
-    KMS_CH (0, 0, 0, 0, 0) }
+#define NO_CH { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } }
 #define PACKED_INFO(fmt, name, bpp, o0, o1, o2, oa) \
   { fmt, #name, 3, FALSE, bpp, oa >= 0, BT601_RGB, { o0, o1, o2 }, oa, \
     1, NO_CH, 1 }

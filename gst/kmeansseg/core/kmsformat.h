@@ -35,30 +35,18 @@ typedef struct
   guint8 vsub;
 } KmsChannel;
 
-#define KMS_CH(plane, offset, pstride, hsub, vsub) \
-  { plane, offset, pstride, hsub, vsub }
-
-/* The channels Y, U, V of each YUV format (and grey): plane, offset,
- * bytes between samples, hsub, vsub. The format table and the row
- * kernels of every level read them from here. */
-#define KMS_LAYOUT_I420 KMS_CH (0, 0, 1, 0, 0), KMS_CH (1, 0, 1, 1, 1), \
-    KMS_CH (2, 0, 1, 1, 1)
-#define KMS_LAYOUT_YV12 KMS_CH (0, 0, 1, 0, 0), KMS_CH (2, 0, 1, 1, 1), \
-    KMS_CH (1, 0, 1, 1, 1)
-#define KMS_LAYOUT_NV12 KMS_CH (0, 0, 1, 0, 0), KMS_CH (1, 0, 2, 1, 1), \
-    KMS_CH (1, 1, 2, 1, 1)
-#define KMS_LAYOUT_NV21 KMS_CH (0, 0, 1, 0, 0), KMS_CH (1, 1, 2, 1, 1), \
-    KMS_CH (1, 0, 2, 1, 1)
-#define KMS_LAYOUT_Y444 KMS_CH (0, 0, 1, 0, 0), KMS_CH (1, 0, 1, 0, 0), \
-    KMS_CH (2, 0, 1, 0, 0)
-#define KMS_LAYOUT_Y42B KMS_CH (0, 0, 1, 0, 0), KMS_CH (1, 0, 1, 1, 0), \
-    KMS_CH (2, 0, 1, 1, 0)
-#define KMS_LAYOUT_YUY2 KMS_CH (0, 0, 2, 0, 0), KMS_CH (0, 1, 4, 1, 0), \
-    KMS_CH (0, 3, 4, 1, 0)
-#define KMS_LAYOUT_UYVY KMS_CH (0, 1, 2, 0, 0), KMS_CH (0, 0, 4, 1, 0), \
-    KMS_CH (0, 2, 4, 1, 0)
-#define KMS_LAYOUT_GRAY8 KMS_CH (0, 0, 1, 0, 0), KMS_CH (0, 0, 0, 0, 0), \
-    KMS_CH (0, 0, 0, 0, 0)
+/* The channels Y, U, V of each YUV format (and grey), each as a
+ * KmsChannel { plane, offset, bytes between samples, hsub, vsub }. The
+ * format table and the row kernels of every level read them from here. */
+#define KMS_LAYOUT_I420  { 0, 0, 1, 0, 0 }, { 1, 0, 1, 1, 1 }, { 2, 0, 1, 1, 1 }
+#define KMS_LAYOUT_YV12  { 0, 0, 1, 0, 0 }, { 2, 0, 1, 1, 1 }, { 1, 0, 1, 1, 1 }
+#define KMS_LAYOUT_NV12  { 0, 0, 1, 0, 0 }, { 1, 0, 2, 1, 1 }, { 1, 1, 2, 1, 1 }
+#define KMS_LAYOUT_NV21  { 0, 0, 1, 0, 0 }, { 1, 1, 2, 1, 1 }, { 1, 0, 2, 1, 1 }
+#define KMS_LAYOUT_Y444  { 0, 0, 1, 0, 0 }, { 1, 0, 1, 0, 0 }, { 2, 0, 1, 0, 0 }
+#define KMS_LAYOUT_Y42B  { 0, 0, 1, 0, 0 }, { 1, 0, 1, 1, 0 }, { 2, 0, 1, 1, 0 }
+#define KMS_LAYOUT_YUY2  { 0, 0, 2, 0, 0 }, { 0, 1, 4, 1, 0 }, { 0, 3, 4, 1, 0 }
+#define KMS_LAYOUT_UYVY  { 0, 1, 2, 0, 0 }, { 0, 0, 4, 1, 0 }, { 0, 2, 4, 1, 0 }
+#define KMS_LAYOUT_GRAY8 { 0, 0, 1, 0, 0 }, { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 }
 
 typedef struct
 {

@@ -29,18 +29,10 @@
 static void
 ensure_rows (KmsPassBand * band, gint width)
 {
-  guint i;
-
   if (width <= band->row_alloc)
     return;
-  for (i = 0; i < KMS_MAX_CHANNELS; i++) {
-    g_free (band->row[i]);
-    band->row[i] = g_malloc (width);
-  }
-  for (i = 0; i < 2; i++) {
-    g_free (band->labels[i]);
-    band->labels[i] = g_malloc (width);
-  }
+  kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
+  kms_realloc_rows (band->labels, 2, width);
   band->row_alloc = width;
 }
 

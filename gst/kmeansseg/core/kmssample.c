@@ -48,14 +48,9 @@ ensure_points (KmsSampler * s, gsize n)
 static void
 ensure_rows (KmsSampleBand * band, gint width)
 {
-  guint i;
-
   if (width <= band->row_alloc)
     return;
-  for (i = 0; i < KMS_MAX_CHANNELS; i++) {
-    g_free (band->row[i]);
-    band->row[i] = g_malloc (width);
-  }
+  kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
   g_free (band->ids);
   band->ids = g_malloc_n (width, sizeof (guint32));
   band->row_alloc = width;

@@ -43,6 +43,18 @@ kms_grow (gpointer mem, gsize * alloc, gsize need, gsize elem)
   return g_malloc_n (need, elem);
 }
 
+/* (Re)allocate @n row buffers of @width bytes, their contents dropped */
+static inline void
+kms_realloc_rows (guint8 ** rows, guint n, gint width)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    g_free (rows[i]);
+    rows[i] = g_malloc (width);
+  }
+}
+
 G_END_DECLS
 
 #endif /* __KMS_UTIL_H__ */

@@ -81,18 +81,18 @@ majority4 (__m512i a, __m512i b, __m512i c, __m512i d)
   __m512i na = one, nb = one, nc = one, nd = one, best, out = a;
   __mmask64 g;
 
-  na = _mm512_mask_add_epi8 (na, ab, na, one);
-  na = _mm512_mask_add_epi8 (na, ac, na, one);
-  na = _mm512_mask_add_epi8 (na, ad, na, one);
-  nb = _mm512_mask_add_epi8 (nb, ab, nb, one);
-  nb = _mm512_mask_add_epi8 (nb, bc, nb, one);
-  nb = _mm512_mask_add_epi8 (nb, bd, nb, one);
-  nc = _mm512_mask_add_epi8 (nc, ac, nc, one);
-  nc = _mm512_mask_add_epi8 (nc, bc, nc, one);
-  nc = _mm512_mask_add_epi8 (nc, cd, nc, one);
-  nd = _mm512_mask_add_epi8 (nd, ad, nd, one);
-  nd = _mm512_mask_add_epi8 (nd, bd, nd, one);
-  nd = _mm512_mask_add_epi8 (nd, cd, nd, one);
+  /* each equal pair counts once for both of its labels */
+#define COUNT_PAIR(eq, nx, ny) G_STMT_START {                                \
+    nx = _mm512_mask_add_epi8 (nx, eq, nx, one);                            \
+    ny = _mm512_mask_add_epi8 (ny, eq, ny, one);                            \
+  } G_STMT_END
+  COUNT_PAIR (ab, na, nb);
+  COUNT_PAIR (ac, na, nc);
+  COUNT_PAIR (ad, na, nd);
+  COUNT_PAIR (bc, nb, nc);
+  COUNT_PAIR (bd, nb, nd);
+  COUNT_PAIR (cd, nc, nd);
+#undef COUNT_PAIR
 
   best = na;
   g = _mm512_cmpgt_epu8_mask (nb, best);
@@ -240,57 +240,24 @@ unpack_420 (const KmsFrame * f, gint y, guint8 * const *c, gboolean semi,
   }
 }
 
-static void
-kms_unpack_i420_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
-{
-  unpack_420 (f, y, c, FALSE, 1, 2, 0);
+/* One format's unpack and write: the layout's arguments as constants */
+#define DEFINE_420(name, semi, u, v, swap)                                  \
+static void                                                                 \
+kms_unpack_##name##_avx512 (const KmsFrame * f, gint y, guint8 * const *c)  \
+{                                                                           \
+  unpack_420 (f, y, c, semi, u, v, swap);                                   \
+}                                                                           \
+static void                                                                 \
+kms_write_##name##_avx512 (KmsFrame * f, gint y, gint n_rows,               \
+    guint8 * const *labels, const KmsPaint * p)                             \
+{                                                                           \
+  write_420 (f, y, n_rows, labels, p, semi, u, v, swap);                    \
 }
 
-static void
-kms_unpack_yv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
-{
-  unpack_420 (f, y, c, FALSE, 2, 1, 0);
-}
-
-static void
-kms_unpack_nv12_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
-{
-  unpack_420 (f, y, c, TRUE, 1, 1, 0);
-}
-
-static void
-kms_unpack_nv21_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
-{
-  unpack_420 (f, y, c, TRUE, 1, 1, 1);
-}
-
-static void
-kms_write_i420_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p)
-{
-  write_420 (f, y, n_rows, labels, p, FALSE, 1, 2, 0);
-}
-
-static void
-kms_write_yv12_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p)
-{
-  write_420 (f, y, n_rows, labels, p, FALSE, 2, 1, 0);
-}
-
-static void
-kms_write_nv12_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p)
-{
-  write_420 (f, y, n_rows, labels, p, TRUE, 1, 1, 0);
-}
-
-static void
-kms_write_nv21_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p)
-{
-  write_420 (f, y, n_rows, labels, p, TRUE, 1, 1, 1);
-}
+DEFINE_420 (i420, FALSE, 1, 2, 0);
+DEFINE_420 (yv12, FALSE, 2, 1, 0);
+DEFINE_420 (nv12, TRUE, 1, 1, 0);
+DEFINE_420 (nv21, TRUE, 1, 1, 1);
 
 /* Packed 4:2:2 (YUY2: Y0 U Y1 V; UYVY: U Y0 V Y1): luma at byte yoff of
  * each pixel's two, U and V at uoff, voff of each pair's four. A pair's
@@ -381,31 +348,21 @@ write_422 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
   }
 }
 
-static void
-kms_unpack_yuy2_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
-{
-  unpack_422 (f, y, c, 0, 1, 3);
+#define DEFINE_422(name, yoff, uoff, voff, yuy2)                            \
+static void                                                                 \
+kms_unpack_##name##_avx512 (const KmsFrame * f, gint y, guint8 * const *c)  \
+{                                                                           \
+  unpack_422 (f, y, c, yoff, uoff, voff);                                   \
+}                                                                           \
+static void                                                                 \
+kms_write_##name##_avx512 (KmsFrame * f, gint y, gint n_rows,               \
+    guint8 * const *labels, const KmsPaint * p)                             \
+{                                                                           \
+  write_422 (f, y, n_rows, labels, p, yuy2);                                \
 }
 
-static void
-kms_unpack_uyvy_avx512 (const KmsFrame * f, gint y, guint8 * const *c)
-{
-  unpack_422 (f, y, c, 1, 0, 2);
-}
-
-static void
-kms_write_yuy2_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p)
-{
-  write_422 (f, y, n_rows, labels, p, TRUE);
-}
-
-static void
-kms_write_uyvy_avx512 (KmsFrame * f, gint y, gint n_rows,
-    guint8 * const *labels, const KmsPaint * p)
-{
-  write_422 (f, y, n_rows, labels, p, FALSE);
-}
+DEFINE_422 (yuy2, 0, 1, 3, TRUE);
+DEFINE_422 (uyvy, 1, 0, 2, FALSE);
 
 KmsRowKernels
 kms_row_kernels_avx512 (KmsFormat format)
