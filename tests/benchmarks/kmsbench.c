@@ -61,6 +61,10 @@
 #include <glib.h>
 
 #include "kmscore.h"
+/* the kernel table and the paint tables, for --kernels (internal headers of
+ * the core, in the include directory kmscore_dep gives) */
+#include "kmsdsp.h"
+#include "kmsformat.h"
 
 #define BPP 4                   /* RGBx */
 #define DEFAULT_KS "3,8,16,64"
@@ -98,6 +102,10 @@ static gint opt_pool_mib = DEFAULT_POOL_MIB;
 static gboolean opt_cold = FALSE;
 static gchar *opt_dump = NULL;
 static gchar *opt_format = NULL;
+static gchar *opt_cpu = NULL;
+static gboolean opt_kernels = FALSE;
+static gboolean opt_kernels_only = FALSE;
+static gint opt_kernel_repeat = 0;
 /* the format timed: RGBx, or the frames converted to a YUV format */
 static KmsFormat bench_format = KMS_FORMAT_RGBx;
 
@@ -138,11 +146,95 @@ static GOptionEntry entries[] = {
         "frames converted, BT.709 limited range)", "FORMAT"},
   {"cold", 0, 0, G_OPTION_ARG_NONE, &opt_cold,
       "No warm start: every frame starts afresh", NULL},
+  {"cpu", 0, 0, G_OPTION_ARG_STRING, &opt_cpu,
+      "CPU levels to time, side by side: c, v2, v3 (or avx2), avx512, "
+        "neon, or all (every level this CPU runs); default: the best one "
+        "(or KMEANSSEG_CPU)", "LEVEL,..."},
+  {"kernels", 0, 0, G_OPTION_ARG_NONE, &opt_kernels,
+      "Then time each kernel of the table alone, ns per pixel per level",
+      NULL},
+  {"kernels-only", 0, 0, G_OPTION_ARG_NONE, &opt_kernels_only,
+      "Only the per-kernel table, not the core", NULL},
+  {"kernel-repeat", 0, 0, G_OPTION_ARG_INT, &opt_kernel_repeat,
+      "Repetitions of each kernel over the frame (default: 9 at 1920x1080, "
+        "more for smaller frames)", "N"},
   {"dump", 0, 0, G_OPTION_ARG_FILENAME, &opt_dump,
       "Write the synthetic frames of each --size to DIR/synthetic-WxH.rgbx "
         "and exit (for compare.py without opencv-doc)", "DIR"},
   {NULL}
 };
+
+/* A CPU level to time (--cpu): the one asked for, what forcing it allows,
+ * and the level the core runs for it on this CPU (the best one below when
+ * this CPU doesn't run it) */
+typedef struct
+{
+  KmsCpuLevel asked;
+  KmsCpuFlags flags;
+  KmsCpuLevel runs;
+  gchar *label;                 /* "v3", or "avx512->v3" for a fallback */
+} BenchLevel;
+
+static GArray *levels = NULL;   /* of BenchLevel */
+
+static void
+add_level (const gchar * name, const gchar * option)
+{
+  const KmsCpuFlags cpu = kms_cpu_get_flags ();
+  BenchLevel l;
+  guint i;
+
+  if (!kms_cpu_flags_from_string (name, &l.flags, &l.asked)) {
+    g_printerr ("%s: unknown CPU level '%s': c, v2, v3 (or avx2), avx512, "
+        "neon, or all\n", option, name);
+    exit (2);
+  }
+  for (i = 0; i < levels->len; i++)
+    if (g_array_index (levels, BenchLevel, i).asked == l.asked)
+      return;                   /* v3 and avx2, or a level twice */
+  l.runs = kms_cpu_flags_best ((l.flags & cpu) | KMS_CPU_FLAG (KMS_CPU_C));
+  l.label = l.runs == l.asked ? g_strdup (kms_cpu_level_to_string (l.asked))
+      : g_strdup_printf ("%s->%s", kms_cpu_level_to_string (l.asked),
+      kms_cpu_level_to_string (l.runs));
+  g_array_append_val (levels, l);
+}
+
+/* --cpu (or KMEANSSEG_CPU, or the best level) into levels */
+static void
+parse_levels (void)
+{
+  const KmsCpuFlags cpu = kms_cpu_get_flags ();
+  const gchar *env = g_getenv ("KMEANSSEG_CPU");
+
+  levels = g_array_new (FALSE, FALSE, sizeof (BenchLevel));
+  if (opt_cpu) {
+    gchar **items = g_strsplit (opt_cpu, ",", -1);
+    gchar **i;
+
+    for (i = items; *i; i++) {
+      const gchar *name = g_strstrip (*i);
+
+      if (g_ascii_strcasecmp (name, "all") == 0) {
+        gint l;
+
+        for (l = 0; l < KMS_CPU_N_LEVELS; l++)
+          if (cpu & KMS_CPU_FLAG (l))
+            add_level (kms_cpu_level_to_string ((KmsCpuLevel) l), "--cpu");
+      } else {
+        add_level (name, "--cpu");
+      }
+    }
+    g_strfreev (items);
+    if (levels->len == 0) {
+      g_printerr ("--cpu: no level named\n");
+      exit (2);
+    }
+  } else if (env && *env) {
+    add_level (env, "KMEANSSEG_CPU");
+  } else {
+    add_level (kms_cpu_level_to_string (kms_cpu_flags_best (cpu)), "--cpu");
+  }
+}
 
 static gint64
 now_ns (void)
