@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "kmscore.h"
+#include "kmstest.h"
 
 #define MAX_W 80
 #define MAX_H 16
@@ -59,15 +60,7 @@
 #define WORK_BUDGET 400000
 #define PIXELS_X_K 40000
 
-#define CHECK(cond, ...) G_STMT_START {                                    \
-  if (G_UNLIKELY (!(cond))) {                                               \
-    fprintf (stderr, "fuzz-core: check failed at %s:%d: %s\n  ", __FILE__,  \
-        __LINE__, #cond);                                                   \
-    fprintf (stderr, __VA_ARGS__);                                          \
-    fprintf (stderr, "\n");                                                 \
-    abort ();                                                               \
-  }                                                                         \
-} G_STMT_END
+#define CHECK(cond, ...) KMSTEST_CHECK ("fuzz-core", cond, __VA_ARGS__)
 
 /* The layout of each format, written from GStreamer's definitions of them
  * (independent of the core's tables) */
@@ -148,37 +141,6 @@ plane_geometry (const Fmt * f, gint w, gint h, guint p, gsize * row,
       *row = 4 * cw;
       break;
   }
-}
-
-typedef struct
-{
-  const guint8 *p;
-  gsize n;
-} Reader;
-
-static guint8
-rd8 (Reader * r)
-{
-  if (r->n == 0)
-    return 0;
-  r->n--;
-  return *r->p++;
-}
-
-static guint16
-rd16 (Reader * r)
-{
-  guint16 v = rd8 (r);
-
-  return v | (guint16) rd8 (r) << 8;
-}
-
-static guint32
-rd32 (Reader * r)
-{
-  guint32 v = rd16 (r);
-
-  return v | (guint32) rd16 (r) << 16;
 }
 
 /* A frame's planes, each its own allocation, to the byte */
@@ -337,10 +299,7 @@ fill_pixels (Reader * r, Mem * m)
   /* the bytes that follow, cycled, as far as one frame needs them */
   need = mode == 0 ? m->size[0] + (m->n > 1 ? m->size[1] : 0) :
       mode == 1 ? (gsize) m->w * m->h : 0;
-  raw = r->p;
-  n_raw = MIN (need, r->n);
-  r->p += n_raw;
-  r->n -= n_raw;
+  raw = rd_bytes (r, need, &n_raw);
 
   if (mode == 0) {
     /* every byte of every row, as it comes */
@@ -396,16 +355,6 @@ snapshot (KmsContext * ctx, Snapshot * s)
       "centroid counts differ");
   CHECK (kms_context_get_counts (ctx, s->counts, KMS_MAX_K) == s->n,
       "count lengths differ");
-}
-
-static guint8
-round_level (gdouble v)
-{
-  if (v <= 0)
-    return 0;
-  if (v >= 255)
-    return 255;
-  return (guint8) (v + 0.5);
 }
 
 /* KMEANSSEG_FUZZ_VERBOSE set: print each frame's settings and clusters

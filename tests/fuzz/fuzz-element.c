@@ -50,24 +50,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gst/gst.h>
-#include <gst/check/gstharness.h>
-#include <gst/video/video.h>
+#include "kmstest-gst.h"
 
 #define MAX_W 40
 #define MAX_H 30
 #define MAX_OPS 40
 #define MAX_FORMATS 64
 
-#define CHECK(cond, ...) G_STMT_START {                                    \
-  if (G_UNLIKELY (!(cond))) {                                               \
-    fprintf (stderr, "fuzz-element: check failed at %s:%d: %s\n  ",         \
-        __FILE__, __LINE__, #cond);                                         \
-    fprintf (stderr, __VA_ARGS__);                                          \
-    fprintf (stderr, "\n");                                                 \
-    abort ();                                                               \
-  }                                                                         \
-} G_STMT_END
+#define CHECK(cond, ...) KMSTEST_CHECK ("fuzz-element", cond, __VA_ARGS__)
 
 /* The pad template's formats, then some it doesn't have */
 static GstVideoFormat formats[MAX_FORMATS];
@@ -86,37 +76,6 @@ static gboolean no_meta_short;
 static gboolean verbose;
 static GParamSpec **props;
 static guint n_props;
-
-typedef struct
-{
-  const guint8 *p;
-  gsize n;
-} Reader;
-
-static guint8
-rd8 (Reader * r)
-{
-  if (r->n == 0)
-    return 0;
-  r->n--;
-  return *r->p++;
-}
-
-static guint16
-rd16 (Reader * r)
-{
-  guint16 v = rd8 (r);
-
-  return v | (guint16) rd8 (r) << 8;
-}
-
-static guint32
-rd32 (Reader * r)
-{
-  guint32 v = rd16 (r);
-
-  return v | (guint32) rd16 (r) << 16;
-}
 
 static void
 fatal_log (const gchar * domain, GLogLevelFlags level, const gchar * msg,
@@ -417,10 +376,7 @@ fill (GstBuffer * buf, Reader * r)
   const guint8 *src;
 
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  n = MIN (r->n, map.size);
-  src = r->p;
-  r->p += n;
-  r->n -= n;
+  src = rd_bytes (r, map.size, &n);
   for (i = 0; i < map.size; i++)
     map.data[i] = n ? src[i % n] : (guint8) (i * 31);
   gst_buffer_unmap (buf, &map);
@@ -630,20 +586,6 @@ push_short (GstHarness * h, State * s, Reader * r, gboolean meta)
   CHECK (out == NULL, "a short buffer went downstream");
 }
 
-static void
-flush (GstHarness * h)
-{
-  GstSegment segment;
-  GstEvent *ev;
-
-  gst_harness_push_event (h, gst_event_new_flush_start ());
-  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  gst_harness_push_event (h, gst_event_new_segment (&segment));
-  while ((ev = gst_harness_try_pull_event (h)))
-    gst_event_unref (ev);
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 {
@@ -682,7 +624,8 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       case 9:
         if (verbose)
           fprintf (stderr, "flush\n");
-        flush (h);
+        harness_flush (h, TRUE, 0);
+        harness_drop_events (h);
         break;
       case 10:
         get_properties (h);

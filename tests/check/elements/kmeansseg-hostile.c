@@ -33,73 +33,12 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
-#include <gst/video/video.h>
+#include "kmstest-gst.h"
 
-#define MODE_POSTERIZE 0
-#define MODE_ORIGINAL 1
-
-/* What the element must never write: row and buffer padding */
-#define PAD_BYTE 0xa5
 /* A mask colour no centroid of the frames below can have (their green is
  * never 0) */
 #define MASK_ARGB 0xffff00ffu
 #define MASK_RGB 0xff00ffu
-
-/* Where a packed format keeps R, G, B and its fourth byte, written from
- * the format names */
-typedef struct
-{
-  const gchar *name;
-  guint bpp;
-  gint r, g, b;
-  gint a;                       /* alpha offset, -1: none */
-  gint x;                       /* padding offset, -1: none */
-} Fmt;
-
-static const Fmt formats[] = {
-  {"RGBx", 4, 0, 1, 2, -1, 3},
-  {"BGRx", 4, 2, 1, 0, -1, 3},
-  {"xRGB", 4, 1, 2, 3, -1, 0},
-  {"xBGR", 4, 3, 2, 1, -1, 0},
-  {"RGBA", 4, 0, 1, 2, 3, -1},
-  {"BGRA", 4, 2, 1, 0, 3, -1},
-  {"ARGB", 4, 1, 2, 3, 0, -1},
-  {"ABGR", 4, 3, 2, 1, 0, -1},
-  {"RGB", 3, 0, 1, 2, -1, -1},
-  {"BGR", 3, 2, 1, 0, -1, -1},
-};
-
-static const Fmt *
-fmt_get (const gchar * name)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (formats); i++)
-    if (strcmp (formats[i].name, name) == 0)
-      return &formats[i];
-  g_assert_not_reached ();
-  return NULL;
-}
-
-#define CH_R(c) (((c) >> 16) & 0xff)
-#define CH_G(c) (((c) >> 8) & 0xff)
-#define CH_B(c) ((c) & 0xff)
-#define RGB(r, g, b) (((guint32) (r) << 16) | ((guint32) (g) << 8) | (b))
-
-static gdouble
-luma (guint32 c)
-{
-  return 0.299 * CH_R (c) + 0.587 * CH_G (c) + 0.114 * CH_B (c);
-}
-
-static guint32
-lcg (guint32 * state)
-{
-  *state = *state * 1664525u + 1013904223u;
-  return *state >> 8;
-}
 
 /* ------------------------------------------------------------------ */
 /* Guarded memory: the bytes end where an inaccessible page begins */
@@ -160,8 +99,7 @@ frame_new (const Fmt * fmt, gint w, gint h, gint stride)
   GstVideoInfo info;
   gint x, y;
 
-  fail_unless (gst_video_info_set_format (&info,
-          gst_video_format_from_string (fmt->name), w, h));
+  fmt_info (&info, fmt, w, h);
   f->fmt = fmt;
   f->w = w;
   f->h = h;
@@ -301,7 +239,7 @@ frame_to_buffer (const Frame * f)
     gint strides[GST_VIDEO_MAX_PLANES] = { f->stride, };
 
     gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
-        gst_video_format_from_string (f->fmt->name), f->w, f->h, 1, offset,
+        f->fmt->format, f->w, f->h, 1, offset,
         strides);
   }
   return buf;
@@ -359,38 +297,6 @@ check_push (GstHarness * h, const Frame * in, const Frame * exp,
   fail_unless (buf != NULL);
   assert_buffer_is (buf, exp, what);
   gst_buffer_unref (buf);
-}
-
-static void
-set_caps (GstHarness * h, const Fmt * fmt, gint w, gint ht)
-{
-  gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
-      "framerate=30/1", fmt->name, w, ht);
-
-  gst_harness_set_src_caps_str (h, caps);
-  g_free (caps);
-}
-
-static guint
-count_messages (GstBus * bus, GstMessageType type, GQuark domain, gint code)
-{
-  GstMessage *msg;
-  guint n = 0;
-
-  while ((msg = gst_bus_pop_filtered (bus, type))) {
-    GError *err = NULL;
-
-    if (type == GST_MESSAGE_ERROR)
-      gst_message_parse_error (msg, &err, NULL);
-    else
-      gst_message_parse_warning (msg, &err, NULL);
-    fail_unless (g_error_matches (err, domain, code), "unexpected %s: %s",
-        GST_MESSAGE_TYPE_NAME (msg), err->message);
-    g_error_free (err);
-    gst_message_unref (msg);
-    n++;
-  }
-  return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -489,7 +395,7 @@ GST_START_TEST (test_caps_changes)
     gint w = seq[i].w, ht = seq[i].h, stride = seq[i].stride;
     gchar *what;
 
-    set_caps (h, fmt, w, ht);
+    harness_set_format (h, fmt, w, ht);
     what = g_strdup_printf ("caps %u", i);
     /* a caps change starts afresh: whichever way the previous caps left
      * the centroids, the first frame is numbered by luma */
@@ -524,7 +430,7 @@ GST_START_TEST (test_caps_changes_posterize)
   for (i = 0; i < G_N_ELEMENTS (seq); i++) {
     const Fmt *fmt = fmt_get (seq[i].fmt);
 
-    set_caps (h, fmt, seq[i].w, seq[i].h);
+    harness_set_format (h, fmt, seq[i].w, seq[i].h);
     for (pass = 0; pass < 2; pass++) {
       Frame *in = frame_new (fmt, seq[i].w, seq[i].h, seq[i].stride);
 
@@ -538,21 +444,12 @@ GST_START_TEST (test_caps_changes_posterize)
 
 GST_END_TEST;
 
+/* A flush; the events it sent downstream dropped */
 static void
 push_flush (GstHarness * h, gboolean reset_time, GstClockTime start)
 {
-  GstSegment segment;
-  GstEvent *ev;
-
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h,
-          gst_event_new_flush_stop (reset_time)));
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  segment.start = segment.time = segment.position = start;
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
-  /* the flush went through, downstream */
-  while ((ev = gst_harness_try_pull_event (h)))
-    gst_event_unref (ev);
+  fail_unless (harness_flush (h, reset_time, start));
+  harness_drop_events (h);
 }
 
 GST_START_TEST (test_flush_and_seek_reset)
@@ -562,7 +459,7 @@ GST_START_TEST (test_flush_and_seek_reset)
   const gint w = 40, ht = 24;
 
   check_palettes ();
-  set_caps (h, fmt, w, ht);
+  harness_set_format (h, fmt, w, ht);
   check_masked (h, fmt, w, ht, 0, p1, P1_FRESH_MASKED, "first frame");
   check_masked (h, fmt, w, ht, 0, p2, P2_WARM_MASKED, "warm");
 
@@ -588,7 +485,7 @@ GST_START_TEST (test_flush_and_seek_reset)
   gst_harness_play (h);
   fail_unless (gst_harness_push_event (h,
           gst_event_new_stream_start ("restarted")));
-  set_caps (h, fmt, w, ht);
+  harness_set_format (h, fmt, w, ht);
   check_masked (h, fmt, w, ht, 0, p1, P1_FRESH_MASKED, "after restart");
   check_masked (h, fmt, w, ht, 0, p2, P2_WARM_MASKED, "after restart, warm");
 
@@ -609,8 +506,8 @@ GST_START_TEST (test_k_above_distinct_colours)
   };
   guint f, ki, n_cols, v;
 
-  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
-    const Fmt *fmt = &formats[f];
+  for (f = 0; f < G_N_ELEMENTS (rgb_formats); f++) {
+    const Fmt *fmt = &rgb_formats[f];
 
     for (v = 0; v < 4; v++) {
       GstHarness *h = gst_harness_new ("kmeansseg");
@@ -618,7 +515,7 @@ GST_START_TEST (test_k_above_distinct_colours)
       g_object_set (h->element, "warm-start", (v & 1) == 0,
           "sample-size", (v & 2) ? 0 : 65536, "n-threads", (v & 2) ? 2 : 1,
           NULL);
-      set_caps (h, fmt, 19, 7);
+      harness_set_format (h, fmt, 19, 7);
       for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
         for (n_cols = 1; n_cols <= 5 && n_cols <= ks[ki]; n_cols++) {
           Frame *in = frame_new (fmt, 19, 7, 0);
@@ -659,7 +556,7 @@ GST_START_TEST (test_mask_cluster_at_or_above_k)
   frame_paint (in, five, 5);
   gst_element_set_bus (h->element, bus);
   g_object_set (h->element, "warm-start", FALSE, "mask-color", MASK_ARGB, NULL);
-  set_caps (h, fmt, 30, 20);
+  harness_set_format (h, fmt, 30, 20);
 
   /* mask-cluster >= k: nothing is masked; one WARNING per setting */
   for (mc = 3; mc <= 255; mc = mc * 2 + 1) {
@@ -667,8 +564,7 @@ GST_START_TEST (test_mask_cluster_at_or_above_k)
         MODE_ORIGINAL, NULL);
     check_push (h, in, in, "original, mask-cluster >= k");
     check_push (h, in, in, "original, mask-cluster >= k, again");
-    fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING,
-            GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS), 1);
+    fail_unless_equals_int (count_warnings (bus), 1);
 
     /* posterize: three colours, none the mask's, fourth bytes kept */
     g_object_set (h->element, "mode", MODE_POSTERIZE, NULL);
@@ -681,8 +577,7 @@ GST_START_TEST (test_mask_cluster_at_or_above_k)
         fail_unless_equals_int (frame_pixel (out, x, y)[fmt->a],
             frame_pixel (in, x, y)[fmt->a]);
     frame_free (out);
-    fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING,
-            GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS), 0);
+    fail_unless_equals_int (count_warnings (bus), 0);
   }
 
   /* k raised to include it: the brightest of five is masked */
@@ -691,14 +586,12 @@ GST_START_TEST (test_mask_cluster_at_or_above_k)
   exp = frame_masked (in, five[4]);
   check_push (h, in, exp, "k=5, mask-cluster=4");
   frame_free (exp);
-  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING,
-          GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS), 0);
+  fail_unless_equals_int (count_warnings (bus), 0);
 
   /* and k lowered under it again */
   g_object_set (h->element, "k", 4, NULL);
   check_push (h, in, in, "k=4, mask-cluster=4");
-  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING,
-          GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS), 1);
+  fail_unless_equals_int (count_warnings (bus), 1);
 
   frame_free (in);
   gst_element_set_bus (h->element, NULL);
@@ -714,14 +607,14 @@ GST_START_TEST (test_black_and_white)
   static const guint seq[] = { 0, 1, 0, 1, 1, 0, 0 };
   guint f, k, c, i;
 
-  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
-    const Fmt *fmt = &formats[f];
+  for (f = 0; f < G_N_ELEMENTS (rgb_formats); f++) {
+    const Fmt *fmt = &rgb_formats[f];
 
     for (k = 1; k <= 4; k++) {
       GstHarness *h = gst_harness_new ("kmeansseg");
 
       g_object_set (h->element, "k", k, NULL);
-      set_caps (h, fmt, 23, 9);
+      harness_set_format (h, fmt, 23, 9);
       /* posterize, warm across alternating extremes: unchanged */
       for (i = 0; i < G_N_ELEMENTS (seq); i++) {
         Frame *in = frame_new (fmt, 23, 9, 0);
@@ -778,7 +671,7 @@ check_short (GstHarness * h, GstBus * bus, const Fmt * fmt, gint w, gint ht,
     gint strides[GST_VIDEO_MAX_PLANES] = { meta_stride, };
 
     gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
-        gst_video_format_from_string (fmt->name), w, ht, 1, offset, strides);
+        fmt->format, w, ht, 1, offset, strides);
   }
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
   fail_unless_equals_int (count_messages (bus, GST_MESSAGE_ERROR,
@@ -815,9 +708,9 @@ GST_START_TEST (test_short_buffers)
 
     gst_element_set_bus (h->element, bus);
     g_object_set (h->element, "k", 3, NULL);
-    set_caps (h, fmt, w, ht);
+    harness_set_format (h, fmt, w, ht);
     fail_unless (gst_video_info_set_format (&info,
-            gst_video_format_from_string (fmt->name), w, ht));
+            fmt->format, w, ht));
     full = GST_VIDEO_INFO_SIZE (&info);
     row = GST_VIDEO_INFO_PLANE_STRIDE (&info, 0);
 
@@ -857,7 +750,7 @@ GST_START_TEST (test_short_buffers_with_meta)
   GstBus *bus = gst_bus_new ();
 
   gst_element_set_bus (h->element, bus);
-  set_caps (h, fmt, 64, 48);
+  harness_set_format (h, fmt, 64, 48);
   /* one row of a 48-row frame */
   check_short (h, bus, fmt, 64, 48, 64 * 4, 64 * 4, 0);
   /* the last row a byte short */
@@ -870,7 +763,7 @@ GST_START_TEST (test_short_buffers_with_meta)
   check_short (h, bus, fmt, 64, 48, 64 * 4 * 48, 64 * 4, 64);
   check_recovers (h, fmt, 64, 48);
 
-  set_caps (h, rgb, 5, 3);
+  harness_set_format (h, rgb, 5, 3);
   check_short (h, bus, rgb, 5, 3, 5 * 3 * 3 - 1, 5 * 3, 0);
   check_recovers (h, rgb, 5, 3);
 
@@ -880,37 +773,6 @@ GST_START_TEST (test_short_buffers_with_meta)
 }
 
 GST_END_TEST;
-
-static GstHarnessThread *
-stress_uint (GstHarness * h, const gchar * name, guint value)
-{
-  GValue v = G_VALUE_INIT;
-  GstHarnessThread *t;
-
-  g_value_init (&v, G_TYPE_UINT);
-  g_value_set_uint (&v, value);
-  t = gst_harness_stress_property_start_full (h, name, &v, 100);
-  g_value_unset (&v);
-  return t;
-}
-
-static GstHarnessThread *
-stress_value (GstHarness * h, const gchar * name, GType type, gint value)
-{
-  GValue v = G_VALUE_INIT;
-  GstHarnessThread *t;
-
-  g_value_init (&v, type);
-  if (type == G_TYPE_INT)
-    g_value_set_int (&v, value);
-  else if (type == G_TYPE_BOOLEAN)
-    g_value_set_boolean (&v, value);
-  else
-    g_value_set_enum (&v, value);
-  t = gst_harness_stress_property_start_full (h, name, &v, 100);
-  g_value_unset (&v);
-  return t;
-}
 
 /* Frames pushed while the properties change; the environment can lower it
  * (the valgrind run does) */
@@ -935,22 +797,24 @@ GST_START_TEST (test_property_stress_threads)
   guint32 state = 7;
   gint x, y;
 
-  threads[n++] = stress_uint (h, "k", 1);
-  threads[n++] = stress_uint (h, "k", 256);
-  threads[n++] = stress_uint (h, "k", 5);
-  threads[n++] = stress_value (h, "mask-cluster", G_TYPE_INT, -1);
-  threads[n++] = stress_value (h, "mask-cluster", G_TYPE_INT, 2);
-  threads[n++] = stress_value (h, "mask-cluster", G_TYPE_INT, 255);
-  threads[n++] = stress_value (h, "mode", mode->value_type, MODE_POSTERIZE);
-  threads[n++] = stress_value (h, "mode", mode->value_type, MODE_ORIGINAL);
-  threads[n++] = stress_uint (h, "n-threads", 1);
-  threads[n++] = stress_uint (h, "n-threads", 3);
-  threads[n++] = stress_uint (h, "max-iters", 0);
-  threads[n++] = stress_uint (h, "max-iters", 1000);
-  threads[n++] = stress_uint (h, "sample-size", 0);
-  threads[n++] = stress_uint (h, "sample-size", 7);
-  threads[n++] = stress_value (h, "warm-start", G_TYPE_BOOLEAN, FALSE);
-  threads[n++] = stress_value (h, "warm-start", G_TYPE_BOOLEAN, TRUE);
+  threads[n++] = stress_property (h, "k", G_TYPE_UINT, 1, 100);
+  threads[n++] = stress_property (h, "k", G_TYPE_UINT, 256, 100);
+  threads[n++] = stress_property (h, "k", G_TYPE_UINT, 5, 100);
+  threads[n++] = stress_property (h, "mask-cluster", G_TYPE_INT, -1, 100);
+  threads[n++] = stress_property (h, "mask-cluster", G_TYPE_INT, 2, 100);
+  threads[n++] = stress_property (h, "mask-cluster", G_TYPE_INT, 255, 100);
+  threads[n++] = stress_property (h, "mode", mode->value_type,
+      MODE_POSTERIZE, 100);
+  threads[n++] = stress_property (h, "mode", mode->value_type,
+      MODE_ORIGINAL, 100);
+  threads[n++] = stress_property (h, "n-threads", G_TYPE_UINT, 1, 100);
+  threads[n++] = stress_property (h, "n-threads", G_TYPE_UINT, 3, 100);
+  threads[n++] = stress_property (h, "max-iters", G_TYPE_UINT, 0, 100);
+  threads[n++] = stress_property (h, "max-iters", G_TYPE_UINT, 1000, 100);
+  threads[n++] = stress_property (h, "sample-size", G_TYPE_UINT, 0, 100);
+  threads[n++] = stress_property (h, "sample-size", G_TYPE_UINT, 7, 100);
+  threads[n++] = stress_property (h, "warm-start", G_TYPE_BOOLEAN, FALSE, 100);
+  threads[n++] = stress_property (h, "warm-start", G_TYPE_BOOLEAN, TRUE, 100);
   fail_unless (n <= G_N_ELEMENTS (threads));
 
   /* noise within [40, 220]: a centroid lies within it too */
@@ -959,7 +823,7 @@ GST_START_TEST (test_property_stress_threads)
     for (x = 0; x < in->w; x++)
       frame_set (in, x, y, RGB (40 + lcg (&state) % 181,
               40 + lcg (&state) % 181, 40 + lcg (&state) % 181));
-  set_caps (h, fmt, 8, 6);
+  harness_set_format (h, fmt, 8, 6);
   g_object_set (h->element, "mask-color", 0xff000000, NULL);
 
   for (i = 0; i < n_frames; i++) {
@@ -1018,7 +882,7 @@ GST_START_TEST (test_k_every_frame)
     for (x = 0; x < in->w; x++)
       frame_set (in, x, y, RGB (lcg (&state) & 0xff, 20 + lcg (&state) % 200,
               lcg (&state) & 0xff));
-  set_caps (h, fmt, 24, 16);
+  harness_set_format (h, fmt, 24, 16);
 
   for (warm = 0; warm < 2; warm++) {
     g_object_set (h->element, "warm-start", warm == 0, NULL);
