@@ -194,6 +194,18 @@ record_compared (const KmsDsp * dsp, Slot slot)
   slot_cases[dsp->level][slot]++;
 }
 
+/* What the assign cases' data held (over every case of every level): what
+ * the generators are for must turn up */
+static struct
+{
+  guint64 pixels;
+  guint64 color_ties;           /* two colours just as near */
+  guint64 dup_ties;             /* the nearest colour duplicated */
+  guint64 far;                  /* nearest beyond 16 bits of distance */
+  guint64 kept;                 /* hysteresis kept another label */
+  guint64 still_blocks;         /* 32 aligned pixels all keep their label */
+} data_seen;
+
 /* ------------------------------------------------------------------ */
 /* Random data */
 
@@ -538,6 +550,8 @@ enum
   PAL_CUBE,                     /* everything in a small cube */
   PAL_GREYS,                    /* greys, pixels midway */
   PAL_EXTREMES,                 /* 0 and 255 only */
+  PAL_STILL,                    /* runs of 64 pixels on (or next to) one
+                                 * centroid, which was their label */
   PAL_N_KINDS
 };
 
@@ -640,6 +654,15 @@ gen_palette_row (guint kind, guint k, guint n_channels, gint width,
           c[ch][x] = v;
       }
       break;
+    case PAL_STILL:
+      for (x = 0; x < width; x++) {
+        const guint p = (guint) (x / 64) % k;
+        const gint off = x / 64 % 3 == 2 ? (gint) rng_below (s, 3) - 1 : 0;
+
+        for (ch = 0; ch < 3; ch++)
+          c[ch][x] = clamp_level (pal->c[ch][p] + off);
+      }
+      break;
     case PAL_EXTREMES:
       for (i = 0; i < k; i++)
         for (ch = 0; ch < 3; ch++)
@@ -659,14 +682,54 @@ gen_palette_row (guint kind, guint k, guint n_channels, gint width,
   }
 }
 
+static void
+record_data (const KmsAssignPalette * pal, const guint8 * const *c,
+    gint width, const guint8 * prev0, const guint8 * labels)
+{
+  gint x, run = 0;
+  guint i, ch;
+
+  for (x = 0; x < width; x++) {
+    const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
+    guint32 d, best = G_MAXUINT32;
+    guint near = 0, n_near = 0;
+    gboolean color_tie = FALSE;
+
+    for (i = 0; i < pal->k; i++) {
+      d = dist2 (pal, px, i);
+      if (d < best) {
+        best = d;
+        near = i;
+        n_near = 1;
+        color_tie = FALSE;
+      } else if (d == best) {
+        n_near++;
+        for (ch = 0; ch < 3; ch++)
+          color_tie |= pal->c[ch][i] != pal->c[ch][near];
+      }
+    }
+    data_seen.pixels++;
+    data_seen.color_ties += color_tie;
+    data_seen.dup_ties += n_near > 1 && !color_tie;
+    data_seen.far += best > G_MAXUINT16;
+    data_seen.kept += labels[x] != near;
+    run = prev0 && labels[x] == prev0[x] ? run + 1 : 0;
+    data_seen.still_blocks += x % 32 == 31 && run >= 32;
+  }
+}
+
 /* Previous labels: the nearest, a neighbour of it, any, or past k */
 static void
-gen_prev (const KmsAssignPalette * pal, const guint8 * const *c, gint width,
-    guint8 * prev, guint64 * s)
+gen_prev (guint kind, const KmsAssignPalette * pal, const guint8 * const *c,
+    gint width, guint8 * prev, guint64 * s)
 {
   gint x;
 
   for (x = 0; x < width; x++) {
+    if (kind == PAL_STILL && rng_below (s, 64)) {
+      prev[x] = (guint) (x / 64) % pal->k;
+      continue;
+    }
     const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
     const guint r = rng_below (s, 6);
     guint32 d;
@@ -764,7 +827,8 @@ run_assign (Run * run, guint kind, gint width, gboolean paint_row)
   }
   gen_palette_row (kind, run->k, info->n_channels, width, &pal, c, run->s);
   buf_init (&prev0, width, dalign, run->s);
-  gen_prev (&pal, (const guint8 * const *) c, width, prev0.data, run->s);
+  gen_prev (kind, &pal, (const guint8 * const *) c, width, prev0.data,
+      run->s);
   buf_copy (&prev_a, &prev0);
   buf_copy (&prev_b, &prev0);
   hyst_a.prev = prev_a.data;
@@ -802,6 +866,8 @@ run_assign (Run * run, guint kind, gint width, gboolean paint_row)
       plain_assign (&pal, (const guint8 * const *) c, width, labels_b.data,
           counts_b, with_sse ? &sse_b : NULL, hmode ? &hyst_b : NULL);
     assert_same_buf (&labels_a, &labels_b, run->level, "assign", "labels");
+    record_data (&pal, (const guint8 * const *) c, width,
+        hmode == 2 ? prev0.data : NULL, labels_a.data);
     buf_clear (&labels_a);
     buf_clear (&labels_b);
   } else {
@@ -1075,8 +1141,10 @@ record_every_table (KmsCpuFlags cpu)
 
         kms_dsp_init (&dsp, f, i, flags);
         if (dsp.level != l)
-          ck_abort_msg ("%s, k %u: level %s for the flags of %s", kms_format_to_string (f), i,
-              kms_cpu_level_to_string (dsp.level), kms_cpu_level_to_string (l));
+          ck_abort_msg ("%s, k %u: level %s for the flags of %s",
+              kms_format_to_string (f), i,
+              kms_cpu_level_to_string (dsp.level),
+              kms_cpu_level_to_string (l));
         record_table (&dsp);
       }
   }
@@ -1091,6 +1159,7 @@ START_TEST (test_kernels)
   seed = get_seed ();
   s = seed | 1;
   memset (slot_cases, 0, sizeof (slot_cases));
+  memset (&data_seen, 0, sizeof (data_seen));
   n_seen = 0;
   ck_assert (cpu & KMS_CPU_FLAG (KMS_CPU_C));
   record_every_table (cpu);
@@ -1173,6 +1242,19 @@ START_TEST (test_kernels)
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
+  /* the data had what they were made for */
+  g_print ("checkasm: assign data: %" G_GUINT64_FORMAT " pixels, %"
+      G_GUINT64_FORMAT " colour ties, %" G_GUINT64_FORMAT " duplicate ties, %"
+      G_GUINT64_FORMAT " far, %" G_GUINT64_FORMAT " kept by hysteresis, %"
+      G_GUINT64_FORMAT " still blocks\n", data_seen.pixels,
+      data_seen.color_ties, data_seen.dup_ties, data_seen.far, data_seen.kept,
+      data_seen.still_blocks);
+  ck_assert_uint_gt (data_seen.color_ties, 1000);
+  ck_assert_uint_gt (data_seen.dup_ties, 1000);
+  ck_assert_uint_gt (data_seen.far, 1000);
+  ck_assert_uint_lt (data_seen.far, data_seen.pixels / 2);
+  ck_assert_uint_gt (data_seen.kept, 1000);
+  ck_assert_uint_gt (data_seen.still_blocks, 100);
   {
     guint n_funcs = 0;
 
