@@ -5,7 +5,7 @@
 """Draw the speed chart of docs/performance.md from a run.sh report.
 
 Usage: tests/benchmarks/chart.py REPORT.md OUTPUT.svg [--size 1920x1080]
-    [--k 8]
+    [--k 8] [--level v3]
 
 Left: ms per frame of every method of compare.py's table at one size and k
 (log scale), the copy of a frame marked. Right: kmsbench's ratio to a copy
@@ -44,6 +44,9 @@ def main():
     ap.add_argument("output")
     ap.add_argument("--size", default="1920x1080")
     ap.add_argument("--k", default="8")
+    ap.add_argument("--level", default=None,
+                    help="the kmsbench rows of this CPU level (default: "
+                    "the last level of the first kmsbench table)")
     args = ap.parse_args()
 
     try:
@@ -58,11 +61,25 @@ def main():
     for header, rows in tables(args.report):
         if "method" in header:
             compare = rows
-        elif "ratio" in header and "copy ms" in header:
+        elif "ratio" in header and "copy ms" in header and bench is None:
+            # the first kmsbench table: the matrix at the best level
             bench = rows
     if not compare or not bench:
         sys.exit("chart.py: %s has no compare.py and kmsbench tables"
                  % args.report)
+
+    if "level" in bench[0]:
+        # one level's rows: --level, else the last one the table lists
+        # (the best, with --cpu all)
+        names = []
+        for r in bench:
+            if r["level"] not in names:
+                names.append(r["level"])
+        level = args.level or names[-1]
+        bench = [r for r in bench if r["level"] == level]
+        if not bench:
+            sys.exit("chart.py: no rows of level %s (the table has %s)"
+                     % (level, ", ".join(names)))
 
     sel = [r for r in compare
            if r["size"] == args.size and r["k"] == args.k]

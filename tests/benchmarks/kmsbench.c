@@ -21,8 +21,9 @@
  * RGBx frames, next to a plain copy of a frame of the same size measured
  * in the same run.
  *
- * For each size x k x threads it prints, as a Markdown table, the median
- * time per frame, the fps that gives, the median time of a memcpy() of one
+ * For each size x k x threads x CPU level it prints, as a Markdown table,
+ * the median, 99th percentile, slowest and first-frame time per frame, the
+ * fps of the median, the median time of a memcpy() of one
  * frame into a separate buffer and the ratio of the two, plus the mean
  * per-channel MSE and the mean number of Lloyd iterations. The timed
  * frames run as the element does by default, without adding up the error
@@ -43,6 +44,13 @@
  *
  * --format times a YUV format instead (I420, NV12, YUY2): the same frames
  * converted (BT.709, limited range), the copy of a frame of that format.
+ *
+ * --cpu times several CPU levels on the same frames (c, v2, v3, avx512,
+ * neon, or all this CPU runs), forced with kms_context_set_cpu_flags(), a
+ * row group per configuration and then a table with the levels side by
+ * side; the level column says which ran (KmsResult.cpu_level). --kernels
+ * times each kernel of the level's table (kmsdsp.h) alone, ns per pixel,
+ * the levels side by side, against a memcpy of the frame.
  *
  * Not a test: it is built by meson and run by hand, by run.sh or under
  * valgrind for instruction counts that repeat exactly from run to run
@@ -713,13 +721,37 @@ bench_copy (const BenchFrames * f, guint8 * dst, guint repeat)
 typedef struct
 {
   gdouble median_ms;
+  gdouble p99_ms;
+  gdouble max_ms;
+  gdouble first_ms;             /* the first frame: a fresh fit */
   gdouble mse;
   gdouble iterations;
+  KmsCpuLevel ran;              /* KmsResult.cpu_level */
 } CoreResult;
+
+/* One line of the table, kept for the side-by-side one */
+typedef struct
+{
+  gint width, height;
+  guint k, n_threads, level;    /* level: index in levels */
+  CoreResult res;
+  gdouble copy_ms;
+} BenchRow;
+
+static GArray *bench_rows = NULL;       /* of BenchRow */
+
+/* The nearest-rank percentile @p of @n sorted values */
+static gdouble
+percentile (const gdouble * sorted, guint n, gdouble p)
+{
+  guint rank = (guint) ceil (p * n);
+
+  return sorted[CLAMP (rank, 1, n) - 1];
+}
 
 static gboolean
 bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
-    guint repeat, CoreResult * res)
+    const BenchLevel * level, guint repeat, CoreResult * res)
 {
   KmsContext *ctx = kms_context_new ();
   gdouble *ms = g_new (gdouble, repeat);
@@ -729,6 +761,8 @@ bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
   KmsResult stats;
   guint i, n = 0;
 
+  kms_context_set_cpu_flags (ctx, level->flags);
+  res->ran = KMS_CPU_N_LEVELS;
   /* timed as the element runs by default: without adding up the error
    * (it does only for its messages) */
   timed.measure_error = FALSE;
@@ -747,6 +781,13 @@ bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
       return FALSE;
     }
     t1 = now_ns ();
+    if (res->ran != KMS_CPU_N_LEVELS && res->ran != stats.cpu_level)
+      g_printerr ("kmsbench: the level changed from %s to %s mid-stream\n",
+          kms_cpu_level_to_string (res->ran),
+          kms_cpu_level_to_string (stats.cpu_level));
+    res->ran = stats.cpu_level;
+    if (i == 0)
+      res->first_ms = (t1 - t0) / 1e6;
     if (i < (guint) opt_warmup)
       continue;
     if (timing) {
@@ -757,12 +798,24 @@ bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
       mse += stats.mse;
     }
   }
-  res->median_ms = median (ms, n);
+  res->median_ms = median (ms, n);      /* sorts */
+  res->p99_ms = percentile (ms, n, 0.99);
+  res->max_ms = ms[n - 1];
   res->mse = mse / f->n_frames;
   res->iterations = iters / n;
   kms_context_free (ctx);
   g_free (ms);
   return TRUE;
+}
+
+/* "v3", or "avx512->v3" when the core ran another level than asked */
+static gchar *
+ran_label (const BenchLevel * level, KmsCpuLevel ran)
+{
+  if (ran == level->asked)
+    return g_strdup (kms_cpu_level_to_string (ran));
+  return g_strdup_printf ("%s->%s", kms_cpu_level_to_string (level->asked),
+      kms_cpu_level_to_string (ran));
 }
 
 static void
@@ -775,35 +828,675 @@ bench_size (const BenchFrames * f, GArray * ks, GArray * threads,
   /* separate destinations, so neither finds the other's output cached */
   guint8 *dst = g_malloc (frame_bytes);
   guint8 *copy_dst = g_malloc (frame_bytes);
-  guint ki, ti;
+  guint ki, ti, li;
 
   memset (dst, 0, frame_bytes);
   memset (copy_dst, 0, frame_bytes);
 
   for (ki = 0; ki < ks->len; ki++) {
     for (ti = 0; ti < threads->len; ti++) {
-      KmsParams params = *base;
-      CoreResult res;
-      gdouble copy_ms;
+      /* every level on the same frames, one after the other */
+      for (li = 0; li < levels->len; li++) {
+        const BenchLevel *level = &g_array_index (levels, BenchLevel, li);
+        KmsParams params = *base;
+        BenchRow row;
+        gchar *label;
 
-      params.k = g_array_index (ks, guint, ki);
-      params.n_threads = g_array_index (threads, guint, ti);
-      if (!bench_core (f, dst, &params, repeat, &res)) {
-        g_printerr ("kms_context_process failed at %dx%d\n", f->width,
-            f->height);
-        exit (1);
+        params.k = g_array_index (ks, guint, ki);
+        params.n_threads = g_array_index (threads, guint, ti);
+        if (!bench_core (f, dst, &params, level, repeat, &row.res)) {
+          g_printerr ("kms_context_process failed at %dx%d\n", f->width,
+              f->height);
+          exit (1);
+        }
+        /* measured right after the core, under the same conditions */
+        row.copy_ms = bench_copy (f, copy_dst, MAX (repeat, MIN_COPY_REPEAT));
+        row.width = f->width;
+        row.height = f->height;
+        row.k = params.k;
+        row.n_threads = params.n_threads;
+        row.level = li;
+        g_array_append_val (bench_rows, row);
+
+        label = ran_label (level, row.res.ran);
+        g_print ("| %dx%d | %u | %u | %s | %u | %.2f | %.2f | %.2f | %.2f "
+            "| %.1f | %.3f | %.1f | %.2f | %.2f |\n", f->width, f->height,
+            params.k, params.n_threads, label, repeat, row.res.median_ms,
+            row.res.p99_ms, row.res.max_ms, row.res.first_ms,
+            1000.0 / row.res.median_ms, row.copy_ms,
+            row.res.median_ms / row.copy_ms, row.res.mse,
+            row.res.iterations);
+        fflush (stdout);
+        g_free (label);
       }
-      /* measured right after the core, under the same conditions */
-      copy_ms = bench_copy (f, copy_dst, MAX (repeat, MIN_COPY_REPEAT));
-      g_print ("| %dx%d | %u | %u | %u | %.2f | %.1f | %.3f | %.1f | %.2f "
-          "| %.2f |\n", f->width, f->height, params.k, params.n_threads,
-          repeat, res.median_ms, 1000.0 / res.median_ms, copy_ms,
-          res.median_ms / copy_ms, res.mse, res.iterations);
-      fflush (stdout);
     }
   }
   g_free (dst);
   g_free (copy_dst);
+}
+
+/* With several levels: ms per frame of each, side by side, one line per
+ * size x k x threads, and how many times faster than the first level */
+static void
+print_side_by_side (void)
+{
+  guint i, li;
+
+  g_print ("\n### Levels side by side (ms/frame, median)\n\n| size | k "
+      "| threads | copy ms |");
+  for (li = 0; li < levels->len; li++)
+    g_print (" %s |", g_array_index (levels, BenchLevel, li).label);
+  for (li = 1; li < levels->len; li++)
+    g_print (" %s/%s |", g_array_index (levels, BenchLevel, 0).label,
+        g_array_index (levels, BenchLevel, li).label);
+  g_print (" same MSE |\n|---|--:|--:|--:|");
+  for (li = 0; li < 2 * levels->len - 1; li++)
+    g_print ("--:|");
+  g_print (":-:|\n");
+
+  for (i = 0; i + levels->len <= bench_rows->len; i += levels->len) {
+    const BenchRow *r = &g_array_index (bench_rows, BenchRow, i);
+    gdouble copy = 0;
+    gboolean same = TRUE;
+
+    for (li = 0; li < levels->len; li++) {
+      copy += r[li].copy_ms / levels->len;
+      same = same && r[li].res.mse == r[0].res.mse &&
+          r[li].res.iterations == r[0].res.iterations;
+    }
+    g_print ("| %dx%d | %u | %u | %.3f |", r->width, r->height, r->k,
+        r->n_threads, copy);
+    for (li = 0; li < levels->len; li++)
+      g_print (" %.2f |", r[li].res.median_ms);
+    for (li = 1; li < levels->len; li++)
+      g_print (" %.2fx |", r[0].res.median_ms / r[li].res.median_ms);
+    g_print (" %s |\n", same ? "yes" : "**NO**");
+  }
+}
+
+/* --kernels: each kernel of the table alone, on the benchmark frames, per
+ * level side by side. Everything runs on one thread; each figure is the
+ * median of kernel_repeat runs over a whole frame, the input cycling
+ * through the pool as in the core (from memory, not the cache). */
+
+/* Planar rows unpacked (untimed) before assign runs on them: about this
+ * many bytes, so assign reads them from the cache as it does in the pass
+ * (where it gets the row just unpacked) */
+#define KERNEL_BLOCK_BYTES (96 * 1024)
+
+enum
+{
+  KERN_MEMCPY,
+  KERN_UNPACK,
+  KERN_UNPACK_STEP,
+  KERN_PREPARE,
+  KERN_ASSIGN_HYST,
+  KERN_ASSIGN,
+  KERN_WRITE,
+  KERN_PAINT_HYST,
+  KERN_PAINT,
+  KERN_N
+};
+
+static const struct
+{
+  const gchar *name;
+  const gchar *unit;
+  gboolean per_k;
+} kernel_rows[KERN_N] = {
+  [KERN_MEMCPY] = {"memcpy of the frame (reference)", "ns/px", FALSE},
+  [KERN_UNPACK] = {"rows.unpack, every row", "ns/px", FALSE},
+  [KERN_UNPACK_STEP] = {"rows.unpack_step, the sample grid", "ns/sample",
+      FALSE},
+  [KERN_PREPARE] = {"prepare + colour cells", "us/frame", TRUE},
+  [KERN_ASSIGN_HYST] = {"assign, hysteresis", "ns/px", TRUE},
+  [KERN_ASSIGN] = {"assign, nearest", "ns/px", TRUE},
+  [KERN_WRITE] = {"rows.write", "ns/px", TRUE},
+  [KERN_PAINT_HYST] = {"assign_paint, hysteresis", "ns/px", TRUE},
+  [KERN_PAINT] = {"assign_paint, nearest", "ns/px", TRUE},
+};
+
+/* What one level runs at one k */
+typedef struct
+{
+  KmsDsp dsp;
+  KmsAssignPalette hyst;        /* cells with the hysteresis margin */
+  KmsAssignPalette plain;       /* cells without */
+  guint64 *cells_hyst, *cells_plain;
+} KernelLevel;
+
+typedef struct
+{
+  const BenchFrames *f;
+  const KmsFormatInfo *info;
+  guint reps;
+  gsize frame_bytes;
+  gdouble margin;               /* the hysteresis, 0: off */
+  guint8 *dst;                  /* a frame, for write and assign_paint */
+  guint8 *labels;               /* a label a pixel */
+  guint8 *prev;                 /* the previous frame's, for hysteresis */
+  guint8 *prev0;                /* where prev starts for every level */
+  gint block_rows;
+  guint8 *block[KMS_MAX_CHANNELS];      /* block_rows planar rows each */
+  guint8 *row[KMS_MAX_CHANNELS];        /* one row */
+  guint shift[KMS_MAX_CHANNELS];        /* assign_paint: bit of a channel */
+  KmsPaint paint;
+  guint64 counts[KMS_MAX_K];
+  guint32 hash;                 /* of the last run's output */
+} KernelBench;
+
+static guint32
+hash_bytes (guint32 h, const void *data, gsize n)
+{
+  const guint8 *p = data;
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+static const guint8 *
+kernel_input (const KernelBench * kb, guint rep)
+{
+  return kb->f->bufs[(rep + 1) % kb->f->n_bufs];
+}
+
+static void
+kernel_block_rows (const KernelBench * kb, guint8 * c[KMS_MAX_CHANNELS],
+    gint j)
+{
+  guint ch;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    c[ch] = kb->block[ch] + (gsize) j * kb->f->width;
+}
+
+static gdouble
+kernel_memcpy (KernelBench * kb)
+{
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  guint r;
+
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0 = now_ns ();
+
+    memcpy (kb->dst, kernel_input (kb, r), kb->frame_bytes);
+    ns[r] = (gdouble) (now_ns () - t0) / kb->f->width / kb->f->height;
+  }
+  res = median (ns, kb->reps);
+  kb->hash = 0;
+  g_free (ns);
+  return res;
+}
+
+static gdouble
+kernel_unpack (KernelBench * kb, const KmsDsp * dsp)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsFrame in;
+  guint r, ch;
+  gint y;
+
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    t0 = now_ns ();
+    for (y = 0; y < h; y++)
+      dsp->rows.unpack (&in, y, kb->row);
+    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  }
+  /* what it gives, once more, untimed */
+  kb->hash = 2166136261u;
+  for (y = 0; y < h; y++) {
+    dsp->rows.unpack (&in, y, kb->row);
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      kb->hash = hash_bytes (kb->hash, kb->row[ch], w);
+  }
+  res = median (ns, kb->reps);
+  g_free (ns);
+  return res;
+}
+
+/* The grid kmssample.c samples: every step-th pixel of every step-th row,
+ * about sample_size pixels */
+static gdouble
+kernel_unpack_step (KernelBench * kb, const KmsDsp * dsp, guint sample_size)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const guint step = sample_size == 0 ? 1 :
+      MAX (1, (guint) ceil (sqrt ((gdouble) w * h / sample_size)));
+  const gint x0 = (w - 1) % step / 2, y0 = (h - 1) % step / 2;
+  const gint per_row = (w - x0 + step - 1) / step;
+  const gint n_rows = (h - y0 + step - 1) / step;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsFrame in;
+  guint r, ch;
+  gint y;
+
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    t0 = now_ns ();
+    for (y = y0; y < h; y += step)
+      dsp->rows.unpack_step (&in, y, x0, step, per_row, kb->row);
+    ns[r] = (gdouble) (now_ns () - t0) / per_row / n_rows;
+  }
+  kb->hash = 2166136261u;
+  for (y = y0; y < h; y += step) {
+    dsp->rows.unpack_step (&in, y, x0, step, per_row, kb->row);
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      kb->hash = hash_bytes (kb->hash, kb->row[ch], per_row);
+  }
+  res = median (ns, kb->reps);
+  g_free (ns);
+  return res;
+}
+
+/* What the pass does once a frame before assigning: the level's prepare
+ * and the colour cells (with the hysteresis margin, as on a warm frame) */
+static gdouble
+kernel_prepare (KernelBench * kb, const KernelLevel * kl)
+{
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsAssignPalette pal = kl->hyst;
+  guint r;
+
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0 = now_ns ();
+
+    pal.cells = NULL;
+    if (kl->dsp.prepare)
+      kl->dsp.prepare (&pal);
+    if (kl->cells_hyst) {
+      kms_assign_build_cells (&pal, kb->info->n_channels,
+          (gfloat) kb->margin, kl->cells_hyst);
+      pal.cells = kl->cells_hyst;
+    }
+    ns[r] = (now_ns () - t0) / 1e3;     /* us */
+  }
+  kb->hash = hash_bytes (2166136261u, pal.key, sizeof (pal.key));
+  if (kl->cells_hyst)
+    kb->hash = hash_bytes (kb->hash, kl->cells_hyst,
+        KMS_CELLS * sizeof (guint64));
+  res = median (ns, kb->reps);
+  g_free (ns);
+  return res;
+}
+
+/* assign on every row, each block of rows unpacked first (untimed) */
+static gdouble
+kernel_assign (KernelBench * kb, const KernelLevel * kl, gboolean hyst_on)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const KmsAssignPalette *pal = hyst_on ? &kl->hyst : &kl->plain;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsHysteresis hyst = { NULL, TRUE, kb->margin };
+  guint8 *c[KMS_MAX_CHANNELS];
+  KmsFrame in;
+  guint r;
+  gint y, j;
+
+  memcpy (kb->prev, kb->prev0, (gsize) w * h);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 total = 0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    memset (kb->counts, 0, sizeof (kb->counts));
+    for (y = 0; y < h; y += kb->block_rows) {
+      const gint n = MIN (kb->block_rows, h - y);
+      gint64 t0;
+
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        kl->dsp.rows.unpack (&in, y + j, c);
+      }
+      t0 = now_ns ();
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        hyst.prev = kb->prev + (gsize) (y + j) * w;
+        kl->dsp.assign (pal, (const guint8 * const *) c, w,
+            kb->labels + (gsize) (y + j) * w, kb->counts, NULL,
+            hyst_on ? &hyst : NULL);
+      }
+      total += now_ns () - t0;
+    }
+    ns[r] = (gdouble) total / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->labels, (gsize) w * h);
+  kb->hash = hash_bytes (kb->hash, kb->counts, pal->k * sizeof (guint64));
+  res = median (ns, kb->reps);
+  g_free (ns);
+  return res;
+}
+
+/* write every row group from the labels of the last assign */
+static gdouble
+kernel_write (KernelBench * kb, const KmsDsp * dsp)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const gint g = kb->info->v_group;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  guint8 *lab[2];
+  KmsFrame out;
+  guint r;
+  gint y, j;
+
+  memcpy (kb->dst, kb->f->bufs[0], kb->frame_bytes);
+  init_frame (&out, w, h, kb->dst);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0 = now_ns ();
+
+    for (y = 0; y < h; y += g) {
+      const gint n = MIN (g, h - y);
+
+      for (j = 0; j < n; j++)
+        lab[j] = kb->labels + (gsize) (y + j) * w;
+      dsp->rows.write (&out, y, n, lab, &kb->paint);
+    }
+    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->dst, kb->frame_bytes);
+  res = median (ns, kb->reps);
+  g_free (ns);
+  return res;
+}
+
+/* assign_paint on every row, out of place, as the pass runs 4-byte
+ * formats */
+static gdouble
+kernel_assign_paint (KernelBench * kb, const KernelLevel * kl,
+    gboolean hyst_on)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const KmsAssignPalette *pal = hyst_on ? &kl->hyst : &kl->plain;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsHysteresis hyst = { NULL, TRUE, kb->margin };
+  KmsFrame in;
+  guint r;
+  gint y;
+
+  memcpy (kb->prev, kb->prev0, (gsize) w * h);
+  memcpy (kb->dst, kb->f->bufs[0], kb->frame_bytes);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    memset (kb->counts, 0, sizeof (kb->counts));
+    t0 = now_ns ();
+    for (y = 0; y < h; y++) {
+      hyst.prev = kb->prev + (gsize) y * w;
+      kl->dsp.assign_paint (pal, &kb->paint, kb->shift, TRUE,
+          in.data[0] + (gsize) y * in.stride[0],
+          kb->dst + (gsize) y * in.stride[0], w, kb->counts, NULL,
+          hyst_on ? &hyst : NULL);
+    }
+    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->dst, kb->frame_bytes);
+  kb->hash = hash_bytes (kb->hash, kb->counts, pal->k * sizeof (guint64));
+  res = median (ns, kb->reps);
+  g_free (ns);
+  return res;
+}
+
+/* The palette of one level at k: the level's prepare, and the colour cells
+ * when its assign kernels read them (as kms_pass_run() does) */
+static void
+kernel_level_init (KernelLevel * kl, const KernelBench * kb,
+    const BenchLevel * level, const guint8 colors[][KMS_MAX_CHANNELS],
+    guint k)
+{
+  const KmsCpuFlags flags = (level->flags & kms_cpu_get_flags ()) |
+      KMS_CPU_FLAG (KMS_CPU_C);
+  KmsAssignPalette pal;
+  guint c, ch;
+
+  kms_dsp_init (&kl->dsp, bench_format, k, flags);
+  memset (&pal, 0, sizeof (pal));
+  pal.k = k;
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      pal.c[ch][c] = colors[c][ch];
+  pal.cells = NULL;
+  if (kl->dsp.prepare)
+    kl->dsp.prepare (&pal);
+  kl->hyst = kl->plain = pal;
+  kl->cells_hyst = kl->cells_plain = NULL;
+  if (k >= kl->dsp.cells_min_k && k <= KMS_CELL_MAX_K) {
+    kl->cells_hyst = g_malloc0_n (KMS_CELLS, sizeof (guint64));
+    kl->cells_plain = g_malloc0_n (KMS_CELLS, sizeof (guint64));
+    kms_assign_build_cells (&pal, kb->info->n_channels, (gfloat) kb->margin,
+        kl->cells_hyst);
+    kms_assign_build_cells (&pal, kb->info->n_channels, 0, kl->cells_plain);
+    kl->hyst.cells = kl->cells_hyst;
+    kl->plain.cells = kl->cells_plain;
+  }
+}
+
+static void
+kernel_level_clear (KernelLevel * kl)
+{
+  g_free (kl->cells_hyst);
+  g_free (kl->cells_plain);
+}
+
+/* The centroids the core fits on these frames at k (a few frames, warm,
+ * at the best level: every level fits the same) */
+static guint
+kernel_centroids (const BenchFrames * f, const KmsParams * base, guint k,
+    guint8 colors[][KMS_MAX_CHANNELS])
+{
+  KmsContext *ctx = kms_context_new ();
+  KmsParams params = *base;
+  guint8 *out = g_malloc (frame_size (f->width, f->height));
+  KmsFrame in, o;
+  KmsResult res;
+  guint i, n;
+
+  params.k = k;
+  params.n_threads = 1;
+  params.measure_error = FALSE;
+  init_frame (&o, f->width, f->height, out);
+  for (i = 0; i < MIN (f->n_frames, 4); i++) {
+    init_frame (&in, f->width, f->height, f->bufs[i]);
+    if (!kms_context_process (ctx, &params, &in, &o, &res)) {
+      g_printerr ("kms_context_process failed at %dx%d\n", f->width,
+          f->height);
+      exit (1);
+    }
+  }
+  n = kms_context_get_centroids (ctx, colors, KMS_MAX_K);
+  kms_context_free (ctx);
+  g_free (out);
+  return n;
+}
+
+/* The labels of frame 0 at the C level, nearest: the previous frame's
+ * labels the hysteresis starts from, the same for every level */
+static void
+kernel_prev0 (KernelBench * kb, const guint8 colors[][KMS_MAX_CHANNELS],
+    guint k)
+{
+  static const BenchLevel c_level = { KMS_CPU_C, KMS_CPU_FLAG (KMS_CPU_C),
+    KMS_CPU_C, NULL
+  };
+  const gint w = kb->f->width, h = kb->f->height;
+  KernelLevel kl;
+  KmsFrame in;
+  gint y;
+
+  kernel_level_init (&kl, kb, &c_level, colors, k);
+  init_frame (&in, w, h, kb->f->bufs[0]);
+  memset (kb->counts, 0, sizeof (kb->counts));
+  for (y = 0; y < h; y++) {
+    kl.dsp.rows.unpack (&in, y, kb->row);
+    kl.dsp.assign (&kl.plain, (const guint8 * const *) kb->row, w,
+        kb->prev0 + (gsize) y * w, kb->counts, NULL, NULL);
+  }
+  kernel_level_clear (&kl);
+}
+
+static void
+kernel_print_row (guint kernel, const gchar * k, const gdouble * v,
+    const guint32 * hash, gboolean * have)
+{
+  guint li;
+  gboolean same = TRUE;
+
+  g_print ("| %s | %s | %s |", kernel_rows[kernel].name, k,
+      kernel_rows[kernel].unit);
+  for (li = 0; li < levels->len; li++) {
+    if (have[li])
+      g_print (kernel == KERN_PREPARE ? " %.1f |" : " %.3f |", v[li]);
+    else
+      g_print (" n/a |");
+    same = same && (!have[li] || !have[0] || hash[li] == hash[0]);
+  }
+  for (li = 1; li < levels->len; li++) {
+    if (kernel != KERN_MEMCPY && have[0] && have[li] && v[li] > 0)
+      g_print (" %.2fx |", v[0] / v[li]);
+    else
+      g_print (" - |");
+  }
+  g_print (" %s |\n", kernel == KERN_MEMCPY ? "-" : same ? "yes" : "**NO**");
+  fflush (stdout);
+}
+
+static void
+bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
+{
+  const gint w = f->width, h = f->height;
+  const guint n_levels = levels->len;
+  KernelBench kb;
+  KernelLevel *kl = g_new0 (KernelLevel, n_levels);
+  gdouble *v = g_new (gdouble, n_levels);
+  guint32 *hash = g_new (guint32, n_levels);
+  gboolean *have = g_new (gboolean, n_levels);
+  guint ki, li, kern, ch;
+  gdouble r;
+
+  memset (&kb, 0, sizeof (kb));
+  kb.f = f;
+  kb.info = kms_format_get_info (bench_format);
+  r = 9.0 * sqrt (1920.0 * 1080.0 / ((gdouble) w * h));
+  kb.reps = opt_kernel_repeat > 0 ? (guint) opt_kernel_repeat :
+      CLAMP ((guint) (r + 0.5), 5, 41);
+  kb.frame_bytes = frame_size (w, h);
+  kb.margin = base->hysteresis > 0 ? base->hysteresis : 0;
+  kb.dst = g_malloc (kb.frame_bytes);
+  kb.labels = g_malloc0 ((gsize) w * h);
+  kb.prev = g_malloc0 ((gsize) w * h);
+  kb.prev0 = g_malloc0 ((gsize) w * h);
+  kb.block_rows = CLAMP (KERNEL_BLOCK_BYTES / (KMS_MAX_CHANNELS * w), 1, h);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    kb.block[ch] = g_malloc ((gsize) w * kb.block_rows);
+    kb.row[ch] = g_malloc (w);
+  }
+  if (kb.info->bpp == 4)
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      kb.shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ?
+          kb.info->offset[ch] : 3 - kb.info->offset[ch]);
+
+  g_print ("\n### Kernels, %dx%d %s, one thread\n\n", w, h,
+      kms_format_to_string (bench_format));
+  g_print ("Median of %u runs over the frame (input from the pool, as the "
+      "core reads it); assign reads rows unpacked just before it (untimed, "
+      "%d rows at a time); hysteresis %g levels, as warm frames; sample "
+      "grid of about %u pixels; the error not summed.\n\n", kb.reps,
+      kb.block_rows, kb.margin, base->sample_size);
+  g_print ("| kernel | k | unit |");
+  for (li = 0; li < n_levels; li++)
+    g_print (" %s |", g_array_index (levels, BenchLevel, li).label);
+  for (li = 1; li < n_levels; li++)
+    g_print (" %s/%s |", g_array_index (levels, BenchLevel, 0).label,
+        g_array_index (levels, BenchLevel, li).label);
+  g_print (" same output |\n|---|--:|---|");
+  for (li = 0; li < 2 * n_levels - 1; li++)
+    g_print ("--:|");
+  g_print (":-:|\n");
+
+  for (ki = 0; ki < ks->len; ki++) {
+    guint8 colors[KMS_MAX_K][KMS_MAX_CHANNELS];
+    const guint k_asked = g_array_index (ks, guint, ki);
+    const guint k = kernel_centroids (f, base, k_asked, colors);
+    gchar *k_str = k == k_asked ? g_strdup_printf ("%u", k) :
+        g_strdup_printf ("%u (of %u)", k, k_asked);
+
+    memset (&kb.paint, 0, sizeof (kb.paint));
+    memcpy (kb.paint.color, colors, k * sizeof (colors[0]));
+    kb.paint.mask_label = -1;
+    kms_paint_prepare (kb.info, &kb.paint, KMS_MODE_POSTERIZE, k);
+    kernel_prev0 (&kb, colors, k);
+    for (li = 0; li < n_levels; li++)
+      kernel_level_init (&kl[li], &kb, &g_array_index (levels, BenchLevel,
+              li), colors, k);
+
+    for (kern = 0; kern < KERN_N; kern++) {
+      /* the kernels that don't depend on k: once, with the first k */
+      if (!kernel_rows[kern].per_k && ki > 0)
+        continue;
+      if ((kern == KERN_ASSIGN_HYST || kern == KERN_PAINT_HYST) &&
+          kb.margin <= 0)
+        continue;
+      /* one level after the other for each kernel, so that a change of
+       * load hits them alike */
+      for (li = 0; li < n_levels; li++) {
+        have[li] = TRUE;
+        switch (kern) {
+          case KERN_MEMCPY:
+            v[li] = kernel_memcpy (&kb);
+            break;
+          case KERN_UNPACK:
+            v[li] = kernel_unpack (&kb, &kl[li].dsp);
+            break;
+          case KERN_UNPACK_STEP:
+            v[li] = kernel_unpack_step (&kb, &kl[li].dsp, base->sample_size);
+            break;
+          case KERN_PREPARE:
+            v[li] = kernel_prepare (&kb, &kl[li]);
+            break;
+          case KERN_ASSIGN_HYST:
+          case KERN_ASSIGN:
+            v[li] = kernel_assign (&kb, &kl[li], kern == KERN_ASSIGN_HYST);
+            break;
+          case KERN_WRITE:
+            /* from the labels of the nearest assign just run */
+            v[li] = kernel_write (&kb, &kl[li].dsp);
+            break;
+          case KERN_PAINT_HYST:
+          case KERN_PAINT:
+            have[li] = kl[li].dsp.assign_paint != NULL;
+            if (have[li])
+              v[li] = kernel_assign_paint (&kb, &kl[li],
+                  kern == KERN_PAINT_HYST);
+            break;
+        }
+        hash[li] = kb.hash;
+      }
+      kernel_print_row (kern, kernel_rows[kern].per_k ? k_str : "-", v,
+          hash, have);
+    }
+    for (li = 0; li < n_levels; li++)
+      kernel_level_clear (&kl[li]);
+    g_free (k_str);
+  }
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    g_free (kb.block[ch]);
+    g_free (kb.row[ch]);
+  }
+  g_free (kb.dst);
+  g_free (kb.labels);
+  g_free (kb.prev);
+  g_free (kb.prev0);
+  g_free (kl);
+  g_free (v);
+  g_free (hash);
+  g_free (have);
 }
 
 int
@@ -821,10 +1514,12 @@ main (int argc, char **argv)
 
   octx = g_option_context_new ("- time the kmeansseg K-means core");
   g_option_context_set_summary (octx,
-      "Prints a Markdown table: median ms per frame of the core (the "
-      "element alone),\nthe fps that gives, the median ms of a plain copy "
-      "of a frame of the same size\nand the ratio of the two, the mean "
-      "per-channel MSE and Lloyd iterations.");
+      "Prints a Markdown table: median, p99, max and first-frame ms per "
+      "frame of the core\n(the element alone) at each CPU level, the fps "
+      "of the median, the median ms of a\nplain copy of a frame of the "
+      "same size and the ratio of the two, the mean\nper-channel MSE and "
+      "Lloyd iterations; with several --cpu levels, a table of\nthem side "
+      "by side; with --kernels, ns per pixel of each kernel alone.");
   g_option_context_add_main_entries (octx, entries, NULL);
   if (!g_option_context_parse (octx, &argc, &argv, &err)) {
     g_printerr ("%s\n", err->message);
@@ -833,11 +1528,15 @@ main (int argc, char **argv)
   g_option_context_free (octx);
 
   if (opt_warmup < 0 || opt_n_frames < 1 || opt_pool_mib < 0 ||
-      opt_repeat < 0) {
-    g_printerr ("--warmup, --n-frames, --pool-mib and --repeat can't be "
-        "negative (--n-frames at least 1)\n");
+      opt_repeat < 0 || opt_kernel_repeat < 0) {
+    g_printerr ("--warmup, --n-frames, --pool-mib, --repeat and "
+        "--kernel-repeat can't be negative (--n-frames at least 1)\n");
     return 2;
   }
+  /* the levels first: a bad one fails before any frame is made */
+  parse_levels ();
+  if (opt_kernels_only)
+    opt_kernels = TRUE;
 
   if (opt_format) {
     static const KmsFormat formats[] = {
@@ -952,6 +1651,33 @@ main (int argc, char **argv)
       "frames, processed once more after the timed ones; copy = memcpy of "
       "one frame into another buffer, median; input cycles through >= %d "
       "MiB of buffers\n", opt_warmup, opt_pool_mib);
+  {
+    const KmsCpuFlags flags = kms_cpu_get_flags ();
+    GString *runs = g_string_new (NULL);
+    gint l;
+
+    for (l = 0; l < KMS_CPU_N_LEVELS; l++)
+      if (flags & KMS_CPU_FLAG (l))
+        g_string_append_printf (runs, "%s%s", runs->len ? ", " : "",
+            kms_cpu_level_to_string ((KmsCpuLevel) l));
+    g_print ("- CPU levels: this CPU runs %s (best: %s); timed: ", runs->str,
+        kms_cpu_level_to_string (kms_cpu_flags_best (flags)));
+    for (i = 0; i < levels->len; i++)
+      g_print ("%s%s", i ? ", " : "",
+          g_array_index (levels, BenchLevel, i).label);
+    g_print ("%s\n", opt_cpu ? "" : g_getenv ("KMEANSSEG_CPU") &&
+        *g_getenv ("KMEANSSEG_CPU") ? " (KMEANSSEG_CPU)" : " (the best)");
+    for (i = 0; i < levels->len; i++) {
+      const BenchLevel *bl = &g_array_index (levels, BenchLevel, i);
+
+      if (bl->runs != bl->asked)
+        g_print ("  - note: this CPU doesn't run %s: it falls back to the "
+            "best level below it, %s (the level column says which ran)\n",
+            kms_cpu_level_to_string (bl->asked),
+            kms_cpu_level_to_string (bl->runs));
+    }
+    g_string_free (runs, TRUE);
+  }
   g_free (cpu);
   g_free (cmdline);
 
@@ -962,17 +1688,28 @@ main (int argc, char **argv)
     g_print ("  - %dx%d: %s, pool of %u buffers\n", f->width, f->height,
         f->source, f->n_bufs);
   }
-  g_print ("\n| size | k | threads | frames | ms/frame | fps | copy ms "
-      "| ratio | MSE | iters |\n");
-  g_print ("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
-  fflush (stdout);
+  bench_rows = g_array_new (FALSE, FALSE, sizeof (BenchRow));
+  if (!opt_kernels_only) {
+    g_print ("\n| size | k | threads | level | frames | ms/frame | p99 ms "
+        "| max ms | first ms | fps | copy ms | ratio | MSE | iters |\n");
+    g_print ("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    fflush (stdout);
 
-  for (i = 0; i < sets->len; i++) {
-    BenchFrames *f = g_ptr_array_index (sets, i);
-
-    bench_size (f, ks, threads, &base);
-    frames_free (f);
+    for (i = 0; i < sets->len; i++)
+      bench_size (g_ptr_array_index (sets, i), ks, threads, &base);
+    if (levels->len > 1)
+      print_side_by_side ();
   }
+  if (opt_kernels)
+    for (i = 0; i < sets->len; i++)
+      bench_kernels (g_ptr_array_index (sets, i), ks, &base);
+  for (i = 0; i < sets->len; i++)
+    frames_free (g_ptr_array_index (sets, i));
+  g_array_free (bench_rows, TRUE);
+  for (i = 0; i < levels->len; i++)
+    g_free (g_array_index (levels, BenchLevel, i).label);
+  g_array_free (levels, TRUE);
+  g_free (opt_cpu);
 
   g_ptr_array_free (sets, TRUE);
   g_array_free (ks, TRUE);

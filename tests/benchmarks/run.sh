@@ -1,8 +1,11 @@
 #!/bin/sh
 # The whole benchmark in one command: builds, makes the frames, runs the
-# comparison with cv2.kmeans and ffmpeg elbg (tests/benchmarks/compare.py)
-# and the full kmsbench matrix (640x480..3840x2160, k = 3,8,16,64, 1 and 2
-# threads), and writes both Markdown reports to OUTPUT (default: stdout).
+# comparison with cv2.kmeans and ffmpeg elbg (tests/benchmarks/compare.py),
+# the full kmsbench matrix at the best CPU level (640x480..3840x2160,
+# k = 3,8,16,64, 1 and 2 threads), every CPU level this machine runs side
+# by side at 640x480 and 1920x1080 on one thread (kmsbench --cpu all), and
+# the per-kernel table of every level at 1920x1080 (kmsbench --kernels), and
+# writes the Markdown reports to OUTPUT (default: stdout).
 #
 # Usage: tests/benchmarks/run.sh [OUTPUT]
 #
@@ -10,7 +13,10 @@
 # --buildtype=release when missing), PYTHON (default /usr/bin/python3,
 # where Debian's python3-opencv and python3-numpy live), KMEANSSEG_BENCH_CACHE
 # (where the raw frames go, default /tmp/kmeansseg-bench), SIZES, KS and
-# THREADS for the kmsbench matrix, COMPARE_ARGS for compare.py.
+# THREADS for the kmsbench matrix, CPUS for the levels compared (default
+# all; "" skips that part) and LEVEL_SIZES for their sizes (default
+# 640x480,1920x1080), KERNEL_SIZES for the per-kernel table (default
+# 1920x1080; "" skips it), COMPARE_ARGS for compare.py.
 # A few minutes on a 2-core machine (well under 15); progress goes to stderr.
 
 set -eu
@@ -23,6 +29,9 @@ cache=${KMEANSSEG_BENCH_CACHE:-/tmp/kmeansseg-bench}
 sizes=${SIZES:-640x480,1280x720,1920x1080,3840x2160}
 ks=${KS:-3,8,16,64}
 threads=${THREADS:-1,2}
+cpus=${CPUS-all}
+level_sizes=${LEVEL_SIZES-640x480,1920x1080}
+kernel_sizes=${KERNEL_SIZES-1920x1080}
 export KMEANSSEG_BENCH_CACHE="$cache"
 
 cd "$root"
@@ -68,3 +77,51 @@ fi
 
 echo "run.sh: kmsbench matrix" >&2
 "$bench" "$@" --k "$ks" --threads "$threads"
+
+# kmsbench on the frames of some sizes (comma-separated) only: the files
+# made above (compare.py names them NAME-WxH-...), else synthetic frames;
+# then the other arguments
+bench_sizes() {
+  sizes_wanted=$1
+  shift
+  n_args=$#
+  old_ifs=$IFS
+  IFS=,
+  for s in $sizes_wanted; do
+    found=no
+    if [ "$have_python" = yes ]; then
+      IFS='
+'
+      for f in $frames; do
+        case $(basename "$f") in
+          *-"$s"[-.]*) set -- "$@" --frames "$f"; found=yes ;;
+        esac
+      done
+      IFS=,
+    fi
+    if [ $found = no ]; then
+      set -- "$@" --size "$s"
+    fi
+  done
+  IFS=$old_ifs
+  # the frame arguments first, then the ones given
+  i=0
+  while [ $i -lt $n_args ]; do
+    set -- "$@" "$1"
+    shift
+    i=$((i + 1))
+  done
+  "$bench" "$@"
+}
+
+if [ -n "$cpus" ] && [ -n "$level_sizes" ]; then
+  echo
+  echo "run.sh: kmsbench, CPU levels $cpus side by side at $level_sizes" >&2
+  bench_sizes "$level_sizes" --k "$ks" --threads 1 --cpu "$cpus"
+fi
+
+if [ -n "$kernel_sizes" ]; then
+  echo
+  echo "run.sh: kmsbench --kernels at $kernel_sizes" >&2
+  bench_sizes "$kernel_sizes" --k "$ks" --cpu "${cpus:-all}" --kernels-only
+fi
