@@ -73,6 +73,7 @@
  * the core, in the include directory kmscore_dep gives) */
 #include "kmsdsp.h"
 #include "kmsformat.h"
+#include "kmssample.h"
 
 #define BPP 4                   /* RGBx */
 #define DEFAULT_KS "3,8,16,64"
@@ -1060,15 +1061,15 @@ kernel_unpack (KernelBench * kb, const KmsDsp * dsp)
   return res;
 }
 
-/* The grid kmssample.c samples: every step-th pixel of every step-th row,
+/* The grid the fit samples: every step-th pixel of every step-th row,
  * about sample_size pixels */
 static gdouble
 kernel_unpack_step (KernelBench * kb, const KmsDsp * dsp, guint sample_size)
 {
   const gint w = kb->f->width, h = kb->f->height;
-  const guint step = sample_size == 0 ? 1 :
-      MAX (1, (guint) ceil (sqrt ((gdouble) w * h / sample_size)));
-  const gint x0 = (w - 1) % step / 2, y0 = (h - 1) % step / 2;
+  const KmsFrame size = {.width = w,.height = h };
+  gint x0, y0;
+  const guint step = kms_sample_grid (&size, sample_size, &x0, &y0);
   const gint per_row = (w - x0 + step - 1) / step;
   const gint n_rows = (h - y0 + step - 1) / step;
   gdouble *ns = g_new (gdouble, kb->reps), res;

@@ -106,8 +106,8 @@ row_prefetch_next (RowPrefetch * pf, guint n)
 /* The grid that samples at most about sample_size pixels (0: every one):
  * its step, and its offsets, centred so a small frame still samples its
  * middle */
-static guint
-sample_grid (const KmsFrame * in, guint sample_size, gint * x0, gint * y0)
+guint
+kms_sample_grid (const KmsFrame * in, guint sample_size, gint * x0, gint * y0)
 {
   gsize total = (gsize) in->width * in->height;
   guint step = 1;
@@ -128,7 +128,7 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
     const KmsFrame * in, guint sample_size)
 {
   gint x0, y0;
-  const guint step = sample_grid (in, sample_size, &x0, &y0);
+  const guint step = kms_sample_grid (in, sample_size, &x0, &y0);
   const gint per_row = (in->width - x0 + step - 1) / step;
   gsize n = (gsize) per_row * ((in->height - y0 + step - 1) / step);
   gsize alloc = s->keys_alloc, i, j;
@@ -302,7 +302,7 @@ build_histogram (KmsSampler * s, const KmsFormatInfo * info,
   hp.info = info;
   hp.rows = rows;
   hp.in = in;
-  hp.step = sample_grid (in, sample_size, &hp.x0, &hp.y0);
+  hp.step = kms_sample_grid (in, sample_size, &hp.x0, &hp.y0);
   hp.n_rows = (in->height - hp.y0 + hp.step - 1) / hp.step;
   per_row = (in->width - hp.x0 + hp.step - 1) / hp.step;
   /* a pool round costs more than binning a few rows */

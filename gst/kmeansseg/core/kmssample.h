@@ -78,6 +78,11 @@ void kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
     KmsPool * pool, guint n_bands);
 void kms_sampler_clear (KmsSampler * s);
 
+/* The grid that samples about sample_size pixels of @in (0: every one):
+ * returns its step, and its first column and row in *x0, *y0 */
+guint kms_sample_grid (const KmsFrame * in, guint sample_size, gint * x0,
+    gint * y0);
+
 G_END_DECLS
 
 #endif /* __KMS_SAMPLE_H__ */
