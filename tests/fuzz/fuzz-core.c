@@ -670,6 +670,7 @@ check_invalid (KmsContext * ctx, const KmsParams * p, const KmsFrame * in,
 static void
 read_params (Reader * r, KmsParams * p)
 {
+  KmsParams def;
   guint8 sel = rd8 (r), t;
 
   p->k = 1 + rd8 (r);
@@ -697,13 +698,12 @@ read_params (Reader * r, KmsParams * p)
   }
   p->n_threads = rd8 (r) % 5;
   /* the temporal settings: defaults, or anything in range */
+  kms_params_init_defaults (&def);
   t = rd8 (r);
-  p->scene_cut = (t & 1) ? rd8 (r) / 16.0 : KMS_DEFAULT_SCENE_CUT;
-  p->refresh_interval = (t & 2) ? rd8 (r) % 8 : KMS_DEFAULT_REFRESH_INTERVAL;
-  p->temporal_smoothing = (t & 4) ? rd8 (r) / 255.0 :
-      KMS_DEFAULT_TEMPORAL_SMOOTHING;
-  p->hysteresis = (t & 8) ? rd8 (r) / 8.0 : (t & 16) ? 0 :
-      KMS_DEFAULT_HYSTERESIS;
+  p->scene_cut = (t & 1) ? rd8 (r) / 16.0 : def.scene_cut;
+  p->refresh_interval = (t & 2) ? rd8 (r) % 8 : def.refresh_interval;
+  p->temporal_smoothing = (t & 4) ? rd8 (r) / 255.0 : def.temporal_smoothing;
+  p->hysteresis = (t & 8) ? rd8 (r) / 8.0 : (t & 16) ? 0 : def.hysteresis;
 }
 
 /* Keep an input fast: fewer iterations, clusters and rows for big work */
