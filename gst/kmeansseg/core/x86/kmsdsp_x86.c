@@ -26,14 +26,24 @@ kms_cpu_detect_x86 (void)
 {
   KmsCpuFlags flags = 0;
 
-  /* libgcc checks the OS saves the vector state too */
+  /* By feature, not by the level names (x86-64-v2 ...), which clang does
+   * not know; libgcc and compiler-rt check the OS saves the vector state */
   __builtin_cpu_init ();
-  if (__builtin_cpu_supports ("x86-64-v2"))
-    flags |= KMS_CPU_FLAG (KMS_CPU_V2);
-  if (__builtin_cpu_supports ("x86-64-v3"))
-    flags |= KMS_CPU_FLAG (KMS_CPU_V3);
+  if (!(__builtin_cpu_supports ("sse4.2") &&
+          __builtin_cpu_supports ("ssse3") &&
+          __builtin_cpu_supports ("popcnt")))
+    return flags;
+  flags |= KMS_CPU_FLAG (KMS_CPU_V2);
+  if (!(__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma") &&
+          __builtin_cpu_supports ("bmi") && __builtin_cpu_supports ("bmi2")))
+    return flags;
+  flags |= KMS_CPU_FLAG (KMS_CPU_V3);
 #if KMS_HAVE_AVX512
-  if (__builtin_cpu_supports ("x86-64-v4") &&
+  if (__builtin_cpu_supports ("avx512f") &&
+      __builtin_cpu_supports ("avx512bw") &&
+      __builtin_cpu_supports ("avx512cd") &&
+      __builtin_cpu_supports ("avx512dq") &&
+      __builtin_cpu_supports ("avx512vl") &&
       __builtin_cpu_supports ("avx512vnni") &&
       __builtin_cpu_supports ("avx512vbmi"))
     flags |= KMS_CPU_FLAG (KMS_CPU_AVX512);
