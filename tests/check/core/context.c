@@ -1,0 +1,384 @@
+/* kmeansseg: core tests: the context: bad input, reset, CPU levels, threads
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* The context's API: bad input is refused and changes nothing, reset
+ * starts afresh, the C level gives what the best level gives, and any
+ * number of threads gives the same frame. */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coretest.h"
+
+/* ------------------------------------------------------------------ */
+/* 13. Bad input */
+
+START_TEST (test_bad_input)
+{
+  const gint w = 16, h = 8;
+  guint64 s = 3;
+  guint8 *rgb = g_malloc (3 * w * h);
+  guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint8 pal_before[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint64 counts[KMS_MAX_K], counts_before[KMS_MAX_K];
+  KmsContext *ctx = kms_context_new ();
+  TestImage *in, *saved, *other;
+  KmsFrame good, bad, out;
+  KmsParams params;
+  KmsResult stats, sentinel;
+  guint round;
+
+  gen_uniform (rgb, w * h, &s);
+  in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
+  saved = image_copy (in);
+  other = image_new (KMS_FORMAT_RGBx, w, h, 0, &s);
+  kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
+  memset (&sentinel, 0xa5, sizeof (sentinel));
+  image_frame (in, &good);
+
+  /* nothing before the first frame */
+  ck_assert_uint_eq (kms_context_get_centroids (ctx, pal, KMS_MAX_K), 0);
+
+  /* round 0 on a fresh context, round 1 on a running one */
+  for (round = 0; round < 2; round++) {
+    guint i, n_before;
+
+    n_before = kms_context_get_centroids (ctx, pal_before, KMS_MAX_K);
+    kms_context_get_counts (ctx, counts_before, KMS_MAX_K);
+
+    for (i = 0; i < 12; i++) {
+      bad = good;
+      out = good;
+      switch (i) {
+        case 0:
+          bad.format = KMS_FORMAT_UNKNOWN;
+          break;
+        case 1:
+          bad.format = KMS_FORMAT_LAST;
+          break;
+        case 2:
+          bad.format = (KmsFormat) 1000;
+          break;
+        case 3:
+          bad.width = 0;
+          break;
+        case 4:
+          bad.height = 0;
+          break;
+        case 5:
+          bad.width = -16;
+          break;
+        case 6:
+          bad.height = -1;
+          break;
+        case 7:
+          bad.data[0] = NULL;
+          break;
+        case 8:
+          image_frame (other, &out);
+          out.data[0] = NULL;
+          break;
+        case 9:
+          image_frame (other, &out);
+          out.format = KMS_FORMAT_BGRx;
+          break;
+        case 10:
+          image_frame (other, &out);
+          out.width = w - 1;
+          break;
+        default:
+          image_frame (other, &out);
+          out.height = h + 1;
+          break;
+      }
+      if (i < 8)
+        out = bad;
+      memcpy (&stats, &sentinel, sizeof (stats));
+      ck_assert_msg (!kms_context_process (ctx, &params, &bad, &out, &stats),
+          "case %u accepted", i);
+      ck_assert_msg (memcmp (&stats, &sentinel, sizeof (stats)) == 0,
+          "case %u wrote the stats", i);
+      assert_images_equal (in, saved, "frame after a refused call");
+      ck_assert_uint_eq (kms_context_get_centroids (ctx, pal, KMS_MAX_K),
+          n_before);
+      ck_assert (memcmp (pal, pal_before, n_before * sizeof (pal[0])) == 0);
+      kms_context_get_counts (ctx, counts, KMS_MAX_K);
+      ck_assert (memcmp (counts, counts_before,
+              n_before * sizeof (counts[0])) == 0);
+    }
+
+    ck_assert (!kms_format_is_supported (KMS_FORMAT_UNKNOWN));
+    ck_assert (!kms_format_is_supported (KMS_FORMAT_LAST));
+
+    /* a good frame still goes through */
+    image_free (process_and_check (ctx, &params, in, &stats, NULL));
+    ck_assert (stats.reinitialized == (round == 0));
+  }
+
+  image_free (in);
+  image_free (saved);
+  image_free (other);
+  kms_context_free (ctx);
+  g_free (rgb);
+}
+
+END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* 15. Reset */
+
+START_TEST (test_reset)
+{
+  const gint w = 48, h = 36;
+  const gsize n = (gsize) w * h;
+  guint64 s = 15;
+  guint8 *rgb = g_malloc (3 * n);
+  gdouble ca[KMS_MAX_K][KMS_MAX_CHANNELS], cb[KMS_MAX_K][KMS_MAX_CHANNELS];
+  KmsContext *ctx = kms_context_new ();
+  KmsContext *fresh = kms_context_new ();
+  TestImage *in1, *in2, *out, *out_fresh;
+  KmsParams params;
+  KmsResult stats;
+
+  gen_blobs (rgb, n, 5, 40, &s);
+  in1 = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
+  gen_blobs (rgb, n, 5, 40, &s);
+  in2 = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
+  kms_params_init_defaults (&params);
+  params.hysteresis = 0;      /* exact nearest labels */
+  /* a pure warm start: no scene cut or refresh on these unrelated
+   * frames */
+  params.scene_cut = 0;
+  params.refresh_interval = 0;
+  params.k = 4;
+
+  out = process_and_check (ctx, &params, in1, &stats, NULL);
+  image_free (out);
+  ck_assert (stats.reinitialized);
+  out = process_and_check (ctx, &params, in2, &stats, NULL);
+  image_free (out);
+  ck_assert (!stats.reinitialized);
+
+  kms_context_reset (ctx);
+  out = process_and_check (ctx, &params, in2, &stats, NULL);
+  ck_assert (stats.reinitialized);
+  /* exactly what a new context makes of that frame */
+  out_fresh = process_and_check (fresh, &params, in2, NULL, NULL);
+  assert_images_equal (out, out_fresh, "after reset vs new context");
+  get_exact (ctx, 4, ca);
+  get_exact (fresh, 4, cb);
+  ck_assert (memcmp (ca, cb, 4 * sizeof (ca[0])) == 0);
+  image_free (out);
+  image_free (out_fresh);
+
+  out = process_and_check (ctx, &params, in1, &stats, NULL);
+  image_free (out);
+  ck_assert (!stats.reinitialized);
+
+  image_free (in1);
+  image_free (in2);
+  kms_context_free (ctx);
+  kms_context_free (fresh);
+  g_free (rgb);
+}
+
+END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* 16. The C level's kernels give what the best level's give */
+
+START_TEST (test_cpu_levels)
+{
+  guint64 s = 1616;
+  KmsContext *a = kms_context_new ();
+  KmsContext *b = kms_context_new ();
+  const KmsCpuLevel best = kms_cpu_flags_best (kms_cpu_get_flags ());
+  guint round;
+
+  /* every level allowed: the best this CPU runs; none: the C level,
+   * always there */
+  ck_assert_int_eq (kms_context_set_cpu_flags (a, KMS_CPU_FLAGS_ALL), best);
+  ck_assert_int_eq (kms_context_set_cpu_flags (b, 0), KMS_CPU_C);
+  ck_assert_int_eq (kms_context_set_cpu_flags (b, KMS_CPU_FLAG (KMS_CPU_C)),
+      KMS_CPU_C);
+
+  for (round = 0; round < 6; round++) {
+    const gint w = 61 + round, h = 45 - round;
+    const gsize n = (gsize) w * h;
+    guint8 *rgb = g_malloc (3 * n);
+    TestImage *in, *oa, *ob;
+    KmsParams params;
+    KmsResult sa, sb;
+
+    gen_uniform_or_blobs (rgb, n, round % 2, 6, 25, &s);
+    in = image_new_from_rgb (round % 2 ? KMS_FORMAT_RGB : KMS_FORMAT_BGRx,
+        w, h, 2, rgb, &s);
+    kms_params_init_defaults (&params);
+    params.hysteresis = 0;      /* exact nearest labels */
+    params.k = 2 + 2 * round;
+    params.sample_size = round % 3 ? 65536 : 0;
+    params.mask_cluster = round % 2 ? 1 : -1;
+    oa = process_and_check (a, &params, in, &sa, NULL);
+    ob = process_and_check (b, &params, in, &sb, NULL);
+    assert_images_equal (ob, oa, "level c vs the best level");
+    ck_assert (sa.mse == sb.mse);
+    ck_assert_int_eq (sa.cpu_level, best);
+    ck_assert_int_eq (sb.cpu_level, KMS_CPU_C);
+    image_free (oa);
+    image_free (ob);
+    image_free (in);
+    g_free (rgb);
+  }
+  kms_context_free (a);
+  kms_context_free (b);
+}
+
+END_TEST;
+
+/* ------------------------------------------------------------------ */
+/* 19. Any number of threads gives the same frame */
+
+
+START_TEST (test_n_threads)
+{
+  static const struct
+  {
+    gint w, h;
+  } sizes[] = {
+    {97, 61}, {5, 3}, {1, 1}, {1, 7}, {200, 2}, {33, 65}, {64, 5},
+  };
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_RGB, KMS_FORMAT_BGRA
+  };
+  /* 0: one per core; 64 threads for 1..65 rows leaves bands empty */
+  static const guint threads[] = { 1, 2, 3, 0, 7, 64 };
+  /* then a context whose count changes on every frame */
+  static const guint varying[] = { 3, 1, 0, 64, 2, 7 };
+  /* and one writing out of place */
+  const guint n_ctx = G_N_ELEMENTS (threads) + 2, n_frames = 4;
+  guint64 s = 0x7a5;
+  guint si, f, t, frame;
+
+  for (si = 0; si < G_N_ELEMENTS (sizes); si++) {
+    for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+      const gint w = sizes[si].w, h = sizes[si].h;
+      const gsize n = (gsize) w * h;
+      KmsContext *ctx[G_N_ELEMENTS (threads) + 2];
+      guint8 *rgb = g_malloc (3 * n);
+      KmsParams params;
+
+      for (t = 0; t < n_ctx; t++)
+        ctx[t] = kms_context_new ();
+      kms_params_init_defaults (&params);
+      params.hysteresis = 0;      /* exact nearest labels */
+
+      for (frame = 0; frame < n_frames; frame++) {
+        TestImage *in, *ref = NULL;
+        KmsResult ref_stats;
+
+        gen_uniform_or_blobs (rgb, n, frame % 2, 5, 30, &s);
+        in = image_new_from_rgb (formats[f], w, h, 3, rgb, &s);
+        /* settings that change the painting and the fit on the way */
+        params.k = frame == 2 ? 6 : 4;
+        params.sample_size = frame == 1 ? 0 : 65536;
+        params.mode = frame == 3 ? KMS_MODE_ORIGINAL : KMS_MODE_POSTERIZE;
+        params.mask_cluster = frame >= 2 ? 1 : -1;
+        params.mask_color = 0x80c0ffee;
+
+        for (t = 0; t < n_ctx; t++) {
+          const gboolean oop = t == n_ctx - 1;
+          TestImage *out;
+          KmsResult st;
+          gchar *what;
+
+          if (t < G_N_ELEMENTS (threads))
+            params.n_threads = threads[t];
+          else if (!oop)
+            params.n_threads = varying[(frame + si) % G_N_ELEMENTS (varying)];
+          else
+            params.n_threads = 3;
+          what = g_strdup_printf ("%s %dx%d, frame %u, %u threads%s",
+              kms_format_to_string (formats[f]), w, h, frame,
+              params.n_threads, t < G_N_ELEMENTS (threads) ? "" : oop ?
+              " (out of place)" : " (changed)");
+
+          if (oop) {
+            TestImage *saved = image_copy (in), *before;
+            KmsFrame fin, fout;
+
+            out = image_new (formats[f], w, h, 5, &s);
+            before = image_copy (out);
+            image_frame (in, &fin);
+            image_frame (out, &fout);
+            ck_assert (kms_context_process (ctx[t], &params, &fin, &fout, &st));
+            assert_images_equal (in, saved, "input of out-of-place");
+            assert_pixels_equal (out, ref, before, what);
+            image_free (saved);
+            image_free (before);
+          } else {
+            /* checked against the exhaustive scan, and the first */
+            out = process_and_check (ctx[t], &params, in, &st, NULL);
+          }
+          if (!ref) {
+            ref = out;
+            ref_stats = st;
+            g_free (what);
+            continue;
+          }
+          if (!oop)
+            assert_images_equal (out, ref, what);
+          assert_stats_equal (&st, &ref_stats, what);
+          assert_contexts_equal (ctx[t], ctx[0], params.k, what);
+          image_free (out);
+          g_free (what);
+        }
+        image_free (ref);
+        image_free (in);
+      }
+      for (t = 0; t < n_ctx; t++)
+        kms_context_free (ctx[t]);
+      g_free (rgb);
+    }
+  }
+}
+
+END_TEST;
+
+static Suite *
+context_suite (void)
+{
+  Suite *s = suite_create ("context");
+  TCase *tc;
+
+  tc = tcase_create ("context");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_bad_input);
+  tcase_add_test (tc, test_reset);
+  tcase_add_test (tc, test_cpu_levels);
+  tcase_add_test (tc, test_n_threads);
+  return s;
+}
+
+int
+main (void)
+{
+  return coretest_run (context_suite ());
+}
