@@ -791,8 +791,8 @@ fit_suite (void)
   tcase_add_test (tc, test_flat_regions_merge);
   tcase_add_test (tc, test_k_change);
 
-  /* a case of its own: it allocates 50 MB, and fails (a known core bug,
-   * see the test); CK_RUN_CASE=fit runs the rest alone */
+  /* a case of its own: it allocates 50 MB; CK_RUN_CASE=fit runs the rest
+   * alone */
   tc = tcase_create ("large");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_large_sample_sums);

