@@ -461,68 +461,24 @@ paint_block (const KmsPaint * paint, const guint8 * list, guint n_cand,
 /* acc[] lanes add at most 195075 per block: flush well before they wrap */
 #define FLUSH_BLOCKS 16384
 
-/* What the blocks of a row share */
-typedef struct
-{
-  Block blk;                    /* the block's pixels */
-  guint16 lab[BLOCK];           /* their labels, as indices into a list */
-  guint8 all[KMS_MAX_K];        /* every centroid, as a candidate list */
-  guint8 cand[KMS_MAX_K];       /* a block's candidates */
-  guint n_cand;
-  guint32 acc[BLOCK];           /* the error, per lane */
-  guint64 s;                    /* the error, flushed */
-  gfloat m;
-  const gfloat *margin;         /* the hysteresis margin, NULL: none */
-} Row;
-
-INLINE void
-row_begin (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst)
-{
-  guint i;
-
-  for (i = 0; i < pal->k; i++)
-    r->all[i] = (guint8) i;
-  memset (r->acc, 0, sizeof (r->acc));
-  r->s = 0;
-  r->m = hyst ? (gfloat) hyst->margin : 0;
-  r->margin = hyst && hyst->apply ? &r->m : NULL;
-}
-
-/* Label r->blk, the block at x (n pixels of it real); returns the
- * candidate list r->lab indexes into */
-INLINE const guint8 *
-row_label (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst,
-    gint x, gint n)
-{
-  return label_block (pal, r->all, &r->blk, r->margin,
-      hyst ? hyst->prev + x : NULL, n, r->cand, &r->n_cand, r->lab, r->acc);
-}
-
-INLINE void
-row_block_done (Row * r, gint x)
-{
-  if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
-    r->s += reduce (r->acc);
-}
-
-INLINE void
-row_end (Row * r, guint64 * sse)
-{
-  r->s += reduce (r->acc);
-  if (sse)
-    *sse += r->s;
-}
-
 void
 ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
     gint width, guint8 * labels, guint64 * counts, guint64 * sse,
     const KmsHysteresis * hyst)
 {
-  Row r;
-  guint ch;
+  guint8 all[KMS_MAX_K], cand[KMS_MAX_K];
+  guint32 acc[BLOCK] = { 0, };
+  guint16 lab[BLOCK];
+  guint64 s = 0;
+  Block blk;
+  guint i, ch, n_cand;
   gint x, j;
+  const gfloat m = hyst ? (gfloat) hyst->margin : 0;
+  const gfloat *margin = hyst && hyst->apply ? &m : NULL;
 
-  row_begin (&r, pal, hyst);
+  for (i = 0; i < pal->k; i++)
+    all[i] = (guint8) i;
+
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
     const guint8 *list;
@@ -530,22 +486,26 @@ ASSIGN_ROW (const KmsAssignPalette * pal, const guint8 * const *c,
     if (G_LIKELY (n == BLOCK)) {
       for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
         for (j = 0; j < BLOCK; j++)
-          r.blk.x[ch][j] = c[ch][x + j];
+          blk.x[ch][j] = c[ch][x + j];
     } else {
       for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
         for (j = 0; j < BLOCK; j++)
-          r.blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
+          blk.x[ch][j] = c[ch][x + MIN (j, n - 1)];
     }
-    list = row_label (&r, pal, hyst, x, n);
-    count_block (list, r.n_cand, r.lab, counts);
-    store_labels (labels + x, list, r.n_cand, r.lab, n);
+    list = label_block (pal, all, &blk, margin, hyst ? hyst->prev + x : NULL,
+        n, cand, &n_cand, lab, acc);
+    count_block (list, n_cand, lab, counts);
+    store_labels (labels + x, list, n_cand, lab, n);
     if (hyst)
       memcpy (hyst->prev + x, labels + x, n);
     if (G_UNLIKELY (n < BLOCK))
-      unpad (pal, &r.blk, r.lab, n, counts, &r.s);
-    row_block_done (&r, x);
+      unpad (pal, &blk, lab, n, counts, &s);
+    if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
+      s += reduce (acc);
   }
-  row_end (&r, sse);
+  s += reduce (acc);
+  if (sse)
+    *sse += s;
 }
 
 void
@@ -555,11 +515,20 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
     guint64 * sse, const KmsHysteresis * hyst)
 {
   const guint s0 = shift[0], s1 = shift[1], s2 = shift[2];
+  guint8 all[KMS_MAX_K], cand[KMS_MAX_K];
+  guint32 acc[BLOCK] = { 0, };
   guint32 px[BLOCK];
-  Row r;
+  guint16 lab[BLOCK];
+  guint64 s = 0;
+  Block blk;
+  guint i, n_cand;
   gint x, j;
+  const gfloat m = hyst ? (gfloat) hyst->margin : 0;
+  const gfloat *margin = hyst && hyst->apply ? &m : NULL;
 
-  row_begin (&r, pal, hyst);
+  for (i = 0; i < pal->k; i++)
+    all[i] = (guint8) i;
+
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
     const guint8 *list;
@@ -571,25 +540,29 @@ ASSIGN_PAINT_ROW32 (const KmsAssignPalette * pal, const KmsPaint * paint,
         memcpy (&px[j], src + 4 * (x + MIN (j, n - 1)), 4);
     }
     for (j = 0; j < BLOCK; j++) {
-      r.blk.x[0][j] = (px[j] >> s0) & 0xff;
-      r.blk.x[1][j] = (px[j] >> s1) & 0xff;
-      r.blk.x[2][j] = (px[j] >> s2) & 0xff;
+      blk.x[0][j] = (px[j] >> s0) & 0xff;
+      blk.x[1][j] = (px[j] >> s1) & 0xff;
+      blk.x[2][j] = (px[j] >> s2) & 0xff;
     }
-    list = row_label (&r, pal, hyst, x, n);
+    list = label_block (pal, all, &blk, margin, hyst ? hyst->prev + x : NULL,
+        n, cand, &n_cand, lab, acc);
     if (hyst)
-      store_labels (hyst->prev + x, list, r.n_cand, r.lab, n);
-    count_block (list, r.n_cand, r.lab, counts);
+      store_labels (hyst->prev + x, list, n_cand, lab, n);
+    count_block (list, n_cand, lab, counts);
     if (write)
-      paint_block (paint, list, r.n_cand, r.lab, px);
+      paint_block (paint, list, n_cand, lab, px);
     if (G_LIKELY (n == BLOCK)) {
       if (write || dst != src)
         memcpy (dst + 4 * x, px, sizeof (px));
     } else {
       if (write || dst != src)
         memcpy (dst + 4 * x, px, 4 * n);
-      unpad (pal, &r.blk, r.lab, n, counts, &r.s);
+      unpad (pal, &blk, lab, n, counts, &s);
     }
-    row_block_done (&r, x);
+    if (G_UNLIKELY ((x / BLOCK) % FLUSH_BLOCKS == FLUSH_BLOCKS - 1))
+      s += reduce (acc);
   }
-  row_end (&r, sse);
+  s += reduce (acc);
+  if (sse)
+    *sse += s;
 }
