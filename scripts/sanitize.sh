@@ -35,6 +35,13 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
 # The plugin scanner (gst-plugin-scanner) is not built with the sanitizers
 # and cannot load a plugin that is: scan in the test process itself
 export GST_REGISTRY_FORK=no
+# ... and only the system plugins the tests use, from a private directory
+# (the examples take the system plugin path from here; the other tests set
+# it empty): any other plugin of the machine (frei0r, plugins-bad, ...)
+# would be loaded in that process and its leaks reported as ours
+plugins=$(cd "$dir" && pwd)/system-plugins
+tests/valgrind/plugin-set.sh "$plugins"
+export GST_PLUGIN_SYSTEM_PATH_1_0=$plugins
 # Every GLib slice its own malloc (GLib 2.74 packs small blocks in slabs,
 # where AddressSanitizer sees no boundary)
 export G_SLICE=always-malloc
