@@ -39,7 +39,11 @@ vg=(valgrind --tool=memcheck --error-exitcode=99
 # programs, not code generated at run time (videotestsrc, videoconvert).
 export G_SLICE=always-malloc G_DEBUG=gc-friendly ORC_CODE=backup
 # Our plugin from the build, the system's for the source and the sinks, in
-# a registry made once, outside valgrind
+# a registry made once, outside valgrind; of the system's only those the
+# pipelines use, from a private directory, so that the other plugins of the
+# machine are neither scanned nor loaded
+tests/valgrind/plugin-set.sh "$bdir/system-plugins"
+export GST_PLUGIN_SYSTEM_PATH_1_0=$bdir/system-plugins
 export GST_PLUGIN_PATH_1_0=$bdir/gst/kmeansseg
 export GST_REGISTRY_1_0=$bdir/registry-valgrind.bin
 rm -f "$GST_REGISTRY_1_0"
