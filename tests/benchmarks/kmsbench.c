@@ -1031,67 +1031,55 @@ kernel_memcpy (KernelBench * kb)
   return res;
 }
 
-static gdouble
-kernel_unpack (KernelBench * kb, const KmsDsp * dsp)
+/* Rows y0, y0 + step, ... of @in through rows.unpack (@full) or
+ * rows.unpack_step (per_row pixels from x0, every step-th); with @hash,
+ * what they give hashed into it */
+static void
+unpack_grid (const KmsDsp * dsp, gboolean full, const KmsFrame * in,
+    gint x0, gint y0, guint step, gint per_row, guint8 * const *row,
+    guint32 * hash)
 {
-  const gint w = kb->f->width, h = kb->f->height;
-  gdouble *ns = g_new (gdouble, kb->reps), res;
-  KmsFrame in;
-  guint r, ch;
+  guint ch;
   gint y;
 
-  for (r = 0; r < kb->reps; r++) {
-    gint64 t0;
-
-    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
-    t0 = now_ns ();
-    for (y = 0; y < h; y++)
-      dsp->rows.unpack (&in, y, kb->row);
-    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  for (y = y0; y < in->height; y += step) {
+    if (full)
+      dsp->rows.unpack (in, y, row);
+    else
+      dsp->rows.unpack_step (in, y, x0, step, per_row, row);
+    for (ch = 0; hash && ch < KMS_MAX_CHANNELS; ch++)
+      *hash = hash_bytes (*hash, row[ch], per_row);
   }
-  /* what it gives, once more, untimed */
-  kb->hash = 2166136261u;
-  for (y = 0; y < h; y++) {
-    dsp->rows.unpack (&in, y, kb->row);
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      kb->hash = hash_bytes (kb->hash, kb->row[ch], w);
-  }
-  res = median (ns, kb->reps);
-  g_free (ns);
-  return res;
 }
 
-/* The grid the fit samples: every step-th pixel of every step-th row,
- * about sample_size pixels */
+/* rows.unpack over every row (@full), or rows.unpack_step over the grid
+ * the fit samples (about sample_size pixels): ns per pixel read */
 static gdouble
-kernel_unpack_step (KernelBench * kb, const KmsDsp * dsp, guint sample_size)
+kernel_unpack (KernelBench * kb, const KmsDsp * dsp, gboolean full,
+    guint sample_size)
 {
   const gint w = kb->f->width, h = kb->f->height;
   const KmsFrame size = {.width = w,.height = h };
-  gint x0, y0;
-  const guint step = kms_sample_grid (&size, sample_size, &x0, &y0);
+  gint x0 = 0, y0 = 0;
+  const guint step = full ? 1 :
+      kms_sample_grid (&size, sample_size, &x0, &y0);
   const gint per_row = (w - x0 + step - 1) / step;
   const gint n_rows = (h - y0 + step - 1) / step;
   gdouble *ns = g_new (gdouble, kb->reps), res;
   KmsFrame in;
-  guint r, ch;
-  gint y;
+  guint r;
 
   for (r = 0; r < kb->reps; r++) {
     gint64 t0;
 
     init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
     t0 = now_ns ();
-    for (y = y0; y < h; y += step)
-      dsp->rows.unpack_step (&in, y, x0, step, per_row, kb->row);
+    unpack_grid (dsp, full, &in, x0, y0, step, per_row, kb->row, NULL);
     ns[r] = (gdouble) (now_ns () - t0) / per_row / n_rows;
   }
+  /* what it gives, once more, untimed */
   kb->hash = 2166136261u;
-  for (y = y0; y < h; y += step) {
-    dsp->rows.unpack_step (&in, y, x0, step, per_row, kb->row);
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      kb->hash = hash_bytes (kb->hash, kb->row[ch], per_row);
-  }
+  unpack_grid (dsp, full, &in, x0, y0, step, per_row, kb->row, &kb->hash);
   res = median (ns, kb->reps);
   g_free (ns);
   return res;
@@ -1452,10 +1440,11 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
             v[li] = kernel_memcpy (&kb);
             break;
           case KERN_UNPACK:
-            v[li] = kernel_unpack (&kb, &kl[li].dsp);
+            v[li] = kernel_unpack (&kb, &kl[li].dsp, TRUE, 0);
             break;
           case KERN_UNPACK_STEP:
-            v[li] = kernel_unpack_step (&kb, &kl[li].dsp, base->sample_size);
+            v[li] = kernel_unpack (&kb, &kl[li].dsp, FALSE,
+                base->sample_size);
             break;
           case KERN_PREPARE:
             v[li] = kernel_prepare (&kb, &kl[li]);
