@@ -169,6 +169,8 @@ extern const gboolean write_all[MAX_LABELS];
 guint8 *labels_regions (gint w, gint h, gint x0, gint y0);
 guint8 *labels_straddling (gint w, gint h);
 extern const guint8 abc[3][3];
+Yuv *yuv_new_straddling (const gchar * format, gint w, gint h, guint8 ** lab,
+    guint8 cent[][3]);
 extern const guint8 abc_merge[3][3];
 
 G_END_DECLS

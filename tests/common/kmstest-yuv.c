@@ -564,6 +564,22 @@ const guint8 abc[3][3] = {
   {30, 110, 140}, {130, 140, 110}, {230, 100, 150}
 };
 
+/* A frame of @format whose labels are labels_straddling (w, h) (returned
+ * in @lab, to free) in the colours of abc; @cent: the model's centroids,
+ * checked against the frame */
+Yuv *
+yuv_new_straddling (const gchar * format, gint w, gint h, guint8 ** lab,
+    guint8 cent[][3])
+{
+  Yuv *img;
+
+  *lab = labels_straddling (w, h);
+  img = yuv_new_labels (format, w, h, *lab, abc);
+  model_centroids (img, *lab, 3, cent);
+  model_check (img, *lab, 3, cent);
+  return img;
+}
+
 /* A and B close (they merge at k=2), C far */
 const guint8 abc_merge[3][3] = {
   {60, 100, 150}, {72, 108, 141}, {200, 150, 90}

@@ -162,13 +162,11 @@ START_TEST (test_reset)
   in1 = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
   gen_blobs (rgb, n, 5, 40, &s);
   in2 = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 0, rgb, &s);
-  kms_params_init_defaults (&params);
-  params.hysteresis = 0;      /* exact nearest labels */
+  params_init_exact (&params, 4);
   /* a pure warm start: no scene cut or refresh on these unrelated
    * frames */
   params.scene_cut = 0;
   params.refresh_interval = 0;
-  params.k = 4;
 
   out = process_and_check (ctx, &params, in1, &stats, NULL);
   image_free (out);
@@ -231,9 +229,7 @@ START_TEST (test_cpu_levels)
     gen_uniform_or_blobs (rgb, n, round % 2, 6, 25, &s);
     in = image_new_from_rgb (round % 2 ? KMS_FORMAT_RGB : KMS_FORMAT_BGRx,
         w, h, 2, rgb, &s);
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 2 + 2 * round;
+    params_init_exact (&params, 2 + 2 * round);
     params.sample_size = round % 3 ? 65536 : 0;
     params.mask_cluster = round % 2 ? 1 : -1;
     oa = process_and_check (a, &params, in, &sa, NULL);

@@ -261,6 +261,16 @@ image_frame (TestImage * img, KmsFrame * frame)
   frame->stride[0] = img->stride;
 }
 
+/* The defaults, but @k clusters and no hysteresis: every pixel takes its
+ * exact nearest label */
+void
+params_init_exact (KmsParams * params, guint k)
+{
+  kms_params_init_defaults (params);
+  params->hysteresis = 0;
+  params->k = k;
+}
+
 void
 process_in_place (KmsContext * ctx, const KmsParams * params,
     TestImage * img, KmsResult * stats)
@@ -556,6 +566,28 @@ ref_lloyd (const guint8 * rgb, gsize n, guint k,
   g_free (count);
   g_free (dist);
   return it;
+}
+
+/* The core's fit of @rgb, which @ctx has just run with @params (giving
+ * @stats) from the centroids @ref, is the reference Lloyd's from there,
+ * which had to re-seed: the same iterations and centroids. On return @ref
+ * holds the reference's centroids and @got the core's. */
+void
+assert_reseeded_as_reference (KmsContext * ctx, const KmsParams * params,
+    const KmsResult * stats, const guint8 * rgb, gsize n, guint k,
+    gdouble (*ref)[KMS_MAX_CHANNELS], gdouble (*got)[KMS_MAX_CHANNELS])
+{
+  gboolean reseeded;
+  guint iters, c, ch;
+
+  iters = ref_lloyd (rgb, n, k, ref, params->max_iters, params->tolerance,
+      &reseeded);
+  ck_assert (reseeded);
+  ck_assert_uint_eq (stats->iterations, iters);
+  get_exact (ctx, k, got);
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < 3; ch++)
+      ck_assert_double_eq_tol (got[c][ch], ref[c][ch], 1e-9);
 }
 
 void

@@ -93,6 +93,7 @@ void image_unpack (const TestImage * img, guint8 * rgb);
 TestImage *image_new_from_rgb (KmsFormat format, gint width, gint height,
     gint pad, const guint8 * rgb, guint64 * s);
 void image_frame (TestImage * img, KmsFrame * frame);
+void params_init_exact (KmsParams * params, guint k);
 void process_in_place (KmsContext * ctx, const KmsParams * params,
     TestImage * img, KmsResult * stats);
 void assert_images_equal (const TestImage * got, const TestImage * expected,
@@ -119,6 +120,9 @@ gdouble luma (const gdouble * c);
 guint ref_lloyd (const guint8 * rgb, gsize n, guint k,
     gdouble (*cent)[KMS_MAX_CHANNELS], guint max_iters, gdouble tolerance,
     gboolean * reseeded);
+void assert_reseeded_as_reference (KmsContext * ctx, const KmsParams * params,
+    const KmsResult * stats, const guint8 * rgb, gsize n, guint k,
+    gdouble (*ref)[KMS_MAX_CHANNELS], gdouble (*got)[KMS_MAX_CHANNELS]);
 
 /* Two runs that must agree: results, contexts, pixels and padding */
 void assert_stats_equal (const KmsResult * got, const KmsResult * want,

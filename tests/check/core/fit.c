@@ -104,9 +104,7 @@ START_TEST (test_lloyd_matches_reference)
   in = image_new_from_rgb (lloyd_cases[i].format, w, h, 4, rgb, &s);
 
   /* The seeds: a fresh frame that runs no iteration */
-  kms_params_init_defaults (&params);
-  params.hysteresis = 0;      /* exact nearest labels */
-  params.k = k;
+  params_init_exact (&params, k);
   params.sample_size = lloyd_cases[i].sample_size;
   params.warm_start = TRUE;
   params.max_iters = 0;
@@ -246,16 +244,12 @@ START_TEST (test_empty_cluster_reseed)
     TestImage *in, *out;
     KmsParams params;
     KmsResult stats;
-    gboolean reseeded;
-    guint iters, c, ch;
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
+    params_init_exact (&params, 3);
     /* a pure warm start: no scene cut or refresh on these unrelated
      * frames */
     params.scene_cut = 0;
     params.refresh_interval = 0;
-    params.k = 3;
     /* black moves 30 on the first iteration: within a tolerance of 40, so
      * only the re-seeded centroid's jump calls for a second one */
     params.tolerance = mode / 2 ? 40.0 : 0.0;
@@ -278,14 +272,7 @@ START_TEST (test_empty_cluster_reseed)
     assert_color_eq (pal[1], 0, 0, 60);
     assert_color_eq (pal[2], 255, 255, 255);
 
-    iters = ref_lloyd (rgb, n, 3, ref, params.max_iters, params.tolerance,
-        &reseeded);
-    ck_assert (reseeded);
-    ck_assert_uint_eq (stats.iterations, iters);
-    get_exact (ctx, 3, got);
-    for (c = 0; c < 3; c++)
-      for (ch = 0; ch < 3; ch++)
-        ck_assert_double_eq_tol (got[c][ch], ref[c][ch], 1e-9);
+    assert_reseeded_as_reference (ctx, &params, &stats, rgb, n, 3, ref, got);
 
     image_free (out);
     image_free (in);
@@ -325,9 +312,7 @@ START_TEST (test_k_extremes)
       mean[ch] = (gdouble) sum[ch] / n;
     in = image_new_from_rgb (KMS_FORMAT_BGRx, w, h, 4, rgb, &s);
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 1;
+    params_init_exact (&params, 1);
     params.sample_size = mode / 2 ? 0 : 65536;
     params.tolerance = 0;
     out = process_and_check (ctx, &params, in, &stats, NULL);
@@ -377,9 +362,7 @@ START_TEST (test_determinism)
     KmsParams params;
     guint frame;
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 5;
+    params_init_exact (&params, 5);
     params.init = mode % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
     params.sample_size = mode / 2 ? 0 : 800;
     params.seed = 1234567 + mode;
@@ -436,9 +419,7 @@ START_TEST (test_luma_numbering)
       TestImage *in, *out;
       KmsParams params;
 
-      kms_params_init_defaults (&params);
-      params.hysteresis = 0;      /* exact nearest labels */
-      params.k = 3;
+      params_init_exact (&params, 3);
       params.init = mode % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
       params.sample_size = mode / 2 ? 0 : 65536;
       in = image_new_from_rgb (formats[f], w, h, 4, rgb, &s);
@@ -468,9 +449,7 @@ START_TEST (test_luma_numbering)
     rgb = g_malloc (3 * rw * rh);
     gen_blobs (rgb, rw * rh, 8, 40, &s);
     in = image_new_from_rgb (KMS_FORMAT_BGRA, rw, rh, 0, rgb, &s);
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 2 + round;
+    params_init_exact (&params, 2 + round);
     params.init = round % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
     params.sample_size = round % 3 ? 0 : 65536;
     params.seed = round * 77;
@@ -516,9 +495,7 @@ START_TEST (test_warm_start_keeps_numbers)
     KmsResult stats;
     guint frame;
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 3;
+    params_init_exact (&params, 3);
     params.sample_size = mode ? 0 : 65536;
     gen_thirds (rgb, n, frame1, 0, &s);
     in1 = image_new_from_rgb (KMS_FORMAT_xRGB, w, h, 4, rgb, &s);
@@ -661,14 +638,12 @@ START_TEST (test_k_change)
     KmsResult stats;
     guint c, j;
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
+    params_init_exact (&params, 3);
     /* a pure warm start: no scene cut or refresh on these unrelated
      * frames */
     params.scene_cut = 0;
     params.refresh_interval = 0;
     params.sample_size = mode ? 0 : 65536;
-    params.k = 3;
     in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
     out = process_and_check (ctx, &params, in, &stats, NULL);
     image_free (out);
@@ -747,9 +722,7 @@ START_TEST (test_large_sample_sums)
   frame.height = h;
   frame.data[0] = data;
   frame.stride[0] = w * 3;
-  kms_params_init_defaults (&params);
-  params.hysteresis = 0;      /* exact nearest labels */
-  params.k = 1;
+  params_init_exact (&params, 1);
   params.sample_size = w * h;
 
   ck_assert (kms_context_process (ctx, &params, &frame, &frame, &stats));

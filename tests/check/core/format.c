@@ -54,13 +54,11 @@ START_TEST (test_paint_nearest_random)
     gen_uniform_or_blobs (rgb, n, round % 2, 5, 40, &s);
     in = image_new_from_rgb (formats[round % 3], w, h, round, rgb, &s);
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
+    params_init_exact (&params, 2 + round % 7);
     /* a pure warm start: no scene cut or refresh on these unrelated
      * frames */
     params.scene_cut = 0;
     params.refresh_interval = 0;
-    params.k = 2 + round % 7;
     params.sample_size = sample_sizes[round % 3];
     params.init = round % 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
     params.seed = round;
@@ -110,9 +108,7 @@ START_TEST (test_paint_ties)
     /* Fit on the three colours exactly: black, grey, reddish by luma */
     gen_thirds (rgb, n, fit, 0, &s);
     in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 8, rgb, &s);
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 3;
+    params_init_exact (&params, 3);
     params.sample_size = sample_size;
     out = process_and_check (ctx, &params, in, &stats, NULL);
     image_free (out);
@@ -174,9 +170,7 @@ START_TEST (test_paint_ties_lower_index)
   TestExpect ex;
   gsize i;
 
-  kms_params_init_defaults (&params);
-  params.hysteresis = 0;      /* exact nearest labels */
-  params.k = 2;
+  params_init_exact (&params, 2);
   params.sample_size = 0;
   gen_regions (rgb, n, two, sizes, 2, 0, &s);
   in = image_new_from_rgb (KMS_FORMAT_RGB, w, h, 0, rgb, &s);
@@ -243,9 +237,7 @@ START_TEST (test_paint_ties_many)
       memset (greys[c], 32 * c, 3);
       sizes[c] = n / 8;
     }
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 8;
+    params_init_exact (&params, 8);
     params.sample_size = mode ? 0 : 65536;
     gen_regions (rgb, n, (const guint8 (*)[3]) greys, sizes, 8, 0, &s);
     in = image_new_from_rgb (KMS_FORMAT_BGRx, w, h, 4, rgb, &s);
@@ -350,9 +342,7 @@ START_TEST (test_mask)
         KmsParams params;
         TestExpect ex;
 
-        kms_params_init_defaults (&params);
-        params.hysteresis = 0;      /* exact nearest labels */
-        params.k = 3;
+        params_init_exact (&params, 3);
         params.mode = mode ? KMS_MODE_ORIGINAL : KMS_MODE_POSTERIZE;
         params.mask_cluster = masks[m];
         params.mask_color = 0x5aff10c0;
@@ -402,9 +392,7 @@ START_TEST (test_all_formats)
     gdouble ref_cent[KMS_MAX_K][KMS_MAX_CHANNELS];
     KmsParams params;
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 4;
+    params_init_exact (&params, 4);
     params.sample_size = mode % 2 ? 0 : 65536;
     params.mode = KMS_MODE_POSTERIZE;
     params.mask_cluster = mode / 2 ? 2 : -1;
@@ -481,9 +469,7 @@ START_TEST (test_odd_sizes)
       TestImage *in, *out;
       KmsParams params;
 
-      kms_params_init_defaults (&params);
-      params.hysteresis = 0;      /* exact nearest labels */
-      params.k = sizes[i].k;
+      params_init_exact (&params, sizes[i].k);
       params.sample_size = mode == 0 ? 65536 : mode == 1 ? 0 : 50;
       in = image_new_from_rgb (sizes[i].format, w, h, sizes[i].pad, rgb, &s);
       out = process_and_check (ctx, &params, in, NULL, NULL);
@@ -526,9 +512,7 @@ START_TEST (test_out_of_place)
     KmsResult sa, sb;
     guint frame;
 
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 4;
+    params_init_exact (&params, 4);
     params.mask_cluster = 1;
     params.mask_color = 0x11223344;
 
@@ -649,9 +633,7 @@ START_TEST (test_mse)
     gen_uniform_or_blobs (rgb, n, round % 2, 4, 30, &s);
     in = image_new_from_rgb (round % 2 ? KMS_FORMAT_BGR : KMS_FORMAT_ABGR,
         w, h, 1, rgb, &s);
-    kms_params_init_defaults (&params);
-    params.hysteresis = 0;      /* exact nearest labels */
-    params.k = 2 + round;
+    params_init_exact (&params, 2 + round);
     params.sample_size = round % 3 ? 65536 : 0;
     out = process_and_check (ctx, &params, in, &stats, &ex);
 

@@ -125,6 +125,24 @@ greedy_match (const gdouble (*old)[KMS_MAX_CHANNELS],
   }
 }
 
+/* A re-initialisation from the centroids @old to the fit @fresh kept the
+ * numbers: each centroid of @ctx is the colour of @colors (@fresh, rounded)
+ * that greedy_match takes its old one to */
+static void
+assert_numbers_kept (KmsContext * ctx, const gdouble (*old)[KMS_MAX_CHANNELS],
+    const gdouble (*fresh)[KMS_MAX_CHANNELS], const guint8 (*colors)[3],
+    guint k)
+{
+  guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
+  guint match[KMS_MAX_K], c;
+
+  greedy_match (old, fresh, k, match);
+  get_palette (ctx, k, pal);
+  for (c = 0; c < k; c++)
+    assert_color_eq (pal[c], colors[match[c]][0], colors[match[c]][1],
+        colors[match[c]][2]);
+}
+
 /* Each of @colors is a centroid of @ctx, exactly once */
 static void
 assert_palette_is (KmsContext * ctx, const guint8 (*colors)[3], guint k)
@@ -207,9 +225,7 @@ START_TEST (test_scene_cut)
   {
     KmsContext *ctx = kms_context_new ();
 
-    kms_params_init_defaults (&params);
-    params.k = 3;
-    params.hysteresis = 0;
+    params_init_exact (&params, 3);
     params.scene_cut = 0;
     params.refresh_interval = 0;
     for (frame = 0; frame < 6; frame++) {
@@ -281,11 +297,9 @@ START_TEST (test_cut_keeps_numbers)
       KmsParams params;
       KmsResult stats;
       gboolean sorted = TRUE;
-      guint match[3], c, frame;
+      guint c, frame;
 
-      kms_params_init_defaults (&params);
-      params.k = 3;
-      params.hysteresis = 0;
+      params_init_exact (&params, 3);
       params.sample_size = mode % 2 ? 0 : 65536;
       params.init = mode / 2 ? KMS_INIT_RANDOM : KMS_INIT_KMEANS_PP;
 
@@ -299,12 +313,9 @@ START_TEST (test_cut_keeps_numbers)
       image_free (out);
 
       to_double (scenes[sc][1], 3, b);
-      greedy_match ((const gdouble (*)[KMS_MAX_CHANNELS]) before,
-          (const gdouble (*)[KMS_MAX_CHANNELS]) b, 3, match);
+      assert_numbers_kept (ctx, (const gdouble (*)[KMS_MAX_CHANNELS]) before,
+          (const gdouble (*)[KMS_MAX_CHANNELS]) b, scenes[sc][1], 3);
       get_palette (ctx, 3, pal);
-      for (c = 0; c < 3; c++)
-        assert_color_eq (pal[c], scenes[sc][1][match[c]][0],
-            scenes[sc][1][match[c]][1], scenes[sc][1][match[c]][2]);
       /* the data are such that luma order would say otherwise */
       get_exact (ctx, 3, after);
       for (c = 0; c + 1 < 3; c++)
@@ -382,7 +393,7 @@ START_TEST (test_starved_cluster_refresh)
   KmsParams params;
   KmsResult stats;
   gdouble good_mse, stuck_mse = 0;
-  guint frame, adopted = 0, c, ch, match[3];
+  guint frame, adopted = 0, c, ch;
 
   ck_assert_uint_eq (sizes[0] + sizes[1] + sizes[2] + sizes[3], SEQ_N);
   ref_fit (in2, good_seeds, 3, good);
@@ -395,9 +406,7 @@ START_TEST (test_starved_cluster_refresh)
   image_free (expected);
   good_mse = (gdouble) ex.sse / (3 * SEQ_N);
 
-  kms_params_init_defaults (&params);
-  params.k = 3;
-  params.hysteresis = 0;
+  params_init_exact (&params, 3);
   params.scene_cut = 0;
   /* no periodic refresh within the test (0 is avoided: what it means for
    * a starved cluster is not this test's business) */
@@ -428,16 +437,9 @@ START_TEST (test_starved_cluster_refresh)
     adopted = frame;
     ck_assert_double_eq (stats.mse, good_mse);
     /* the warm fit it replaced was the stuck one: numbers from it */
-    greedy_match ((const gdouble (*)[KMS_MAX_CHANNELS]) stuck,
-        (const gdouble (*)[KMS_MAX_CHANNELS]) good, 3, match);
-    {
-      guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
-
-      get_palette (ctx, 3, pal);
-      for (c = 0; c < 3; c++)
-        assert_color_eq (pal[c], good_pal[match[c]][0],
-            good_pal[match[c]][1], good_pal[match[c]][2]);
-    }
+    assert_numbers_kept (ctx, (const gdouble (*)[KMS_MAX_CHANNELS]) stuck,
+        (const gdouble (*)[KMS_MAX_CHANNELS]) good,
+        (const guint8 (*)[3]) good_pal, 3);
   }
   ck_assert_msg (adopted > 0 && adopted <= 9,
       "the starved cluster was re-seeded on frame %u", adopted);
@@ -474,12 +476,9 @@ START_TEST (test_vanished_cluster_reseed)
     TestImage *out;
     KmsParams params;
     KmsResult stats;
-    gboolean reseeded;
-    guint iters, c, ch;
+    guint c, ch;
 
-    kms_params_init_defaults (&params);
-    params.k = 3;
-    params.hysteresis = 0;
+    params_init_exact (&params, 3);
     params.sample_size = mode % 2 ? 0 : 65536;
     if (pure) {
       params.scene_cut = 0;
@@ -501,14 +500,8 @@ START_TEST (test_vanished_cluster_reseed)
       continue;
     }
     /* exactly the reference Lloyd from the old centroids */
-    iters = ref_lloyd (rgb, SEQ_N, 3, ref, params.max_iters,
-        params.tolerance, &reseeded);
-    ck_assert (reseeded);
-    ck_assert_uint_eq (stats.iterations, iters);
-    get_exact (ctx, 3, got);
-    for (c = 0; c < 3; c++)
-      for (ch = 0; ch < 3; ch++)
-        ck_assert_double_eq_tol (got[c][ch], ref[c][ch], 1e-9);
+    assert_reseeded_as_reference (ctx, &params, &stats, rgb, SEQ_N, 3, ref,
+        got);
     /* X (the brightest, last by luma) kept its number */
     for (ch = 0; ch < 3; ch++)
       ck_assert_double_eq (got[2][ch], split_first[0][ch]);
@@ -578,7 +571,7 @@ START_TEST (test_refresh_adopts)
     KmsParams params;
     KmsResult stats;
     gdouble stuck_mse = 0;
-    guint frame, adopted = 0, match[4];
+    guint frame, adopted = 0;
 
     kms_params_init_defaults (&params);
     interval = runs[i].interval == G_MAXUINT ? params.refresh_interval :
@@ -606,16 +599,11 @@ START_TEST (test_refresh_adopts)
         if (runs[i].smoothing == 0)
           ck_assert_double_eq (stats.mse, stuck_mse);
       } else {
-        guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
-
         adopted = frame;
         ck_assert_double_le (stats.mse, 1.01 * good_mse);
-        greedy_match ((const gdouble (*)[KMS_MAX_CHANNELS]) warm,
-            (const gdouble (*)[KMS_MAX_CHANNELS]) good, 4, match);
-        get_palette (ctx, 4, pal);
-        for (c = 0; c < 4; c++)
-          assert_color_eq (pal[c], good_pal[match[c]][0],
-              good_pal[match[c]][1], good_pal[match[c]][2]);
+        assert_numbers_kept (ctx, (const gdouble (*)[KMS_MAX_CHANNELS]) warm,
+            (const gdouble (*)[KMS_MAX_CHANNELS]) good,
+            (const guint8 (*)[3]) good_pal, 4);
       }
     }
     ck_assert (stuck_mse > 20 * good_mse);
@@ -651,9 +639,7 @@ START_TEST (test_fade_from_black)
     KmsResult stats;
     guint frame, c, ch;
 
-    kms_params_init_defaults (&params);
-    params.k = 4;
-    params.hysteresis = 0;
+    params_init_exact (&params, 4);
     if (mode >= 1) {
       params.scene_cut = 0;     /* no cut: refresh or re-seed */
     }
@@ -1018,9 +1004,7 @@ START_TEST (test_temporal_smoothing)
     KmsResult stats;
     guint frame, c, ch;
 
-    kms_params_init_defaults (&params);
-    params.k = 3;
-    params.hysteresis = 0;
+    params_init_exact (&params, 3);
     params.temporal_smoothing = a;
     /* a fresh start is not smoothed */
     image_free (seq_process (ctx, &params, in1, &stats));
@@ -1087,9 +1071,7 @@ START_TEST (test_smoothing_slow_change)
     KmsResult stats;
     guint frame, c, ch;
 
-    kms_params_init_defaults (&params);
-    params.k = 3;
-    params.hysteresis = 0;
+    params_init_exact (&params, 3);
     params.temporal_smoothing = shares[i];
     for (frame = 0; frame < 20; frame++) {
       guint8 colors[3][3];

@@ -134,14 +134,11 @@ GST_START_TEST (test_yuv_chroma_majority)
   for (f = 0; f < G_N_ELEMENTS (yuv_formats); f++) {
     for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
       const gint w = sizes[s].w, ht = sizes[s].h;
-      guint8 *lab = labels_straddling (w, ht);
-      Yuv *img = yuv_new_labels (yuv_formats[f], w, ht, lab, abc);
+      guint8 *lab, cent[3][3];
+      Yuv *img = yuv_new_straddling (yuv_formats[f], w, ht, &lab, cent);
       GstHarness *h = harness_new_yuv (yuv_formats[f], w, ht, NULL);
-      guint8 cent[3][3];
       Yuv *exp;
 
-      model_centroids (img, lab, 3, cent);
-      model_check (img, lab, 3, cent);
       /* the cases of labels_straddling, as the model sees them */
       if (img->hs == 1 && img->vs == 1) {
         fail_unless_equals_int (model_chroma_label (img, lab, 0, 0), 0);
