@@ -209,7 +209,6 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
 
   kms_pool_run (pool, process_band, pass);
 
-  memset (counts, 0, k * sizeof (counts[0]));
   for (b = 0; b < pass->n_bands; b++) {
     for (c = 0; c < k; c++)
       counts[c] += pp->bands[b].counts[c];

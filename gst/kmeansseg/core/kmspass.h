@@ -78,7 +78,7 @@ typedef struct
  * says (a GRAY8 @out of another format: the label map), in bands of rows
  * over the threads of @pool, with the kernels of @dsp. @renumbered: the
  * clusters were numbered afresh, so the last frame's labels mean nothing
- * to hysteresis. Fills counts[0..k-1] with each cluster's pixels and
+ * to hysteresis. Adds each cluster's pixels to counts[0..k-1] and
  * returns the summed squared error (0 unless params->measure_error). */
 guint64 kms_pass_run (KmsPass * pass, const KmsDsp * dsp,
     const KmsParams * params, const KmsFrame * in, KmsFrame * out,
