@@ -208,9 +208,10 @@ main (int argc, char *argv[])
   }
   g_main_loop_run (app.loop);
 
-  /* The palette property: the last frame's centroids as 0xAARRGGBB */
+  /* The current-palette property: the last frame's centroids as
+   * 0xAARRGGBB */
   g_value_init (&palette, GST_TYPE_ARRAY);
-  g_object_get_property (G_OBJECT (app.seg), "palette", &palette);
+  g_object_get_property (G_OBJECT (app.seg), "current-palette", &palette);
   g_print ("palette:");
   for (i = 0; i < gst_value_array_get_size (&palette); i++)
     g_print (" 0x%08x",

@@ -98,6 +98,7 @@ enum
   PROP_POST_MESSAGES,
   PROP_PALETTE,
   PROP_HYSTERESIS,
+  PROP_CURRENT_PALETTE,
 };
 
 #define KMEANS_SEG_CAPS \
@@ -118,9 +119,13 @@ struct _GstKMeansSeg
   guint32 user_palette[KMS_MAX_K];
   guint user_palette_n;
   gboolean palette_pending;
-  /* the centroids of the last frame, for reading "palette" */
+  /* the centroids of the last frame, for reading "current-palette" */
   guint32 palette[KMS_MAX_K];
   guint palette_n;
+  /* the negotiated output is the GRAY8 label map of another format (set
+   * with the caps): frames are written as labels until caps change */
+  gboolean labels_out;
+  gboolean warned_labels_out;   /* ... while mode is not labels */
 
   /* streaming thread only (and start/stop) */
   KmsContext *ctx;
@@ -288,10 +293,16 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   /**
    * GstKMeansSeg:mode:
    *
-   * What is written: the posterized frame, or the original with the mask.
+   * What is written: the posterized frame (`posterize`), the original
+   * with the mask (`original`), or each pixel's cluster number (`labels`,
+   * as GRAY8 when downstream asks for it). Into or out of `labels` the
+   * output caps may change: the element asks both upstream and downstream
+   * to renegotiate, and frames already on their way are still written as
+   * the label map they were negotiated for.
    */
   g_object_class_install_property (gobject_class, PROP_MODE,
-      g_param_spec_enum ("mode", "Mode", "What is written",
+      g_param_spec_enum ("mode", "Mode", "What is written: the posterized "
+          "frame, the original with the mask, or the label map",
           GST_TYPE_KMEANS_SEG_MODE, (gint) def.mode,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -447,21 +458,37 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   /**
    * GstKMeansSeg:palette:
    *
-   * The centroids as 0xAARRGGBB colours. Reading gives those of the last
-   * frame (converted to RGB for YUV streams). Writing seeds them: the next
-   * frame, and every fresh start after it (caps change, flush), starts
-   * from these colours as clusters 0, 1, ...; with max-iters=0 every frame
-   * is mapped onto exactly these colours (a fixed palette). `k` still says
-   * how many clusters there are. Writing an empty array forgets it.
+   * Colours as 0xAARRGGBB that seed the centroids: the next frame, and
+   * every fresh start after it (caps change, flush), starts from these
+   * colours as clusters 0, 1, ...; with max-iters=0 every frame is mapped
+   * onto exactly these colours (a fixed palette). `k` still says how many
+   * clusters there are. Writing an empty array forgets it. Reading gives
+   * what was written (the centroids the stream has now are
+   * #GstKMeansSeg:current-palette).
    */
   g_object_class_install_property (gobject_class, PROP_PALETTE,
       gst_param_spec_array ("palette", "Palette",
-          "Centroids as 0xAARRGGBB colours: read the current ones, write "
-          "to seed them (with max-iters=0: a fixed palette)",
+          "Colours as 0xAARRGGBB that seed the centroids (with max-iters=0: "
+          "a fixed palette); reads back what was written",
           g_param_spec_uint ("color", "Colour", "0xAARRGGBB", 0, G_MAXUINT32,
               0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:current-palette:
+   *
+   * The centroids of the last frame as 0xAARRGGBB colours (converted to
+   * RGB for YUV streams), cluster 0 first; empty before the first frame.
+   * The same colours, in the stream's own coordinates, are in the
+   * `centroids` field of the element messages (#GstKMeansSeg:post-messages).
+   */
+  g_object_class_install_property (gobject_class, PROP_CURRENT_PALETTE,
+      gst_param_spec_array ("current-palette", "Current palette",
+          "The centroids of the last frame as 0xAARRGGBB colours",
+          g_param_spec_uint ("color", "Colour", "0xAARRGGBB", 0, G_MAXUINT32,
+              0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class,
       "K-means colour segmentation", "Filter/Effect/Video",
@@ -594,8 +621,12 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
   }
   GST_OBJECT_UNLOCK (self);
 
-  if (reconfigure)
+  /* Both ways: the output format may have to change, and so may the
+   * input's (only GRAY8 in gives GRAY8 out outside labels mode) */
+  if (reconfigure) {
+    gst_base_transform_reconfigure_sink (GST_BASE_TRANSFORM (self));
     gst_base_transform_reconfigure_src (GST_BASE_TRANSFORM (self));
+  }
 }
 
 static void
@@ -654,10 +685,12 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
     case PROP_HYSTERESIS:
       g_value_set_double (value, self->params.hysteresis);
       break;
-    case PROP_PALETTE:{
-      const guint32 *pal = self->palette_n ? self->palette :
-          self->user_palette;
-      guint i, n = self->palette_n ? self->palette_n : self->user_palette_n;
+    case PROP_PALETTE:
+    case PROP_CURRENT_PALETTE:{
+      const guint32 *pal = prop_id == PROP_PALETTE ? self->user_palette :
+          self->palette;
+      guint i, n = prop_id == PROP_PALETTE ? self->user_palette_n :
+          self->palette_n;
       GValue v = G_VALUE_INIT;
 
       g_value_init (&v, G_TYPE_UINT);
@@ -707,6 +740,9 @@ gst_kmeans_seg_stop (GstBaseTransform * trans)
   GstKMeansSeg *self = GST_KMEANS_SEG (trans);
 
   g_atomic_int_set (&self->reset_pending, 1);
+  GST_OBJECT_LOCK (self);
+  self->palette_n = 0;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -822,6 +858,11 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
   }
   self->cs.full_range =
       in_info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  GST_OBJECT_LOCK (self);
+  self->labels_out =
+      GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info);
+  self->warned_labels_out = FALSE;
+  GST_OBJECT_UNLOCK (self);
   g_atomic_int_set (&self->reset_pending, 1);
   return TRUE;
 
@@ -852,6 +893,13 @@ gst_kmeans_seg_transform_caps (GstBaseTransform * trans,
 
   GST_OBJECT_LOCK (self);
   labels = self->params.mode == KMS_MODE_LABELS;
+  /* Just out of labels mode, the output is still the label map, and the
+   * frames on their way here were made for it: keep offering it for the
+   * input (after the same caps, so anyone who takes those gets them),
+   * until upstream has renegotiated. Never the other way: upstream must
+   * see that only GRAY8 in gives GRAY8 out now. */
+  if (direction == GST_PAD_SINK && self->labels_out)
+    labels = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   /* The same caps, first; in labels mode also the GRAY8 label map of any
@@ -1005,13 +1053,20 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   KmsParams params;
   KmsResult res;
   KmsFrame in, out;
-  gboolean warn_mask = FALSE, post, reset, ok;
+  gboolean warn_mask = FALSE, post, reset, ok, stale_labels = FALSE;
 
   if (!filter->negotiated)
     goto not_negotiated;
 
   GST_OBJECT_LOCK (self);
   params = self->params;
+  /* The caps say label map (mode changed after they were made, and
+   * renegotiation has not happened yet): what was negotiated wins */
+  if (self->labels_out && params.mode != KMS_MODE_LABELS) {
+    params.mode = KMS_MODE_LABELS;
+    stale_labels = !self->warned_labels_out;
+    self->warned_labels_out = TRUE;
+  }
   post = self->post_messages;
   /* the error is added up in the pixel pass: only for someone to read */
   params.measure_error = post ||
@@ -1035,6 +1090,9 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
     GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
         ("mask-cluster %d is not a cluster with k=%u: nothing is masked",
             params.mask_cluster, params.k), (NULL));
+  if (stale_labels)
+    GST_INFO_OBJECT (self, "mode is no longer labels, but the output is "
+        "still the GRAY8 label map until caps are renegotiated");
 
   if (!gst_video_frame_map (&in_frame, &filter->in_info, inbuf,
           outbuf ? GST_MAP_READ : GST_MAP_READWRITE))
@@ -1104,12 +1162,7 @@ invalid_buffer:
   }
 process_failed:
   {
-    if (out.format != in.format && params.mode != KMS_MODE_LABELS)
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-          ("the output is the GRAY8 label map, but mode is no longer "
-              "labels"));
-    else
-      GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
           ("could not process a %dx%d %s frame", in.width, in.height,
               kms_format_to_string (in.format)));
     return GST_FLOW_ERROR;

@@ -518,6 +518,137 @@ GST_START_TEST (test_mode_change_to_labels)
 
 GST_END_TEST;
 
+/* Out of labels mode while downstream takes only GRAY8: upstream
+ * (videoconvert) is asked to renegotiate and supplies GRAY8, so the
+ * stream goes on posterized in grey; back into labels, the label map
+ * again. Switching on every frame for hundreds of frames, from the
+ * application between frames and from the streaming thread just before
+ * kmeansseg gets a frame that was converted for the old mode (the window
+ * where the caps still say label map): every buffer flows. */
+static GstPadProbeReturn
+toggle_mode_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstElement *seg = user_data;
+  gint mode;
+
+  g_object_get (seg, "mode", &mode, NULL);
+  g_object_set (seg, "mode", mode == MODE_LABELS ? MODE_POSTERIZE :
+      MODE_LABELS, NULL);
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_mode_switch_renegotiates)
+{
+  /* three colours whose grey levels are all well above the labels 0..2 */
+  static const guint32 cols[3] = {
+    RGB (200, 60, 60), RGB (60, 200, 90), RGB (90, 110, 230)
+  };
+  const gint w = 32, ht = 24, frames = 300;
+  const Fmt *fmt = fmt_get ("RGBx");
+  Image *img = image_new_regions (w, ht, 0, cols, NULL);
+  guint from_probe;
+
+  for (from_probe = 0; from_probe < 2; from_probe++) {
+    GstHarness *h = gst_harness_new_parse ("videoconvert ! kmeansseg "
+        "name=seg k=3 mode=labels ! capsfilter "
+        "caps=video/x-raw,format=GRAY8");
+    GstElement *seg = gst_bin_get_by_name (GST_BIN (h->element), "seg");
+    gchar *caps = g_strdup_printf ("video/x-raw,format=RGBx,width=%d,"
+        "height=%d,framerate=30/1", w, ht);
+    guint n_labels = 0, n_grey = 0;
+    gint i;
+
+    fail_unless (seg != NULL);
+    gst_harness_set_src_caps_str (h, caps);
+    g_free (caps);
+    if (from_probe) {
+      GstPad *sink = gst_element_get_static_pad (seg, "sink");
+
+      gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, toggle_mode_probe,
+          seg, NULL);
+      gst_object_unref (sink);
+    }
+
+    for (i = 0; i < frames; i++) {
+      GstBuffer *buf;
+      GstMapInfo map;
+      GstCaps *out_caps;
+      GstVideoInfo info;
+      gboolean want_labels = i % 2 == 0, is_labels;
+      guint8 lo = 255, hi = 0;
+      gint y, x;
+      GstFlowReturn ret;
+
+      if (!from_probe)
+        g_object_set (seg, "mode", want_labels ? MODE_LABELS :
+            MODE_POSTERIZE, NULL);
+      ret = gst_harness_push (h, image_to_buffer (img, fmt, 0));
+      fail_unless (ret == GST_FLOW_OK, "frame %d (%s): %s", i,
+          from_probe ? "switched in the stream" : "switched between frames",
+          gst_flow_get_name (ret));
+      buf = gst_harness_pull (h);
+      out_caps = gst_pad_get_current_caps (h->sinkpad);
+      fail_unless (gst_video_info_from_caps (&info, out_caps));
+      gst_caps_unref (out_caps);
+      fail_unless_equals_string (GST_VIDEO_INFO_NAME (&info), "GRAY8");
+      fail_unless_equals_int (GST_VIDEO_INFO_WIDTH (&info), w);
+      fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++) {
+          guint8 v = map.data[y * GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) + x];
+
+          lo = MIN (lo, v);
+          hi = MAX (hi, v);
+        }
+      gst_buffer_unmap (buf, &map);
+      gst_buffer_unref (buf);
+      /* the label map (0..2, all three there) or the grey picture
+       * posterized (three levels, each far above 2) */
+      is_labels = hi <= 2;
+      fail_unless (is_labels ? lo == 0 && hi == 2 : lo > 20,
+          "frame %d: values %u..%u are neither labels nor the picture", i,
+          lo, hi);
+      if (!from_probe)
+        fail_unless (is_labels == want_labels, "frame %d: %s written in "
+            "%s mode", i, is_labels ? "labels" : "a picture",
+            want_labels ? "labels" : "posterize");
+      if (is_labels)
+        n_labels++;
+      else
+        n_grey++;
+    }
+    /* switched between frames: exactly as asked */
+    if (!from_probe)
+      fail_unless (n_labels == frames / 2 && n_grey == frames / 2);
+    gst_object_unref (seg);
+    gst_harness_teardown (h);
+  }
+
+  /* Nothing upstream to supply GRAY8, but downstream takes the input's
+   * format too: out of labels mode the output goes back to it */
+  {
+    GstHarness *h = harness_new (fmt, w, ht);
+    Image *out;
+
+    g_object_set (h->element, "mode", MODE_LABELS, NULL);
+    gst_harness_set_sink_caps_str (h, "video/x-raw,format=GRAY8");
+    gst_buffer_unref (gst_harness_push_and_pull (h, image_to_buffer (img,
+                fmt, 0)));
+    check_sink_format (h, "GRAY8");
+    gst_harness_set_sink_caps_str (h, "video/x-raw,format={ GRAY8, RGBx }");
+    g_object_set (h->element, "mode", MODE_POSTERIZE, NULL);
+    out = process (h, fmt, img);
+    check_sink_format (h, "RGBx");
+    /* three flat regions posterize to themselves */
+    assert_image_eq (out, img, FALSE, "posterize after labels");
+    image_free (out);
+    gst_harness_teardown (h);
+  }
+  image_free (img);
+}
+
+GST_END_TEST;
+
 static Suite *
 kmeansseg_labels_suite (void)
 {
@@ -532,6 +663,7 @@ kmeansseg_labels_suite (void)
   tcase_add_test (tc, test_labels_yuv_formats);
   tcase_add_test (tc, test_labels_gray8_output);
   tcase_add_test (tc, test_mode_change_to_labels);
+  tcase_add_test (tc, test_mode_switch_renegotiates);
 
   return s;
 }

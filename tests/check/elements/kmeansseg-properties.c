@@ -329,14 +329,16 @@ set_palette (GstElement * e, const guint32 * cols, guint n)
   g_value_unset (&arr);
 }
 
+/* @prop: "palette" (what was written) or "current-palette" (the last
+ * frame's centroids) */
 static guint
-get_palette (GstElement * e, guint32 * cols, guint max)
+get_palette (GstElement * e, const gchar * prop, guint32 * cols, guint max)
 {
   GValue arr = G_VALUE_INIT;
   guint i, n;
 
   g_value_init (&arr, GST_TYPE_ARRAY);
-  g_object_get_property (G_OBJECT (e), "palette", &arr);
+  g_object_get_property (G_OBJECT (e), prop, &arr);
   n = gst_value_array_get_size (&arr);
   fail_unless (n <= max, "%u colours in the palette", n);
   for (i = 0; i < n; i++) {
@@ -350,15 +352,17 @@ get_palette (GstElement * e, guint32 * cols, guint max)
 }
 
 static void
-check_palette (GstElement * e, const guint32 * exp, guint n, const gchar * what)
+check_palette (GstElement * e, const gchar * prop, const guint32 * exp,
+    guint n, const gchar * what)
 {
   guint32 got[16];
-  guint m = get_palette (e, got, G_N_ELEMENTS (got)), i;
+  guint m = get_palette (e, prop, got, G_N_ELEMENTS (got)), i;
 
-  fail_unless_equals_int (m, n);
+  fail_unless (m == n, "%s: %s has %u colours, expected %u", what, prop, m,
+      n);
   for (i = 0; i < n; i++)
-    fail_unless (got[i] == exp[i], "%s: palette[%u] is %08x, expected "
-        "%08x", what, i, got[i], exp[i]);
+    fail_unless (got[i] == exp[i], "%s: %s[%u] is %08x, expected "
+        "%08x", what, prop, i, got[i], exp[i]);
 }
 
 /* @img with every pixel the nearest of @n colours, ties to the lower
@@ -425,13 +429,18 @@ GST_START_TEST (test_palette_fixed)
     /* exact nearest colours, ties to the lower index: no hysteresis */
     g_object_set (h->element, "max-iters", 0, "hysteresis", 0.0, NULL);
     set_palette (h->element, fixed_pal, 3);
-    check_palette (h->element, fixed_pal, 3, "before the first frame");
+    check_palette (h->element, "palette", fixed_pal, 3,
+        "before the first frame");
+    check_palette (h->element, "current-palette", NULL, 0,
+        "before the first frame");
     for (i = 0; i < 3; i++) {
       Image *img = image_new_noisy_ties (40, 30, 31 + i);
       Image *exp = expect_nearest (img, fixed_pal, 3);
 
       check_process (h, fmt, img, exp, "fixed palette");
-      check_palette (h->element, fixed_pal, 3, "after a frame");
+      check_palette (h->element, "palette", fixed_pal, 3, "after a frame");
+      check_palette (h->element, "current-palette", fixed_pal, 3,
+          "after a frame");
       image_free (img);
       image_free (exp);
     }
@@ -478,7 +487,10 @@ GST_START_TEST (test_palette_warm_start)
     g_object_set (h->element, "mask-cluster", i, NULL);
     exp = expect_masked (img, cols[near[i]]);
     check_process (h, fmt, img, exp, "palette seeds frame 1");
-    check_palette (h->element, converged, 3, "converged from the palette");
+    check_palette (h->element, "current-palette", converged, 3,
+        "converged from the palette");
+    /* what was written reads back, not the centroids */
+    check_palette (h->element, "palette", pal, 3, "as written");
     check_process (h, fmt, img, exp, "frame 2");
     image_free (exp);
     gst_harness_teardown (h);
@@ -529,7 +541,9 @@ GST_START_TEST (test_palette_caps_change)
 
     harness_set_format (h, fmt, seq[i].w, seq[i].h);
     check_process (h, fmt, img, exp, "fixed palette after caps change");
-    check_palette (h->element, fixed_pal, 3, "after caps change");
+    check_palette (h->element, "current-palette", fixed_pal, 3,
+        "after caps change");
+    check_palette (h->element, "palette", fixed_pal, 3, "after caps change");
     image_free (img);
     image_free (exp);
   }
@@ -611,7 +625,8 @@ GST_START_TEST (test_palette_yuv)
     set_palette (h->element, pal, 4);
     yuv_check_process (h, img, 0, exp, cases[c].extra ? cases[c].extra :
         "fixed palette in YUV");
-    check_palette (h->element, back, 4, cases[c].format);
+    check_palette (h->element, "current-palette", back, 4, cases[c].format);
+    check_palette (h->element, "palette", pal, 4, cases[c].format);
     yuv_free (img);
     yuv_free (exp);
     g_free (lab);
@@ -919,6 +934,181 @@ GST_START_TEST (test_post_messages_off)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* Every writable property reads back what was written, as
+ * gst-validate's set-property action checks: before any frame, and
+ * while frames flow between the write and the read */
+
+/* Values to write for @pspec (its range ends, default and middle; every
+ * enum value; both booleans; a palette and none); FALSE for a property
+ * this test doesn't know how to fill */
+static gboolean
+roundtrip_values (GParamSpec * pspec, GValue * vals, guint * n)
+{
+  GType t = G_PARAM_SPEC_VALUE_TYPE (pspec);
+  guint i;
+
+  *n = 0;
+#define ADD(gtype, setter, v) G_STMT_START { \
+    g_value_init (&vals[*n], gtype); setter (&vals[*n], v); (*n)++; \
+  } G_STMT_END
+  if (G_IS_PARAM_SPEC_UINT (pspec)) {
+    GParamSpecUInt *p = G_PARAM_SPEC_UINT (pspec);
+
+    ADD (t, g_value_set_uint, p->maximum);
+    ADD (t, g_value_set_uint, p->minimum + (p->maximum - p->minimum) / 3);
+    ADD (t, g_value_set_uint, p->minimum);
+    ADD (t, g_value_set_uint, p->default_value);
+  } else if (G_IS_PARAM_SPEC_INT (pspec)) {
+    GParamSpecInt *p = G_PARAM_SPEC_INT (pspec);
+
+    ADD (t, g_value_set_int, p->maximum);
+    ADD (t, g_value_set_int, p->minimum + (p->maximum - p->minimum) / 3);
+    ADD (t, g_value_set_int, p->minimum);
+    ADD (t, g_value_set_int, p->default_value);
+  } else if (G_IS_PARAM_SPEC_DOUBLE (pspec)) {
+    GParamSpecDouble *p = G_PARAM_SPEC_DOUBLE (pspec);
+
+    ADD (t, g_value_set_double, p->maximum);
+    ADD (t, g_value_set_double, p->minimum + (p->maximum - p->minimum) / 3);
+    ADD (t, g_value_set_double, p->minimum);
+    ADD (t, g_value_set_double, p->default_value);
+  } else if (G_IS_PARAM_SPEC_BOOLEAN (pspec)) {
+    ADD (t, g_value_set_boolean, !G_PARAM_SPEC_BOOLEAN (pspec)->default_value);
+    ADD (t, g_value_set_boolean, G_PARAM_SPEC_BOOLEAN (pspec)->default_value);
+  } else if (G_IS_PARAM_SPEC_ENUM (pspec)) {
+    GEnumClass *klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
+
+    for (i = klass->n_values; i > 0; i--)
+      ADD (t, g_value_set_enum, klass->values[i - 1].value);
+    ADD (t, g_value_set_enum, G_PARAM_SPEC_ENUM (pspec)->default_value);
+  } else if (G_IS_PARAM_SPEC_STRING (pspec)) {
+    ADD (t, g_value_set_string, "written-name");
+  } else if (GST_IS_PARAM_SPEC_ARRAY_LIST (pspec)) {
+    static const guint32 cols[3] = { 0xff102030, 0xffc08040, 0x80ffffff };
+    GValue v = G_VALUE_INIT;
+
+    g_value_init (&vals[*n], t);
+    g_value_init (&v, G_TYPE_UINT);
+    for (i = 0; i < G_N_ELEMENTS (cols); i++) {
+      g_value_set_uint (&v, cols[i]);
+      gst_value_array_append_value (&vals[*n], &v);
+    }
+    g_value_unset (&v);
+    (*n)++;
+    g_value_init (&vals[(*n)++], t);    /* empty */
+  } else {
+    return FALSE;
+  }
+#undef ADD
+  return TRUE;
+}
+
+static void
+check_reads_back (GstElement * e, GParamSpec * pspec, const GValue * want,
+    const gchar * when)
+{
+  GValue got = G_VALUE_INIT;
+  gchar *ws, *gs;
+
+  g_value_init (&got, G_PARAM_SPEC_VALUE_TYPE (pspec));
+  g_object_get_property (G_OBJECT (e), pspec->name, &got);
+  ws = gst_value_serialize (want);
+  gs = gst_value_serialize (&got);
+  fail_unless (g_param_values_cmp (pspec, want, &got) == 0,
+      "%s: wrote %s, read back %s (%s)", pspec->name, ws, gs, when);
+  g_free (ws);
+  g_free (gs);
+  g_value_unset (&got);
+}
+
+GST_START_TEST (test_properties_read_back)
+{
+  const Fmt *fmt = fmt_get ("RGBx");
+  GstHarness *h = harness_new (fmt, 16, 12);
+  GParamSpec **specs;
+  guint n_specs, i, j, tried = 0, values = 0;
+
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (h->element),
+      &n_specs);
+  for (i = 0; i < n_specs; i++) {
+    GParamSpec *pspec = specs[i];
+    GValue vals[40] = { G_VALUE_INIT };
+    GValue def = G_VALUE_INIT;
+    guint n;
+
+    if ((pspec->flags & G_PARAM_READWRITE) != G_PARAM_READWRITE ||
+        (pspec->flags & G_PARAM_CONSTRUCT_ONLY) ||
+        G_IS_PARAM_SPEC_OBJECT (pspec))
+      continue;
+    /* every writable property of the element is one the test fills */
+    fail_unless (roundtrip_values (pspec, vals, &n), "%s: a property type "
+        "this test does not know", pspec->name);
+    tried++;
+    g_value_init (&def, G_PARAM_SPEC_VALUE_TYPE (pspec));
+    g_object_get_property (G_OBJECT (h->element), pspec->name, &def);
+    for (j = 0; j < n; j++) {
+      Image *img = image_new_noisy (16, 12, 100 + j, 0, 255);
+      Image *out;
+
+      g_object_set_property (G_OBJECT (h->element), pspec->name, &vals[j]);
+      check_reads_back (h->element, pspec, &vals[j], "at once");
+      /* a frame between the write and the read */
+      out = process (h, fmt, img);
+      check_reads_back (h->element, pspec, &vals[j], "after a frame");
+      image_free (out);
+      image_free (img);
+      g_value_unset (&vals[j]);
+      values++;
+    }
+    g_object_set_property (G_OBJECT (h->element), pspec->name, &def);
+    g_value_unset (&def);
+  }
+  g_free (specs);
+  /* k, max-iters, ..., palette, qos, name: not a handful */
+  fail_unless (tried >= 18, "only %u writable properties", tried);
+  fail_unless (values >= 4 * 12, "only %u values", values);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* current-palette: read-only, empty before the first frame and after a
+ * stop, the last frame's centroids in between */
+GST_START_TEST (test_current_palette)
+{
+  static const guint32 cols[3] = {
+    RGB (40, 40, 120), RGB (60, 160, 60), RGB (230, 200, 180)
+  };
+  const Fmt *fmt = fmt_get ("RGBx");
+  Image *img = image_new_regions (48, 32, 0, cols, NULL);
+  GstHarness *h = harness_new (fmt, 48, 32);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (h->element), "current-palette");
+  guint32 exp[3];
+  guint i;
+  Image *out;
+
+  fail_unless (pspec != NULL);
+  fail_unless ((pspec->flags & G_PARAM_WRITABLE) == 0);
+  check_palette (h->element, "current-palette", NULL, 0, "before a frame");
+  /* three flat regions: the centroids are their colours, darkest first */
+  for (i = 0; i < 3; i++)
+    exp[i] = 0xff000000 | cols[i];
+  out = process (h, fmt, img);
+  image_free (out);
+  check_palette (h->element, "current-palette", exp, 3, "after a frame");
+  /* nothing was written */
+  check_palette (h->element, "palette", NULL, 0, "after a frame");
+  fail_unless (gst_element_set_state (h->element, GST_STATE_NULL) ==
+      GST_STATE_CHANGE_SUCCESS);
+  check_palette (h->element, "current-palette", NULL, 0, "stopped");
+  gst_harness_teardown (h);
+  image_free (img);
+}
+
+GST_END_TEST;
+
 static Suite *
 kmeansseg_properties_suite (void)
 {
@@ -935,6 +1125,8 @@ kmeansseg_properties_suite (void)
   tcase_add_test (tc, test_palette_warm_start);
   tcase_add_test (tc, test_palette_caps_change);
   tcase_add_test (tc, test_palette_yuv);
+  tcase_add_test (tc, test_properties_read_back);
+  tcase_add_test (tc, test_current_palette);
   tcase_add_test (tc, test_post_messages);
   tcase_add_test (tc, test_post_messages_off);
 
