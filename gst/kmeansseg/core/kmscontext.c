@@ -237,6 +237,25 @@ gboolean
 kms_context_process (KmsContext * ctx, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsResult * result)
 {
+  return kms_context_process_full (ctx, params, in, out, NULL, result);
+}
+
+/* A label map beside the frames: GRAY8, their size, apart from them */
+static gboolean
+labels_valid (const KmsFrame * labels, const KmsFrame * in,
+    const KmsFrame * out)
+{
+  return labels->format == KMS_FORMAT_GRAY8 && labels->width == in->width &&
+      labels->height == in->height && labels->data[0] &&
+      labels->stride[0] >= labels->width && labels->data[0] != in->data[0] &&
+      labels->data[0] != out->data[0];
+}
+
+gboolean
+kms_context_process_full (KmsContext * ctx, const KmsParams * params,
+    const KmsFrame * in, KmsFrame * out, KmsFrame * labels,
+    KmsResult * result)
+{
   const KmsFormatInfo *info = kms_format_get_info (in->format);
   const guint k = CLAMP (params->k, 1, KMS_MAX_K);
   KmsFit *fit = &ctx->fit;
@@ -245,6 +264,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   guint64 sse;
 
   if (!frames_valid (params, in, out))
+    return FALSE;
+  if (labels && !labels_valid (labels, in, out))
     return FALSE;
 
   /* the kernels, chosen again only when what they depend on changes */
@@ -277,8 +298,8 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
           : 0;
 
   memset (ctx->counts, 0, sizeof (ctx->counts));
-  sse = kms_pass_run (&ctx->pass, &ctx->dsp, params, in, out, ctx->pal, k,
-      fresh, ctx->pool, ctx->counts);
+  sse = kms_pass_run (&ctx->pass, &ctx->dsp, params, in, out, labels,
+      ctx->pal, k, fresh, ctx->pool, ctx->counts);
 
   if (result) {
     const KmsColorSpace cs = kms_frame_color_space (in);

@@ -118,6 +118,14 @@ KmsCpuLevel kms_context_set_cpu_flags (KmsContext * ctx, KmsCpuFlags flags);
 gboolean kms_context_process (KmsContext * ctx, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsResult * result);
 
+/* The same, and when @labels is not NULL also each pixel's cluster number
+ * into @labels, a GRAY8 frame of the same size in memory of its own (the
+ * label map of labels mode, whatever the mode): for metadata that travels
+ * beside the picture. */
+gboolean kms_context_process_full (KmsContext * ctx, const KmsParams * params,
+    const KmsFrame * in, KmsFrame * out, KmsFrame * labels,
+    KmsResult * result);
+
 /* The current centroids, in the format's channel order (R, G, B for RGB
  * formats), rounded as painted; returns how many (0 before any frame). */
 guint kms_context_get_centroids (KmsContext * ctx,

@@ -88,7 +88,7 @@ process_band (gpointer data, guint index)
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
   band->sse = 0;
 
-  if (pass->dsp->assign_paint && !pass->labels_out) {
+  if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels) {
     /* 4-byte pixels: read, assign and paint in one pass */
     for (y = y0; y < y1; y++)
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
@@ -111,6 +111,10 @@ process_band (gpointer data, guint index)
           pass->measure ? &band->sse : NULL,
           row_hysteresis (pass, &hyst, y + r));
     }
+    if (pass->labels)
+      for (r = 0; r < n; r++)
+        memcpy (pass->labels->data[0] + (gsize) (y + r) *
+            pass->labels->stride[0], band->labels[r], in->width);
     if (pass->labels_out) {
       for (r = 0; r < n; r++)
         memcpy (out->data[0] + (gsize) (y + r) * out->stride[0],
@@ -126,7 +130,7 @@ process_band (gpointer data, guint index)
 
 guint64
 kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
-    const KmsFrame * in, KmsFrame * out,
+    const KmsFrame * in, KmsFrame * out, KmsFrame * labels,
     const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean renumbered,
     KmsPool * pool, guint64 * counts)
 {
@@ -144,6 +148,7 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   for (b = 0; b < pass->n_bands; b++)
     ensure_rows (&pp->bands[b], in->width);
   pass->labels_out = out->format != in->format;
+  pass->labels = labels;
   pass->measure = params->measure_error;
 
   pass->apal.k = k;

@@ -50,6 +50,7 @@ typedef struct
   gboolean write;
   guint shift[KMS_MAX_CHANNELS];
   gboolean labels_out;          /* write the labels to a GRAY8 frame */
+  KmsFrame *labels;             /* and/or to this GRAY8 frame, or NULL */
   guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
   gboolean prev_apply;
   gdouble margin;
@@ -75,15 +76,16 @@ typedef struct
 
 /* Assign every pixel of @in to the nearest of the @k colours @colors (in
  * the format's channel order, as painted) and write @out as params->mode
- * says (a GRAY8 @out of another format: the label map), in bands of rows
+ * says (a GRAY8 @out of another format: the label map), and the labels
+ * into @labels too unless it is NULL, in bands of rows
  * over the threads of @pool, with the kernels of @dsp. @renumbered: the
  * clusters were numbered afresh, so the last frame's labels mean nothing
  * to hysteresis. Adds each cluster's pixels to counts[0..k-1] and
  * returns the summed squared error (0 unless params->measure_error). */
 guint64 kms_pass_run (KmsPass * pass, const KmsDsp * dsp,
     const KmsParams * params, const KmsFrame * in, KmsFrame * out,
-    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean renumbered,
-    KmsPool * pool, guint64 * counts);
+    KmsFrame * labels, const guint8 colors[][KMS_MAX_CHANNELS], guint k,
+    gboolean renumbered, KmsPool * pool, guint64 * counts);
 
 void kms_pass_clear (KmsPass * pass);
 

@@ -358,6 +358,122 @@ START_TEST (test_n_threads)
 
 END_TEST;
 
+/* kms_context_process_full: the label map beside the picture is the
+ * label map of labels mode (hysteresis and threads included), and the
+ * picture is what kms_context_process writes; a bad label frame is
+ * refused */
+START_TEST (test_labels_beside)
+{
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_RGB, KMS_FORMAT_BGRA, KMS_FORMAT_xBGR
+  };
+  static const KmsMode modes[] = {
+    KMS_MODE_POSTERIZE, KMS_MODE_ORIGINAL, KMS_MODE_LABELS
+  };
+  const gint w = 45, h = 23, lstride = 48;
+  const gsize n = (gsize) w * h;
+  guint64 s = 0x1abe1;
+  guint f, m, frame;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+      /* with labels beside, plain, and labels mode into GRAY8 */
+      KmsContext *a = kms_context_new (), *b = kms_context_new (),
+          *c = kms_context_new ();
+      guint8 *rgb = g_malloc (3 * n);
+      guint8 *lab = g_malloc (lstride * h), *map = g_malloc (w * h);
+      KmsParams params, lparams;
+
+      kms_params_init_defaults (&params);
+      params.k = 5;
+      params.mode = modes[m];
+      params.mask_cluster = 2;
+      params.n_threads = 1 + f % 3;
+      lparams = params;
+      lparams.mode = KMS_MODE_LABELS;
+
+      for (frame = 0; frame < 3; frame++) {
+        TestImage *in, *ia, *ib;
+        KmsFrame fa, fb, fc, fl, fm;
+        KmsResult ra, rb, rc;
+        gchar *what = g_strdup_printf ("%s, mode %d, frame %u",
+            kms_format_to_string (formats[f]), modes[m], frame);
+        gint x, y;
+
+        gen_uniform_or_blobs (rgb, n, frame == 1, 6, 25, &s);
+        in = image_new_from_rgb (formats[f], w, h, 2, rgb, &s);
+        ia = image_copy (in);
+        ib = image_copy (in);
+        image_frame (ia, &fa);
+        image_frame (ib, &fb);
+        image_frame (in, &fc);
+        memset (&fl, 0, sizeof (fl));
+        fl.format = KMS_FORMAT_GRAY8;
+        fl.width = w;
+        fl.height = h;
+        fl.data[0] = lab;
+        fl.stride[0] = lstride;
+        fm = fl;
+        fm.data[0] = map;
+        fm.stride[0] = w;
+        memset (lab, 0xee, lstride * h);
+
+        ck_assert (kms_context_process_full (a, &params, &fa, &fa, &fl, &ra));
+        ck_assert (kms_context_process (b, &params, &fb, &fb, &rb));
+        ck_assert (kms_context_process (c, &lparams, &fc, &fm, &rc));
+        assert_images_equal (ia, ib, what);
+        assert_stats_equal (&ra, &rb, what);
+        for (y = 0; y < h; y++) {
+          for (x = 0; x < w; x++)
+            ck_assert_msg (lab[y * lstride + x] == map[y * w + x],
+                "%s: label %u at %d,%d, the label map says %u", what,
+                lab[y * lstride + x], x, y, map[y * w + x]);
+          /* the padding is not written */
+          for (x = w; x < lstride; x++)
+            ck_assert_uint_eq (lab[y * lstride + x], 0xee);
+        }
+        image_free (ia);
+        image_free (ib);
+        image_free (in);
+        g_free (what);
+      }
+
+      /* refused: another format, another size, the input itself */
+      {
+        TestImage *in = image_new_from_rgb (formats[f], w, h, 0, rgb, &s);
+        KmsFrame fi, fl;
+        KmsResult r;
+
+        image_frame (in, &fi);
+        memset (&fl, 0, sizeof (fl));
+        fl.format = KMS_FORMAT_RGBx;
+        fl.width = w;
+        fl.height = h;
+        fl.data[0] = lab;
+        fl.stride[0] = lstride;
+        ck_assert (!kms_context_process_full (a, &params, &fi, &fi, &fl, &r));
+        fl.format = KMS_FORMAT_GRAY8;
+        fl.height = h - 1;
+        ck_assert (!kms_context_process_full (a, &params, &fi, &fi, &fl, &r));
+        fl.height = h;
+        fl.data[0] = fi.data[0];
+        ck_assert (!kms_context_process_full (a, &params, &fi, &fi, &fl, &r));
+        fl.data[0] = NULL;
+        ck_assert (!kms_context_process_full (a, &params, &fi, &fi, &fl, &r));
+        image_free (in);
+      }
+      kms_context_free (a);
+      kms_context_free (b);
+      kms_context_free (c);
+      g_free (rgb);
+      g_free (lab);
+      g_free (map);
+    }
+  }
+}
+
+END_TEST;
+
 static Suite *
 context_suite (void)
 {
@@ -370,6 +486,7 @@ context_suite (void)
   tcase_add_test (tc, test_reset);
   tcase_add_test (tc, test_cpu_levels);
   tcase_add_test (tc, test_n_threads);
+  tcase_add_test (tc, test_labels_beside);
   return s;
 }
 
