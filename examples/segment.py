@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """kmeansseg from Python (PyGObject): print every frame's clusters.
 
-Usage: examples/segment.py [SOURCE] [kmeansseg property=value ...]
+Usage: examples/segment.py [--meta] [SOURCE] [kmeansseg property=value ...]
 
 With no SOURCE, runs 30 frames of GStreamer's moving test pattern through
 kmeansseg into a fakesink (no window, no camera) and prints, for every
@@ -13,6 +13,14 @@ segmented video in a window and prints the same; Ctrl+C stops it.
   examples/segment.py k=5 mode=original mask-cluster=0
   examples/segment.py clip.webm k=4
   examples/segment.py /dev/video0
+  examples/segment.py --meta
+
+--meta (kmeansseg built against GStreamer 1.26 or newer) also sets
+analytics-meta=true and reads every output buffer's analytics metadata
+with GstAnalytics: the segmentation mtd's label map and the classes of
+its regions, and checks that the map's pixels per region are the counts
+of the element's message for that frame (needs Debian's
+gir1.2-gst-plugins-bad-1.0 too).
 
 Needs Debian's python3-gi and gir1.2-gstreamer-1.0 (python3-gst-1.0 is
 used when installed, not needed). Uses the plugin in $GST_PLUGIN_PATH,
@@ -110,6 +118,13 @@ def on_message(bus, message, state):
             colour = " ".join("%s=%3d" % (n, v)
                               for n, v in zip(names, centroid))
             print("  cluster %d: %s  %d pixels" % (c, colour, count))
+        if state["meta"] is not None:
+            state["counts"][pts] = list(counts)
+            meta = state["meta"].get(pts)
+            if meta:
+                print("  meta: %dx%d label map, regions %s, classes %s" %
+                      (meta[0], meta[1], " ".join(map(str, meta[2])),
+                       " ".join(meta[3])))
         state["frames"] += 1
     elif t == Gst.MessageType.WARNING:
         err, debug = message.parse_warning()
@@ -127,6 +142,68 @@ def on_message(bus, message, state):
     return True
 
 
+def read_meta(pad, info, state):
+    """Pad probe on kmeansseg's source pad: the label map of the buffer's
+    segmentation mtd, counted per region, and its classes' names."""
+    from gi.repository import GstAnalytics, GstVideo
+    buf = info.get_buffer()
+    rmeta = GstAnalytics.buffer_get_analytics_relation_meta(buf)
+    if rmeta is None:
+        state["meta"][buf.pts] = None
+        return Gst.PadProbeReturn.OK
+    seg = cls = None
+    for mtd_id in range(GstAnalytics.relation_get_length(rmeta)):
+        ok, mtd = rmeta.get_segmentation_mtd(mtd_id)
+        if ok:
+            seg = mtd
+    for mtd_id in range(GstAnalytics.relation_get_length(rmeta)):
+        ok, mtd = rmeta.get_cls_mtd(mtd_id)
+        if ok and seg is not None and rmeta.get_relation(seg.id, mtd.id) \
+                == GstAnalytics.RelTypes.RELATE_TO:
+            cls = mtd
+    if seg is None:
+        state["meta"][buf.pts] = None
+        return Gst.PadProbeReturn.OK
+    mask, _, _, width, height = seg.get_mask()
+    vmeta = GstVideo.buffer_get_video_meta(mask)
+    ok, data = mask.map(Gst.MapFlags.READ)
+    try:
+        rows = [bytes(data.data[vmeta.offset[0] + y * vmeta.stride[0]:
+                                vmeta.offset[0] + y * vmeta.stride[0] +
+                                vmeta.width])
+                for y in range(vmeta.height)]
+    finally:
+        mask.unmap(data)
+    ids = [seg.get_region_id(i) for i in range(seg.get_region_count())]
+    counts = [sum(row.count(region) for row in rows) for region in ids]
+    names = [GLib.quark_to_string(cls.get_quark(i))
+             for i in range(cls.get_length())] if cls else []
+    state["meta"][buf.pts] = (width, height, ids, names, counts)
+    return Gst.PadProbeReturn.OK
+
+
+def check_meta(state):
+    """At the end: every frame's metadata against its message's pixel
+    counts (the message may arrive before or after the buffer)."""
+    for pts, counts in sorted(state["counts"].items()):
+        meta = state["meta"].get(pts)
+        if meta is None:
+            print("frame at %s: no segmentation metadata" % format_time(pts),
+                  file=sys.stderr)
+            state["status"] = 1
+            continue
+        width, height, ids, names, mask_counts = meta
+        if mask_counts != list(counts):
+            print("frame at %s: the label map's pixels per region %s are "
+                  "not the message's counts %s" % (format_time(pts),
+                                                   mask_counts, list(counts)),
+                  file=sys.stderr)
+            state["status"] = 1
+    if state["counts"] and state["status"] == 0:
+        print("metadata: %d frames, each label map's pixels per region equal "
+              "to its message's counts" % len(state["counts"]))
+
+
 def format_time(ns):
     if ns == Gst.CLOCK_TIME_NONE:
         return "none"
@@ -139,6 +216,8 @@ def main(argv):
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     Gst.init(None)
     args = argv[1:]
+    meta = "--meta" in args
+    args = [a for a in args if a != "--meta"]
     source = args.pop(0) if args and "=" not in args[0] else None
     if source in ("-h", "--help"):
         print(__doc__)
@@ -168,6 +247,20 @@ def main(argv):
     pipeline = Gst.parse_launch(desc)
     seg = pipeline.get_by_name("seg")
     seg.set_property("post-messages", True)
+    if meta:
+        if not seg.find_property("analytics-meta"):
+            print("--meta: this kmeansseg has no analytics-meta property "
+                  "(built against GStreamer older than 1.26)", file=sys.stderr)
+            return 1
+        try:
+            gi.require_version("GstAnalytics", "1.0")
+            gi.require_version("GstVideo", "1.0")
+            from gi.repository import GstAnalytics, GstVideo  # noqa: F401
+        except (ImportError, ValueError) as e:
+            print("--meta needs the GstAnalytics typelib (Debian: apt install "
+                  "gir1.2-gst-plugins-bad-1.0): %s" % e, file=sys.stderr)
+            return 1
+        seg.set_property("analytics-meta", True)
     for arg in args:
         name, _, value = arg.partition("=")
         if not seg.find_property(name):
@@ -177,7 +270,11 @@ def main(argv):
         Gst.util_set_object_arg(seg, name, value)
 
     loop = GLib.MainLoop()
-    state = {"loop": loop, "frames": 0, "status": 0, "names": None}
+    state = {"loop": loop, "frames": 0, "status": 0, "names": None,
+             "meta": {} if meta else None, "counts": {}}
+    if meta:
+        seg.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER,
+                                            read_meta, state)
     bus = pipeline.get_bus()
     bus.add_signal_watch()
     bus.connect("message", on_message, state)
@@ -198,6 +295,8 @@ def main(argv):
     loop.run()
     pipeline.set_state(Gst.State.NULL)
     bus.remove_signal_watch()
+    if meta:
+        check_meta(state)
 
     if state["status"] == 0 and state["frames"] == 0:
         print("no kmeansseg message arrived", file=sys.stderr)

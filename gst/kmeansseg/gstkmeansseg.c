@@ -50,6 +50,14 @@
  * `avx512`, `neon`): the element then uses that level, or the best one
  * below it that the CPU runs. An unknown or unsupported value is reported
  * as a warning message.
+ *
+ * ## Analytics metadata
+ * Built against GStreamer 1.26 or newer, the element has the
+ * #GstKMeansSeg:analytics-meta property: each output buffer then carries a
+ * #GstAnalyticsRelationMeta with a semantic #GstAnalyticsSegmentationMtd
+ * whose mask is the frame's label map (GRAY8, region id = cluster number)
+ * and a #GstAnalyticsClsMtd naming the regions `cluster-0`, `cluster-1`,
+ * ..., related to it, whatever the mode.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -60,6 +68,10 @@
 
 #include "gstkmeansseg.h"
 #include "kmscore.h"
+
+#ifdef HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_kmeans_seg_debug);
 #define GST_CAT_DEFAULT gst_kmeans_seg_debug
@@ -99,6 +111,9 @@ enum
   PROP_PALETTE,
   PROP_HYSTERESIS,
   PROP_CURRENT_PALETTE,
+#ifdef HAVE_GST_ANALYTICS
+  PROP_ANALYTICS_META,
+#endif
 };
 
 #define KMEANS_SEG_CAPS \
@@ -126,11 +141,20 @@ struct _GstKMeansSeg
    * with the caps): frames are written as labels until caps change */
   gboolean labels_out;
   gboolean warned_labels_out;   /* ... while mode is not labels */
+#ifdef HAVE_GST_ANALYTICS
+  gboolean analytics_meta;
+#endif
 
   /* streaming thread only (and start/stop) */
   KmsContext *ctx;
   KmsColorSpace cs;
   gint reset_pending;           /* atomic: forget the warm start */
+#ifdef HAVE_GST_ANALYTICS
+  /* the label maps of the segmentation metadata, and their classes */
+  GstBufferPool *mask_pool;
+  GstVideoInfo mask_info;
+  GQuark cluster_quarks[KMS_MAX_K];
+#endif
 };
 
 #define gst_kmeans_seg_parent_class parent_class
@@ -490,6 +514,34 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
               0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+#ifdef HAVE_GST_ANALYTICS
+  /**
+   * GstKMeansSeg:analytics-meta:
+   *
+   * Attach to each output buffer a #GstAnalyticsRelationMeta (the buffer's
+   * own if it has one) holding a semantic #GstAnalyticsSegmentationMtd:
+   * the frame's label map as a GRAY8 buffer with a #GstVideoMeta, the size
+   * of the frame (location 0, 0, width, height), one region per cluster
+   * with region id = cluster number (as in `mode=labels` and
+   * #GstKMeansSeg:mask-cluster); and a #GstAnalyticsClsMtd with one class
+   * per region, in region order, named `cluster-N` (confidence -1:
+   * undefined), related to it by %GST_ANALYTICS_REL_TYPE_RELATE_TO. The
+   * colours of the clusters are #GstKMeansSeg:current-palette. Works in
+   * every mode and format; the mask buffers come from a pool.
+   *
+   * Only present when the plugin was built against GStreamer 1.26 or
+   * newer (gstreamer-analytics-1.0).
+   *
+   * Since: 1.26 builds
+   */
+  g_object_class_install_property (gobject_class, PROP_ANALYTICS_META,
+      g_param_spec_boolean ("analytics-meta", "Analytics meta",
+          "Attach the label map as a GstAnalyticsSegmentationMtd (with a "
+          "GstAnalyticsClsMtd naming the clusters) to every output buffer",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+#endif
+
   gst_element_class_set_static_metadata (element_class,
       "K-means colour segmentation", "Filter/Effect/Video",
       "Segments video by colour with K-means, warm-started across frames",
@@ -528,6 +580,19 @@ gst_kmeans_seg_init (GstKMeansSeg * self)
   kms_params_init_defaults (&self->params);
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
   self->ctx = kms_context_new ();
+#ifdef HAVE_GST_ANALYTICS
+  {
+    guint i;
+
+    /* a fixed set of names: quarks are never freed */
+    for (i = 0; i < KMS_MAX_K; i++) {
+      gchar name[16];
+
+      g_snprintf (name, sizeof (name), "cluster-%u", i);
+      self->cluster_quarks[i] = g_quark_from_string (name);
+    }
+  }
+#endif
 }
 
 static void
@@ -536,6 +601,12 @@ gst_kmeans_seg_finalize (GObject * object)
   GstKMeansSeg *self = GST_KMEANS_SEG (object);
 
   kms_context_free (self->ctx);
+#ifdef HAVE_GST_ANALYTICS
+  if (self->mask_pool) {
+    gst_buffer_pool_set_active (self->mask_pool, FALSE);
+    gst_object_unref (self->mask_pool);
+  }
+#endif
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -602,6 +673,11 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
+#ifdef HAVE_GST_ANALYTICS
+    case PROP_ANALYTICS_META:
+      self->analytics_meta = g_value_get_boolean (value);
+      break;
+#endif
     case PROP_HYSTERESIS:
       self->params.hysteresis = g_value_get_double (value);
       break;
@@ -682,6 +758,11 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
       break;
+#ifdef HAVE_GST_ANALYTICS
+    case PROP_ANALYTICS_META:
+      g_value_set_boolean (value, self->analytics_meta);
+      break;
+#endif
     case PROP_HYSTERESIS:
       g_value_set_double (value, self->params.hysteresis);
       break;
@@ -743,6 +824,12 @@ gst_kmeans_seg_stop (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   self->palette_n = 0;
   GST_OBJECT_UNLOCK (self);
+#ifdef HAVE_GST_ANALYTICS
+  if (self->mask_pool) {
+    gst_buffer_pool_set_active (self->mask_pool, FALSE);
+    gst_clear_object (&self->mask_pool);
+  }
+#endif
   return TRUE;
 }
 
@@ -1041,6 +1128,80 @@ frame_fits (const GstVideoFrame * frame)
   return TRUE;
 }
 
+#ifdef HAVE_GST_ANALYTICS
+/* A pool of GRAY8 label maps of the frame's size, with a GstVideoMeta
+ * (the segmentation metadata requires it); made again only when the size
+ * changes */
+static gboolean
+ensure_mask_pool (GstKMeansSeg * self, gint width, gint height)
+{
+  GstStructure *config;
+  GstCaps *caps;
+
+  if (self->mask_pool && GST_VIDEO_INFO_WIDTH (&self->mask_info) == width &&
+      GST_VIDEO_INFO_HEIGHT (&self->mask_info) == height)
+    return TRUE;
+  if (self->mask_pool) {
+    gst_buffer_pool_set_active (self->mask_pool, FALSE);
+    gst_clear_object (&self->mask_pool);
+  }
+  if (!gst_video_info_set_format (&self->mask_info, GST_VIDEO_FORMAT_GRAY8,
+          width, height))
+    return FALSE;
+  caps = gst_video_info_to_caps (&self->mask_info);
+  self->mask_pool = gst_video_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (self->mask_pool);
+  gst_buffer_pool_config_set_params (config, caps,
+      GST_VIDEO_INFO_SIZE (&self->mask_info), 2, 0);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_caps_unref (caps);
+  if (!gst_buffer_pool_set_config (self->mask_pool, config) ||
+      !gst_buffer_pool_set_active (self->mask_pool, TRUE)) {
+    gst_clear_object (&self->mask_pool);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The label map @mask (taken) as the segmentation of @buf, with a
+ * classification naming its regions */
+static gboolean
+attach_segmentation (GstKMeansSeg * self, GstBuffer * buf, GstBuffer * mask,
+    guint k)
+{
+  GstAnalyticsRelationMeta *rmeta;
+  GstAnalyticsSegmentationMtd seg;
+  GstAnalyticsClsMtd cls;
+  guint ids[KMS_MAX_K], i;
+  gfloat conf[KMS_MAX_K];
+
+  rmeta = gst_buffer_get_analytics_relation_meta (buf);
+  if (!rmeta)
+    rmeta = gst_buffer_add_analytics_relation_meta (buf);
+  if (!rmeta) {
+    gst_buffer_unref (mask);
+    return FALSE;
+  }
+  /* region id = cluster number; the classes in region order */
+  for (i = 0; i < k; i++) {
+    ids[i] = i;
+    conf[i] = -1.0f;
+  }
+  if (!gst_analytics_relation_meta_add_segmentation_mtd (rmeta, mask,
+          GST_SEGMENTATION_TYPE_SEMANTIC, k, ids, 0, 0,
+          GST_VIDEO_INFO_WIDTH (&self->mask_info),
+          GST_VIDEO_INFO_HEIGHT (&self->mask_info), &seg)) {
+    gst_buffer_unref (mask);
+    return FALSE;
+  }
+  return gst_analytics_relation_meta_add_cls_mtd (rmeta, k, conf,
+      self->cluster_quarks, &cls) &&
+      gst_analytics_relation_meta_set_relation (rmeta,
+      GST_ANALYTICS_REL_TYPE_RELATE_TO, seg.id, cls.id);
+}
+#endif
+
 /* The frame in @inbuf, written to @outbuf, or in place when it is NULL */
 static GstFlowReturn
 gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
@@ -1052,8 +1213,14 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   guint palette_n = 0;
   KmsParams params;
   KmsResult res;
-  KmsFrame in, out;
+  KmsFrame in, out, *labels = NULL;
   gboolean warn_mask = FALSE, post, reset, ok, stale_labels = FALSE;
+#ifdef HAVE_GST_ANALYTICS
+  gboolean analytics;
+  GstBuffer *mask = NULL;
+  GstVideoFrame mask_frame;
+  KmsFrame lab;
+#endif
 
   if (!filter->negotiated)
     goto not_negotiated;
@@ -1068,6 +1235,9 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
     self->warned_labels_out = TRUE;
   }
   post = self->post_messages;
+#ifdef HAVE_GST_ANALYTICS
+  analytics = self->analytics_meta;
+#endif
   /* the error is added up in the pixel pass: only for someone to read */
   params.measure_error = post ||
       gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_LOG;
@@ -1123,10 +1293,40 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   else
     out = in;
 
-  ok = kms_context_process (self->ctx, &params, &in, &out, &res);
+#ifdef HAVE_GST_ANALYTICS
+  /* the label map for the metadata, into a buffer of the pool */
+  if (analytics) {
+    if (!ensure_mask_pool (self, in.width, in.height) ||
+        gst_buffer_pool_acquire_buffer (self->mask_pool, &mask,
+            NULL) != GST_FLOW_OK) {
+      mask = NULL;
+    } else if (!gst_video_frame_map (&mask_frame, &self->mask_info, mask,
+            GST_MAP_WRITE)) {
+      gst_clear_buffer (&mask);
+    } else {
+      fill_frame (self, &lab, KMS_FORMAT_GRAY8, &mask_frame);
+      labels = &lab;
+    }
+    if (!mask)
+      GST_WARNING_OBJECT (self, "no buffer for the label map: no analytics "
+          "metadata on this frame");
+  }
+#endif
+
+  ok = kms_context_process_full (self->ctx, &params, &in, &out, labels, &res);
   if (outbuf)
     gst_video_frame_unmap (&out_frame);
   gst_video_frame_unmap (&in_frame);
+#ifdef HAVE_GST_ANALYTICS
+  if (mask) {
+    gst_video_frame_unmap (&mask_frame);
+    if (ok && !attach_segmentation (self, outbuf ? outbuf : inbuf, mask,
+            res.k))
+      GST_WARNING_OBJECT (self, "could not attach the segmentation metadata");
+    else if (!ok)
+      gst_buffer_unref (mask);
+  }
+#endif
   if (!ok)
     goto process_failed;
 
