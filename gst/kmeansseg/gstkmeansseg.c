@@ -111,6 +111,10 @@ enum
   PROP_PALETTE,
   PROP_HYSTERESIS,
   PROP_CURRENT_PALETTE,
+  PROP_MASK_CLUSTERS,
+  PROP_MASK_KEY,
+  PROP_MASK_KEY_COUNT,
+  PROP_MASK_INVERT,
 #ifdef HAVE_GST_ANALYTICS
   PROP_ANALYTICS_META,
 #endif
@@ -129,6 +133,9 @@ struct _GstKMeansSeg
   KmsParams params;
   gboolean post_messages;
   gboolean warned_mask;         /* mask-cluster >= k was reported */
+  /* mask-clusters as written (its bits are in params) */
+  gint mask_clusters[KMS_MAX_K];
+  guint mask_clusters_n;
   /* the palette the user wrote (seeds every fresh start until cleared),
    * and whether it waits for the next frame */
   guint32 user_palette[KMS_MAX_K];
@@ -299,6 +306,66 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:mask-clusters:
+   *
+   * More clusters whose pixels are painted #GstKMeansSeg:mask-color,
+   * besides #GstKMeansSeg:mask-cluster and #GstKMeansSeg:mask-key: an
+   * array of cluster numbers, e.g. `mask-clusters="<0, 2>"` in
+   * gst-launch-1.0. Numbers >= k mask nothing (with a warning).
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_CLUSTERS,
+      gst_param_spec_array ("mask-clusters", "Mask clusters",
+          "More clusters whose pixels are painted mask-color",
+          g_param_spec_int ("cluster", "Cluster", "A cluster number", 0,
+              KMS_MAX_K - 1, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:mask-key:
+   *
+   * A colour, 0xRRGGBB, that chooses the masked clusters each frame: the
+   * #GstKMeansSeg:mask-key-count clusters whose centroids are nearest to
+   * it (converted to the stream's colour space with the caps'
+   * colorimetry, as #GstKMeansSeg:mask-color is; ties to the lower
+   * number) are masked, besides those chosen by number. So a user masks
+   * "the green" without knowing which number green got, and the choice
+   * follows the scene. -1 (the default): no key.
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_KEY,
+      g_param_spec_int64 ("mask-key", "Mask key",
+          "Mask the clusters whose centroids are nearest to this colour "
+          "(0xRRGGBB; -1 = none)", -1, 0xffffff, def.mask_key,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:mask-key-count:
+   *
+   * How many clusters, the nearest to #GstKMeansSeg:mask-key first,
+   * the key masks (at most k).
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_KEY_COUNT,
+      g_param_spec_uint ("mask-key-count", "Mask key count",
+          "How many clusters nearest to mask-key are masked", 1, KMS_MAX_K,
+          def.mask_key_count, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:mask-invert:
+   *
+   * Mask every cluster except those chosen (by #GstKMeansSeg:mask-cluster,
+   * #GstKMeansSeg:mask-clusters and #GstKMeansSeg:mask-key), so only the
+   * chosen ones keep their pixels. With none chosen nothing is masked
+   * either way.
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_INVERT,
+      g_param_spec_boolean ("mask-invert", "Mask invert",
+          "Mask every cluster except the chosen ones", def.mask_invert,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:mask-color:
@@ -634,6 +701,31 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
       self->params.mask_cluster = g_value_get_int (value);
       self->warned_mask = FALSE;
       break;
+    case PROP_MASK_CLUSTERS:{
+      guint i, n = MIN (gst_value_array_get_size (value), KMS_MAX_K);
+
+      memset (self->params.mask_clusters, 0,
+          sizeof (self->params.mask_clusters));
+      for (i = 0; i < n; i++) {
+        gint c = g_value_get_int (gst_value_array_get_value (value, i));
+
+        self->mask_clusters[i] = c;
+        if (c >= 0 && c < KMS_MAX_K)
+          self->params.mask_clusters[c / 8] |= 1 << (c % 8);
+      }
+      self->mask_clusters_n = n;
+      self->warned_mask = FALSE;
+      break;
+    }
+    case PROP_MASK_KEY:
+      self->params.mask_key = (gint32) g_value_get_int64 (value);
+      break;
+    case PROP_MASK_KEY_COUNT:
+      self->params.mask_key_count = g_value_get_uint (value);
+      break;
+    case PROP_MASK_INVERT:
+      self->params.mask_invert = g_value_get_boolean (value);
+      break;
     case PROP_MASK_COLOR:
       self->params.mask_color = g_value_get_uint (value);
       break;
@@ -724,6 +816,27 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MASK_CLUSTER:
       g_value_set_int (value, self->params.mask_cluster);
+      break;
+    case PROP_MASK_CLUSTERS:{
+      GValue v = G_VALUE_INIT;
+      guint i;
+
+      g_value_init (&v, G_TYPE_INT);
+      for (i = 0; i < self->mask_clusters_n; i++) {
+        g_value_set_int (&v, self->mask_clusters[i]);
+        gst_value_array_append_value (value, &v);
+      }
+      g_value_unset (&v);
+      break;
+    }
+    case PROP_MASK_KEY:
+      g_value_set_int64 (value, self->params.mask_key);
+      break;
+    case PROP_MASK_KEY_COUNT:
+      g_value_set_uint (value, self->params.mask_key_count);
+      break;
+    case PROP_MASK_INVERT:
+      g_value_set_boolean (value, self->params.mask_invert);
       break;
     case PROP_MASK_COLOR:
       g_value_set_uint (value, self->params.mask_color);
@@ -1036,7 +1149,7 @@ post_message (GstKMeansSeg * self, GstBuffer * buf, const KmsResult * res)
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstClockTime ts = GST_BUFFER_PTS (buf);
   GValue centroids = G_VALUE_INIT, colour = G_VALUE_INIT;
-  GValue count_array = G_VALUE_INIT, v = G_VALUE_INIT;
+  GValue count_array = G_VALUE_INIT, v = G_VALUE_INIT, masked = G_VALUE_INIT;
   GstStructure *st;
   guint c, ch, nch = kms_format_get_n_channels (self->cs.format);
 
@@ -1069,8 +1182,17 @@ post_message (GstKMeansSeg * self, GstBuffer * buf, const KmsResult * res)
       "mse", G_TYPE_DOUBLE, res->mse,
       "reinitialized", G_TYPE_BOOLEAN, res->reinitialized,
       "scene-cut", G_TYPE_BOOLEAN, res->scene_cut, NULL);
+  g_value_init (&masked, GST_TYPE_ARRAY);
+  for (c = 0; c < res->k; c++) {
+    if (!((res->masked[c / 8] >> (c % 8)) & 1))
+      continue;
+    g_value_init (&v, G_TYPE_UINT);
+    g_value_set_uint (&v, c);
+    gst_value_array_append_and_take_value (&masked, &v);
+  }
   gst_structure_take_value (st, "centroids", &centroids);
   gst_structure_take_value (st, "counts", &count_array);
+  gst_structure_take_value (st, "masked", &masked);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
 }
@@ -1215,6 +1337,7 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   KmsResult res;
   KmsFrame in, out, *labels = NULL;
   gboolean warn_mask = FALSE, post, reset, ok, stale_labels = FALSE;
+  gint bad_mask = -1;
 #ifdef HAVE_GST_ANALYTICS
   gboolean analytics;
   GstBuffer *mask = NULL;
@@ -1241,10 +1364,15 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   /* the error is added up in the pixel pass: only for someone to read */
   params.measure_error = post ||
       gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_LOG;
-  if (params.mask_cluster >= 0 && (guint) params.mask_cluster >= params.k
-      && !self->warned_mask) {
-    self->warned_mask = TRUE;
-    warn_mask = TRUE;
+  if (!self->warned_mask) {
+    guint i;
+
+    if (params.mask_cluster >= 0 && (guint) params.mask_cluster >= params.k)
+      bad_mask = params.mask_cluster;
+    for (i = 0; i < self->mask_clusters_n && bad_mask < 0; i++)
+      if ((guint) self->mask_clusters[i] >= params.k)
+        bad_mask = self->mask_clusters[i];
+    warn_mask = self->warned_mask = bad_mask >= 0;
   }
   reset = g_atomic_int_compare_and_exchange (&self->reset_pending, 1, 0);
   /* a palette written since the last frame, or the user's palette after a
@@ -1258,8 +1386,8 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
 
   if (warn_mask)
     GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-        ("mask-cluster %d is not a cluster with k=%u: nothing is masked",
-            params.mask_cluster, params.k), (NULL));
+        ("cluster %d (mask-cluster or mask-clusters) is not a cluster with "
+            "k=%u: it masks nothing", bad_mask, params.k), (NULL));
   if (stale_labels)
     GST_INFO_OBJECT (self, "mode is no longer labels, but the output is "
         "still the GRAY8 label map until caps are renegotiated");

@@ -1417,7 +1417,6 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
 
     memset (&kb.paint, 0, sizeof (kb.paint));
     memcpy (kb.paint.color, colors, k * sizeof (colors[0]));
-    kb.paint.mask_label = -1;
     kms_paint_prepare (kb.info, &kb.paint, KMS_MODE_POSTERIZE, k);
     kernel_prev0 (&kb, colors, k);
     for (li = 0; li < n_levels; li++)

@@ -741,6 +741,17 @@ gen_prev (guint kind, const KmsAssignPalette * pal, const guint8 * const *c,
   }
 }
 
+/* How many labels below @k the paint masks */
+static guint
+n_masked (const KmsPaint * paint, guint k)
+{
+  guint l, n = 0;
+
+  for (l = 0; l < k; l++)
+    n += paint->masked[l] != 0;
+  return n;
+}
+
 static void
 gen_paint (const KmsFormatInfo * info, KmsPaint * paint, KmsMode mode,
     guint k, guint64 * s)
@@ -751,7 +762,22 @@ gen_paint (const KmsFormatInfo * info, KmsPaint * paint, KmsMode mode,
   rng_fill ((guint8 *) paint->color, sizeof (paint->color), s);
   rng_fill (paint->mask, sizeof (paint->mask), s);
   paint->mask_alpha = rng_next (s) >> 24;
-  paint->mask_label = rng_below (s, 3) ? (gint) rng_below (s, k) : -1;
+  /* none, one, a few or (inverted keys) most labels masked */
+  switch (rng_below (s, 4)) {
+    case 0:
+      break;
+    case 1:
+      paint->masked[rng_below (s, k)] = TRUE;
+      break;
+    case 2:
+      for (l = 0; l < 3; l++)
+        paint->masked[rng_below (s, k)] = TRUE;
+      break;
+    default:
+      for (l = 0; l < k; l++)
+        paint->masked[l] = rng_below (s, 4) != 0;
+      break;
+  }
   if (rng_below (s, 4) == 0)
     for (l = 0; l < k; l++)
       memset (paint->color[l], rng_below (s, 2) ? 255 : 0, 3);
@@ -882,9 +908,9 @@ run_assign (Run * run, guint kind, gint width, gboolean paint_row)
     buf_init (&dst_a, 4 * (gsize) width, dalign, run->s);
     buf_copy (&src_b, &src_a);
     buf_copy (&dst_b, &dst_a);
-    set_case ("%s, %s, mask %d, write %d, %s, dst offset %u", case_what,
+    set_case ("%s, %s, %u masked, write %d, %s, dst offset %u", case_what,
         mode == KMS_MODE_POSTERIZE ? "posterize" : mode == KMS_MODE_ORIGINAL ?
-        "original" : "labels", paint.mask_label, write,
+        "original" : "labels", n_masked (&paint, pal_a.k), write,
         in_place ? "in place" : "out of place", dalign);
     run->dsp->assign_paint (&pal_a, &paint, shift, write, src_a.data,
         in_place ? src_a.data : dst_a.data, width, counts_a,
@@ -1084,10 +1110,10 @@ run_rows (Run * run, gint width, gint height)
       run->ref->rows.write (&fb.f, y, n_rows, labels, &paint);
     else
       plain_write (&fb.f, y, n_rows, labels, &paint);
-    set_case ("%s, k %u, %dx%d, rows %d..%d, %s, mask %d, offset %u",
+    set_case ("%s, k %u, %dx%d, rows %d..%d, %s, %u masked, offset %u",
         info->name, run->k, width, height, y, y + n_rows - 1,
         mode == KMS_MODE_POSTERIZE ? "posterize" : mode == KMS_MODE_ORIGINAL ?
-        "original" : "labels", paint.mask_label, align);
+        "original" : "labels", n_masked (&paint, run->k), align);
     assert_same_frame (&fa, &fb, info, run->level, "write");
     record_compared (run->dsp, SLOT_WRITE);
   }

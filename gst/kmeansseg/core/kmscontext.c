@@ -68,6 +68,10 @@ kms_params_init_defaults (KmsParams * params)
   params->max_iters = 20;
   params->tolerance = 0.5;
   params->mask_cluster = -1;
+  memset (params->mask_clusters, 0, sizeof (params->mask_clusters));
+  params->mask_key = -1;
+  params->mask_key_count = 1;
+  params->mask_invert = FALSE;
   params->mask_color = 0xff000000;
   params->mode = KMS_MODE_POSTERIZE;
   params->warm_start = TRUE;
@@ -314,6 +318,10 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     result->cpu_level = ctx->dsp.level;
     memcpy (result->centroids, ctx->pal, k * sizeof (ctx->pal[0]));
     memcpy (result->counts, ctx->counts, k * sizeof (ctx->counts[0]));
+    memset (result->masked, 0, sizeof (result->masked));
+    for (c = 0; c < k; c++)
+      if (ctx->pass.frame.paint.masked[c])
+        result->masked[c / 8] |= 1 << (c % 8);
     for (c = 0; c < k; c++)
       result->palette[c] = kms_format_color_to_argb (&cs, ctx->pal[c]);
   }

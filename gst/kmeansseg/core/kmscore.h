@@ -47,6 +47,15 @@ typedef struct
   guint max_iters;              /* 0: keep the centroids, only assign */
   gdouble tolerance;            /* stop when no centroid moves more */
   gint mask_cluster;            /* -1 none; >= k masks nothing */
+  /* more clusters to mask: cluster c is bit c % 8 of byte c / 8 (those
+   * >= k mask nothing) */
+  guint8 mask_clusters[KMS_MAX_K / 8];
+  gint32 mask_key;              /* -1 none; else 0xRRGGBB: also mask the
+                                 * mask_key_count clusters whose centroids
+                                 * are nearest to it (in the stream's
+                                 * colour space), ties to the lower number */
+  guint mask_key_count;         /* 1..KMS_MAX_K */
+  gboolean mask_invert;         /* mask every cluster but those chosen */
   guint32 mask_color;           /* 0xAARRGGBB */
   KmsMode mode;
   gboolean warm_start;
@@ -91,6 +100,9 @@ typedef struct
   guint8 centroids[KMS_MAX_K][KMS_MAX_CHANNELS];
   guint32 palette[KMS_MAX_K];
   guint64 counts[KMS_MAX_K];
+  /* the clusters masked on this frame (bit c % 8 of byte c / 8): chosen by
+   * number, by key, inverted; none in labels mode */
+  guint8 masked[KMS_MAX_K / 8];
 } KmsResult;
 
 typedef struct _KmsContext KmsContext;

@@ -43,7 +43,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint8 color[KMS_MAX_K][KMS_MAX_CHANNELS];
-  gint mask_label;              /* -1: none */
+  gboolean masked[KMS_MAX_K];   /* a label's pixels take the mask */
   guint8 mask[KMS_MAX_CHANNELS];
   guint8 mask_alpha;
 

@@ -31,7 +31,7 @@ kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
 
   memset (p->lut, 0, sizeof (p->lut));
   for (l = 0; l < k; l++) {
-    gboolean masked = (gint) l == p->mask_label;
+    gboolean masked = mode != KMS_MODE_LABELS && p->masked[l];
     const guint8 *col = masked ? p->mask : p->color[l];
     guint8 *set = (guint8 *) & p->set[l], *keep = (guint8 *) & p->keep[l];
 

@@ -128,6 +128,62 @@ process_band (gpointer data, guint index)
   }
 }
 
+/* The labels whose pixels take the mask: mask_cluster, mask_clusters and
+ * the mask_key_count colours nearest mask_key, or all the others with
+ * mask_invert (when any was chosen); none in labels mode. Returns whether
+ * there is any. */
+static gboolean
+choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
+    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean * masked)
+{
+  gboolean any = FALSE;
+  guint c, ch;
+
+  for (c = 0; c < k; c++)
+    masked[c] = (params->mask_clusters[c / 8] >> (c % 8)) & 1;
+  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
+    masked[params->mask_cluster] = TRUE;
+  if (params->mask_key >= 0) {
+    guint8 key[KMS_MAX_CHANNELS], alpha;
+    guint32 d[KMS_MAX_K];
+    guint n = CLAMP (params->mask_key_count, 1, k), i;
+
+    kms_format_convert_color (cs, 0xff000000 | (guint32) params->mask_key,
+        key, &alpha);
+    for (c = 0; c < k; c++) {
+      d[c] = 0;
+      for (ch = 0; ch < nch; ch++) {
+        gint v = (gint) colors[c][ch] - key[ch];
+
+        d[c] += v * v;
+      }
+    }
+    /* the n nearest, one at a time: ties to the lower number */
+    for (i = 0; i < n; i++) {
+      guint best = k;
+
+      for (c = 0; c < k; c++)
+        if (d[c] != G_MAXUINT32 && (best == k || d[c] < d[best]))
+          best = c;
+      masked[best] = TRUE;
+      d[best] = G_MAXUINT32;
+    }
+  }
+  for (c = 0; c < k; c++)
+    any |= masked[c];
+  /* inverted: the others (nothing chosen: nothing either way) */
+  for (c = 0; c < k; c++) {
+    if (params->mask_invert && any)
+      masked[c] = !masked[c];
+    if (params->mode == KMS_MODE_LABELS)
+      masked[c] = FALSE;
+  }
+  any = FALSE;
+  for (c = 0; c < k; c++)
+    any |= masked[c];
+  return any;
+}
+
 guint64
 kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsFrame * labels,
@@ -138,6 +194,7 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   KmsPassFrame *pass = &pp->frame;
   guint64 sse = 0;
   guint b, c, ch;
+  gboolean any_masked;
 
   pass->info = info;
   pass->dsp = dsp;
@@ -161,15 +218,14 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const KmsColorSpace cs = kms_frame_color_space (in);
 
     memcpy (pass->paint.color, colors, k * sizeof (colors[0]));
-    pass->paint.mask_label = -1;
     kms_format_convert_color (&cs, params->mask_color, pass->paint.mask,
         &pass->paint.mask_alpha);
+    any_masked = choose_masked (params, &cs, info->n_channels, colors, k,
+        pass->paint.masked);
   }
-  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
-    pass->paint.mask_label = params->mask_cluster;
   kms_paint_prepare (info, &pass->paint, params->mode, k);
   /* only original mode without a mask writes nothing */
-  pass->write = params->mode != KMS_MODE_ORIGINAL || pass->paint.mask_label >= 0;
+  pass->write = params->mode != KMS_MODE_ORIGINAL || any_masked;
 
   if (info->bpp == 4)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)

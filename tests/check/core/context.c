@@ -474,6 +474,177 @@ START_TEST (test_labels_beside)
 
 END_TEST;
 
+/* Which clusters are masked: by number (one, several), by key colour
+ * (the n nearest centroids), inverted, none in labels mode; the output
+ * is the documented model's and KmsResult.masked says the same */
+START_TEST (test_mask_selection)
+{
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_RGB, KMS_FORMAT_BGRA
+  };
+  static const struct
+  {
+    gint cluster;
+    guint32 bits;               /* mask_clusters of clusters 0..31 */
+    gint32 key;
+    guint key_count;
+    gboolean invert;
+    KmsMode mode;
+  } cases[] = {
+    {-1, 0, -1, 1, FALSE, KMS_MODE_POSTERIZE},
+    {-1, 0x12, -1, 1, FALSE, KMS_MODE_POSTERIZE},
+    {2, 0x24, -1, 1, FALSE, KMS_MODE_ORIGINAL},
+    {9, 0x40, -1, 1, FALSE, KMS_MODE_POSTERIZE},  /* 9 and 6 >= k */
+    {-1, 0, 0x20c040, 1, FALSE, KMS_MODE_ORIGINAL},
+    {-1, 0, 0xff00ff, 2, FALSE, KMS_MODE_POSTERIZE},
+    {-1, 0, 0x000000, 6, FALSE, KMS_MODE_ORIGINAL},       /* all */
+    {0, 0, 0x20c040, 1, TRUE, KMS_MODE_ORIGINAL},
+    {-1, 0x3, -1, 1, TRUE, KMS_MODE_POSTERIZE},
+    {-1, 0, -1, 1, TRUE, KMS_MODE_POSTERIZE},     /* nothing to invert */
+    {1, 0x30, 0x20c040, 1, TRUE, KMS_MODE_LABELS},
+  };
+  const gint w = 41, h = 19;
+  const gsize n = (gsize) w * h;
+  guint64 s = 0x3a5c;
+  guint f, c;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+      KmsContext *ctx = kms_context_new ();
+      guint8 *rgb = g_malloc (3 * n);
+      guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
+      gboolean want[KMS_MAX_K];
+      KmsParams params;
+      KmsResult res;
+      TestImage *in, *out;
+      guint l, i, n_masked = 0;
+
+      params_init_exact (&params, 6);
+      params.mask_cluster = cases[c].cluster;
+      for (i = 0; i < 4; i++)
+        params.mask_clusters[i] = (cases[c].bits >> (8 * i)) & 0xff;
+      params.mask_key = cases[c].key;
+      params.mask_key_count = cases[c].key_count;
+      params.mask_invert = cases[c].invert;
+      params.mode = cases[c].mode;
+      params.mask_color = 0x80123456;
+      gen_blobs (rgb, n, 6, 20, &s);
+      in = image_new_from_rgb (formats[f], w, h, 1, rgb, &s);
+      /* the output against the model (expect_output: model_masked; it
+       * paints posterize and original only) */
+      if (params.mode == KMS_MODE_LABELS) {
+        out = image_copy (in);
+        process_in_place (ctx, &params, out, &res);
+      } else {
+        out = process_and_check (ctx, &params, in, &res, NULL);
+      }
+      get_palette (ctx, 6, pal);
+      model_masked (&params, (const guint8 (*)[KMS_MAX_CHANNELS]) pal, 6,
+          want);
+      for (l = 0; l < 6; l++) {
+        gboolean got = (res.masked[l / 8] >> (l % 8)) & 1;
+
+        ck_assert_msg (got == want[l], "%s, case %u: cluster %u masked %d, "
+            "expected %d", kms_format_to_string (formats[f]), c, l, got,
+            want[l]);
+        n_masked += got;
+      }
+      for (l = 6; l < KMS_MAX_K; l++)
+        ck_assert (!((res.masked[l / 8] >> (l % 8)) & 1));
+      /* the model's choice, spelled out for a few cases */
+      if (c == 1)
+        ck_assert (n_masked == 2 && want[1] && want[4]);
+      if (c == 3 || c == 9 || c == 10)
+        ck_assert_uint_eq (n_masked, 0);
+      if (c == 6)
+        ck_assert_uint_eq (n_masked, 6);
+      if (c == 5)
+        ck_assert_uint_eq (n_masked, 2);
+      if (c == 7)
+        ck_assert_uint_eq (n_masked, want[0] ? 5 : 4);
+      image_free (in);
+      image_free (out);
+      g_free (rgb);
+      kms_context_free (ctx);
+    }
+  }
+}
+
+END_TEST;
+
+/* mask-key follows an object whose colour drifts and which moves, over a
+ * clip: on every frame exactly the object's pixels are masked, and the
+ * masked cluster's centroid stays within 12 levels of the key (its
+ * distance is what the drift puts there) */
+START_TEST (test_mask_key_follows)
+{
+  static const guint8 background[3][3] = {
+    {30, 30, 40}, {200, 190, 170}, {120, 60, 50}
+  };
+  const gint w = 48, h = 30;
+  const guint32 key = 0x30b040;
+  KmsContext *ctx = kms_context_new ();
+  guint64 seed = 0x6b;
+  TestImage *img = image_new (KMS_FORMAT_RGBx, w, h, 0, &seed);
+  KmsParams params;
+  guint frame;
+
+  kms_params_init_defaults (&params);
+  params.k = 4;
+  params.mode = KMS_MODE_ORIGINAL;
+  params.mask_key = key;
+  params.mask_color = 0xffff00ff;
+  for (frame = 0; frame < 40; frame++) {
+    /* the object: a 10x8 box moving right and down, its green drifting
+     * by up to +-8 */
+    const gint ox = 2 + frame, oy = 3 + frame / 4;
+    const gint drift = (gint) (frame % 17) - 8;
+    const guint8 obj[3] = { 0x30, 0xb0 + drift, 0x40 - drift / 2 };
+    TestImage *out;
+    KmsResult res;
+    guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
+    gint x, y;
+    guint l, keyed = 0, n_keyed = 0;
+
+    for (y = 0; y < h; y++)
+      for (x = 0; x < w; x++) {
+        guint8 *p = image_pixel (img, x, y);
+        const gboolean in_obj = x >= ox && x < ox + 10 && y >= oy &&
+            y < oy + 8;
+        const guint8 *c = in_obj ? obj : background[(x / 16 + y / 10) % 3];
+
+        memcpy (p, c, 3);
+      }
+    out = image_copy (img);
+    process_in_place (ctx, &params, out, &res);
+    get_palette (ctx, 4, pal);
+    for (l = 0; l < 4; l++)
+      if ((res.masked[0] >> l) & 1) {
+        keyed = l;
+        n_keyed++;
+      }
+    ck_assert_uint_eq (n_keyed, 1);
+    ck_assert_msg (abs (pal[keyed][0] - 0x30) + abs (pal[keyed][1] - 0xb0) +
+        abs (pal[keyed][2] - 0x40) <= 12, "frame %u: keyed centroid "
+        "%u,%u,%u", frame, pal[keyed][0], pal[keyed][1], pal[keyed][2]);
+    for (y = 0; y < h; y++)
+      for (x = 0; x < w; x++) {
+        const guint8 *o = image_pixel (out, x, y);
+        const gboolean in_obj = x >= ox && x < ox + 10 && y >= oy &&
+            y < oy + 8;
+        const gboolean is_mask = o[0] == 0xff && o[1] == 0x00 && o[2] == 0xff;
+
+        ck_assert_msg (is_mask == in_obj, "frame %u: pixel %d,%d masked %d",
+            frame, x, y, is_mask);
+      }
+    image_free (out);
+  }
+  image_free (img);
+  kms_context_free (ctx);
+}
+
+END_TEST;
+
 static Suite *
 context_suite (void)
 {
@@ -487,6 +658,8 @@ context_suite (void)
   tcase_add_test (tc, test_cpu_levels);
   tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_labels_beside);
+  tcase_add_test (tc, test_mask_selection);
+  tcase_add_test (tc, test_mask_key_follows);
   return s;
 }
 

@@ -342,6 +342,55 @@ nearest_color (const guint8 (*pal)[KMS_MAX_CHANNELS], guint k,
   return bl;
 }
 
+/* The clusters of RGB palette @pal that params mask, written from the
+ * properties' documentation: mask_cluster, the mask_clusters bits below
+ * k, the mask_key_count colours nearest mask_key (squared RGB distance,
+ * ties to the lower number); inverted when mask_invert and any is
+ * chosen; none in labels mode */
+void
+model_masked (const KmsParams * params, const guint8 (*pal)[KMS_MAX_CHANNELS],
+    guint k, gboolean * masked)
+{
+  gboolean any = FALSE;
+  guint c, i;
+
+  for (c = 0; c < k; c++)
+    masked[c] = (params->mask_clusters[c / 8] & (1u << (c % 8))) != 0 ||
+        (gint) c == params->mask_cluster;
+  if (params->mask_key >= 0) {
+    const guint n = MIN (MAX (params->mask_key_count, 1), k);
+    const gint key[3] = { (params->mask_key >> 16) & 0xff,
+      (params->mask_key >> 8) & 0xff, params->mask_key & 0xff
+    };
+    gboolean taken[KMS_MAX_K] = { FALSE };
+
+    for (i = 0; i < n; i++) {
+      gint best = -1;
+      guint bd = 0;
+
+      for (c = 0; c < k; c++) {
+        guint d = 0, ch;
+
+        for (ch = 0; ch < 3; ch++)
+          d += (pal[c][ch] - key[ch]) * (pal[c][ch] - key[ch]);
+        if (!taken[c] && (best < 0 || d < bd)) {
+          best = c;
+          bd = d;
+        }
+      }
+      taken[best] = masked[best] = TRUE;
+    }
+  }
+  for (c = 0; c < k; c++)
+    any |= masked[c];
+  for (c = 0; c < k; c++) {
+    if (params->mask_invert && any)
+      masked[c] = !masked[c];
+    if (params->mode == KMS_MODE_LABELS)
+      masked[c] = FALSE;
+  }
+}
+
 /* The frame the core must produce from @in with palette @pal: each pixel's
  * label is its nearest rounded centroid; posterize paints that colour,
  * the masked label takes the mask's RGB (and alpha where the format has
@@ -353,12 +402,11 @@ expect_output (const TestImage * in, const guint8 (*pal)[KMS_MAX_CHANNELS],
   TestImage *out = image_copy (in);
   const TestLayout *l = &in->layout;
   guint8 mask[3];
-  gint mask_label = -1;
+  gboolean masked[KMS_MAX_K];
   gint x, y;
 
   memset (ex, 0, sizeof (TestExpect));
-  if (params->mask_cluster >= 0 && (guint) params->mask_cluster < k)
-    mask_label = params->mask_cluster;
+  model_masked (params, pal, k, masked);
   mask[0] = (params->mask_color >> 16) & 0xff;
   mask[1] = (params->mask_color >> 8) & 0xff;
   mask[2] = params->mask_color & 0xff;
@@ -377,7 +425,7 @@ expect_output (const TestImage * in, const guint8 (*pal)[KMS_MAX_CHANNELS],
       ex->sse += d;
       ex->ties += tie;
 
-      if ((gint) label == mask_label) {
+      if (masked[label]) {
         color = mask;
         if (l->a >= 0)
           o[l->a] = params->mask_color >> 24;

@@ -104,6 +104,8 @@ void assert_images_equal (const TestImage * got, const TestImage * expected,
 guint8 round_centroid (gdouble v);
 guint nearest_color (const guint8 (*pal)[KMS_MAX_CHANNELS], guint k,
     const guint8 * px, guint * dist, gboolean * tie);
+void model_masked (const KmsParams * params,
+    const guint8 (*pal)[KMS_MAX_CHANNELS], guint k, gboolean * masked);
 TestImage *expect_output (const TestImage * in,
     const guint8 (*pal)[KMS_MAX_CHANNELS], guint k, const KmsParams * params,
     TestExpect * ex);

@@ -985,18 +985,33 @@ roundtrip_values (GParamSpec * pspec, GValue * vals, guint * n)
   } else if (G_IS_PARAM_SPEC_STRING (pspec)) {
     ADD (t, g_value_set_string, "written-name");
   } else if (GST_IS_PARAM_SPEC_ARRAY_LIST (pspec)) {
+    /* three elements of the array's element type (colours, or numbers
+     * in its range), then none */
     static const guint32 cols[3] = { 0xff102030, 0xffc08040, 0x80ffffff };
+    GParamSpec *el = GST_PARAM_SPEC_ARRAY_LIST (pspec)->element_spec;
     GValue v = G_VALUE_INIT;
 
     g_value_init (&vals[*n], t);
-    g_value_init (&v, G_TYPE_UINT);
+    g_value_init (&v, G_PARAM_SPEC_VALUE_TYPE (el));
     for (i = 0; i < G_N_ELEMENTS (cols); i++) {
-      g_value_set_uint (&v, cols[i]);
+      if (G_IS_PARAM_SPEC_UINT (el))
+        g_value_set_uint (&v, cols[i]);
+      else if (G_IS_PARAM_SPEC_INT (el))
+        g_value_set_int (&v, G_PARAM_SPEC_INT (el)->maximum - 7 * i);
+      else
+        return FALSE;
       gst_value_array_append_value (&vals[*n], &v);
     }
     g_value_unset (&v);
     (*n)++;
     g_value_init (&vals[(*n)++], t);    /* empty */
+  } else if (G_IS_PARAM_SPEC_INT64 (pspec)) {
+    GParamSpecInt64 *p = G_PARAM_SPEC_INT64 (pspec);
+
+    ADD (t, g_value_set_int64, p->maximum);
+    ADD (t, g_value_set_int64, p->minimum + (p->maximum - p->minimum) / 3);
+    ADD (t, g_value_set_int64, p->minimum);
+    ADD (t, g_value_set_int64, p->default_value);
   } else {
     return FALSE;
   }
@@ -1066,7 +1081,7 @@ GST_START_TEST (test_properties_read_back)
   }
   g_free (specs);
   /* k, max-iters, ..., palette, qos, name: not a handful */
-  fail_unless (tried >= 18, "only %u writable properties", tried);
+  fail_unless (tried >= 22, "only %u writable properties", tried);
   fail_unless (values >= 4 * 12, "only %u values", values);
   gst_harness_teardown (h);
 }
@@ -1109,6 +1124,92 @@ GST_START_TEST (test_current_palette)
 
 GST_END_TEST;
 
+/* Masking by key colour, by several numbers, inverted; the messages say
+ * which clusters were masked */
+GST_START_TEST (test_mask_choice)
+{
+  /* numbered by luma: 0 dark blue, 1 green, 2 light */
+  static const guint32 cols[3] = {
+    RGB (40, 40, 120), RGB (60, 160, 60), RGB (230, 200, 180)
+  };
+  static const struct
+  {
+    const gchar *props;
+    guint masked;               /* bit i: cols[i] is painted black */
+  } cases[] = {
+    {"mask-key=0x3ca03c", 0x2},
+    /* white's two nearest: light, then green */
+    {"mask-key=0xffffff mask-key-count=2", 0x6},
+    {"mask-clusters=<0,2>", 0x5},
+    {"mask-clusters=<1> mask-invert=true", 0x5},
+    {"mask-key=0x3ca03c mask-invert=true", 0x5},
+    {"mask-cluster=0 mask-key=0x3ca03c", 0x3},
+    /* nothing chosen: nothing masked, inverted or not */
+    {"mask-invert=true", 0x0},
+    /* 5 is not a cluster with k=3 (a warning) */
+    {"mask-clusters=<5>", 0x0},
+  };
+  const Fmt *fmt = fmt_get ("RGBx");
+  Image *img = image_new_regions (48, 32, 0, cols, NULL);
+  guint c, i;
+
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    GstHarness *h = harness_new (fmt, 48, 32);
+    GstBus *bus = gst_bus_new ();
+    gchar **props = g_strsplit (cases[c].props, " ", -1);
+    guint32 from[3], to[3] = { 0, 0, 0 };
+    guint n = 0, frame, warnings = 0;
+    Image *exp;
+
+    gst_element_set_bus (h->element, bus);
+    g_object_set (h->element, "mode", MODE_ORIGINAL, "post-messages", TRUE,
+        NULL);
+    for (i = 0; props[i]; i++) {
+      gchar **kv = g_strsplit (props[i], "=", 2);
+
+      gst_util_set_object_arg (G_OBJECT (h->element), kv[0], kv[1]);
+      g_strfreev (kv);
+    }
+    for (i = 0; i < 3; i++)
+      if (cases[c].masked & (1 << i))
+        from[n++] = cols[i];
+    exp = image_map (img, from, to, n);
+    for (frame = 0; frame < 2; frame++) {
+      GstMessage *msg;
+      const GValue *arr;
+      guint bits = 0;
+
+      check_process (h, fmt, img, exp, cases[c].props);
+      while ((msg = gst_bus_pop (bus))) {
+        if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+          warnings++;
+        if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT) {
+          gst_message_unref (msg);
+          continue;
+        }
+        arr = gst_structure_get_value (gst_message_get_structure (msg),
+            "masked");
+        fail_unless (arr != NULL && GST_VALUE_HOLDS_ARRAY (arr));
+        for (i = 0; i < gst_value_array_get_size (arr); i++)
+          bits |= 1 << g_value_get_uint (gst_value_array_get_value (arr, i));
+        gst_message_unref (msg);
+      }
+      fail_unless (bits == cases[c].masked, "%s: message says 0x%x masked",
+          cases[c].props, bits);
+    }
+    /* once, not every frame */
+    fail_unless_equals_int (warnings, c == 7 ? 1 : 0);
+    image_free (exp);
+    g_strfreev (props);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+  }
+  image_free (img);
+}
+
+GST_END_TEST;
+
 static Suite *
 kmeansseg_properties_suite (void)
 {
@@ -1127,6 +1228,7 @@ kmeansseg_properties_suite (void)
   tcase_add_test (tc, test_palette_yuv);
   tcase_add_test (tc, test_properties_read_back);
   tcase_add_test (tc, test_current_palette);
+  tcase_add_test (tc, test_mask_choice);
   tcase_add_test (tc, test_post_messages);
   tcase_add_test (tc, test_post_messages_off);
 
