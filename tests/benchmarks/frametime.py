@@ -116,8 +116,9 @@ class Runner:
         self.built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(
             os.path.getmtime(self.plugin_file)))
 
-    def run(self, frames, k, threads, props=()):
-        """ns per frame inside the element (sink probe to src probe)."""
+    def run(self, frames, k, threads, props=(), clock=time.perf_counter_ns):
+        """ns per frame inside the element (sink probe to src probe), by
+        clock."""
         Gst = self.Gst
         t, h, w = frames.shape[:3]
         pipe = Gst.Pipeline.new("frametime")
@@ -137,7 +138,6 @@ class Runner:
         t_in = np.zeros(t, np.int64)
         t_out = np.zeros(t, np.int64)
         idx = [0]
-        clock = time.perf_counter_ns
 
         def on_in(pad, info):
             t_in[idx[0]] = clock()
@@ -277,6 +277,12 @@ def main():
     ap.add_argument("--runs", type=int, default=3,
                     help="runs of each clip; a frame's time is its median "
                     "over them (default %(default)s)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="wall: the monotonic clock (perf_counter_ns), what "
+                    "a pipeline sees; thread: the CPU time of the calling "
+                    "thread (thread_time_ns), blind to other work on the "
+                    "machine but, with n-threads > 1, to the element's other "
+                    "threads too (default %(default)s)")
     ap.add_argument("--combine", choices=["min", "median"], default="min",
                     help="a frame's time from its runs (default %(default)s)")
     ap.add_argument("--props", default="",
@@ -315,6 +321,11 @@ def main():
             ap.error("--props: expected name=value, got %r" % tok)
         props.append(tuple(tok.split("=", 1)))
 
+    clock = (time.perf_counter_ns if args.clock == "wall"
+             else time.thread_time_ns)
+    if args.clock == "thread" and any(t > 1 for t in threads):
+        log("--clock thread: the rows with n-threads > 1 count the calling "
+            "thread's CPU time only")
     t0 = time.time()
     load0 = os.getloadavg()
     runner = Runner(args.plugin_path)
@@ -345,7 +356,7 @@ def main():
                     gc.collect()
                     gc.disable()
                     try:
-                        runs = [runner.run(rgbx, k, nt, props)
+                        runs = [runner.run(rgbx, k, nt, props, clock)
                                 for _ in range(max(1, args.runs))]
                     finally:
                         gc.enable()
@@ -370,7 +381,11 @@ def main():
         if args.pin is not None else "CPUs allowed: %s" % ",".join(
             str(c) for c in cpus0)))
     print("- timing: kmeansseg's sink pad called from this thread, time from "
-          "its sink-pad probe to its src-pad probe (perf_counter_ns), "
+          "its sink-pad probe to its src-pad probe (%s), " % (
+              "perf_counter_ns, wall" if args.clock == "wall" else
+              "thread_time_ns: the CPU time of the calling thread, which "
+              "leaves out time other programs took; with n-threads > 1 it "
+              "leaves out the element's other threads too") +
           "fakesink after it; each frame the %s of %d runs, each run a "
           "fresh pipeline; RGBx; properties: defaults%s, k and n-threads as "
           "in the row" % ("least" if args.combine == "min" else "median",
