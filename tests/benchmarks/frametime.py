@@ -271,9 +271,10 @@ def main():
     ap.add_argument("--sizes", default="640x480,1920x1080")
     ap.add_argument("--ks", default="3,8,16")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--frames", default="150",
+    ap.add_argument("--frames", default=None,
                     help="frames a clip, at most (fewer when its video "
-                    "ends): one number, or one a size (default %(default)s)")
+                    "ends): one number, or one a size (default 150, 90 for "
+                    "sizes over a million pixels)")
     ap.add_argument("--runs", type=int, default=3,
                     help="runs of each clip; a frame's time is its median "
                     "over them (default %(default)s)")
@@ -310,7 +311,8 @@ def main():
     sizes = [parse_size(s) for s in args.sizes.split(",") if s]
     ks = [int(k) for k in args.ks.split(",") if k]
     threads = [int(t) for t in args.threads.split(",") if t]
-    nf = [int(f) for f in args.frames.split(",")]
+    nf = ([int(f) for f in args.frames.split(",")] if args.frames else
+          [90 if w * h > 1000000 else 150 for w, h in sizes])
     if len(nf) == 1:
         nf = nf * len(sizes)
     if len(nf) != len(sizes):
@@ -345,7 +347,8 @@ def main():
                     log("not run: " + str(e))
                     not_run.append(str(e))
                 continue
-            about[name] = clip.about
+            about.setdefault(name, {}).setdefault(clip.about, []).append(
+                size)
             rgbx = np.empty(clip.frames.shape[:3] + (4,), np.uint8)
             rgbx[..., :3] = clip.frames
             rgbx[..., 3] = 255
@@ -397,8 +400,9 @@ def main():
     print("- median, p99, max, >2x, >3x and the slowest frames leave out "
           "frame 0 (the first frame: its own column)")
     for name in names:
-        if name in about:
-            print("- %s: %s" % (name, about[name]))
+        for text, at in about.get(name, {}).items():
+            print("- %s%s: %s" % (name, "" if len(about[name]) == 1 else
+                                  " (%s)" % ", ".join(at), text))
     for m in not_run:
         print("- not run: %s" % m)
     print()
