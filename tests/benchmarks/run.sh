@@ -16,8 +16,13 @@
 # THREADS for the kmsbench matrix, CPUS for the levels compared (default
 # all; "" skips that part) and LEVEL_SIZES for their sizes (default
 # 640x480,1920x1080), KERNEL_SIZES for the per-kernel table (default
-# 1920x1080; "" skips it), COMPARE_ARGS for compare.py.
-# A few minutes on a 2-core machine (well under 15); progress goes to stderr.
+# 1920x1080; "" skips it), COMPARE_ARGS for compare.py, FRAMETIME=no to
+# skip the frame times (tests/benchmarks/frametime.py: the element alone per
+# buffer, first-frame, median, p99 and max ms, on real footage and the
+# generated clips; FRAMETIME_ARGS for its arguments, default --pin 1, the
+# one-thread rows on CPU 1).
+# A few minutes on a 2-core machine (well under 15) and about as long again
+# for the frame times; progress goes to stderr.
 
 set -eu
 
@@ -124,4 +129,15 @@ if [ -n "$kernel_sizes" ]; then
   echo
   echo "run.sh: kmsbench --kernels at $kernel_sizes" >&2
   bench_sizes "$kernel_sizes" --k "$ks" --cpu "${cpus:-all}" --kernels-only
+fi
+
+# Frame times, the element alone per buffer (issue 12): real footage (the
+# hard clips are skipped with a note when their Debian packages are not
+# there; tests/benchmarks/clips.py --fetch unpacks them) and generated clips
+if [ "${FRAMETIME:-yes}" != no ] && [ "$have_python" = yes ]; then
+  echo
+  echo "run.sh: frametime.py" >&2
+  # shellcheck disable=SC2086
+  "$python" "$here/frametime.py" --plugin-path "$builddir/gst/kmeansseg" \
+      ${FRAMETIME_ARGS:---pin 1}
 fi
