@@ -71,6 +71,12 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
     return;
   dsp->level = KMS_CPU_V3;
   PORTABLE (dsp, format, v3);
+  {
+    const KmsRowKernels rows = kms_row_kernels_avx2 (format);
+
+    if (rows.unpack)
+      dsp->rows.unpack = rows.unpack;
+  }
   if (k <= KMS_CELL_MAX_K) {
     dsp->assign = kms_assign_row_avx2;
     if (dsp->assign_paint)
