@@ -76,6 +76,8 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
 
     if (rows.unpack)
       dsp->rows.unpack = rows.unpack;
+    if (rows.write && k <= KMS_AVX2_WRITE_K)
+      dsp->rows.write = rows.write;
   }
   if (k <= KMS_CELL_MAX_K) {
     dsp->assign = kms_assign_row_avx2;
