@@ -71,6 +71,21 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
     return;
   dsp->level = KMS_CPU_V3;
   PORTABLE (dsp, format, v3);
+  {
+    const KmsRowKernels rows = kms_row_kernels_avx2 (format);
+
+    if (rows.unpack)
+      dsp->rows.unpack = rows.unpack;
+    if (rows.write && k <= KMS_AVX2_WRITE_K)
+      dsp->rows.write = rows.write;
+  }
+  if (k <= KMS_CELL_MAX_K) {
+    dsp->assign = kms_assign_row_avx2;
+    if (dsp->assign_paint)
+      dsp->assign_paint = kms_assign_paint_row32_avx2;
+    /* up to KMS_AVX2_ALL_K a scan of every centroid beats the cells */
+    dsp->cells_min_k = KMS_AVX2_ALL_K + 1;
+  }
 
 #if KMS_HAVE_AVX512
   if (!(flags & KMS_CPU_FLAG (KMS_CPU_AVX512)))

@@ -31,6 +31,26 @@ KmsCpuFlags kms_cpu_detect_x86 (void);
 void kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k,
     KmsCpuFlags flags);
 
+/* Hand-written AVX2 kernels (kmsassign_avx2.c, kmsrows_avx2.c), built with
+ * -march=x86-64-v3 and run only at the v3 level. */
+
+/* Up to this k, the assign kernels scan every centroid and do not read the
+ * cell table */
+#define KMS_AVX2_ALL_K 8
+/* The assign kernels for k <= KMS_CELL_MAX_K */
+void kms_assign_row_avx2 (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse, const KmsHysteresis * hyst);
+void kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
+/* The unpack and write of @format (I420, YV12, NV12, NV21), the same
+ * bytes as the portable ones; NULL members where it has none. The write
+ * takes labels below KMS_AVX2_WRITE_K. */
+#define KMS_AVX2_WRITE_K 16
+KmsRowKernels kms_row_kernels_avx2 (KmsFormat format);
+
 #if KMS_HAVE_AVX512
 /* Hand-written AVX-512 kernels (kmsassign_avx512.c, kmsrows_avx512.c),
  * built with AVX-512 F, BW, DQ, VL, VNNI and VBMI and run only at the
