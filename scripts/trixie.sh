@@ -176,11 +176,15 @@ case $mode in
   shell) in_chroot bash -i || status=$? ;;
   command) in_chroot "$@" || status=$? ;;
   test)
+    t=$(date +%s)
     in_chroot eatmydata scripts/install-deps.sh test
+    echo "=== packages: $(($(date +%s) - t))s"
     echo "=== $suite: GStreamer $(in_chroot pkg-config --modversion gstreamer-1.0)," \
       "meson $(in_chroot meson --version), $(in_chroot gcc --version | head -n1)," \
       "$(in_chroot python3 --version)"
+    t=$(date +%s)
     in_chroot scripts/test.sh "$build" || status=$?
+    echo "=== build and tests: $(($(date +%s) - t))s"
     ;;
 esac
 echo "=== $0 ($suite): exit $status after $(($(date +%s) - begin))s"
