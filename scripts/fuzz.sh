@@ -21,8 +21,9 @@ targets=("$@")
 dir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 
-# llvm-14: llvm-symbolizer, for readable reports
-scripts/install-deps.sh test clang libclang-rt-14-dev llvm-14
+# The release's default clang (Debian 12: 14, 13: 19); llvm: llvm-symbolizer,
+# for readable reports
+scripts/install-deps.sh test clang libclang-rt-dev llvm
 if [ ! -f "$dir/build.ninja" ]; then
   # The whole project instrumented for coverage and with the sanitizers, so
   # that the fuzzer sees and checks the core and the plugin; without
@@ -40,8 +41,9 @@ bdir=$(cd "$dir" && pwd)
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export G_SLICE=always-malloc
-if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
-  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && command -v llvm-symbolizer >/dev/null; then
+  ASAN_SYMBOLIZER_PATH=$(command -v llvm-symbolizer)
+  export ASAN_SYMBOLIZER_PATH
 fi
 
 status=0
