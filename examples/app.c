@@ -126,7 +126,8 @@ on_kmeansseg_message (App * app, const GstStructure * s)
 }
 
 static gboolean
-on_bus_message (GstBus * bus, GstMessage * msg, gpointer user_data)
+on_bus_message (G_GNUC_UNUSED GstBus * bus, GstMessage * msg,
+    gpointer user_data)
 {
   App *app = user_data;
   GError *err = NULL;

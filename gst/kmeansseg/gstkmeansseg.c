@@ -1026,8 +1026,9 @@ gst_kmeans_seg_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 }
 
 static gboolean
-gst_kmeans_seg_set_info (GstVideoFilter * filter, GstCaps * incaps,
-    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+gst_kmeans_seg_set_info (GstVideoFilter * filter,
+    G_GNUC_UNUSED GstCaps * incaps, GstVideoInfo * in_info,
+    G_GNUC_UNUSED GstCaps * outcaps, GstVideoInfo * out_info)
 {
   GstKMeansSeg *self = GST_KMEANS_SEG (filter);
   KmsFormat format = kms_format_from_video_format (GST_VIDEO_INFO_FORMAT

@@ -1046,7 +1046,7 @@ run_rows (Run * run, gint width, gint height)
     const gint step = rng_below (run->s, 2) ? 1 : 1 + rng_below (run->s, 8);
     const gint x0 = rng_below (run->s, width);
     const gint n = rng_below (run->s, 4) ? 1 + (width - 1 - x0) / step :
-        1 + rng_below (run->s, 1 + (width - 1 - x0) / step);
+        1 + (gint) rng_below (run->s, 1 + (width - 1 - x0) / step);
 
     for (ch = 0; ch < 3; ch++) {
       buf_init (&ca[ch], width, (align + 5 * ch + y) % 64, run->s);
@@ -1233,7 +1233,7 @@ START_TEST (test_kernels)
           const gboolean wide = i == 0 && (ki + f) % 3 == 0;
           const gint width = wide ? WIDE + (gint) rng_below (&s, 64) :
               1 + (gint) (run.narrow++ % 70);
-          const gint height = wide ? run.info->v_group :
+          const gint height = wide ? (gint) run.info->v_group :
               1 + (gint) rng_below (&s, 4);
           const guint kind = (run.counter + ki) % PAL_N_KINDS;
 

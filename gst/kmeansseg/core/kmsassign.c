@@ -417,19 +417,6 @@ reduce (guint32 * acc)
   return s;
 }
 
-INLINE guint32
-dist_to (const KmsAssignPalette * pal, const Block * blk, gint j, guint l)
-{
-  guint32 d = 0;
-  guint ch;
-
-  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-    gint32 e = (gint32) blk->x[ch][j] - pal->c[ch][l];
-    d += e * e;
-  }
-  return d;
-}
-
 /* out = (in & keep) | set, the label's tables blended in per candidate:
  * a gather per pixel is slower on most CPUs */
 INLINE void

@@ -166,7 +166,7 @@ GST_START_TEST (test_n_threads_identical)
 
           /* a segmentation, not the input (1x1 has one colour) */
           if (f != 4)
-            fail_unless (n >= MIN (2, w * ht) && n <= 6, "%s %dx%d frame "
+            fail_unless (n >= (guint) MIN (2, w * ht) && n <= 6, "%s %dx%d frame "
                 "%u: %u colours at k=6", fmt->name, w, ht, f, n);
           ref = res;
         } else {

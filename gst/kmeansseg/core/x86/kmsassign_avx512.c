@@ -44,7 +44,9 @@
 #include "kmsdsp_x86.h"
 
 /* GCC 12's own intrinsic headers trip this (their _mm512_undefined_*) */
+#if defined (__GNUC__) && !defined (__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <immintrin.h>

@@ -29,7 +29,9 @@
 
 #include "kmsdsp_x86.h"
 
+#if defined (__GNUC__) && !defined (__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <immintrin.h>
