@@ -258,8 +258,13 @@ seed (KmsFit * fit, const KmsParams * params, Points pts, Centroids cent,
 /* ------------------------------------------------------------------ */
 /* Lloyd */
 
-/* Lloyd on @pts from @cent. Returns the number of iterations run;
- * *converged (may be NULL) says whether the last one moved no centroid by
+/* No limit to the evaluations of lloyd() */
+#define NO_LIMIT G_MAXUINT64
+
+/* Lloyd on @pts from @cent, at most @max_iters iterations, and only those
+ * sure to leave fit->evals at most @limit (an iteration and its re-seeds
+ * evaluate at most 2 x points x k distances). Returns the number of
+ * iterations run; *converged (may be NULL) says whether the last one moved no centroid by
  * more than the tolerance. *first_err: the weighted squared error of the
  * centroids as they came in; *last_err: that of the last assignment (the
  * centroids' final move can only lower it, so it bounds their error: no
@@ -267,17 +272,19 @@ seed (KmsFit * fit, const KmsParams * params, Points pts, Centroids cent,
  * weights of the last assignment go to @weights (may be NULL). */
 static guint
 lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
-    gdouble tolerance, gdouble * first_err, gdouble * last_err,
-    gdouble * weights, gboolean * converged)
+    guint64 limit, gdouble tolerance, gdouble * first_err,
+    gdouble * last_err, gdouble * weights, gboolean * converged)
 {
   const guint nc = fit->n_channels;
+  const guint64 worst = 2 * (guint64) pts.n * k;
   gdouble acc[KMS_MAX_K][KMS_MAX_CHANNELS];
   gdouble wsum[KMS_MAX_K];
   guint it, i, c, ch;
 
   if (converged)
     *converged = FALSE;
-  for (it = 0; it < max_iters;) {
+  for (it = 0; it < max_iters && (limit == NO_LIMIT ||
+          (fit->evals <= limit && limit - fit->evals >= worst));) {
     gdouble max_move = 0;
     gboolean reseeded = FALSE;
 
@@ -420,21 +427,16 @@ fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
 
   fit->k = k;
   for (r = 0; r < restarts; r++) {
-    guint64 used = fit->evals - start;
-    guint cap;
-
     /* one more: its seeding and at least a few iterations */
-    if (r > 0 && used + seeding_cost (cells.n, k) + 4 * pass > budget)
+    if (r > 0 && fit->evals - start + seeding_cost (cells.n, k) + 4 * pass >
+        budget)
       break;
     seed (fit, params, cells, fit->cent, k);
-    used = fit->evals - start;
-    cap = used < budget ? (guint) MIN ((budget - used) / pass, 1000) : 0;
-    /* max-iters 0 keeps the seeds */
-    if (params->max_iters == 0)
-      cap = 0;
     e = G_MAXDOUBLE;
-    if (lloyd (fit, cells, fit->cent, k, cap, params->tolerance, NULL, &e,
-            NULL, NULL) == 0)
+    /* (max-iters 0 keeps the seeds; their error then costs a pass) */
+    if (lloyd (fit, cells, fit->cent, k, params->max_iters == 0 ? 0 : 1000,
+            start + budget - MIN (budget, pass), params->tolerance, NULL,
+            &e, NULL, NULL) == 0)
       e = inertia_of (fit, cells, fit->cent, k);
     if (e < best) {
       best = e;
@@ -444,8 +446,8 @@ fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
   memcpy (fit->cent, best_cent, k * sizeof (fit->cent[0]));
 
   /* the ordinary Lloyd on the frame's points */
-  it = lloyd (fit, pts, fit->cent, k, params->max_iters, params->tolerance,
-      NULL, err, fit->weights, NULL);
+  it = lloyd (fit, pts, fit->cent, k, params->max_iters, NO_LIMIT,
+      params->tolerance, NULL, err, fit->weights, NULL);
   if (it == 0)
     *err = inertia_of (fit, pts, fit->cent, k);
   return it;
@@ -523,22 +525,18 @@ candidate_frame (KmsFit * fit, const KmsParams * params, guint k,
 {
   const Points pts = frame_points (fit);
   const Points cells = candidate_cells (fit, k);
-  const guint64 pass = (guint64) cells.n * k;
   const guint64 budget = KMS_REFRESH_PASSES * (guint64) pts.n * k;
   const guint64 start = fit->evals;
   gboolean cells_done = FALSE, pts_done;
-  guint64 used;
   gdouble e = 0;
 
   if (first)
     seed (fit, params, cells, fit->cand, k);
-  /* what is left after the iteration on the points */
-  used = fit->evals - start + (guint64) pts.n * k;
-  if (used < budget)
-    lloyd (fit, cells, fit->cand, k, (guint) MIN ((budget - used) / pass,
-            1000), params->tolerance, NULL, NULL, NULL, &cells_done);
-  lloyd (fit, pts, fit->cand, k, 1, params->tolerance, NULL, &e, NULL,
-      &pts_done);
+  /* with what is left after the iteration on the points */
+  lloyd (fit, cells, fit->cand, k, 1000, start + budget - (guint64) pts.n * k,
+      params->tolerance, NULL, NULL, NULL, &cells_done);
+  lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, params->tolerance, NULL, &e,
+      NULL, &pts_done);
   *done = pts_done || (cells_done && !first);
   return e;
 }
@@ -570,7 +568,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   }
 
   iters = lloyd (fit, frame_points (fit), fit->cent, k, params->max_iters,
-      params->tolerance, &warm_err, &err, fit->weights, NULL);
+      NO_LIMIT, params->tolerance, &warm_err, &err, fit->weights, NULL);
   /* Smoothed centroids lag behind a slow change, and their error grows
    * with it: test for a cut with the previous frame's centroids as fitted,
    * before smoothing */
