@@ -103,6 +103,59 @@ dist2 (const gdouble * a, const gdouble * b, guint nc)
   return d;
 }
 
+/* Centroids by channel, so that the distances of a point to every one are
+ * worked out in vector lanes */
+typedef struct
+{
+  gdouble c[KMS_MAX_CHANNELS][KMS_MAX_K];
+} CentroidLanes;
+
+static void
+lanes_set (CentroidLanes * l, Centroids cent, guint k, guint nc)
+{
+  guint c, ch;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    for (c = 0; c < k; c++)
+      l->c[ch][c] = ch < nc ? cent[c][ch] : 0;
+}
+
+/* The nearest centroid to @x (the lowest index of equally near ones), its
+ * squared distance in *best: the same bits as dist2() to each in turn */
+static inline guint
+nearest (const CentroidLanes * l, const gdouble * x, guint k, guint nc,
+    gdouble * best)
+{
+  gdouble d[KMS_MAX_K], b;
+  guint c, bl = 0;
+
+  if (nc == 3) {
+    const gdouble x0 = x[0], x1 = x[1], x2 = x[2];
+
+    for (c = 0; c < k; c++) {
+      const gdouble t0 = x0 - l->c[0][c], t1 = x1 - l->c[1][c],
+          t2 = x2 - l->c[2][c];
+
+      d[c] = t0 * t0 + t1 * t1 + t2 * t2;
+    }
+  } else {
+    for (c = 0; c < k; c++) {
+      const gdouble t0 = x[0] - l->c[0][c];
+
+      d[c] = t0 * t0;
+    }
+  }
+  b = d[0];
+  for (c = 1; c < k; c++) {
+    if (d[c] < b) {
+      b = d[c];
+      bl = c;
+    }
+  }
+  *best = b;
+  return bl;
+}
+
 static Points
 frame_points (KmsFit * fit)
 {
@@ -277,6 +330,7 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
 {
   const guint nc = fit->n_channels;
   const guint64 worst = 2 * (guint64) pts.n * k;
+  CentroidLanes lanes;
   gdouble acc[KMS_MAX_K][KMS_MAX_CHANNELS];
   gdouble wsum[KMS_MAX_K];
   guint it, i, c, ch;
@@ -293,18 +347,12 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
     memset (acc, 0, k * sizeof (acc[0]));
     memset (wsum, 0, k * sizeof (wsum[0]));
 
+    lanes_set (&lanes, cent, k, nc);
     for (i = 0; i < pts.n; i++) {
       const KmsPoint *p = &pts.p[i];
-      gdouble best = dist2 (p->c, cent[0], nc);
-      guint bl = 0;
+      gdouble best;
+      const guint bl = nearest (&lanes, p->c, k, nc, &best);
 
-      for (c = 1; c < k; c++) {
-        gdouble d = dist2 (p->c, cent[c], nc);
-        if (d < best) {
-          best = d;
-          bl = c;
-        }
-      }
       fit->point_d[i] = best;
       for (ch = 0; ch < nc; ch++)
         acc[bl][ch] += p->c[ch] * p->w;
@@ -374,19 +422,16 @@ static gdouble
 inertia_of (KmsFit * fit, Points pts, Centroids cent, guint k)
 {
   const guint nc = fit->n_channels;
+  CentroidLanes lanes;
   gdouble total = 0;
-  guint i, c;
+  guint i;
 
+  lanes_set (&lanes, cent, k, nc);
   for (i = 0; i < pts.n; i++) {
-    const KmsPoint *p = &pts.p[i];
-    gdouble best = dist2 (p->c, cent[0], nc);
+    gdouble best;
 
-    for (c = 1; c < k; c++) {
-      gdouble d = dist2 (p->c, cent[c], nc);
-      if (d < best)
-        best = d;
-    }
-    total += best * p->w;
+    nearest (&lanes, pts.p[i].c, k, nc, &best);
+    total += best * pts.p[i].w;
   }
   fit->evals += (guint64) pts.n * k;
   return total;
