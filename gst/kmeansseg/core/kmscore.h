@@ -38,8 +38,8 @@ G_BEGIN_DECLS
  * they are more), spending at most KMS_FRESH_PASSES x cells x k distance
  * evaluations there (its restarts only while they fit), before the
  * ordinary Lloyd on the frame's points (see kmsfit.c) */
-#define KMS_FRESH_CELLS 2048
-#define KMS_FRESH_PASSES 40
+#define KMS_FRESH_CELLS 4096
+#define KMS_FRESH_PASSES 100
 /* A refresh candidate spends about KMS_REFRESH_PASSES x points x k
  * distance evaluations a frame (Lloyd iterations on the frame's points),
  * for at most KMS_REFRESH_FRAMES frames */

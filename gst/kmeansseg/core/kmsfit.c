@@ -53,8 +53,14 @@
 #define KMS_STARVED_SHARE 0.05
 #define KMS_STARVED_GAP 8
 /* The error drifts up when its running level is this much above the
- * lowest since the last refresh */
+ * lowest since the last refresh; then a refresh starts at most this often
+ * (candidates are cheap: while a scene changes, one may as well run) */
 #define KMS_DRIFT_RISE 0.10
+#define KMS_DRIFT_GAP 8
+/* Lloyd on coarse cells stops when no centroid moves more than this (or
+ * the tolerance): Lloyd on the points finishes, and cheaper restarts are
+ * more restarts within the budget */
+#define KMS_CELLS_TOLERANCE 2.0
 /* Refresh candidates are seeded on at least this many cells (when the
  * points are that many) */
 #define KMS_REFRESH_MIN_CELLS 256
@@ -480,8 +486,9 @@ fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
     e = G_MAXDOUBLE;
     /* (max-iters 0 keeps the seeds; their error then costs a pass) */
     if (lloyd (fit, cells, fit->cent, k, params->max_iters == 0 ? 0 : 1000,
-            start + budget - MIN (budget, pass), params->tolerance, NULL,
-            &e, NULL, NULL) == 0)
+            start + budget - MIN (budget, pass),
+            MAX (params->tolerance, KMS_CELLS_TOLERANCE), NULL, &e, NULL,
+            NULL) == 0)
       e = inertia_of (fit, cells, fit->cent, k);
     if (e < best) {
       best = e;
@@ -559,30 +566,36 @@ candidate_cells (KmsFit * fit, guint k)
 }
 
 /* A frame of a refresh candidate, about KMS_REFRESH_PASSES passes over the
- * frame's points: on its first frame its seeding on coarse cells; Lloyd on
- * the cells with what is left of the budget; then one Lloyd iteration on
- * the frame's points, which gives its error on them (the return value).
- * *done when it has nothing left to gain: its Lloyd on the cells (after
- * the first frame) or on the points converged. */
+ * frame's points: on its first frame its seeding on coarse cells, and
+ * until Lloyd there has converged, Lloyd on the cells with what is left of
+ * the budget and one Lloyd iteration on the frame's points; after that,
+ * Lloyd on the points. Returns its error on the frame's points (of its
+ * last assignment there); *done when Lloyd on the points has converged. */
 static gdouble
 candidate_frame (KmsFit * fit, const KmsParams * params, guint k,
     gboolean first, gboolean * done)
 {
   const Points pts = frame_points (fit);
-  const Points cells = candidate_cells (fit, k);
   const guint64 budget = KMS_REFRESH_PASSES * (guint64) pts.n * k;
   const guint64 start = fit->evals;
-  gboolean cells_done = FALSE, pts_done;
   gdouble e = 0;
 
-  if (first)
-    seed (fit, params, cells, fit->cand, k);
-  /* with what is left after the iteration on the points */
-  lloyd (fit, cells, fit->cand, k, 1000, start + budget - (guint64) pts.n * k,
-      params->tolerance, NULL, NULL, NULL, &cells_done);
-  lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, params->tolerance, NULL, &e,
-      NULL, &pts_done);
-  *done = pts_done || (cells_done && !first);
+  if (first || !fit->cand_cells_done) {
+    const Points cells = candidate_cells (fit, k);
+
+    if (first)
+      seed (fit, params, cells, fit->cand, k);
+    /* with what is left after the iteration on the points */
+    lloyd (fit, cells, fit->cand, k, 1000,
+        start + budget - (guint64) pts.n * k,
+        MAX (params->tolerance, KMS_CELLS_TOLERANCE), NULL, NULL, NULL,
+        &fit->cand_cells_done);
+    lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, params->tolerance, NULL, &e,
+        NULL, done);
+  } else {
+    lloyd (fit, pts, fit->cand, k, KMS_REFRESH_PASSES, NO_LIMIT,
+        params->tolerance, NULL, &e, NULL, done);
+  }
   return e;
 }
 
@@ -644,9 +657,10 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   start = !fit->cand_active && fit->frames > 0 &&
       params->refresh_interval > 0 &&
       (fit->frames % params->refresh_interval == 0 ||
-      (fit->frames >= fit->last_refresh + KMS_STARVED_GAP &&
-          (starved || fit->level > (1 + KMS_DRIFT_RISE) * MAX (fit->drift_base,
-                  KMS_LEVEL_FLOOR))));
+      (starved && fit->frames >= fit->last_refresh + KMS_STARVED_GAP) ||
+      (fit->frames >= fit->last_refresh + KMS_DRIFT_GAP &&
+          fit->level > (1 + KMS_DRIFT_RISE) * MAX (fit->drift_base,
+              KMS_LEVEL_FLOOR)));
   if (params->refresh_interval == 0)
     fit->cand_active = FALSE;
 
@@ -661,6 +675,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     if (start) {
       fit->last_refresh = fit->frames;
       fit->cand_active = TRUE;
+      fit->cand_cells_done = FALSE;
       fit->cand_frames = 0;
     }
     cand_err = candidate_frame (fit, params, k, start, &converged);

@@ -48,6 +48,7 @@ typedef struct
    * fit until it wins or is given up */
   gboolean cand_active;
   guint cand_frames;            /* frames it has run on */
+  gboolean cand_cells_done;     /* its Lloyd on coarse cells converged */
   gdouble cand[KMS_MAX_K][KMS_MAX_CHANNELS];
 
   /* Distance evaluations (a point against a centroid) since the caller
