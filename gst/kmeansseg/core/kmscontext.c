@@ -283,6 +283,7 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
   kms_sampler_build (&ctx->sampler, info, &ctx->dsp.rows, in,
       params->sample_size, ctx->pool, kms_pool_get_n_threads (ctx->pool));
   kms_fit_set_points (fit, ctx->sampler.points, ctx->sampler.n_points);
+  fit->evals = 0;
 
   fresh = !params->warm_start || fit->k == 0 ||
       fit->n_channels != info->n_channels;
@@ -315,6 +316,7 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     result->mse = !params->measure_error ? -1 :
         (gdouble) sse / ((gdouble) in->width * in->height * info->n_channels);
     result->fit_points = fit->n_points;
+    result->fit_evals = fit->evals;
     result->cpu_level = ctx->dsp.level;
     memcpy (result->centroids, ctx->pal, k * sizeof (ctx->pal[0]));
     memcpy (result->counts, ctx->counts, k * sizeof (ctx->counts[0]));

@@ -33,6 +33,19 @@ G_BEGIN_DECLS
 /* Fitting bins each channel to this many bits (see kmssample.c) */
 #define KMS_HIST_BITS 6
 
+/* A fresh fit (first frame, scene cut) seeds and fits on at most this
+ * many weighted colour cells (the points merged into coarser cells when
+ * they are more), spending at most KMS_FRESH_PASSES x cells x k distance
+ * evaluations there (its restarts only while they fit), before the
+ * ordinary Lloyd on the frame's points (see kmsfit.c) */
+#define KMS_FRESH_CELLS 4096
+#define KMS_FRESH_PASSES 100
+/* A refresh candidate spends about KMS_REFRESH_PASSES x points x k
+ * distance evaluations a frame (Lloyd iterations on the frame's points),
+ * for at most KMS_REFRESH_FRAMES frames */
+#define KMS_REFRESH_PASSES 2
+#define KMS_REFRESH_FRAMES 10
+
 typedef enum
 {
   KMS_INIT_KMEANS_PP = 0,
@@ -93,6 +106,8 @@ typedef struct
                                  * against the input (posterize mode); -1
                                  * when not measure_error */
   guint fit_points;             /* weighted points the fit ran on */
+  guint64 fit_evals;            /* distances of a point to a centroid the
+                                 * fit worked out on this frame */
   KmsCpuLevel cpu_level;        /* the level of the kernels that ran */
   /* per cluster (k of each): the centroid as painted, in the format's
    * channel order (R, G, B for RGB formats; unused channels 0), the same

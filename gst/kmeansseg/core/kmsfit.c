@@ -19,34 +19,64 @@
 
 /* How the centroids are found:
  *
- * - Fresh start: k-means++ (greedy, as scikit-learn does it) or k distinct
- *   random points, then Lloyd, the best of a few seedings, then numbering
- *   by luma, darkest first.
+ * - Fresh start (first frame, scene cut): the best of a few k-means++
+ *   (greedy, as scikit-learn does it) or random seedings, each followed by
+ *   Lloyd, on the points merged into at most KMS_FRESH_CELLS coarse cells,
+ *   within a budget of distance evaluations; then Lloyd on the frame's
+ *   points from the best. The frame's time stays bounded whatever k, the
+ *   frame and its colours. A fresh start numbers by luma, darkest first.
  * - Warm start: the previous frame's centroids, then Lloyd on the weighted
  *   points until no centroid moves more than the tolerance or max_iters is
  *   reached; an empty cluster is re-seeded at the point worst served by
  *   its centroid. A scene cut (the old centroids fit far worse than they
- *   fitted the recent frames) starts afresh; now and then, and when a
- *   cluster starves, a fresh fit competes with the warm one. Either keeps
- *   the cluster numbers (match_identity()). */
+ *   fitted the recent frames) refits at once. Now and then, when a cluster
+ *   starves and when the error drifts up, a refresh candidate is seeded
+ *   and then fitted a little on each new frame (KMS_REFRESH_PASSES Lloyd
+ *   iterations), beside the warm fit; it replaces the warm centroids on the
+ *   first frame where it fits that frame clearly better, or is given up.
+ *   The frames keep their usual time, and the output depends only on the
+ *   frames and the settings. A cut or an adopted refresh keeps the
+ *   cluster numbers (match_identity()). */
 
 #include <math.h>
 #include <string.h>
 
 #include "kmsfit.h"
 
-/* Seeded fits tried on a fresh start, the best kept */
+/* Seeded fits tried on a fresh start at most, the best kept */
 #define KMS_FRESH_RESTARTS 4
 /* A refresh is adopted when its error is this much lower */
 #define KMS_REFRESH_GAIN 0.03
 /* A cluster with less than this share of an average cluster's pixels is
- * starved; a starved cluster calls for a refresh at most this often */
+ * starved; a starved cluster, or an error drifting up, calls for a
+ * refresh at most this often */
 #define KMS_STARVED_SHARE 0.05
 #define KMS_STARVED_GAP 8
+/* The error drifts up when its running level is this much above the
+ * lowest since the last refresh; then a refresh starts at most this often
+ * (candidates are cheap: while a scene changes, one may as well run) */
+#define KMS_DRIFT_RISE 0.10
+#define KMS_DRIFT_GAP 8
+/* Lloyd on coarse cells stops when no centroid moves more than this (or
+ * the tolerance): Lloyd on the points finishes, and cheaper restarts are
+ * more restarts within the budget */
+#define KMS_CELLS_TOLERANCE 2.0
+/* Refresh candidates are seeded on at least this many cells (when the
+ * points are that many) */
+#define KMS_REFRESH_MIN_CELLS 256
 /* The running error level follows each frame's error by this weight */
 #define KMS_LEVEL_WEIGHT 0.2
 /* ... and never goes below this MSE, so noise on a flat scene is no cut */
 #define KMS_LEVEL_FLOOR 4.0
+
+typedef gdouble Centroids[KMS_MAX_K][KMS_MAX_CHANNELS];
+
+/* A set of weighted points a fit runs on: the frame's, or coarse cells */
+typedef struct
+{
+  const KmsPoint *p;
+  guint n;
+} Points;
 
 static guint64
 rng_next (guint64 * state)
@@ -79,6 +109,79 @@ dist2 (const gdouble * a, const gdouble * b, guint nc)
   return d;
 }
 
+/* Centroids by channel, so that the distances of a point to every one are
+ * worked out in vector lanes */
+typedef struct
+{
+  gdouble c[KMS_MAX_CHANNELS][KMS_MAX_K];
+} CentroidLanes;
+
+static void
+lanes_set (CentroidLanes * l, Centroids cent, guint k, guint nc)
+{
+  guint c, ch;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    for (c = 0; c < k; c++)
+      l->c[ch][c] = ch < nc ? cent[c][ch] : 0;
+}
+
+/* The nearest centroid to @x (the lowest index of equally near ones), its
+ * squared distance in *best: the same bits as dist2() to each in turn */
+static inline guint
+nearest (const CentroidLanes * l, const gdouble * x, guint k, guint nc,
+    gdouble * best)
+{
+  gdouble d[KMS_MAX_K], b;
+  guint c, bl = 0;
+
+  if (nc == 3) {
+    const gdouble x0 = x[0], x1 = x[1], x2 = x[2];
+
+    for (c = 0; c < k; c++) {
+      const gdouble t0 = x0 - l->c[0][c], t1 = x1 - l->c[1][c],
+          t2 = x2 - l->c[2][c];
+
+      d[c] = t0 * t0 + t1 * t1 + t2 * t2;
+    }
+  } else {
+    for (c = 0; c < k; c++) {
+      const gdouble t0 = x[0] - l->c[0][c];
+
+      d[c] = t0 * t0;
+    }
+  }
+  b = d[0];
+  for (c = 1; c < k; c++) {
+    if (d[c] < b) {
+      b = d[c];
+      bl = c;
+    }
+  }
+  *best = b;
+  return bl;
+}
+
+static Points
+frame_points (KmsFit * fit)
+{
+  Points pts = { fit->points, fit->n_points };
+
+  return pts;
+}
+
+/* The frame's points as at most @max coarse cells */
+static Points
+coarse_points (KmsFit * fit, guint max)
+{
+  Points pts;
+
+  pts.p = kms_coarse_build (&fit->coarse, fit->points, fit->n_points,
+      fit->n_channels, max);
+  pts.n = fit->coarse.n_points;
+  return pts;
+}
+
 /* Index of the point where the cumulative weight passes u */
 static guint
 pick_cumulative (const gdouble * cum, guint n, gdouble u)
@@ -99,65 +202,72 @@ pick_cumulative (const gdouble * cum, guint n, gdouble u)
 /* A random point, each with the probability of its weight times f[i]
  * (f NULL: 1) */
 static guint
-pick_weighted (KmsFit * fit, const gdouble * f)
+pick_weighted (KmsFit * fit, Points pts, const gdouble * f)
 {
   gdouble total = 0;
   guint i;
 
-  for (i = 0; i < fit->n_points; i++) {
-    total += fit->points[i].w * (f ? f[i] : 1.0);
+  for (i = 0; i < pts.n; i++) {
+    total += pts.p[i].w * (f ? f[i] : 1.0);
     fit->cum[i] = total;
   }
-  return pick_cumulative (fit->cum, fit->n_points,
-      rng_double (&fit->rng) * total);
+  return pick_cumulative (fit->cum, pts.n, rng_double (&fit->rng) * total);
 }
 
 /* Update point_d for a new centroid; return the new total potential */
 static gdouble
-potential_with (KmsFit * fit, const gdouble * c, gboolean update)
+potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
 {
   const guint nc = fit->n_channels;
   gdouble pot = 0;
   guint i;
 
-  for (i = 0; i < fit->n_points; i++) {
-    gdouble d = dist2 (fit->points[i].c, c, nc);
+  for (i = 0; i < pts.n; i++) {
+    gdouble d = dist2 (pts.p[i].c, c, nc);
 
     if (d > fit->point_d[i])
       d = fit->point_d[i];
     else if (update)
       fit->point_d[i] = d;
-    pot += d * fit->points[i].w;
+    pot += d * pts.p[i].w;
   }
+  fit->evals += pts.n;
   return pot;
 }
 
-/* Greedy k-means++: centroids first..k-1 are added, each the best of a few
- * D²-weighted candidates. Centroids 0..first-1 must be set. */
-static void
-seed_kmeans_pp (KmsFit * fit, guint first, guint k)
+/* Distance evaluations of a greedy k-means++ seeding of k centroids */
+static guint64
+seeding_cost (guint n, guint k)
 {
-  const guint nc = fit->n_channels;
+  return (guint64) n * k * (3 + (guint) log (k));
+}
+
+/* Greedy k-means++: centroids first..k-1 of @cent are added, each the best
+ * of a few D²-weighted candidates. Centroids 0..first-1 must be set. */
+static void
+seed_kmeans_pp (KmsFit * fit, Points pts, Centroids cent, guint first,
+    guint k)
+{
   guint trials = 2 + (guint) log (k), c, t, i;
 
   if (first == 0) {
-    guint p = pick_weighted (fit, NULL);
+    guint p = pick_weighted (fit, pts, NULL);
 
-    memcpy (fit->cent[0], fit->points[p].c, sizeof (fit->cent[0]));
+    memcpy (cent[0], pts.p[p].c, sizeof (cent[0]));
     first = 1;
   }
-  for (i = 0; i < fit->n_points; i++)
+  for (i = 0; i < pts.n; i++)
     fit->point_d[i] = G_MAXDOUBLE;
   for (c = 0; c < first; c++)
-    potential_with (fit, fit->cent[c], TRUE);
+    potential_with (fit, pts, cent[c], TRUE);
 
   for (c = first; c < k; c++) {
     gdouble best_pot = G_MAXDOUBLE;
     guint best = 0;
 
     for (t = 0; t < trials; t++) {
-      guint p = pick_weighted (fit, fit->point_d);
-      gdouble pot = potential_with (fit, fit->points[p].c, FALSE);
+      guint p = pick_weighted (fit, pts, fit->point_d);
+      gdouble pot = potential_with (fit, pts, pts.p[p].c, FALSE);
 
       if (pot < best_pot) {
         best_pot = pot;
@@ -166,15 +276,14 @@ seed_kmeans_pp (KmsFit * fit, guint first, guint k)
     }
     /* When every point already sits on a centroid the draw degenerates to
      * point 0: a duplicate that stays empty, which is all there is to do */
-    memcpy (fit->cent[c], fit->points[best].c, sizeof (fit->cent[0]));
-    potential_with (fit, fit->cent[c], TRUE);
+    memcpy (cent[c], pts.p[best].c, sizeof (cent[0]));
+    potential_with (fit, pts, cent[c], TRUE);
   }
-  (void) nc;
 }
 
-/* k random pixels, distinct colours while the frame has enough */
+/* k random points, distinct colours while there are enough */
 static void
-seed_random (KmsFit * fit, guint k)
+seed_random (KmsFit * fit, Points pts, Centroids cent, guint k)
 {
   const guint nc = fit->n_channels;
   guint c, j, tries;
@@ -185,35 +294,57 @@ seed_random (KmsFit * fit, guint k)
     for (tries = 0; tries < 64; tries++) {
       gboolean dup = FALSE;
 
-      p = pick_weighted (fit, NULL);
+      p = pick_weighted (fit, pts, NULL);
       for (j = 0; j < c && !dup; j++)
-        dup = dist2 (fit->cent[j], fit->points[p].c, nc) == 0;
+        dup = dist2 (cent[j], pts.p[p].c, nc) == 0;
       if (!dup)
         break;
     }
-    memcpy (fit->cent[c], fit->points[p].c, sizeof (fit->cent[0]));
+    memcpy (cent[c], pts.p[p].c, sizeof (cent[0]));
   }
+}
+
+static void
+seed (KmsFit * fit, const KmsParams * params, Points pts, Centroids cent,
+    guint k)
+{
+  if (params->init == KMS_INIT_RANDOM)
+    seed_random (fit, pts, cent, k);
+  else
+    seed_kmeans_pp (fit, pts, cent, 0, k);
 }
 
 /* ------------------------------------------------------------------ */
 /* Lloyd */
 
-/* Returns the number of iterations run. *first_err: the weighted squared
- * error of the centroids as they came in; *last_err: that of the last
- * assignment (the centroids' final move can only lower it, so it bounds
- * their error: no extra pass for it). Both untouched when no iteration
- * ran. The clusters' weights of the last assignment are left in
- * fit->weights. */
+/* No limit to the evaluations of lloyd() */
+#define NO_LIMIT G_MAXUINT64
+
+/* Lloyd on @pts from @cent, at most @max_iters iterations, and only those
+ * sure to leave fit->evals at most @limit (an iteration and its re-seeds
+ * evaluate at most 2 x points x k distances). Returns the number of
+ * iterations run; *converged (may be NULL) says whether the last one moved no centroid by
+ * more than the tolerance. *first_err: the weighted squared error of the
+ * centroids as they came in; *last_err: that of the last assignment (the
+ * centroids' final move can only lower it, so it bounds their error: no
+ * extra pass for it). Both untouched when no iteration ran. The clusters'
+ * weights of the last assignment go to @weights (may be NULL). */
 static guint
-lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
-    gdouble * first_err, gdouble * last_err)
+lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
+    guint64 limit, gdouble tolerance, gdouble * first_err,
+    gdouble * last_err, gdouble * weights, gboolean * converged)
 {
   const guint nc = fit->n_channels;
+  const guint64 worst = 2 * (guint64) pts.n * k;
+  CentroidLanes lanes;
   gdouble acc[KMS_MAX_K][KMS_MAX_CHANNELS];
   gdouble wsum[KMS_MAX_K];
   guint it, i, c, ch;
 
-  for (it = 0; it < max_iters;) {
+  if (converged)
+    *converged = FALSE;
+  for (it = 0; it < max_iters && (limit == NO_LIMIT ||
+          (fit->evals <= limit && limit - fit->evals >= worst));) {
     gdouble max_move = 0;
     gboolean reseeded = FALSE;
 
@@ -222,24 +353,19 @@ lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
     memset (acc, 0, k * sizeof (acc[0]));
     memset (wsum, 0, k * sizeof (wsum[0]));
 
-    for (i = 0; i < fit->n_points; i++) {
-      const KmsPoint *p = &fit->points[i];
-      gdouble best = dist2 (p->c, fit->cent[0], nc);
-      guint bl = 0;
+    lanes_set (&lanes, cent, k, nc);
+    for (i = 0; i < pts.n; i++) {
+      const KmsPoint *p = &pts.p[i];
+      gdouble best;
+      const guint bl = nearest (&lanes, p->c, k, nc, &best);
 
-      for (c = 1; c < k; c++) {
-        gdouble d = dist2 (p->c, fit->cent[c], nc);
-        if (d < best) {
-          best = d;
-          bl = c;
-        }
-      }
       fit->point_d[i] = best;
       for (ch = 0; ch < nc; ch++)
         acc[bl][ch] += p->c[ch] * p->w;
       wsum[bl] += p->w;
       err += best * p->w;
     }
+    fit->evals += (guint64) pts.n * k;
 
     for (c = 0; c < k; c++) {
       gdouble next[KMS_MAX_CHANNELS] = { 0, };
@@ -249,9 +375,9 @@ lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
         continue;
       for (ch = 0; ch < nc; ch++)
         next[ch] = acc[c][ch] / wsum[c];
-      move = dist2 (next, fit->cent[c], nc);
+      move = dist2 (next, cent[c], nc);
       max_move = MAX (max_move, move);
-      memcpy (fit->cent[c], next, sizeof (fit->cent[0]));
+      memcpy (cent[c], next, sizeof (cent[0]));
     }
 
     /* Re-seed a dead cluster at the point worst served by its centroid */
@@ -261,7 +387,7 @@ lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
 
       if (wsum[c] != 0)
         continue;
-      for (i = 0; i < fit->n_points; i++) {
+      for (i = 0; i < pts.n; i++) {
         if (fit->point_d[i] > worst) {
           worst = fit->point_d[i];
           wi = i;
@@ -269,13 +395,14 @@ lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
       }
       if (worst == 0)
         break;                  /* every point sits on a centroid */
-      memcpy (fit->cent[c], fit->points[wi].c, sizeof (fit->cent[0]));
+      memcpy (cent[c], pts.p[wi].c, sizeof (cent[0]));
       /* that point, and those nearer the new centroid, are served now */
-      for (i = 0; i < fit->n_points; i++) {
-        gdouble d = dist2 (fit->points[i].c, fit->cent[c], nc);
+      for (i = 0; i < pts.n; i++) {
+        gdouble d = dist2 (pts.p[i].c, cent[c], nc);
         if (d < fit->point_d[i])
           fit->point_d[i] = d;
       }
+      fit->evals += pts.n;
       reseeded = TRUE;
     }
 
@@ -283,10 +410,14 @@ lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
       *first_err = err;
     if (last_err)
       *last_err = err;
-    memcpy (fit->weights, wsum, k * sizeof (wsum[0]));
+    if (weights)
+      memcpy (weights, wsum, k * sizeof (wsum[0]));
     it++;
-    if (!reseeded && sqrt (max_move) <= tolerance)
+    if (!reseeded && sqrt (max_move) <= tolerance) {
+      if (converged)
+        *converged = TRUE;
       break;
+    }
   }
   return it;
 }
@@ -294,30 +425,22 @@ lloyd (KmsFit * fit, guint k, guint max_iters, gdouble tolerance,
 /* Weighted sum of squared distances of the points to their nearest
  * centroid */
 static gdouble
-inertia_of (KmsFit * fit, gdouble cent[][KMS_MAX_CHANNELS], guint k)
+inertia_of (KmsFit * fit, Points pts, Centroids cent, guint k)
 {
   const guint nc = fit->n_channels;
+  CentroidLanes lanes;
   gdouble total = 0;
-  guint i, c;
+  guint i;
 
-  for (i = 0; i < fit->n_points; i++) {
-    const KmsPoint *p = &fit->points[i];
-    gdouble best = dist2 (p->c, cent[0], nc);
+  lanes_set (&lanes, cent, k, nc);
+  for (i = 0; i < pts.n; i++) {
+    gdouble best;
 
-    for (c = 1; c < k; c++) {
-      gdouble d = dist2 (p->c, cent[c], nc);
-      if (d < best)
-        best = d;
-    }
-    total += best * p->w;
+    nearest (&lanes, pts.p[i].c, k, nc, &best);
+    total += best * pts.p[i].w;
   }
+  fit->evals += (guint64) pts.n * k;
   return total;
-}
-
-static gdouble
-inertia (KmsFit * fit, guint k)
-{
-  return inertia_of (fit, fit->cent, k);
 }
 
 /* Change the number of clusters of a running stream: the first ones keep
@@ -326,58 +449,76 @@ static void
 resize_k (KmsFit * fit, guint k)
 {
   if (k > fit->k)
-    seed_kmeans_pp (fit, fit->k, k);
+    seed_kmeans_pp (fit, frame_points (fit), fit->cent, fit->k, k);
   fit->k = k;
 }
 
-/* A fresh fit: the best of a few seeded fits. One seeding can land in a
- * poor local optimum (measured on photos at k=8: up to 10% above a
- * converged K-means); fresh fits are rare and the fitting data small, so
- * a few restarts are cheap. Returns the iterations of the kept fit and its
+/* A fresh fit, in a bounded time: the best of a few seeded fits on coarse
+ * cells, then Lloyd on the points from it. One seeding can land in a poor
+ * local optimum (measured on photos at k=8: up to 10% above a converged
+ * K-means), so a few restarts are worth having; on at most
+ * KMS_FRESH_CELLS cells and KMS_FRESH_PASSES passes over them they cost a
+ * bounded, small time whatever the frame, and Lloyd on the points from
+ * the best mostly has little left to do. Restarts run only while the
+ * budget holds one more seeding and a few iterations; each one's Lloyd
+ * stops at the budget. Returns the iterations on the points and their
  * weighted squared error in *err. */
 static guint
 fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
     guint restarts, gdouble * err)
 {
-  gdouble best_cent[KMS_MAX_K][KMS_MAX_CHANNELS];
-  gdouble best = G_MAXDOUBLE;
-  guint r, iters = 0;
+  const Points pts = frame_points (fit);
+  const Points cells = coarse_points (fit, KMS_FRESH_CELLS);
+  const guint64 pass = (guint64) cells.n * k;
+  const guint64 budget = KMS_FRESH_PASSES * pass;
+  const guint64 start = fit->evals;
+  Centroids best_cent;
+  gdouble best = G_MAXDOUBLE, e;
+  guint r, it;
 
   fit->k = k;
   for (r = 0; r < restarts; r++) {
-    guint it;
-    gdouble e;
-
-    if (params->init == KMS_INIT_RANDOM)
-      seed_random (fit, k);
-    else
-      seed_kmeans_pp (fit, 0, k);
+    /* one more: its seeding and at least a few iterations */
+    if (r > 0 && fit->evals - start + seeding_cost (cells.n, k) + 4 * pass >
+        budget)
+      break;
+    seed (fit, params, cells, fit->cent, k);
     e = G_MAXDOUBLE;
-    it = lloyd (fit, k, params->max_iters, params->tolerance, NULL, &e);
-    if (it == 0)
-      e = inertia (fit, k);
+    /* (max-iters 0 keeps the seeds; their error then costs a pass) */
+    if (lloyd (fit, cells, fit->cent, k, params->max_iters == 0 ? 0 : 1000,
+            start + budget - MIN (budget, pass),
+            MAX (params->tolerance, KMS_CELLS_TOLERANCE), NULL, &e, NULL,
+            NULL) == 0)
+      e = inertia_of (fit, cells, fit->cent, k);
     if (e < best) {
       best = e;
-      iters = it;
       memcpy (best_cent, fit->cent, k * sizeof (fit->cent[0]));
     }
   }
   memcpy (fit->cent, best_cent, k * sizeof (fit->cent[0]));
-  *err = best;
-  return iters;
+
+  /* the ordinary Lloyd on the frame's points */
+  it = lloyd (fit, pts, fit->cent, k, params->max_iters, NO_LIMIT,
+      params->tolerance, NULL, err, fit->weights, NULL);
+  if (it == 0)
+    *err = inertia_of (fit, pts, fit->cent, k);
+  return it;
 }
 
-/* Renumber the fresh centroids after the old ones: each old number goes
- * to the nearest fresh centroid, closest pairs first (greedy), so that a
- * re-initialised stream keeps what its cluster numbers mean. */
+/* Renumber the centroids @fresh after the old ones @old into fit->cent:
+ * each old number goes to the nearest fresh centroid, closest pairs first
+ * (greedy), so that a re-initialised stream keeps what its cluster numbers
+ * mean. */
 static void
-match_identity (KmsFit * fit, gdouble old[][KMS_MAX_CHANNELS], guint k)
+match_identity (KmsFit * fit, Centroids old_in, Centroids fresh_in, guint k)
 {
-  gdouble fresh[KMS_MAX_K][KMS_MAX_CHANNELS];
+  Centroids old, fresh;
   gboolean old_used[KMS_MAX_K] = { FALSE, }, new_used[KMS_MAX_K] = { FALSE, };
   guint n, a, b;
 
-  memcpy (fresh, fit->cent, k * sizeof (fresh[0]));
+  /* (either may be fit->cent) */
+  memcpy (old, old_in, k * sizeof (old[0]));
+  memcpy (fresh, fresh_in, k * sizeof (fresh[0]));
   for (n = 0; n < k; n++) {
     gdouble best = G_MAXDOUBLE;
     guint bo = 0, bn = 0;
@@ -414,15 +555,59 @@ total_weight (KmsFit * fit)
   return total;
 }
 
+/* The cells of refresh candidates: few enough that a k-means++ seeding on
+ * them costs about half a pass over the frame's points */
+static Points
+candidate_cells (KmsFit * fit, guint k)
+{
+  return coarse_points (fit, MIN (KMS_FRESH_CELLS,
+          MAX (KMS_REFRESH_MIN_CELLS,
+              fit->n_points / (2 * (3 + (guint) log (k))))));
+}
+
+/* A frame of a refresh candidate, about KMS_REFRESH_PASSES passes over the
+ * frame's points: on its first frame its seeding on coarse cells, and
+ * until Lloyd there has converged, Lloyd on the cells with what is left of
+ * the budget and one Lloyd iteration on the frame's points; after that,
+ * Lloyd on the points. Returns its error on the frame's points (of its
+ * last assignment there); *done when Lloyd on the points has converged. */
+static gdouble
+candidate_frame (KmsFit * fit, const KmsParams * params, guint k,
+    gboolean first, gboolean * done)
+{
+  const Points pts = frame_points (fit);
+  const guint64 budget = KMS_REFRESH_PASSES * (guint64) pts.n * k;
+  const guint64 start = fit->evals;
+  gdouble e = 0;
+
+  if (first || !fit->cand_cells_done) {
+    const Points cells = candidate_cells (fit, k);
+
+    if (first)
+      seed (fit, params, cells, fit->cand, k);
+    /* with what is left after the iteration on the points */
+    lloyd (fit, cells, fit->cand, k, 1000,
+        start + budget - (guint64) pts.n * k,
+        MAX (params->tolerance, KMS_CELLS_TOLERANCE), NULL, NULL, NULL,
+        &fit->cand_cells_done);
+    lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, params->tolerance, NULL, &e,
+        NULL, done);
+  } else {
+    lloyd (fit, pts, fit->cand, k, KMS_REFRESH_PASSES, NO_LIMIT,
+        params->tolerance, NULL, &e, NULL, done);
+  }
+  return e;
+}
+
 /* A warm frame: Lloyd from the previous centroids, with the checks that
  * keep a warm start from going stale. Returns the iterations run. */
 guint
 kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     gboolean * reinit, gboolean * cut)
 {
-  gdouble prev[KMS_MAX_K][KMS_MAX_CHANNELS];
+  Centroids prev;
   gdouble total, scale, warm_err = 0, err;
-  gboolean starved = FALSE, refresh;
+  gboolean starved = FALSE, start;
   guint c, ch, iters;
 
   *reinit = *cut = FALSE;
@@ -430,29 +615,35 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   /* errors per pixel and channel, comparable across frame sizes */
   scale = 1.0 / (total * fit->n_channels);
 
-  if (k != fit->k)
+  if (k != fit->k) {
     resize_k (fit, k);
+    fit->cand_active = FALSE;
+  }
   memcpy (prev, fit->cent, k * sizeof (prev[0]));
-  if (params->max_iters == 0)
+  if (params->max_iters == 0) {
+    fit->cand_active = FALSE;
     return 0;                   /* the centroids are the user's to keep */
+  }
 
-  iters = lloyd (fit, k, params->max_iters, params->tolerance, &warm_err,
-      &err);
+  iters = lloyd (fit, frame_points (fit), fit->cent, k, params->max_iters,
+      NO_LIMIT, params->tolerance, &warm_err, &err, fit->weights, NULL);
   /* Smoothed centroids lag behind a slow change, and their error grows
    * with it: test for a cut with the previous frame's centroids as fitted,
    * before smoothing */
   if (params->temporal_smoothing > 0 && fit->frames > 0 && fit->has_fitted)
-    warm_err = inertia_of (fit, fit->fitted, k);
+    warm_err = inertia_of (fit, frame_points (fit), fit->fitted, k);
   warm_err *= scale;
 
   /* A scene cut: the old centroids fit the new frame far worse than they
-   * fitted the recent ones. Start afresh, keeping the numbers. */
+   * fitted the recent ones. Refit on this frame, keeping the numbers. */
   if (params->scene_cut > 0 && fit->frames > 0 &&
       warm_err > params->scene_cut * MAX (fit->level, KMS_LEVEL_FLOOR)) {
+    fit->cand_active = FALSE;
     iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
-    match_identity (fit, prev, k);
+    match_identity (fit, prev, fit->cent, k);
+    memcpy (fit->fitted, fit->cent, k * sizeof (fit->cent[0]));
     *reinit = *cut = TRUE;
-    fit->level = err * scale;
+    fit->level = fit->drift_base = err * scale;
     fit->frames = 1;
     fit->last_refresh = 0;
     return iters;
@@ -460,33 +651,45 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
 
   for (c = 0; c < k; c++)
     starved |= fit->weights[c] < KMS_STARVED_SHARE * total / k;
+  fit->drift_base = MIN (fit->drift_base, fit->level);
   /* (never on the first frame of a warm start: a palette just seeded is
    * the user's to start from) */
-  refresh = fit->frames > 0 && params->refresh_interval > 0 &&
-      ((starved && fit->frames >= fit->last_refresh + KMS_STARVED_GAP) ||
-      fit->frames % params->refresh_interval == 0);
+  start = !fit->cand_active && fit->frames > 0 &&
+      params->refresh_interval > 0 &&
+      (fit->frames % params->refresh_interval == 0 ||
+      (starved && fit->frames >= fit->last_refresh + KMS_STARVED_GAP) ||
+      (fit->frames >= fit->last_refresh + KMS_DRIFT_GAP &&
+          fit->level > (1 + KMS_DRIFT_RISE) * MAX (fit->drift_base,
+              KMS_LEVEL_FLOOR)));
+  if (params->refresh_interval == 0)
+    fit->cand_active = FALSE;
 
-  /* Now and then, and whenever a cluster starves, a fresh fit competes
-   * with the warm one and replaces it when clearly better: a warm start
-   * can sit in a poor optimum for ever (a clip opening on black) */
-  if (refresh) {
-    gdouble warm[KMS_MAX_K][KMS_MAX_CHANNELS];
-    guint fresh_iters;
-    gdouble fresh_err;
+  /* Now and then, when a cluster starves and when the error drifts up, a
+   * candidate fitted over the next frames competes with the warm fit and
+   * replaces it when clearly better: a warm start can sit in a poor
+   * optimum for ever (a clip opening on black) */
+  if (start || fit->cand_active) {
+    gboolean converged;
+    gdouble cand_err;
 
-    fit->last_refresh = fit->frames;
-    memcpy (warm, fit->cent, k * sizeof (warm[0]));
-    /* one seeding, not the fresh start's several: this runs on a
-     * running stream, where a frame's time is short */
-    fresh_iters = fit_fresh (fit, params, k, 1, &fresh_err);
-    if (fresh_err < (1 - KMS_REFRESH_GAIN) * err) {
-      match_identity (fit, warm, k);
-      err = fresh_err;
-      iters = fresh_iters;
-      *reinit = TRUE;
-    } else {
-      memcpy (fit->cent, warm, k * sizeof (warm[0]));
+    if (start) {
+      fit->last_refresh = fit->frames;
+      fit->cand_active = TRUE;
+      fit->cand_cells_done = FALSE;
+      fit->cand_frames = 0;
     }
+    cand_err = candidate_frame (fit, params, k, start, &converged);
+    fit->cand_frames++;
+    if (cand_err < (1 - KMS_REFRESH_GAIN) * err) {
+      match_identity (fit, fit->cent, fit->cand, k);
+      err = cand_err;
+      *reinit = TRUE;
+      fit->cand_active = FALSE;
+    } else if (converged || fit->cand_frames >= KMS_REFRESH_FRAMES) {
+      fit->cand_active = FALSE;
+    }
+    if (!fit->cand_active)
+      fit->drift_base = err * scale;
   }
 
   memcpy (fit->fitted, fit->cent, k * sizeof (fit->cent[0]));
@@ -502,7 +705,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   }
 
   if (fit->frames == 0)
-    fit->level = err * scale;
+    fit->level = fit->drift_base = err * scale;
   else
     fit->level += KMS_LEVEL_WEIGHT * (err * scale - fit->level);
   fit->frames++;
@@ -547,9 +750,10 @@ kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
   fit->rng = params->seed;
   iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
   sort_by_luma (fit, info, k);
-  fit->level = err / (total_weight (fit) * fit->n_channels);
+  fit->level = fit->drift_base = err / (total_weight (fit) * fit->n_channels);
   fit->frames = 1;
   fit->last_refresh = 0;
+  fit->cand_active = FALSE;
   return iters;
 }
 
@@ -573,6 +777,7 @@ kms_fit_reset (KmsFit * fit)
   fit->level = 0;
   fit->frames = 0;
   fit->last_refresh = 0;
+  fit->cand_active = FALSE;
 }
 
 void
@@ -585,6 +790,7 @@ kms_fit_seed (KmsFit * fit, const gdouble cent[][KMS_MAX_CHANNELS], guint n,
   fit->level = 0;
   fit->frames = 0;
   fit->last_refresh = 0;
+  fit->cand_active = FALSE;
 }
 
 void
@@ -592,5 +798,6 @@ kms_fit_clear (KmsFit * fit)
 {
   g_free (fit->point_d);
   g_free (fit->cum);
+  kms_coarse_clear (&fit->coarse);
   memset (fit, 0, sizeof (*fit));
 }

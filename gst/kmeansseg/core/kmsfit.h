@@ -41,7 +41,21 @@ typedef struct
   gboolean has_fitted;
   gdouble level;                /* running per-channel MSE of the fits */
   guint64 frames;               /* frames since the fresh start */
-  guint64 last_refresh;         /* frame of the last refresh */
+  guint64 last_refresh;         /* frame the last refresh started on */
+  gdouble drift_base;           /* the lowest level since then */
+
+  /* A refresh candidate, fitted a little on each frame beside the warm
+   * fit until it wins or is given up */
+  gboolean cand_active;
+  guint cand_frames;            /* frames it has run on */
+  gboolean cand_cells_done;     /* its Lloyd on coarse cells converged */
+  gdouble cand[KMS_MAX_K][KMS_MAX_CHANNELS];
+
+  /* Distance evaluations (a point against a centroid) since the caller
+   * last set it to 0 */
+  guint64 evals;
+  /* The cells of the fresh fits and of refresh seeding (scratch) */
+  KmsCoarse coarse;
 
   /* This frame's fitting data (not owned), and per-point scratch */
   const KmsPoint *points;
@@ -54,16 +68,20 @@ typedef struct
 /* The points the next fit runs on (they must outlive it) */
 void kms_fit_set_points (KmsFit * fit, const KmsPoint * points, guint n);
 
-/* A fresh start: k-means++ (or random) seeding from params->seed, Lloyd,
- * the best of a few such fits, numbered by luma (darkest first) with the
- * weights of @info. Returns the iterations run. */
+/* A fresh start: the best of a few k-means++ (or random) seedings from
+ * params->seed, each followed by Lloyd, on at most KMS_FRESH_CELLS coarse
+ * cells of the points and within a budget of KMS_FRESH_PASSES passes over
+ * them; then Lloyd on the points; numbered by luma (darkest first) with
+ * the weights of @info. Returns the iterations run on the points. */
 guint kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
     const KmsFormatInfo * info);
 
 /* A warm frame: Lloyd from the previous centroids, with what keeps a warm
- * start from going stale (scene cuts, refreshes, a new k, smoothing); sets
- * *reinit when the centroids were re-initialised (numbers kept) and *cut
- * on a scene cut. Returns the iterations run. */
+ * start from going stale (scene cuts, which refit at once as a fresh start
+ * does; refresh candidates, fitted over several frames; a new k,
+ * smoothing); sets *reinit when the centroids were re-initialised (numbers
+ * kept) and *cut on a scene cut. Returns the iterations of the fit that
+ * gave the centroids. */
 guint kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     gboolean * reinit, gboolean * cut);
 

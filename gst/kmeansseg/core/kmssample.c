@@ -389,6 +389,76 @@ kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
     build_exact (s, rows, in, sample_size);
 }
 
+/* Coarse cells go down from this many bits per channel */
+#define COARSE_MAX_BITS 5
+
+const KmsPoint *
+kms_coarse_build (KmsCoarse * c, const KmsPoint * points, guint n,
+    guint n_channels, guint max)
+{
+  guint bits, i, ch;
+
+  g_assert (max >= 8);
+  if (n <= max) {
+    c->bits = 0;
+    c->n_points = n;
+    return points;
+  }
+  if (!c->index)
+    c->index = g_new0 (guint32, 1u << (3 * COARSE_MAX_BITS));
+  c->points = kms_grow (c->points, &c->points_alloc, max, sizeof (KmsPoint));
+  c->ids = kms_grow (c->ids, &c->ids_alloc, max, sizeof (guint32));
+
+  /* the finest cells that are few enough: a pass per level, given up as
+   * soon as it has too many (one bit a channel, 8 cells, always fits) */
+  for (bits = COARSE_MAX_BITS; bits >= 1; bits--) {
+    const guint shift = 8 - bits;
+    gboolean over = FALSE;
+    guint m = 0;
+
+    for (i = 0; i < n && !over; i++) {
+      const KmsPoint *p = &points[i];
+      guint32 id = 0, b;
+
+      for (ch = 0; ch < n_channels; ch++)
+        id = (id << bits) | ((guint) CLAMP (p->c[ch], 0, 255) >> shift);
+      b = c->index[id];
+      if (b == 0) {
+        if (m == max) {
+          over = TRUE;
+          break;
+        }
+        b = c->index[id] = ++m;
+        c->ids[m - 1] = id;
+        memset (&c->points[m - 1], 0, sizeof (KmsPoint));
+      }
+      for (ch = 0; ch < n_channels; ch++)
+        c->points[b - 1].c[ch] += p->c[ch] * p->w;
+      c->points[b - 1].w += p->w;
+    }
+    for (i = 0; i < m; i++)
+      c->index[c->ids[i]] = 0;
+    if (!over) {
+      c->bits = bits;
+      c->n_points = m;
+      break;
+    }
+  }
+  for (i = 0; i < c->n_points; i++)
+    for (ch = 0; ch < n_channels; ch++)
+      c->points[i].c[ch] /= c->points[i].w;
+  return c->points;
+}
+
+void
+kms_coarse_clear (KmsCoarse * c)
+{
+  g_free (c->points);
+  g_free (c->index);
+  g_free (c->ids);
+  memset (c, 0, sizeof (*c));
+}
+
 void
 kms_sampler_clear (KmsSampler * s)
 {

@@ -55,6 +55,19 @@ typedef struct
   guint n_bins;
 } KmsSampleBand;
 
+/* Weighted points merged into coarser colour cells, for the fits that must
+ * be cheap (fresh fits, refresh seeding); zero-initialised, empty */
+typedef struct
+{
+  KmsPoint *points;
+  guint n_points;
+  guint bits;                   /* per channel; 0: the points as they were */
+  gsize points_alloc;
+  guint32 *index;               /* cell -> point index + 1, kept all zero */
+  guint32 *ids;                 /* the cell of each point made */
+  gsize ids_alloc;
+} KmsCoarse;
+
 /* The fitting data of the last frame, and the scratch it was made with;
  * zero-initialised, it is empty */
 typedef struct
@@ -77,6 +90,16 @@ void kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
     const KmsRowKernels * rows, const KmsFrame * in, guint sample_size,
     KmsPool * pool, guint n_bands);
 void kms_sampler_clear (KmsSampler * s);
+
+/* At most @max points (@max >= 8) for the @n @points of @n_channels
+ * channels: the points themselves when they are no more, else their merge
+ * into the cells of the most bits per channel (5, 4, ... 1) that have no
+ * more than @max occupied, each cell the weighted mean of its points, in
+ * the order the cells first turn up. The result is @points or c->points,
+ * c->n_points of them. */
+const KmsPoint *kms_coarse_build (KmsCoarse * c, const KmsPoint * points,
+    guint n, guint n_channels, guint max);
+void kms_coarse_clear (KmsCoarse * c);
 
 /* The grid that samples about sample_size pixels of @in (0: every one):
  * returns its step, and its first column and row in *x0, *y0 */

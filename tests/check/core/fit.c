@@ -745,6 +745,125 @@ START_TEST (test_large_sample_sums)
 
 END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* 13. A fresh fit costs a bounded time */
+
+/* The per-channel MSE of the best of @restarts k-means++ fits of every
+ * pixel (the reference Lloyd, to convergence): a converged K-means */
+static gdouble
+ref_kmeans_mse (const guint8 * rgb, gsize n, guint k, guint restarts,
+    guint64 * s)
+{
+  gdouble *d = g_new (gdouble, n);
+  gdouble best = G_MAXDOUBLE;
+  guint r;
+
+  for (r = 0; r < restarts; r++) {
+    gdouble cent[KMS_MAX_K][KMS_MAX_CHANNELS], err = 0;
+    gboolean reseeded;
+    gsize i;
+    guint c, ch;
+
+    /* k-means++: each next seed a pixel drawn by its squared distance */
+    for (i = 0; i < n; i++)
+      d[i] = G_MAXDOUBLE;
+    for (c = 0; c < k; c++) {
+      gsize pick = 0;
+
+      if (c == 0) {
+        pick = rng_below (s, n);
+      } else {
+        gdouble total = 0, u;
+
+        for (i = 0; i < n; i++)
+          total += d[i];
+        u = (rng_next (s) / 4294967296.0) * total;
+        for (i = 0; i + 1 < n && u >= d[i]; i++)
+          u -= d[i];
+        pick = i;
+      }
+      for (ch = 0; ch < 3; ch++)
+        cent[c][ch] = rgb[3 * pick + ch];
+      for (i = 0; i < n; i++) {
+        gdouble e = 0;
+
+        for (ch = 0; ch < 3; ch++)
+          e += (rgb[3 * i + ch] - cent[c][ch]) * (rgb[3 * i + ch] -
+              cent[c][ch]);
+        d[i] = MIN (d[i], e);
+      }
+    }
+    ref_lloyd (rgb, n, k, cent, 300, 0, &reseeded);
+    for (i = 0; i < n; i++) {
+      gdouble e = G_MAXDOUBLE;
+
+      for (c = 0; c < k; c++) {
+        gdouble t = 0;
+
+        for (ch = 0; ch < 3; ch++)
+          t += (rgb[3 * i + ch] - cent[c][ch]) * (rgb[3 * i + ch] -
+              cent[c][ch]);
+        e = MIN (e, t);
+      }
+      err += e;
+    }
+    best = MIN (best, err / (3.0 * n));
+  }
+  g_free (d);
+  return best;
+}
+
+/* A fresh start on a frame of many colours (thousands of histogram cells,
+ * or tens of thousands of exact colours) spends at most KMS_FRESH_PASSES
+ * passes of k over KMS_FRESH_CELLS coarse cells, plus its Lloyd on the
+ * points (each iteration at most 2 x points x k with re-seeds), and still
+ * fits within a few percent of a converged K-means. */
+START_TEST (test_fresh_fit_bounded)
+{
+  static const guint ks[] = { 3, 16, 64 };
+  const gint w = 160, h = 120;
+  const gsize n = (gsize) w * h;
+  guint8 *rgb = g_malloc (3 * n);
+  guint64 s = 2611;
+  guint ki, mode;
+
+  gen_blobs (rgb, n, 12, 40, &s);
+  for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
+    const guint k = ks[ki];
+    const gdouble ref = ref_kmeans_mse (rgb, n, k, k < 64 ? 4 : 2, &s);
+
+    for (mode = 0; mode < 2; mode++) {
+      KmsContext *ctx = kms_context_new ();
+      TestImage *in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+      KmsParams params;
+      KmsResult stats;
+      guint64 pts, cells, bound;
+
+      params_init_exact (&params, k);
+      params.sample_size = mode ? 0 : 65536;
+      image_free (process_and_check (ctx, &params, in, &stats, NULL));
+      ck_assert (stats.reinitialized);
+      pts = stats.fit_points;
+      cells = MIN (pts, KMS_FRESH_CELLS);
+      /* the data have far more points than cells */
+      ck_assert_uint_gt (pts, 2 * KMS_FRESH_CELLS);
+      bound = (guint64) KMS_FRESH_PASSES * cells * k +
+          MAX (stats.iterations, 1) * 2 * pts * k;
+      ck_assert_msg (stats.fit_evals <= bound, "k=%u, %s: %" G_GUINT64_FORMAT
+          " distances, at most %" G_GUINT64_FORMAT, k, mode ? "exact" :
+          "histogram", stats.fit_evals, bound);
+      ck_assert_msg (stats.mse <= 1.03 * ref + 0.25, "k=%u, %s: MSE %.3f, "
+          "a converged K-means %.3f", k, mode ? "exact" : "histogram",
+          stats.mse, ref);
+      image_free (in);
+      kms_context_free (ctx);
+    }
+  }
+  g_free (rgb);
+}
+
+END_TEST;
+
 static Suite *
 fit_suite (void)
 {
@@ -763,6 +882,7 @@ fit_suite (void)
   tcase_add_test (tc, test_warm_start_keeps_numbers);
   tcase_add_test (tc, test_flat_regions_merge);
   tcase_add_test (tc, test_k_change);
+  tcase_add_test (tc, test_fresh_fit_bounded);
 
   /* a case of its own: it allocates 50 MB; CK_RUN_CASE=fit runs the rest
    * alone */

@@ -1093,6 +1093,149 @@ START_TEST (test_smoothing_slow_change)
 
 END_TEST;
 
+/* Distances the warm fit of a frame worked out: its Lloyd iterations over
+ * every point (no cluster of these data goes empty, so no re-seeding) */
+static guint64
+warm_evals (const KmsResult * stats, guint k)
+{
+  return (guint64) stats->iterations * stats->fit_points * k;
+}
+
+/* A cut on frames of many colours answers on the cut frame itself, as well
+ * as a fresh start on that frame, at a bounded cost: the warm Lloyd that
+ * finds the cut, at most KMS_FRESH_PASSES passes over KMS_FRESH_CELLS
+ * coarse cells, and Lloyd on the points. */
+START_TEST (test_cut_bounded)
+{
+  static const guint ks[] = { 3, 16 };
+  const gint w = 160, h = 120;
+  const gsize n = (gsize) w * h;
+  guint8 *rgb = g_malloc (3 * n);
+  guint64 s = 2011;
+  TestImage *a, *b;
+  guint ki;
+  gsize i;
+
+  /* a dark scene, then a bright one */
+  gen_blobs (rgb, n, 10, 30, &s);
+  for (i = 0; i < 3 * n; i++)
+    rgb[i] /= 2;
+  a = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+  gen_blobs (rgb, n, 10, 30, &s);
+  for (i = 0; i < 3 * n; i++)
+    rgb[i] = 128 + rgb[i] / 2;
+  b = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+
+  for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
+    const guint k = ks[ki];
+    KmsContext *ctx = kms_context_new (), *fresh = kms_context_new ();
+    KmsParams params;
+    KmsResult stats, fresh_stats;
+    guint64 pts, bound;
+    guint frame;
+
+    params_init_exact (&params, k);
+    /* every pixel: many more points than cells */
+    params.sample_size = 0;
+    /* few iterations, so that the bound says something */
+    params.max_iters = 3;
+    for (frame = 0; frame < 3; frame++) {
+      image_free (process_and_check (ctx, &params, a, &stats, NULL));
+      ck_assert (!stats.scene_cut);
+    }
+    image_free (process_and_check (ctx, &params, b, &stats, NULL));
+    ck_assert (stats.scene_cut);
+    ck_assert (stats.reinitialized);
+    pts = stats.fit_points;
+    ck_assert_uint_gt (pts, 2 * KMS_FRESH_CELLS);
+    bound = params.max_iters * 2 * pts * k +
+        (guint64) KMS_FRESH_PASSES * KMS_FRESH_CELLS * k +
+        MAX (stats.iterations, 1) * 2 * pts * k;
+    ck_assert_msg (stats.fit_evals <= bound, "k=%u: the cut frame worked out "
+        "%" G_GUINT64_FORMAT " distances, at most %" G_GUINT64_FORMAT, k,
+        stats.fit_evals, bound);
+
+    /* as good as a fresh start on B with every iteration it wants */
+    params.max_iters = 20;
+    image_free (process_and_check (fresh, &params, b, &fresh_stats, NULL));
+    ck_assert_msg (stats.mse <= 1.03 * fresh_stats.mse, "k=%u: MSE %.3f on "
+        "the cut frame, %.3f from a fresh start", k, stats.mse,
+        fresh_stats.mse);
+    kms_context_free (ctx);
+    kms_context_free (fresh);
+  }
+  image_free (a);
+  image_free (b);
+  g_free (rgb);
+}
+
+END_TEST;
+
+/* A refresh candidate is fitted over several frames at a bounded cost
+ * each, beside the warm fit, which it replaces only when it fits clearly
+ * better; nothing of it runs between refreshes. Uniform noise: Lloyd
+ * converges slowly there, so a candidate needs more than a frame. */
+START_TEST (test_refresh_spread)
+{
+  const gint w = 96, h = 72;
+  const gsize n = (gsize) w * h;
+  const guint k = 8, interval = 6, n_frames = 40;
+  guint8 *rgb = g_malloc (3 * n);
+  guint64 s = 2012;
+  KmsContext *ctx = kms_context_new ();
+  TestImage *in;
+  KmsParams params;
+  KmsResult stats;
+  gdouble last_mse = 0;
+  guint frame, runs = 0, longest = 0, run = 0;
+
+  gen_uniform (rgb, n, &s);
+  in = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+  params_init_exact (&params, k);
+  params.scene_cut = 0;
+  params.refresh_interval = interval;
+  for (frame = 0; frame < n_frames; frame++) {
+    guint64 extra;
+
+    image_free (process_and_check (ctx, &params, in, &stats, NULL));
+    if (frame == 0) {
+      last_mse = stats.mse;
+      continue;
+    }
+    ck_assert_uint_ge (stats.fit_evals, warm_evals (&stats, k));
+    extra = stats.fit_evals - warm_evals (&stats, k);
+    if (frame % interval == 0)
+      ck_assert_msg (extra > 0, "frame %u: no refresh candidate", frame);
+    if (extra > 0) {
+      /* a candidate's frame: at most KMS_REFRESH_PASSES passes (no
+       * cluster goes empty here to re-seed) */
+      ck_assert_msg (extra <= KMS_REFRESH_PASSES * stats.fit_points * k, "frame %u: the candidate worked out %" G_GUINT64_FORMAT
+          " distances", frame, extra);
+      runs += run == 0;
+      longest = MAX (longest, ++run);
+      ck_assert_uint_le (run, KMS_REFRESH_FRAMES);
+    } else {
+      run = 0;
+    }
+    /* it replaces the warm fit only when clearly better */
+    if (stats.reinitialized)
+      ck_assert_msg (stats.mse < 0.99 * last_mse, "frame %u: MSE %.3f after "
+          "%.3f", frame, stats.mse, last_mse);
+    last_mse = stats.mse;
+  }
+  /* a candidate was started at every interval (ones that finish by then;
+   * the frames are the same, so the warm fit stays where it is), and
+   * spread over several frames */
+  ck_assert_uint_ge (runs, (n_frames - 1) / interval - 1);
+  ck_assert_uint_ge (longest, 2);
+
+  image_free (in);
+  kms_context_free (ctx);
+  g_free (rgb);
+}
+
+END_TEST;
+
 static Suite *
 temporal_suite (void)
 {
@@ -1110,6 +1253,8 @@ temporal_suite (void)
   tcase_add_test (tc, test_hysteresis_holds);
   tcase_add_test (tc, test_hysteresis_threads);
   tcase_add_test (tc, test_temporal_smoothing);
+  tcase_add_test (tc, test_cut_bounded);
+  tcase_add_test (tc, test_refresh_spread);
 
   /* a case of its own; CK_RUN_CASE=temporal runs the rest */
   tc = tcase_create ("smoothing-cut");
