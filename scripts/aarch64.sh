@@ -49,6 +49,7 @@ meson test -C "$dir" --print-errorlogs --num-processes 2 \
   --timeout-multiplier "$CK_TIMEOUT_MULTIPLIER" || status=$?
 grep -h '^[0-9]*%: Checks:\|^checkasm: level' "$dir/meson-logs/testlog.txt" || true
 # what ran: aarch64 binaries, and the levels checkasm compared there
+echo "aarch64: the tests ran under $(qemu-aarch64-static --version | head -1) -cpu max"
 aarch64-linux-gnu-readelf -h "$dir/tests/checkasm/checkasm" | grep -E "Class|Machine" || true
 grep -q '^checkasm: level neon:' "$dir/meson-logs/testlog.txt" || {
   echo "aarch64: checkasm did not compare the neon level" >&2
