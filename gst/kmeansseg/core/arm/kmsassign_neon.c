@@ -1,4 +1,4 @@
-/* kmeansseg: NEON assignment of planar rows
+/* kmeansseg: NEON assignment, and painting of 4-byte pixels
  * Copyright (C) 2026 The kmeansseg authors
  *
  * This library is free software; you can redistribute it and/or
@@ -17,11 +17,13 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The assignment of planar rows (YUV, grey, the unpacked RGB formats) on
- * aarch64 for k <= 64, written with Advanced SIMD intrinsics. It computes
+/* The assignment on aarch64 for k <= 64, written with Advanced SIMD
+ * intrinsics: of planar rows (YUV, grey, RGB in labels mode), and of
+ * 4-byte pixels (RGBx, BGRA, ...) painted in the same pass. It computes
  * exactly what kmsassign.c does (checkasm compares them):
  *
- * - 16 pixels a block, as 4 x 4 32-bit lanes;
+ * - 16 pixels a block (4-byte pixels split into byte planes by vld4q_u8),
+ *   as 4 x 4 32-bit lanes;
  * - per candidate centroid, the exact integer search key of
  *   x86/kmsassign_avx512.c, 64 (|c|^2 - 2 x.c + KEY_OFFSET) + index, from
  *   three widening multiply-adds per 4 lanes; one unsigned minimum gives
@@ -32,7 +34,9 @@
  *   by table (vqtbl4q_u8, 64 entries), then the float test of kmsassign.c
  *   for every pixel, without a branch. A previous label the cells left out
  *   is never within the margin (the cells include every one that can be),
- *   so testing it gives the same answer. */
+ *   so testing it gives the same answer;
+ * - painting: each byte of a pixel (in & keep) | set, keep and set looked
+ *   up by label in 64-entry byte tables. */
 
 #include <string.h>
 
@@ -45,6 +49,9 @@
 #define KEY_SHIFT 6
 /* the error lanes take at most 4 * 195075 a block */
 #define FLUSH_BLOCKS 4096
+
+/* Every helper is inlined into the entry points */
+#define INLINE static inline __attribute__ ((always_inline))
 
 void
 kms_assign_neon_prepare (KmsAssignPalette * pal)
@@ -71,20 +78,20 @@ typedef struct
   int16x8_t x[KMS_MAX_CHANNELS][2];
 } Pixels;
 
-static inline int16x8_t
+INLINE int16x8_t
 widen_lo (uint8x16_t v)
 {
   return vreinterpretq_s16_u16 (vmovl_u8 (vget_low_u8 (v)));
 }
 
-static inline int16x8_t
+INLINE int16x8_t
 widen_hi (uint8x16_t v)
 {
   return vreinterpretq_s16_u16 (vmovl_high_u8 (v));
 }
 
 /* The smallest key of the candidates, per pixel (4 vectors of 4) */
-static inline void
+INLINE void
 min_keys (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
     const Pixels * px, uint32x4_t key[4])
 {
@@ -118,7 +125,7 @@ min_keys (const KmsAssignPalette * pal, const guint8 * cand, guint n_cand,
 }
 
 /* |x|^2 of each pixel */
-static inline void
+INLINE void
 squares (const Pixels * px, uint32x4_t sq[4])
 {
   guint q, ch;
@@ -138,7 +145,7 @@ squares (const Pixels * px, uint32x4_t sq[4])
 
 /* The distance of each pixel to the centroid of its label in @lab, looked
  * up in the 64-entry channel tables */
-static inline void
+INLINE void
 label_distances (const uint8x16x4_t tab[KMS_MAX_CHANNELS],
     const uint8x16_t x[KMS_MAX_CHANNELS], uint8x16_t lab, uint32x4_t d[4])
 {
@@ -158,7 +165,7 @@ label_distances (const uint8x16x4_t tab[KMS_MAX_CHANNELS],
 }
 
 /* (float) d_prev <= (sqrtf ((float) d_best) + m)^2, as kmsassign.c */
-static inline uint32x4_t
+INLINE uint32x4_t
 within_margin (uint32x4_t d_best, uint32x4_t d_prev, float32x4_t m)
 {
   const float32x4_t lim = vaddq_f32 (vsqrtq_f32 (vcvtq_f32_u32 (d_best)), m);
@@ -166,7 +173,7 @@ within_margin (uint32x4_t d_best, uint32x4_t d_prev, float32x4_t m)
   return vcleq_f32 (vcvtq_f32_u32 (d_prev), vmulq_f32 (lim, lim));
 }
 
-static inline uint8x16_t
+INLINE uint8x16_t
 narrow_labels (const uint32x4_t key[4])
 {
   const uint16x8_t lo = vcombine_u16 (vmovn_u32 (key[0]),
@@ -178,7 +185,7 @@ narrow_labels (const uint32x4_t key[4])
       vdupq_n_u8 ((1 << KEY_SHIFT) - 1));
 }
 
-static inline uint8x16_t
+INLINE uint8x16_t
 narrow_mask (const uint32x4_t m[4])
 {
   const uint16x8_t lo = vcombine_u16 (vmovn_u32 (m[0]), vmovn_u32 (m[1]));
@@ -188,7 +195,7 @@ narrow_mask (const uint32x4_t m[4])
 }
 
 /* The candidates of a block from the cell table */
-static inline guint
+INLINE guint
 cell_candidates (const KmsAssignPalette * pal,
     const uint8x16_t x[KMS_MAX_CHANNELS], guint8 * cand)
 {
@@ -214,146 +221,265 @@ cell_candidates (const KmsAssignPalette * pal,
   return n_cand;
 }
 
+/* What a row's blocks share */
+typedef struct
+{
+  const KmsAssignPalette *pal;
+  gboolean apply;
+  gboolean use_cells;
+  float32x4_t m;
+  uint8x16_t k_vec;
+  guint8 all[KMS_CELL_MAX_K];
+  uint8x16x4_t tab[KMS_MAX_CHANNELS];
+  uint32x4_t acc;
+  uint64x2_t sum;
+  guint n_blocks;
+} Row;
+
+INLINE void
+row_init (Row * r, const KmsAssignPalette * pal, const KmsHysteresis * hyst)
+{
+  guint8 tab_bytes[KMS_MAX_CHANNELS][KMS_CELL_MAX_K];
+  guint i, ch;
+
+  r->pal = pal;
+  r->apply = hyst && hyst->apply;
+  r->use_cells = pal->cells && pal->k > KMS_NEON_ALL_K;
+  r->m = vdupq_n_f32 (hyst ? (gfloat) hyst->margin : 0);
+  r->k_vec = vdupq_n_u8 ((guint8) pal->k);
+  r->acc = vdupq_n_u32 (0);
+  r->sum = vdupq_n_u64 (0);
+  r->n_blocks = 0;
+  for (i = 0; i < pal->k; i++)
+    r->all[i] = (guint8) i;
+  if (r->apply) {
+    memset (tab_bytes, 0, sizeof (tab_bytes));
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+      for (i = 0; i < pal->k; i++)
+        tab_bytes[ch][i] = (guint8) pal->c[ch][i];
+      r->tab[ch] = vld1q_u8_x4 (tab_bytes[ch]);
+    }
+  }
+}
+
+/* Bytes n - 1 .. 15 of a block are copies of byte n - 1 */
+INLINE uint8x16_t
+load_padded (const guint8 * p, gint n)
+{
+  guint8 tmp[BLOCK];
+  gint j;
+
+  if (G_LIKELY (n == BLOCK))
+    return vld1q_u8 (p);
+  for (j = 0; j < BLOCK; j++)
+    tmp[j] = p[MIN (j, n - 1)];
+  return vld1q_u8 (tmp);
+}
+
+/* Label one block of 16 pixels (the first n of them real; the others
+ * copies of the last) whose previous labels are at @prev (NULL: no
+ * hysteresis): counts, error and prev[] done; returns the labels */
+INLINE uint8x16_t
+label_block (Row * r, const uint8x16_t xv[KMS_MAX_CHANNELS], guint8 * prev,
+    gint n, guint64 * counts)
+{
+  const KmsAssignPalette *pal = r->pal;
+  const guint8 *list = r->all;
+  guint8 cand[KMS_CELL_MAX_K];
+  guint n_cand = pal->k;
+  uint32x4_t key[4], sq[4], best[4];
+  uint8x16_t lab;
+  Pixels px;
+  guint i, ch, q;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    px.x[ch][0] = widen_lo (xv[ch]);
+    px.x[ch][1] = widen_hi (xv[ch]);
+  }
+  if (r->use_cells) {
+    n_cand = cell_candidates (pal, xv, cand);
+    list = cand;
+  }
+  min_keys (pal, list, n_cand, &px, key);
+  squares (&px, sq);
+  for (q = 0; q < 4; q++)
+    best[q] = vaddq_u32 (vsubq_u32 (vshrq_n_u32 (key[q], KEY_SHIFT),
+            vdupq_n_u32 (KEY_OFFSET)), sq[q]);
+  lab = narrow_labels (key);
+
+  if (r->apply) {
+    const uint8x16_t p = load_padded (prev, n);
+    uint32x4_t dprev[4], keep[4];
+    uint8x16_t valid;
+
+    /* a previous label of this palette, not the nearest one */
+    valid = vandq_u8 (vcltq_u8 (p, r->k_vec), vmvnq_u8 (vceqq_u8 (p, lab)));
+    label_distances (r->tab, xv, p, dprev);
+    for (q = 0; q < 4; q++)
+      keep[q] = within_margin (best[q], dprev[q], r->m);
+    valid = vandq_u8 (valid, narrow_mask (keep));
+    lab = vbslq_u8 (valid, p, lab);
+    {
+      /* the kept pixels' distances (the byte masks sign-extended) */
+      const int8x16_t vs = vreinterpretq_s8_u8 (valid);
+      const int16x8_t v_lo = vmovl_s8 (vget_low_s8 (vs));
+      const int16x8_t v_hi = vmovl_high_s8 (vs);
+      const uint32x4_t v[4] = {
+        vreinterpretq_u32_s32 (vmovl_s16 (vget_low_s16 (v_lo))),
+        vreinterpretq_u32_s32 (vmovl_high_s16 (v_lo)),
+        vreinterpretq_u32_s32 (vmovl_s16 (vget_low_s16 (v_hi))),
+        vreinterpretq_u32_s32 (vmovl_high_s16 (v_hi)),
+      };
+
+      for (q = 0; q < 4; q++)
+        best[q] = vbslq_u32 (v[q], dprev[q], best[q]);
+    }
+  }
+
+  if (G_LIKELY (n == BLOCK)) {
+    if (prev)
+      vst1q_u8 (prev, lab);
+    for (q = 0; q < 4; q++)
+      r->acc = vaddq_u32 (r->acc, best[q]);
+    /* a kept previous label is a candidate: the cells list every label
+     * hysteresis can keep */
+    for (i = 0; i < n_cand; i++) {
+      const guint8 id = list[i];
+
+      counts[id] += vaddvq_u8 (vshrq_n_u8 (vceqq_u8 (lab, vdupq_n_u8 (id)), 7));
+    }
+    if (G_UNLIKELY (++r->n_blocks == FLUSH_BLOCKS)) {
+      r->sum = vaddq_u64 (r->sum, vpaddlq_u32 (r->acc));
+      r->acc = vdupq_n_u32 (0);
+      r->n_blocks = 0;
+    }
+  } else {
+    guint8 out[BLOCK];
+    guint32 d[BLOCK];
+    guint64 s = 0;
+    gint j;
+
+    vst1q_u8 (out, lab);
+    for (q = 0; q < 4; q++)
+      vst1q_u32 (d + 4 * q, best[q]);
+    if (prev)
+      memcpy (prev, out, n);
+    for (j = 0; j < n; j++) {
+      counts[out[j]]++;
+      s += d[j];
+    }
+    r->sum = vaddq_u64 (r->sum, vcombine_u64 (vcreate_u64 (s),
+            vcreate_u64 (0)));
+  }
+  return lab;
+}
+
+INLINE guint64
+row_error (Row * r)
+{
+  return vaddvq_u64 (vaddq_u64 (r->sum, vpaddlq_u32 (r->acc)));
+}
+
 void
 kms_assign_row_neon_intrin (const KmsAssignPalette * pal,
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
     guint64 * sse, const KmsHysteresis * hyst)
 {
-  const gboolean apply = hyst && hyst->apply;
-  const gboolean use_cells = pal->cells && pal->k > KMS_NEON_ALL_K;
-  const float32x4_t m = vdupq_n_f32 (hyst ? (gfloat) hyst->margin : 0);
-  const uint8x16_t k_vec = vdupq_n_u8 ((guint8) pal->k);
-  guint8 all[KMS_CELL_MAX_K], cand[KMS_CELL_MAX_K];
-  guint8 tab_bytes[KMS_MAX_CHANNELS][KMS_CELL_MAX_K];
-  uint8x16x4_t tab[KMS_MAX_CHANNELS];
-  uint64x2_t sum = vdupq_n_u64 (0);
-  uint32x4_t acc = vdupq_n_u32 (0);
-  guint i, ch, q, n_blocks = 0;
+  Row r;
   gint x;
 
-  for (i = 0; i < pal->k; i++)
-    all[i] = (guint8) i;
-  if (apply) {
-    memset (tab_bytes, 0, sizeof (tab_bytes));
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-      for (i = 0; i < pal->k; i++)
-        tab_bytes[ch][i] = (guint8) pal->c[ch][i];
-      tab[ch] = vld1q_u8_x4 (tab_bytes[ch]);
+  row_init (&r, pal, hyst);
+  for (x = 0; x < width; x += BLOCK) {
+    const gint n = MIN (BLOCK, width - x);
+    uint8x16_t xv[KMS_MAX_CHANNELS], lab;
+    guint ch;
+
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      xv[ch] = load_padded (c[ch] + x, n);
+    lab = label_block (&r, xv, hyst ? hyst->prev + x : NULL, n, counts);
+    if (G_LIKELY (n == BLOCK)) {
+      vst1q_u8 (labels + x, lab);
+    } else {
+      guint8 out[BLOCK];
+
+      vst1q_u8 (out, lab);
+      memcpy (labels + x, out, n);
+    }
+  }
+  if (sse)
+    *sse += row_error (&r);
+}
+
+void
+kms_assign_paint_row32_neon_intrin (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst)
+{
+  /* each byte of the painted pixel: (in & keep) | set, by label */
+  guint8 kt[4][KMS_CELL_MAX_K], st[4][KMS_CELL_MAX_K];
+  uint8x16x4_t keep_tab[4], set_tab[4];
+  guint byte_of[KMS_MAX_CHANNELS];
+  guint i, b, ch;
+  Row r;
+  gint x;
+
+  row_init (&r, pal, hyst);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    byte_of[ch] = G_BYTE_ORDER == G_LITTLE_ENDIAN ? shift[ch] / 8 :
+        3 - shift[ch] / 8;
+  if (write) {
+    memset (kt, 0xff, sizeof (kt));
+    memset (st, 0, sizeof (st));
+    for (i = 0; i < pal->k; i++) {
+      guint8 k4[4], s4[4];
+
+      memcpy (k4, &paint->keep[i], 4);
+      memcpy (s4, &paint->set[i], 4);
+      for (b = 0; b < 4; b++) {
+        kt[b][i] = k4[b];
+        st[b][i] = s4[b];
+      }
+    }
+    for (b = 0; b < 4; b++) {
+      keep_tab[b] = vld1q_u8_x4 (kt[b]);
+      set_tab[b] = vld1q_u8_x4 (st[b]);
     }
   }
 
   for (x = 0; x < width; x += BLOCK) {
     const gint n = MIN (BLOCK, width - x);
-    const guint8 *list = all;
-    guint n_cand = pal->k;
     uint8x16_t xv[KMS_MAX_CHANNELS], lab;
-    uint32x4_t key[4], sq[4], best[4];
-    guint8 out[BLOCK];
-    Pixels px;
+    uint8x16x4_t px;
 
     if (G_LIKELY (n == BLOCK)) {
-      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-        xv[ch] = vld1q_u8 (c[ch] + x);
+      px = vld4q_u8 (src + 4 * x);
     } else {
-      /* the last pixel repeated, left out of counts and error below */
-      guint8 tmp[BLOCK];
+      guint8 tmp[4 * BLOCK];
       gint j;
 
-      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-        for (j = 0; j < BLOCK; j++)
-          tmp[j] = c[ch][x + MIN (j, n - 1)];
-        xv[ch] = vld1q_u8 (tmp);
-      }
+      for (j = 0; j < BLOCK; j++)
+        memcpy (tmp + 4 * j, src + 4 * (x + MIN (j, n - 1)), 4);
+      px = vld4q_u8 (tmp);
     }
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-      px.x[ch][0] = widen_lo (xv[ch]);
-      px.x[ch][1] = widen_hi (xv[ch]);
-    }
-    if (use_cells) {
-      n_cand = cell_candidates (pal, xv, cand);
-      list = cand;
-    }
-    min_keys (pal, list, n_cand, &px, key);
-    squares (&px, sq);
-    for (q = 0; q < 4; q++)
-      best[q] = vaddq_u32 (vsubq_u32 (vshrq_n_u32 (key[q], KEY_SHIFT),
-              vdupq_n_u32 (KEY_OFFSET)), sq[q]);
-    lab = narrow_labels (key);
-
-    if (apply) {
-      uint8x16_t prev, valid;
-      uint32x4_t dprev[4], keep[4];
-
-      if (G_LIKELY (n == BLOCK)) {
-        prev = vld1q_u8 (hyst->prev + x);
-      } else {
-        guint8 tmp[BLOCK];
-        gint j;
-
-        for (j = 0; j < BLOCK; j++)
-          tmp[j] = hyst->prev[x + MIN (j, n - 1)];
-        prev = vld1q_u8 (tmp);
-      }
-      /* a previous label of this palette, not the nearest one */
-      valid = vandq_u8 (vcltq_u8 (prev, k_vec),
-          vmvnq_u8 (vceqq_u8 (prev, lab)));
-      label_distances (tab, xv, prev, dprev);
-      for (q = 0; q < 4; q++)
-        keep[q] = within_margin (best[q], dprev[q], m);
-      valid = vandq_u8 (valid, narrow_mask (keep));
-      lab = vbslq_u8 (valid, prev, lab);
-      {
-        /* the kept pixels' distances (the byte masks sign-extended) */
-        const int8x16_t vs = vreinterpretq_s8_u8 (valid);
-        const int16x8_t v_lo = vmovl_s8 (vget_low_s8 (vs));
-        const int16x8_t v_hi = vmovl_high_s8 (vs);
-        const uint32x4_t v[4] = {
-          vreinterpretq_u32_s32 (vmovl_s16 (vget_low_s16 (v_lo))),
-          vreinterpretq_u32_s32 (vmovl_high_s16 (v_lo)),
-          vreinterpretq_u32_s32 (vmovl_s16 (vget_low_s16 (v_hi))),
-          vreinterpretq_u32_s32 (vmovl_high_s16 (v_hi)),
-        };
-
-        for (q = 0; q < 4; q++)
-          best[q] = vbslq_u32 (v[q], dprev[q], best[q]);
-      }
-    }
-
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      xv[ch] = px.val[byte_of[ch]];
+    lab = label_block (&r, xv, hyst ? hyst->prev + x : NULL, n, counts);
+    if (write)
+      for (b = 0; b < 4; b++)
+        px.val[b] = vorrq_u8 (vandq_u8 (px.val[b],
+                vqtbl4q_u8 (keep_tab[b], lab)), vqtbl4q_u8 (set_tab[b], lab));
+    if (!write && dst == src)
+      continue;
     if (G_LIKELY (n == BLOCK)) {
-      vst1q_u8 (labels + x, lab);
-      if (hyst)
-        vst1q_u8 (hyst->prev + x, lab);
-      for (q = 0; q < 4; q++)
-        acc = vaddq_u32 (acc, best[q]);
-      for (i = 0; i < n_cand; i++) {
-        const guint8 id = list[i];
-
-        counts[id] += vaddvq_u8 (vshrq_n_u8 (vceqq_u8 (lab, vdupq_n_u8 (id)),
-                7));
-      }
-      if (G_UNLIKELY (++n_blocks == FLUSH_BLOCKS)) {
-        sum = vaddq_u64 (sum, vpaddlq_u32 (acc));
-        acc = vdupq_n_u32 (0);
-        n_blocks = 0;
-      }
+      vst4q_u8 (dst + 4 * x, px);
     } else {
-      guint32 d[BLOCK];
-      gint j;
+      guint8 tmp[4 * BLOCK];
 
-      vst1q_u8 (out, lab);
-      for (q = 0; q < 4; q++)
-        vst1q_u32 (d + 4 * q, best[q]);
-      memcpy (labels + x, out, n);
-      if (hyst)
-        memcpy (hyst->prev + x, out, n);
-      for (j = 0; j < n; j++) {
-        counts[out[j]]++;
-        sum = vaddq_u64 (sum, vcombine_u64 (vcreate_u64 (d[j]),
-                vcreate_u64 (0)));
-      }
+      vst4q_u8 (tmp, px);
+      memcpy (dst + 4 * x, tmp, 4 * n);
     }
   }
-  sum = vaddq_u64 (sum, vpaddlq_u32 (acc));
   if (sse)
-    *sse += vaddvq_u64 (sum);
+    *sse += row_error (&r);
 }

@@ -38,10 +38,11 @@ kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->assign = kms_assign_row_neon;
   if (dsp->assign_paint)
     dsp->assign_paint = kms_assign_paint_row32_neon;
-  /* planar rows up to k = 64: the hand-written kernel (4-byte pixels keep
-   * the portable one, which paints in the same pass) */
+  /* up to k = 64: the hand-written kernels */
   if (k <= KMS_CELL_MAX_K) {
     dsp->assign = kms_assign_row_neon_intrin;
+    if (dsp->assign_paint)
+      dsp->assign_paint = kms_assign_paint_row32_neon_intrin;
     dsp->prepare = kms_assign_neon_prepare;
     /* up to KMS_NEON_ALL_K a scan of every centroid beats the cells */
     dsp->cells_min_k = KMS_NEON_ALL_K + 1;
