@@ -31,7 +31,6 @@ kms_cpu_detect_arm (void)
 void
 kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
 {
-  (void) k;
   if (!(flags & KMS_CPU_FLAG (KMS_CPU_NEON)))
     return;
   dsp->level = KMS_CPU_NEON;
@@ -39,4 +38,13 @@ kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->assign = kms_assign_row_neon;
   if (dsp->assign_paint)
     dsp->assign_paint = kms_assign_paint_row32_neon;
+  /* up to k = 64: the hand-written kernels */
+  if (k <= KMS_CELL_MAX_K) {
+    dsp->assign = kms_assign_row_neon_intrin;
+    if (dsp->assign_paint)
+      dsp->assign_paint = kms_assign_paint_row32_neon_intrin;
+    dsp->prepare = kms_assign_neon_prepare;
+    /* up to KMS_NEON_ALL_K a scan of every centroid beats the cells */
+    dsp->cells_min_k = KMS_NEON_ALL_K + 1;
+  }
 }

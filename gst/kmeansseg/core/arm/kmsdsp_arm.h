@@ -31,6 +31,20 @@ KmsCpuFlags kms_cpu_detect_arm (void);
 void kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k,
     KmsCpuFlags flags);
 
+/* Up to this k, the NEON assign kernel scans every centroid and does not
+ * read the cell table */
+#define KMS_NEON_ALL_K 4
+/* Fill pal->key for pal->c (k <= KMS_CELL_MAX_K) */
+void kms_assign_neon_prepare (KmsAssignPalette * pal);
+/* The assign kernels for k <= KMS_CELL_MAX_K (kmsassign_neon.c) */
+void kms_assign_row_neon_intrin (const KmsAssignPalette * pal,
+    const guint8 * const *c, gint width, guint8 * labels, guint64 * counts,
+    guint64 * sse, const KmsHysteresis * hyst);
+void kms_assign_paint_row32_neon_intrin (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
+    gboolean write, const guint8 * src, guint8 * dst, gint width,
+    guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
+
 G_END_DECLS
 
 #endif /* __KMS_DSP_ARM_H__ */
