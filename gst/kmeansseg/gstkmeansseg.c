@@ -487,15 +487,21 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   /**
    * GstKMeansSeg:refresh-interval:
    *
-   * Every this many frames (and whenever a cluster holds almost no
-   * pixels) a fresh fit competes with the warm-started one and replaces it
-   * when its error is at least 3% lower, keeping the cluster numbers: a
-   * warm start alone can stay in a poor optimum for ever. 0 never.
+   * Every this many frames (counted from the last fresh start or cut) a
+   * refresh candidate is started: a fresh fit, seeded on coarse colour
+   * cells and fitted over the following frames (about two Lloyd passes a
+   * frame, at most 10 frames) beside the warm-started one, so that no
+   * frame pays for a whole fit. It replaces the warm centroids, keeping the
+   * cluster numbers, on the first frame where it fits that frame at least
+   * 3% better: a warm start alone can stay in a poor optimum for ever.
+   * Candidates also start when a cluster holds almost no pixels or the
+   * error drifts 10% above its lowest since the last refresh (each at
+   * most every 8 frames). 0: no refresh of any kind.
    */
   g_object_class_install_property (gobject_class, PROP_REFRESH_INTERVAL,
       g_param_spec_uint ("refresh-interval", "Refresh interval",
-          "Frames between fresh fits that may replace the warm start "
-          "(0 = never)", 0, G_MAXUINT, def.refresh_interval,
+          "Frames between refresh candidates, fitted over the following "
+          "frames, that may replace the warm start (0 = never)", 0, G_MAXUINT, def.refresh_interval,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
