@@ -712,14 +712,18 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
 
       memset (self->params.mask_clusters, 0,
           sizeof (self->params.mask_clusters));
+      self->mask_clusters_n = 0;
       for (i = 0; i < n; i++) {
-        gint c = g_value_get_int (gst_value_array_get_value (value, i));
+        const GValue *v = gst_value_array_get_value (value, i);
+        gint c;
 
-        self->mask_clusters[i] = c;
+        if (!G_VALUE_HOLDS_INT (v))
+          continue;
+        c = g_value_get_int (v);
+        self->mask_clusters[self->mask_clusters_n++] = c;
         if (c >= 0 && c < KMS_MAX_K)
           self->params.mask_clusters[c / 8] |= 1 << (c % 8);
       }
-      self->mask_clusters_n = n;
       self->warned_mask = FALSE;
       break;
     }

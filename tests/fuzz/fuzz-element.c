@@ -252,15 +252,28 @@ set_property (GstHarness * h, Reader * r)
     GEnumClass *e = G_PARAM_SPEC_ENUM (ps)->enum_class;
 
     g_value_set_enum (&v, e->values[rd8 (r) % e->n_values].value);
+  } else if (G_IS_PARAM_SPEC_INT64 (ps)) {
+    GParamSpecInt64 *i = G_PARAM_SPEC_INT64 (ps);
+    gint64 x = how == 0 ? i->minimum : how == 1 ? i->maximum :
+        i->minimum + (gint64) (rd32 (r) % ((guint64) (i->maximum -
+                i->minimum) + 1));
+
+    g_value_set_int64 (&v, x);
   } else if (GST_IS_PARAM_SPEC_ARRAY_LIST (ps)) {
-    /* an array of uints (the palette): empty, a few, more than k, more
-     * than the element keeps */
+    /* an array of its element type (the palette's colours, cluster
+     * numbers): empty, a few, more than k, more than the element keeps */
+    GParamSpec *el = GST_PARAM_SPEC_ARRAY_LIST (ps)->element_spec;
     guint n = how == 0 ? 0 : how == 1 ? 300 : rd8 (r) % 20, i;
     GValue e = G_VALUE_INIT;
 
-    g_value_init (&e, G_TYPE_UINT);
+    g_value_init (&e, G_PARAM_SPEC_VALUE_TYPE (el));
     for (i = 0; i < n; i++) {
-      g_value_set_uint (&e, rd32 (r));
+      if (G_IS_PARAM_SPEC_INT (el))
+        g_value_set_int (&e, G_PARAM_SPEC_INT (el)->minimum +
+            (gint) (rd32 (r) % ((guint) (G_PARAM_SPEC_INT (el)->maximum -
+                        G_PARAM_SPEC_INT (el)->minimum) + 1)));
+      else
+        g_value_set_uint (&e, rd32 (r));
       gst_value_array_append_value (&v, &e);
     }
     g_value_unset (&e);
