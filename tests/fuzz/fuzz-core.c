@@ -436,6 +436,53 @@ check_common (const char *who, KmsContext * ctx, const KmsParams * p,
           s->exact[c][2], s->counts[c]);
 }
 
+/* The clusters @p masks with palette @pal (RGB, as painted), as the
+ * properties document it: mask-cluster, the mask-clusters bits below k,
+ * the mask-key-count colours nearest mask-key (squared RGB distance, ties
+ * to the lower number), inverted when mask-invert and any was chosen;
+ * none in labels mode */
+static void NO_COVERAGE
+model_masked (const KmsParams * p, const guint8 (*pal)[KMS_MAX_CHANNELS],
+    guint k, gboolean * masked)
+{
+  gboolean any = FALSE, taken[KMS_MAX_K] = { FALSE, };
+  guint c, i, ch;
+
+  for (c = 0; c < k; c++)
+    masked[c] = (gint) c == p->mask_cluster ||
+        ((p->mask_clusters[c / 8] >> (c % 8)) & 1);
+  if (p->mask_key >= 0) {
+    const gint key[3] = { (p->mask_key >> 16) & 0xff,
+      (p->mask_key >> 8) & 0xff, p->mask_key & 0xff
+    };
+
+    for (i = 0; i < MIN (MAX (p->mask_key_count, 1), k); i++) {
+      guint best = k;
+      guint32 bd = 0;
+
+      for (c = 0; c < k; c++) {
+        guint32 d = 0;
+
+        for (ch = 0; ch < 3; ch++)
+          d += (guint32) ((pal[c][ch] - key[ch]) * (pal[c][ch] - key[ch]));
+        if (!taken[c] && (best == k || d < bd)) {
+          best = c;
+          bd = d;
+        }
+      }
+      taken[best] = masked[best] = TRUE;
+    }
+  }
+  for (c = 0; c < k; c++)
+    any |= masked[c];
+  for (c = 0; c < k; c++) {
+    if (p->mask_invert && any)
+      masked[c] = !masked[c];
+    if (p->mode == KMS_MODE_LABELS)
+      masked[c] = FALSE;
+  }
+}
+
 /* Packed RGB: each pixel against the nearest painted centroid. @in: the
  * input as it was; @out: the output; @labels: B's GRAY8 label map, or
  * NULL. With hysteresis a pixel may keep an older cluster (not on a fresh
@@ -449,14 +496,24 @@ check_rgb (const char *who, const KmsParams * p, const Mem * in,
   const guint k = CLAMP (p->k, 1, KMS_MAX_K);
   /* no hysteresis on a fresh start: the old labels are numbered otherwise */
   const gboolean exact = p->hysteresis <= 0 || fresh;
-  const gboolean masking = p->mode != KMS_MODE_LABELS &&
-      p->mask_cluster >= 0 && (guint) p->mask_cluster < k;
+  gboolean masked_label[KMS_MAX_K], masking = FALSE;
   guint8 mask[3] = { (p->mask_color >> 16) & 0xff, (p->mask_color >> 8) & 0xff,
     p->mask_color & 0xff
   };
   guint64 counts[KMS_MAX_K] = { 0, }, sse = 0;
   gint x, y;
   guint c, ch, b;
+
+  /* the masked clusters: the model's, and what the result says */
+  model_masked (p, (const guint8 (*)[KMS_MAX_CHANNELS]) s->pal, k,
+      masked_label);
+  for (c = 0; c < KMS_MAX_K; c++) {
+    const gboolean got = (st->masked[c / 8] >> (c % 8)) & 1;
+
+    CHECK (got == (c < k && masked_label[c]), "%s: cluster %u masked %d, "
+        "the model says %d", who, c, got, c < k && masked_label[c]);
+    masking |= c < k && masked_label[c];
+  }
 
   for (y = 0; y < in->h; y++) {
     const guint8 *src = in->data[0] + (gsize) y * in->stride[0];
@@ -510,7 +567,7 @@ check_rgb (const char *who, const KmsParams * p, const Mem * in,
       }
       if (!pd)
         continue;
-      masked = masking && label == (guint) p->mask_cluster;
+      masked = masked_label[label];
       memcpy (exp, ps, f->bpp);
       for (ch = 0; ch < 3; ch++) {
         if (p->mode == KMS_MODE_LABELS)
@@ -704,7 +761,20 @@ read_params (Reader * r, KmsParams * p)
   p->refresh_interval = (t & 2) ? rd8 (r) % 8 : def.refresh_interval;
   p->temporal_smoothing = (t & 4) ? rd8 (r) / 255.0 : def.temporal_smoothing;
   p->hysteresis = (t & 8) ? rd8 (r) / 8.0 : (t & 16) ? 0 : def.hysteresis;
+
+  /* the masked clusters: more numbers, a key colour, inverted */
+  t = rd8 (r);
+  if (t & 1) {
+    guint i;
+
+    for (i = 0; i < 4; i++)
+      p->mask_clusters[rd8 (r) % G_N_ELEMENTS (p->mask_clusters)] = rd8 (r);
+  }
+  p->mask_key = (t & 2) ? (gint32) (rd32 (r) & 0xffffff) : -1;
+  p->mask_key_count = (t & 4) ? 1 + rd8 (r) : 1;
+  p->mask_invert = (t & 8) != 0;
 }
+
 
 /* Keep an input fast: fewer iterations, clusters and rows for big work */
 static gint
