@@ -145,8 +145,10 @@ struct _GstKMeansSeg
   guint32 palette[KMS_MAX_K];
   guint palette_n;
   /* the negotiated output is the GRAY8 label map of another format (set
-   * with the caps): frames are written as labels until caps change */
+   * with the caps): frames are written as labels until caps change; the
+   * input caps it was negotiated for */
   gboolean labels_out;
+  GstCaps *labels_in_caps;
   gboolean warned_labels_out;   /* ... while mode is not labels */
 #ifdef HAVE_GST_ANALYTICS
   gboolean analytics_meta;
@@ -674,6 +676,7 @@ gst_kmeans_seg_finalize (GObject * object)
   GstKMeansSeg *self = GST_KMEANS_SEG (object);
 
   kms_context_free (self->ctx);
+  gst_caps_replace (&self->labels_in_caps, NULL);
 #ifdef HAVE_GST_ANALYTICS
   if (self->mask_pool) {
     gst_buffer_pool_set_active (self->mask_pool, FALSE);
@@ -946,6 +949,8 @@ gst_kmeans_seg_stop (GstBaseTransform * trans)
   g_atomic_int_set (&self->reset_pending, 1);
   GST_OBJECT_LOCK (self);
   self->palette_n = 0;
+  self->labels_out = FALSE;
+  gst_caps_replace (&self->labels_in_caps, NULL);
   GST_OBJECT_UNLOCK (self);
 #ifdef HAVE_GST_ANALYTICS
   if (self->mask_pool) {
@@ -1037,7 +1042,7 @@ gst_kmeans_seg_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
 static gboolean
 gst_kmeans_seg_set_info (GstVideoFilter * filter,
-    G_GNUC_UNUSED GstCaps * incaps, GstVideoInfo * in_info,
+    GstCaps * incaps, GstVideoInfo * in_info,
     G_GNUC_UNUSED GstCaps * outcaps, GstVideoInfo * out_info)
 {
   GstKMeansSeg *self = GST_KMEANS_SEG (filter);
@@ -1072,6 +1077,7 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter,
   GST_OBJECT_LOCK (self);
   self->labels_out =
       GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info);
+  gst_caps_replace (&self->labels_in_caps, self->labels_out ? incaps : NULL);
   self->warned_labels_out = FALSE;
   GST_OBJECT_UNLOCK (self);
   g_atomic_int_set (&self->reset_pending, 1);
@@ -1106,10 +1112,12 @@ gst_kmeans_seg_transform_caps (GstBaseTransform * trans,
   labels = self->params.mode == KMS_MODE_LABELS;
   /* Just out of labels mode, the output is still the label map, and the
    * frames on their way here were made for it: keep offering it for the
-   * input (after the same caps, so anyone who takes those gets them),
-   * until upstream has renegotiated. Never the other way: upstream must
-   * see that only GRAY8 in gives GRAY8 out now. */
-  if (direction == GST_PAD_SINK && self->labels_out)
+   * input it was negotiated for (after the same caps, so anyone who takes
+   * those gets them), until upstream has renegotiated. Not for other
+   * input caps, nor the other way: upstream must see that only GRAY8 in
+   * gives GRAY8 out now. */
+  if (direction == GST_PAD_SINK && self->labels_in_caps &&
+      gst_caps_is_equal (caps, self->labels_in_caps))
     labels = TRUE;
   GST_OBJECT_UNLOCK (self);
 

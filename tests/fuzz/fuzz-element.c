@@ -315,6 +315,11 @@ typedef struct
   gint w, h;
   GstVideoInfo info;
   gboolean gray8_downstream;    /* downstream asks for GRAY8 */
+  /* the last frame through was the GRAY8 label map: the element keeps
+   * writing it, whatever the mode, until these caps or downstream's
+   * change (frames in flight when the mode left labels) */
+  gboolean label_map;
+  GstCaps *caps;                /* the caps last sent */
 } State;
 
 static void
@@ -352,17 +357,34 @@ set_caps (GstHarness * h, State * s, Reader * r)
     fprintf (stderr, "caps %s\n", str);
     g_free (str);
   }
+  /* new caps renegotiate with the mode as it is */
+  if (!s->caps || !gst_caps_is_equal (caps, s->caps))
+    s->label_map = FALSE;
+  gst_caps_replace (&s->caps, caps);
   gst_harness_set_src_caps (h, caps);
 }
 
 static void
 get_mode (GstHarness * h, gint * mode, gboolean * masking)
 {
+  GValue clusters = G_VALUE_INIT;
+  gint64 key;
   gint mask;
-  guint k;
+  guint k, i;
 
-  g_object_get (h->element, "mode", mode, "mask-cluster", &mask, "k", &k, NULL);
-  *masking = mask >= 0 && (guint) mask < k;
+  g_object_get (h->element, "mode", mode, "mask-cluster", &mask, "k", &k,
+      "mask-key", &key, NULL);
+  /* whether anything may be masked (mask-invert can only empty a set that
+   * holds every cluster): a cluster by number, or by key */
+  *masking = (mask >= 0 && (guint) mask < k) || key >= 0;
+  g_value_init (&clusters, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (h->element), "mask-clusters", &clusters);
+  for (i = 0; i < gst_value_array_get_size (&clusters); i++) {
+    gint c = g_value_get_int (gst_value_array_get_value (&clusters, i));
+
+    *masking |= c >= 0 && (guint) c < k;
+  }
+  g_value_unset (&clusters);
 }
 
 /* Whether a frame can flow now: supported caps, and downstream takes what
@@ -378,7 +400,7 @@ can_flow (GstHarness * h, State * s)
   if (!s->gray8_downstream || s->format == GST_VIDEO_FORMAT_GRAY8)
     return TRUE;
   get_mode (h, &mode, &masking);
-  return mode == 2;             /* labels */
+  return mode == 2 || s->label_map;     /* labels, or still the map */
 }
 
 static void
@@ -494,6 +516,9 @@ push_frame (GstHarness * h, State * s, Reader * r, gboolean meta)
   CHECK (ret == GST_FLOW_OK, "%s %dx%d%s: push returned %s",
       gst_video_format_to_string (s->format), s->w, s->h,
       meta ? " (meta)" : "", gst_flow_get_name (ret));
+  s->label_map = !in_place;
+  if (!in_place)
+    mode = 2;                   /* written as the label map */
   out = gst_harness_pull (h);
   CHECK (out != NULL, "no output");
 
@@ -664,5 +689,6 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   push_frame (h, &s, &r, FALSE);
 
   gst_harness_teardown (h);
+  gst_caps_replace (&s.caps, NULL);
   return 0;
 }
