@@ -144,10 +144,9 @@ struct _GstKMeansSeg
   /* the centroids of the last frame, for reading "current-palette" */
   guint32 palette[KMS_MAX_K];
   guint palette_n;
-  /* the negotiated output is the GRAY8 label map of another format (set
-   * with the caps): frames are written as labels until caps change; the
-   * input caps it was negotiated for */
-  gboolean labels_out;
+  /* when the negotiated output is the GRAY8 label map of another format,
+   * the input caps it was negotiated for (else NULL): frames are written
+   * as labels until caps change */
   GstCaps *labels_in_caps;
   gboolean warned_labels_out;   /* ... while mode is not labels */
 #ifdef HAVE_GST_ANALYTICS
@@ -949,7 +948,6 @@ gst_kmeans_seg_stop (GstBaseTransform * trans)
   g_atomic_int_set (&self->reset_pending, 1);
   GST_OBJECT_LOCK (self);
   self->palette_n = 0;
-  self->labels_out = FALSE;
   gst_caps_replace (&self->labels_in_caps, NULL);
   GST_OBJECT_UNLOCK (self);
 #ifdef HAVE_GST_ANALYTICS
@@ -1075,9 +1073,9 @@ gst_kmeans_seg_set_info (GstVideoFilter * filter,
   self->cs.full_range =
       in_info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
   GST_OBJECT_LOCK (self);
-  self->labels_out =
-      GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info);
-  gst_caps_replace (&self->labels_in_caps, self->labels_out ? incaps : NULL);
+  gst_caps_replace (&self->labels_in_caps,
+      GST_VIDEO_INFO_FORMAT (out_info) != GST_VIDEO_INFO_FORMAT (in_info) ?
+      incaps : NULL);
   self->warned_labels_out = FALSE;
   GST_OBJECT_UNLOCK (self);
   g_atomic_int_set (&self->reset_pending, 1);
@@ -1371,7 +1369,7 @@ gst_kmeans_seg_process (GstKMeansSeg * self, GstBuffer * inbuf,
   params = self->params;
   /* The caps say label map (mode changed after they were made, and
    * renegotiation has not happened yet): what was negotiated wins */
-  if (self->labels_out && params.mode != KMS_MODE_LABELS) {
+  if (self->labels_in_caps && params.mode != KMS_MODE_LABELS) {
     params.mode = KMS_MODE_LABELS;
     stale_labels = !self->warned_labels_out;
     self->warned_labels_out = TRUE;
