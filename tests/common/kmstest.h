@@ -27,6 +27,8 @@
 
 #include <glib.h>
 
+#include "kmsmodel.h"
+
 G_BEGIN_DECLS
 
 /* ------------------------------------------------------------------ */
@@ -78,6 +80,7 @@ void sort_by_luma (guint32 * pal, guint n);
 guint32 weighted_mean (guint32 a, guint na, guint32 b, guint nb);
 /* Squared distance of two colours */
 guint dist2 (guint32 a, guint32 b);
+
 
 /* Kr and Kb of the Y'CbCr matrices */
 #define KR_601 0.299

@@ -436,51 +436,15 @@ check_common (const char *who, KmsContext * ctx, const KmsParams * p,
           s->exact[c][2], s->counts[c]);
 }
 
-/* The clusters @p masks with palette @pal (RGB, as painted), as the
- * properties document it: mask-cluster, the mask-clusters bits below k,
- * the mask-key-count colours nearest mask-key (squared RGB distance, ties
- * to the lower number), inverted when mask-invert and any was chosen;
- * none in labels mode */
+/* The clusters @p masks with palette @pal (RGB, as painted): the
+ * documented model, model_mask_choice */
 static void NO_COVERAGE
 model_masked (const KmsParams * p, const guint8 (*pal)[KMS_MAX_CHANNELS],
     guint k, gboolean * masked)
 {
-  gboolean any = FALSE, taken[KMS_MAX_K] = { FALSE, };
-  guint c, i, ch;
-
-  for (c = 0; c < k; c++)
-    masked[c] = (gint) c == p->mask_cluster ||
-        ((p->mask_clusters[c / 8] >> (c % 8)) & 1);
-  if (p->mask_key >= 0) {
-    const gint key[3] = { (p->mask_key >> 16) & 0xff,
-      (p->mask_key >> 8) & 0xff, p->mask_key & 0xff
-    };
-
-    for (i = 0; i < MIN (MAX (p->mask_key_count, 1), k); i++) {
-      guint best = k;
-      guint32 bd = 0;
-
-      for (c = 0; c < k; c++) {
-        guint32 d = 0;
-
-        for (ch = 0; ch < 3; ch++)
-          d += (guint32) ((pal[c][ch] - key[ch]) * (pal[c][ch] - key[ch]));
-        if (!taken[c] && (best == k || d < bd)) {
-          best = c;
-          bd = d;
-        }
-      }
-      taken[best] = masked[best] = TRUE;
-    }
-  }
-  for (c = 0; c < k; c++)
-    any |= masked[c];
-  for (c = 0; c < k; c++) {
-    if (p->mask_invert && any)
-      masked[c] = !masked[c];
-    if (p->mode == KMS_MODE_LABELS)
-      masked[c] = FALSE;
-  }
+  model_mask_choice (p->mask_cluster, p->mask_clusters, p->mask_key,
+      p->mask_key_count, p->mask_invert, p->mode == KMS_MODE_LABELS, pal, k,
+      masked);
 }
 
 /* Packed RGB: each pixel against the nearest painted centroid. @in: the

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "coretest.h"
+#include "kmsmodel.h"
 
 /* ------------------------------------------------------------------ */
 /* Deterministic data */
@@ -342,53 +343,15 @@ nearest_color (const guint8 (*pal)[KMS_MAX_CHANNELS], guint k,
   return bl;
 }
 
-/* The clusters of RGB palette @pal that params mask, written from the
- * properties' documentation: mask_cluster, the mask_clusters bits below
- * k, the mask_key_count colours nearest mask_key (squared RGB distance,
- * ties to the lower number); inverted when mask_invert and any is
- * chosen; none in labels mode */
+/* The clusters of RGB palette @pal that params mask (the documented
+ * model, model_mask_choice) */
 void
 model_masked (const KmsParams * params, const guint8 (*pal)[KMS_MAX_CHANNELS],
     guint k, gboolean * masked)
 {
-  gboolean any = FALSE;
-  guint c, i;
-
-  for (c = 0; c < k; c++)
-    masked[c] = (params->mask_clusters[c / 8] & (1u << (c % 8))) != 0 ||
-        (gint) c == params->mask_cluster;
-  if (params->mask_key >= 0) {
-    const guint n = MIN (MAX (params->mask_key_count, 1), k);
-    const gint key[3] = { (params->mask_key >> 16) & 0xff,
-      (params->mask_key >> 8) & 0xff, params->mask_key & 0xff
-    };
-    gboolean taken[KMS_MAX_K] = { FALSE };
-
-    for (i = 0; i < n; i++) {
-      gint best = -1;
-      guint bd = 0;
-
-      for (c = 0; c < k; c++) {
-        guint d = 0, ch;
-
-        for (ch = 0; ch < 3; ch++)
-          d += (pal[c][ch] - key[ch]) * (pal[c][ch] - key[ch]);
-        if (!taken[c] && (best < 0 || d < bd)) {
-          best = c;
-          bd = d;
-        }
-      }
-      taken[best] = masked[best] = TRUE;
-    }
-  }
-  for (c = 0; c < k; c++)
-    any |= masked[c];
-  for (c = 0; c < k; c++) {
-    if (params->mask_invert && any)
-      masked[c] = !masked[c];
-    if (params->mode == KMS_MODE_LABELS)
-      masked[c] = FALSE;
-  }
+  model_mask_choice (params->mask_cluster, params->mask_clusters,
+      params->mask_key, params->mask_key_count, params->mask_invert,
+      params->mode == KMS_MODE_LABELS, pal, k, masked);
 }
 
 /* The frame the core must produce from @in with palette @pal: each pixel's
