@@ -51,11 +51,13 @@ typedef enum
   SLOT_ASSIGN,
   SLOT_ASSIGN_PAINT,
   SLOT_PREPARE,
+  SLOT_SMOOTH,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
-  "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare"
+  "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
+  "smooth"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -65,6 +67,7 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, assign),
   G_STRUCT_OFFSET (KmsDsp, assign_paint),
   G_STRUCT_OFFSET (KmsDsp, prepare),
+  G_STRUCT_OFFSET (KmsDsp, smooth),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -77,6 +80,7 @@ typedef struct
   KmsAssignRowFunc assign;
   KmsAssignPaintRow32Func assign_paint;
   KmsAssignPrepareFunc prepare;
+  KmsSmoothRowFunc smooth;
   guint cells_min_k;
 } KnownDsp;
 
@@ -92,9 +96,11 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, assign_paint) ==
     G_STRUCT_OFFSET (KnownDsp, assign_paint));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, prepare) ==
     G_STRUCT_OFFSET (KnownDsp, prepare));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, smooth) ==
+    G_STRUCT_OFFSET (KnownDsp, smooth));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 6);
+G_STATIC_ASSERT (N_SLOTS == 7);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -111,6 +117,7 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, assign), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, assign_paint), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, prepare), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, smooth), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -1019,6 +1026,92 @@ assert_same_frame (const TestFrame * a, const TestFrame * b,
 }
 
 /* unpack and unpack_step of every row, then write of every row group */
+/* The 3x3 majority filter as kmssmooth.c documents it, written plainly:
+ * a histogram of the clamped window; the most held label, the centre's
+ * own on a tie with it, else the lowest number */
+static guint8
+plain_smooth_pixel (const guint8 * const rows[3], gint x, gint width)
+{
+  guint n[256] = { 0 };
+  guint best, i;
+  gint dy, dx;
+
+  for (dy = 0; dy < 3; dy++)
+    for (dx = -1; dx <= 1; dx++)
+      n[rows[dy][CLAMP (x + dx, 0, width - 1)]]++;
+  best = rows[1][x];
+  for (i = 0; i < 256; i++)
+    if (n[i] > n[best])
+      best = i;
+  return best;
+}
+
+/* Labels for the smoothing: regions of a few labels with speckle, or
+ * noise of many, so both the quick and the full path run */
+static void
+smooth_labels (guint8 * row, gint width, guint kind, const guint8 * above,
+    guint64 * s)
+{
+  gint x;
+
+  for (x = 0; x < width; x++) {
+    switch (kind) {
+      case 0:                  /* noise of two labels */
+        row[x] = rng_below (s, 2);
+        break;
+      case 1:                  /* any label */
+        row[x] = rng_below (s, 256);
+        break;
+      default:                 /* runs like the row above, some speckle */
+        row[x] = above && rng_below (s, 4) ? above[x] :
+            (x > 0 && rng_below (s, 8) ? row[x - 1] : rng_below (s, 6));
+        if (rng_below (s, 32) == 0)
+          row[x] = rng_below (s, 6);
+        break;
+    }
+  }
+}
+
+/* One smoothing row: three rows of labels (sometimes the same row twice,
+ * as at the map's edges), the level against the C level or the plain
+ * code */
+static void
+run_smooth (Run * run, gint width)
+{
+  const guint kind = rng_below (run->s, 4);
+  const guint edge = rng_below (run->s, 4);
+  Buf rows[3], da, db;
+  const guint8 *r[3];
+  gint i, x;
+
+  set_case ("width %d, kind %u, edge %u", width, kind, edge);
+  for (i = 0; i < 3; i++) {
+    buf_init (&rows[i], width, rng_below (run->s, 64), run->s);
+    smooth_labels (rows[i].data, width, kind, i ? rows[i - 1].data : NULL,
+        run->s);
+    r[i] = rows[i].data;
+  }
+  /* edges: the row above or below is the row itself */
+  if (edge == 1)
+    r[0] = r[1];
+  if (edge == 2)
+    r[2] = r[1];
+  buf_init (&da, width, rng_below (run->s, 64), run->s);
+  buf_copy (&db, &da);
+  run->dsp->smooth (r[0], r[1], r[2], da.data, width);
+  if (run->ref)
+    run->ref->smooth (r[0], r[1], r[2], db.data, width);
+  else
+    for (x = 0; x < width; x++)
+      db.data[x] = plain_smooth_pixel (r, x, width);
+  assert_same_buf (&da, &db, run->level, "smooth", "labels");
+  record_compared (run->dsp, SLOT_SMOOTH);
+  for (i = 0; i < 3; i++)
+    buf_clear (&rows[i]);
+  buf_clear (&da);
+  buf_clear (&db);
+}
+
 static void
 run_rows (Run * run, gint width, gint height)
 {
@@ -1220,7 +1313,7 @@ START_TEST (test_kernels)
         ck_assert_int_eq (ref.level, KMS_CPU_C);
         ck_assert_uint_ge (dsp.cells_min_k, 1);
         ck_assert (dsp.rows.unpack && dsp.rows.unpack_step && dsp.rows.write);
-        ck_assert (dsp.assign);
+        ck_assert (dsp.assign && dsp.smooth);
         ck_assert ((dsp.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
         run.k = ks[ki];
@@ -1238,6 +1331,7 @@ START_TEST (test_kernels)
           const guint kind = (run.counter + ki) % PAL_N_KINDS;
 
           run_rows (&run, width, height);
+          run_smooth (&run, width);
           run_assign (&run, kind, width, FALSE);
           if (dsp.assign_paint)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
@@ -1265,7 +1359,8 @@ START_TEST (test_kernels)
     /* every level this CPU runs was exercised */
     ck_assert_msg (slot_cases[l][SLOT_ASSIGN] > 0 &&
         slot_cases[l][SLOT_UNPACK] > 0 && slot_cases[l][SLOT_WRITE] > 0 &&
-        slot_cases[l][SLOT_ASSIGN_PAINT] > 0,
+        slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
+        slot_cases[l][SLOT_SMOOTH] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

@@ -83,6 +83,7 @@ kms_params_init_defaults (KmsParams * params)
   params->refresh_interval = 30;
   params->temporal_smoothing = 0.0;
   params->hysteresis = 1.0;
+  params->spatial_smoothing = 0;
   params->measure_error = TRUE;
 }
 

@@ -46,6 +46,9 @@ G_BEGIN_DECLS
 #define KMS_REFRESH_PASSES 2
 #define KMS_REFRESH_FRAMES 10
 
+/* Passes of the spatial smoothing, at most */
+#define KMS_MAX_SPATIAL_SMOOTHING 8
+
 typedef enum
 {
   KMS_INIT_KMEANS_PP = 0,
@@ -88,6 +91,10 @@ typedef struct
   gdouble hysteresis;           /* a pixel keeps its previous cluster unless
                                  * another is nearer by more than this many
                                  * levels; 0 off */
+  guint spatial_smoothing;      /* passes of a 3x3 majority filter over the
+                                 * labels before they are painted, masked or
+                                 * output; 0 off (at most
+                                 * KMS_MAX_SPATIAL_SMOOTHING) */
   gboolean measure_error;       /* compute KmsResult.mse (costs a little in
                                  * the pixel pass); default TRUE */
 } KmsParams;
@@ -103,7 +110,8 @@ typedef struct
                                  * refresh */
   gboolean scene_cut;           /* a scene cut was detected */
   gdouble mse;                  /* per-channel MSE of the written colours
-                                 * against the input (posterize mode); -1
+                                 * against the input (posterize mode; the
+                                 * labels after spatial smoothing); -1
                                  * when not measure_error */
   guint fit_points;             /* weighted points the fit ran on */
   guint64 fit_evals;            /* distances of a point to a centroid the

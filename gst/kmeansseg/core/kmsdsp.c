@@ -49,6 +49,7 @@ kms_dsp_init (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->assign = kms_assign_row_c;
   dsp->assign_paint = info->bpp == 4 ? kms_assign_paint_row32_c : NULL;
   dsp->prepare = NULL;
+  dsp->smooth = kms_smooth_row_c;
   dsp->cells_min_k = 2;
 
   /* then what the best level in @flags replaces */

@@ -123,6 +123,12 @@ typedef void (*KmsAssignPaintRow32Func) (const KmsAssignPalette * pal,
     gboolean write, const guint8 * src, guint8 * dst, gint width,
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
 
+/* One pass of the 3x3 majority filter over label row @c (@a above, @b
+ * below; at the map's edges the caller passes @c again), into @dst (see
+ * kmssmooth.c) */
+typedef void (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
+    const guint8 * b, guint8 * dst, gint width);
+
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
 typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
@@ -143,6 +149,7 @@ typedef struct
   KmsAssignRowFunc assign;
   KmsAssignPaintRow32Func assign_paint;       /* NULL: no 4-byte format */
   KmsAssignPrepareFunc prepare; /* NULL: nothing to prepare */
+  KmsSmoothRowFunc smooth;
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -165,9 +172,9 @@ KmsCpuFlags kms_cpu_detect (void);
 void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
     gfloat margin, guint64 * cells);
 
-/* The portable kernels of one level (kmsassign.c and kmsrows.c compiled
- * with that level's flags). kms_row_kernels_*() returns NULL for an
- * unsupported format. */
+/* The portable kernels of one level (kmsassign.c, kmsrows.c and
+ * kmssmooth.c compiled with that level's flags). kms_row_kernels_*()
+ * returns NULL for an unsupported format. */
 #define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts, \
@@ -176,6 +183,8 @@ void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],            \
     gboolean write, const guint8 * src, guint8 * dst, gint width,           \
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);           \
+void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
+    const guint8 * b, guint8 * dst, gint width);                            \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

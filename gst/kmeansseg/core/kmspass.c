@@ -67,26 +67,72 @@ row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
   return hyst;
 }
 
-/* One band of rows: assign and paint, counts and error into the band */
+/* The rows of band @index: bands start on a row group, so no chroma row
+ * is shared by two */
+static void
+band_rows (const KmsPassFrame * pass, guint index, gint * y0, gint * y1)
+{
+  const gint g = pass->info->v_group;
+  const gint height = pass->in->height;
+  const gint groups = (height + g - 1) / g;
+
+  *y0 = g * (gint) ((gint64) groups * index / pass->n_bands);
+  *y1 = MIN (height, g * (gint) ((gint64) groups * (index + 1) /
+          pass->n_bands));
+}
+
+/* Write the row group at @y (@n rows) from its labels: the label maps
+ * asked for, then the picture */
+static void
+write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab)
+{
+  const KmsFrame *in = pass->in;
+  KmsFrame *out = pass->out;
+  gint r;
+
+  if (pass->labels)
+    for (r = 0; r < n; r++)
+      memcpy (pass->labels->data[0] + (gsize) (y + r) *
+          pass->labels->stride[0], lab[r], in->width);
+  if (pass->labels_out) {
+    for (r = 0; r < n; r++)
+      memcpy (out->data[0] + (gsize) (y + r) * out->stride[0], lab[r],
+          in->width);
+    return;
+  }
+  if (out->data[0] != in->data[0])
+    copy_rows (pass->info, in, out, y, n);
+  if (pass->write)
+    pass->dsp->rows.write (out, y, n, lab, &pass->paint);
+}
+
+/* One band of rows: assign and paint, counts and error into the band;
+ * with smoothing, only assign (into pass->map) */
 static void
 process_band (gpointer data, guint index)
 {
   KmsPassFrame *pass = data;
   KmsPassBand *band = &pass->bands[index];
-  const KmsFormatInfo *info = pass->info;
   const KmsFrame *in = pass->in;
   KmsFrame *out = pass->out;
-  const gint g = info->v_group;
-  /* bands start on a row group, so no chroma row is shared by two */
-  const gint groups = (in->height + g - 1) / g;
-  const gint y0 = g * (gint) ((gint64) groups * index / pass->n_bands);
-  const gint y1 = MIN (in->height,
-      g * (gint) ((gint64) groups * (index + 1) / pass->n_bands));
+  const gint g = pass->info->v_group;
   KmsHysteresis hyst;
-  gint y, r;
+  gint y0, y1, y, r;
 
+  band_rows (pass, index, &y0, &y1);
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
   band->sse = 0;
+
+  if (pass->smooth) {
+    for (y = y0; y < y1; y++) {
+      pass->dsp->rows.unpack (in, y, band->row);
+      pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
+          in->width, pass->map + (gsize) y * in->width, band->counts,
+          pass->measure ? &band->sse : NULL,
+          row_hysteresis (pass, &hyst, y));
+    }
+    return;
+  }
 
   if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels) {
     /* 4-byte pixels: read, assign and paint in one pass */
@@ -111,20 +157,79 @@ process_band (gpointer data, guint index)
           pass->measure ? &band->sse : NULL,
           row_hysteresis (pass, &hyst, y + r));
     }
-    if (pass->labels)
-      for (r = 0; r < n; r++)
-        memcpy (pass->labels->data[0] + (gsize) (y + r) *
-            pass->labels->stride[0], band->labels[r], in->width);
-    if (pass->labels_out) {
-      for (r = 0; r < n; r++)
-        memcpy (out->data[0] + (gsize) (y + r) * out->stride[0],
-            band->labels[r], in->width);
-      continue;
+    write_group (pass, y, n, band->labels);
+  }
+}
+
+/* One pass of the smoothing over a band of rows, src to dst */
+static void
+smooth_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  const gsize w = pass->in->width;
+  const gint h = pass->in->height;
+  gint y0, y1, y;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++)
+    pass->dsp->smooth (pass->src + (gsize) MAX (y - 1, 0) * w,
+        pass->src + y * w, pass->src + (gsize) MIN (y + 1, h - 1) * w,
+        pass->dst + y * w, (gint) w);
+}
+
+/* Squared distance of pixel x of row y to label l's colour */
+static guint
+pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
+{
+  guint8 v[KMS_MAX_CHANNELS] = { 0 };
+  guint8 *c[KMS_MAX_CHANNELS] = { &v[0], &v[1], &v[2] };
+  guint d = 0, ch;
+
+  pass->dsp->rows.unpack_step (pass->in, y, x, 1, 1, c);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    gint e = (gint) v[ch] - pass->apal.c[ch][l];
+
+    d += e * e;
+  }
+  return d;
+}
+
+/* After smoothing: a band's counts and error follow the labels that
+ * changed, its labels go to the hysteresis, and its rows are written */
+static void
+write_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  KmsPassBand *band = &pass->bands[index];
+  const KmsFrame *in = pass->in;
+  const gsize w = in->width;
+  const gint g = pass->info->v_group;
+  gint y0, y1, y, r, x;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y += g) {
+    const gint n = MIN (g, in->height - y);
+    guint8 *lab[2];
+
+    for (r = 0; r < n; r++) {
+      const guint8 *before = pass->map + (y + r) * w;
+      const guint8 *after = pass->final + (y + r) * w;
+
+      lab[r] = (guint8 *) after;
+      if (pass->prev)
+        memcpy (pass->prev + (y + r) * w, after, w);
+      /* before the group is written: in place, the input is still there */
+      for (x = 0; x < (gint) w; x++) {
+        if (G_LIKELY (before[x] == after[x]))
+          continue;
+        band->counts[before[x]]--;
+        band->counts[after[x]]++;
+        if (pass->measure)
+          band->sse += (gint64) pixel_distance (pass, y + r, x, after[x]) -
+              (gint64) pixel_distance (pass, y + r, x, before[x]);
+      }
     }
-    if (out->data[0] != in->data[0])
-      copy_rows (info, in, out, y, n);
-    if (pass->write)
-      pass->dsp->rows.write (out, y, n, band->labels, &pass->paint);
+    write_group (pass, y, n, lab);
   }
 }
 
@@ -268,7 +373,37 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->apal.cells = pp->cells;
   }
 
+  pass->smooth = MIN (params->spatial_smoothing, KMS_MAX_SPATIAL_SMOOTHING);
+  if (pass->smooth) {
+    const gsize n = (gsize) in->width * in->height;
+    gsize alloc = pp->maps_alloc;
+    guint i;
+
+    if (n > pp->maps_alloc) {
+      for (i = 0; i < G_N_ELEMENTS (pp->maps); i++) {
+        alloc = pp->maps_alloc;
+        pp->maps[i] = kms_grow (pp->maps[i], &alloc, n, 1);
+      }
+      pp->maps_alloc = alloc;
+    }
+    pass->map = pp->maps[0];
+  }
+
   kms_pool_run (pool, process_band, pass);
+
+  if (pass->smooth) {
+    guint i;
+
+    /* every pass reads the whole previous one: one job each */
+    pass->src = pp->maps[0];
+    for (i = 0; i < pass->smooth; i++) {
+      pass->dst = pp->maps[1 + i % 2];
+      kms_pool_run (pool, smooth_band, pass);
+      pass->src = pass->dst;
+    }
+    pass->final = pass->src;
+    kms_pool_run (pool, write_band, pass);
+  }
 
   for (b = 0; b < pass->n_bands; b++) {
     for (c = 0; c < k; c++)
@@ -291,5 +426,7 @@ kms_pass_clear (KmsPass * pp)
   }
   g_free (pp->prev_labels);
   g_free (pp->cells);
+  for (i = 0; i < G_N_ELEMENTS (pp->maps); i++)
+    g_free (pp->maps[i]);
   memset (pp, 0, sizeof (*pp));
 }

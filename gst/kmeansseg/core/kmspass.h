@@ -55,6 +55,13 @@ typedef struct
   gboolean prev_apply;
   gdouble margin;
   gboolean measure;             /* add up the error */
+  /* Spatial smoothing: the labels go through whole-frame maps (width
+   * each row): assigned into map, then each pass from src to dst */
+  guint smooth;                 /* passes; 0: labels stay in the band */
+  guint8 *map;                  /* the labels as assigned */
+  const guint8 *src;
+  guint8 *dst;
+  const guint8 *final;          /* the labels after the last pass */
   guint n_bands;
   KmsPassBand *bands;
 } KmsPassFrame;
@@ -72,6 +79,9 @@ typedef struct
   gsize prev_size;
   gint prev_width;
   guint64 *cells;               /* the candidates per colour cell */
+  /* Spatial smoothing: whole-frame label maps */
+  guint8 *maps[3];
+  gsize maps_alloc;
 } KmsPass;
 
 /* Assign every pixel of @in to the nearest of the @k colours @colors (in

@@ -477,6 +477,141 @@ END_TEST;
 /* Which clusters are masked: by number (one, several), by key colour
  * (the n nearest centroids), inverted, none in labels mode; the output
  * is the documented model's and KmsResult.masked says the same */
+/* The 3x3 majority filter as documented (kmssmooth.c), plainly: the most
+ * held label of the clamped window, the centre's own on a tie with it,
+ * else the lowest number */
+static void
+majority_pass (const guint8 * src, guint8 * dst, gint w, gint h)
+{
+  gint x, y, dx, dy;
+  guint i;
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      guint n[256] = { 0 }, best = src[y * w + x];
+
+      for (dy = -1; dy <= 1; dy++)
+        for (dx = -1; dx <= 1; dx++)
+          n[src[CLAMP (y + dy, 0, h - 1) * w + CLAMP (x + dx, 0, w - 1)]]++;
+      for (i = 0; i < 256; i++)
+        if (n[i] > n[best])
+          best = i;
+      dst[y * w + x] = best;
+    }
+}
+
+/* spatial_smoothing = N: the labels are N majority passes over the
+ * nearest labels; the picture is painted, the counts are counted and the
+ * error is measured from them, at any thread count, in place or not */
+START_TEST (test_spatial_smoothing)
+{
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_RGB, KMS_FORMAT_BGRA, KMS_FORMAT_xBGR
+  };
+  const gint w = 70, h = 37;
+  const gsize n = (gsize) w * h;
+  guint64 s = 0x5300;
+  guint f, passes;
+  guint8 *rgb = g_malloc (3 * n), *out_rgb = g_malloc (3 * n);
+  guint8 *raw = g_malloc (n), *want = g_malloc (n), *tmp = g_malloc (n);
+  guint8 *map = g_malloc (n);
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    for (passes = 1; passes <= 3; passes++) {
+      KmsContext *a = kms_context_new (), *b = kms_context_new (),
+          *c = kms_context_new ();
+      KmsParams params;
+      KmsFrame fin, fmap, fout;
+      KmsResult ra, rb, rc;
+      TestImage *in, *out;
+      gchar *what = g_strdup_printf ("%s, %u passes",
+          kms_format_to_string (formats[f]), passes);
+      guint64 counts[KMS_MAX_K] = { 0 }, sse = 0;
+      guint i, ch, changed = 0;
+
+      /* noisy blobs: speckle and ragged edges */
+      gen_uniform_or_blobs (rgb, n, FALSE, 5, 70, &s);
+      in = image_new_from_rgb (formats[f], w, h, 3, rgb, &s);
+      image_frame (in, &fin);
+      memset (&fmap, 0, sizeof (fmap));
+      fmap.format = KMS_FORMAT_GRAY8;
+      fmap.width = w;
+      fmap.height = h;
+      fmap.data[0] = map;
+      fmap.stride[0] = w;
+
+      kms_params_init_defaults (&params);
+      params.k = 4;
+      params.hysteresis = 0;
+      params.mode = KMS_MODE_LABELS;
+      params.n_threads = 1 + (passes + f) % 3;
+      /* the nearest labels, then the model's passes */
+      ck_assert (kms_context_process (a, &params, &fin, &fmap, &ra));
+      memcpy (raw, map, n);
+      memcpy (want, raw, n);
+      for (i = 0; i < passes; i++) {
+        majority_pass (want, tmp, w, h);
+        memcpy (want, tmp, n);
+      }
+      for (i = 0; i < n; i++)
+        changed += want[i] != raw[i];
+      ck_assert_msg (changed > 20, "%s: the data have little to smooth (%u)",
+          what, changed);
+
+      params.spatial_smoothing = passes;
+      ck_assert (kms_context_process (b, &params, &fin, &fmap, &rb));
+      ck_assert_msg (memcmp (map, want, n) == 0, "%s: labels", what);
+      ck_assert_uint_eq (rb.k, ra.k);
+      ck_assert (memcmp (rb.centroids, ra.centroids, sizeof (ra.centroids))
+          == 0);
+
+      /* posterize, in place, at another thread count */
+      params.mode = KMS_MODE_POSTERIZE;
+      params.n_threads = 1 + (passes + f + 1) % 3;
+      out = image_copy (in);
+      image_frame (out, &fout);
+      ck_assert (kms_context_process (c, &params, &fout, &fout, &rc));
+      image_unpack (out, out_rgb);
+      for (i = 0; i < n; i++) {
+        const guint8 *col = rc.centroids[want[i]];
+
+        counts[want[i]]++;
+        for (ch = 0; ch < 3; ch++) {
+          gint e = (gint) rgb[3 * i + ch] - col[ch];
+
+          sse += e * e;
+          ck_assert_msg (out_rgb[3 * i + ch] == col[ch], "%s: pixel %u "
+              "channel %u is %u, label %u's colour %u", what, i, ch,
+              out_rgb[3 * i + ch], want[i], col[ch]);
+        }
+      }
+      for (i = 0; i < rc.k; i++) {
+        ck_assert_uint_eq (rc.counts[i], counts[i]);
+        ck_assert_uint_eq (rb.counts[i], counts[i]);
+      }
+      ck_assert_msg (fabs (rc.mse - (gdouble) sse / (3.0 * n)) < 1e-9,
+          "%s: mse %f, expected %f", what, rc.mse, (gdouble) sse / (3.0 * n));
+      /* smoothing moves pixels away from their nearest colour */
+      ck_assert (rc.mse > ra.mse || ra.mse < 0);
+
+      image_free (in);
+      image_free (out);
+      g_free (what);
+      kms_context_free (a);
+      kms_context_free (b);
+      kms_context_free (c);
+    }
+  }
+  g_free (rgb);
+  g_free (out_rgb);
+  g_free (raw);
+  g_free (want);
+  g_free (tmp);
+  g_free (map);
+}
+
+END_TEST;
+
 START_TEST (test_mask_selection)
 {
   static const KmsFormat formats[] = {
@@ -658,6 +793,7 @@ context_suite (void)
   tcase_add_test (tc, test_cpu_levels);
   tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_labels_beside);
+  tcase_add_test (tc, test_spatial_smoothing);
   tcase_add_test (tc, test_mask_selection);
   tcase_add_test (tc, test_mask_key_follows);
   return s;
