@@ -104,6 +104,7 @@ static gchar *opt_threads = NULL;
 static gint opt_sample_size = -1;
 static gint opt_max_iters = -1;
 static gdouble opt_hysteresis = -1;
+static gchar *opt_smoothing = NULL;
 static gint opt_repeat = 0;
 static gint opt_warmup = DEFAULT_WARMUP;
 static gint opt_n_frames = DEFAULT_N_FRAMES;
@@ -140,6 +141,10 @@ static GOptionEntry entries[] = {
   {"hysteresis", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hysteresis,
       "Label hysteresis in levels; 0 = plain nearest (default: the core's)",
       "LEVELS"},
+  {"spatial-smoothing", 0, 0, G_OPTION_ARG_STRING, &opt_smoothing,
+      "Then time these spatial-smoothing passes (e.g. 0,1,2) at each size "
+        "and k, the first thread count and the best level timed, and print "
+        "what each pass costs beside a frame copy", "N,..."},
   {"repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat,
       "Frames timed per configuration (default: 60 at 1920x1080, scaled "
         "by the inverse square root of the pixel count)", "N"},
@@ -870,6 +875,58 @@ bench_size (const BenchFrames * f, GArray * ks, GArray * threads,
         fflush (stdout);
         g_free (label);
       }
+    }
+  }
+  g_free (dst);
+  g_free (copy_dst);
+}
+
+/* --spatial-smoothing: the frame time at each number of passes, and
+ * what a pass adds, against a plain copy of the frame */
+static void
+bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
+    guint n_threads, const KmsParams * base)
+{
+  gsize frame_bytes = frame_size (f->width, f->height);
+  guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
+      default_repeat (f->width, f->height);
+  guint8 *dst = g_malloc0 (frame_bytes), *copy_dst = g_malloc0 (frame_bytes);
+  const BenchLevel *level = &g_array_index (levels, BenchLevel,
+      levels->len - 1);
+  guint ki, pi;
+
+  for (ki = 0; ki < ks->len; ki++) {
+    gdouble ms0 = -1;
+
+    for (pi = 0; pi < passes->len; pi++) {
+      KmsParams params = *base;
+      CoreResult res;
+      gdouble copy_ms;
+      gchar *label;
+
+      params.k = g_array_index (ks, guint, ki);
+      params.n_threads = n_threads;
+      params.spatial_smoothing = g_array_index (passes, guint, pi);
+      if (!bench_core (f, dst, &params, level, repeat, &res)) {
+        g_printerr ("kms_context_process failed at %dx%d\n", f->width,
+            f->height);
+        exit (1);
+      }
+      copy_ms = bench_copy (f, copy_dst, MAX (repeat, MIN_COPY_REPEAT));
+      if (params.spatial_smoothing == 0)
+        ms0 = res.median_ms;
+      label = ran_label (level, res.ran);
+      g_print ("| %dx%d | %u | %u | %s | %u | %.2f | %.2f | %.2f | %.2f "
+          "| %.3f |", f->width, f->height, params.k, n_threads, label,
+          params.spatial_smoothing, res.median_ms, res.p99_ms, res.max_ms,
+          res.mse, copy_ms);
+      if (ms0 >= 0 && params.spatial_smoothing > 0)
+        g_print (" %.2f | %.2f |\n", res.median_ms - ms0,
+            (res.median_ms - ms0) / params.spatial_smoothing / copy_ms);
+      else
+        g_print (" - | - |\n");
+      fflush (stdout);
+      g_free (label);
     }
   }
   g_free (dst);
@@ -1692,6 +1749,20 @@ main (int argc, char **argv)
     if (levels->len > 1)
       print_side_by_side ();
   }
+  if (opt_smoothing) {
+    GArray *passes = parse_uint_list (opt_smoothing, 0,
+        KMS_MAX_SPATIAL_SMOOTHING, "spatial-smoothing");
+
+    g_print ("\nSpatial smoothing: ms/frame with each number of passes "
+        "(median), and what each pass adds over 0 passes, in ms and in "
+        "frame copies\n\n| size | k | threads | level | passes | ms/frame "
+        "| p99 ms | max ms | MSE | copy ms | added ms | per pass / copy |\n");
+    g_print ("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (i = 0; i < sets->len; i++)
+      bench_smoothing (g_ptr_array_index (sets, i), ks, passes,
+          g_array_index (threads, guint, 0), &base);
+    g_array_free (passes, TRUE);
+  }
   if (opt_kernels)
     for (i = 0; i < sets->len; i++)
       bench_kernels (g_ptr_array_index (sets, i), ks, &base);
@@ -1710,5 +1781,6 @@ main (int argc, char **argv)
   g_free (opt_sizes);
   g_free (opt_ks);
   g_free (opt_threads);
+  g_free (opt_smoothing);
   return 0;
 }

@@ -204,7 +204,7 @@ write_band (gpointer data, guint index)
   const KmsFrame *in = pass->in;
   const gsize w = in->width;
   const gint g = pass->info->v_group;
-  gint y0, y1, y, r, x;
+  gint y0, y1, y, r, x, x0;
 
   band_rows (pass, index, &y0, &y1);
   for (y = y0; y < y1; y += g) {
@@ -218,15 +218,25 @@ write_band (gpointer data, guint index)
       lab[r] = (guint8 *) after;
       if (pass->prev)
         memcpy (pass->prev + (y + r) * w, after, w);
-      /* before the group is written: in place, the input is still there */
-      for (x = 0; x < (gint) w; x++) {
-        if (G_LIKELY (before[x] == after[x]))
+      /* before the group is written: in place, the input is still there;
+       * few labels change, so a run of 32 is compared at once first */
+      for (x0 = 0; x0 < (gint) w; x0 += 32) {
+        const gint x1 = MIN (x0 + 32, (gint) w);
+        guint8 diff = 0;
+
+        for (x = x0; x < x1; x++)
+          diff |= before[x] ^ after[x];
+        if (G_LIKELY (!diff))
           continue;
-        band->counts[before[x]]--;
-        band->counts[after[x]]++;
-        if (pass->measure)
-          band->sse += (gint64) pixel_distance (pass, y + r, x, after[x]) -
-              (gint64) pixel_distance (pass, y + r, x, before[x]);
+        for (x = x0; x < x1; x++) {
+          if (before[x] == after[x])
+            continue;
+          band->counts[before[x]]--;
+          band->counts[after[x]]++;
+          if (pass->measure)
+            band->sse += (gint64) pixel_distance (pass, y + r, x, after[x]) -
+                (gint64) pixel_distance (pass, y + r, x, before[x]);
+        }
       }
     }
     write_group (pass, y, n, lab);
