@@ -649,6 +649,173 @@ GST_START_TEST (test_mode_switch_renegotiates)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* Spatial smoothing */
+
+/* Where the speckle of a two-region frame goes: lone pixels (also in the
+ * corners and on the edges of the frame, whose pixels repeat outside it),
+ * 2x2 blocks, a one-pixel line and notches in the boundary; one pass of
+ * the 3x3 majority removes all of them, and the two regions (split at
+ * x = w / 2) are left as they are */
+static gboolean
+is_speckle (gint x, gint y, gint w, gint h)
+{
+  const gint mid = w / 2;
+
+  return (x == 3 && y == 4) || (x == w - 4 && y == h - 3) ||
+      (x >= 6 && x <= 7 && y >= 8 && y <= 9) ||
+      (x >= 7 && x <= 8 && y >= 1 && y <= 2) ||
+      (x == 0 && y == 0) || (x == w - 1 && y == h - 1) ||
+      (x == 12 && y == 0) || (x == 0 && y == 13) ||
+      (y == h - 5 && x >= mid + 3 && x <= mid + 9) ||
+      (x == mid - 1 && y == h / 2) || (x == mid && y == h / 2 + 3);
+}
+
+static void
+set_grey_palette (GstElement * e)
+{
+  /* black, white, grey: exact in every format's colour space */
+  static const guint cols[] = { 0xff000000, 0xffffffff, 0xff808080 };
+  GValue arr = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&arr, GST_TYPE_ARRAY);
+  for (i = 0; i < G_N_ELEMENTS (cols); i++) {
+    GValue v = G_VALUE_INIT;
+
+    g_value_init (&v, G_TYPE_UINT);
+    g_value_set_uint (&v, cols[i]);
+    gst_value_array_append_and_take_value (&arr, &v);
+  }
+  g_object_set_property (G_OBJECT (e), "palette", &arr);
+  g_value_unset (&arr);
+}
+
+static void
+setup_smoothing (GstHarness * h, gint mode, guint passes)
+{
+  set_grey_palette (h->element);
+  g_object_set (h->element, "k", 3, "max-iters", 0, "mode", mode,
+      "spatial-smoothing", passes, NULL);
+  if (mode == MODE_ORIGINAL)
+    g_object_set (h->element, "mask-cluster", 1, "mask-color", 0xff2060a0,
+        NULL);
+}
+
+/* With a fixed palette, the speckled frame smoothed is written exactly as
+ * the clean frame without smoothing: in every mode and format, with 1 and
+ * 3 passes, frame after frame, and back to the speckle at 0. In original
+ * mode the masked pixels are those of the clean frame, and the others
+ * keep the speckled frame's colours. */
+GST_START_TEST (test_spatial_smoothing_formats)
+{
+  static const gint modes[] = { MODE_POSTERIZE, MODE_ORIGINAL, MODE_LABELS };
+  static const guint passes[] = { 1, 3 };
+  const gint w = 34, ht = 22;
+  guint f, m, p;
+  gint x, y;
+
+  for (f = 0; f < N_RGB_FORMATS + N_YUV_FORMATS; f++) {
+    for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+      for (p = 0; p < G_N_ELEMENTS (passes); p++) {
+        gchar *what = g_strdup_printf ("%s, mode %d, %u passes",
+            f < N_RGB_FORMATS ? rgb_formats[f].name :
+            yuv_formats[f - N_RGB_FORMATS], modes[m], passes[p]);
+        GstHarness *hs, *hc;
+
+        if (f < N_RGB_FORMATS) {
+          const Fmt *fmt = &rgb_formats[f];
+          Image *speck = image_new (w, ht), *clean, *exp, *res;
+
+          for (y = 0; y < ht; y++)
+            for (x = 0; x < w; x++)
+              PIX (speck, x, y) = (x < w / 2) ? 0x080808 : 0xf0f0f0;
+          clean = image_copy (speck);
+          for (y = 0; y < ht; y++)
+            for (x = 0; x < w; x++)
+              if (is_speckle (x, y, w, ht))
+                PIX (speck, x, y) = 0x8a8a8a;
+          hs = harness_new (fmt, w, ht);
+          hc = harness_new (fmt, w, ht);
+          setup_smoothing (hs, modes[m], passes[p]);
+          setup_smoothing (hc, modes[m], 0);
+          exp = process (hc, fmt, clean);
+          if (modes[m] == MODE_ORIGINAL)
+            for (y = 0; y < ht; y++)
+              for (x = 0; x < w; x++)
+                if (PIX (exp, x, y) == PIX (clean, x, y))
+                  PIX (exp, x, y) = PIX (speck, x, y);
+          res = process_stride (hs, fmt, speck, w * (gint) fmt->bpp + 8);
+          assert_image_eq (res, exp, fmt->bpp == 4, what);
+          image_free (res);
+          res = process (hs, fmt, speck);
+          assert_image_eq (res, exp, fmt->bpp == 4, what);
+          image_free (res);
+          /* off again: the speckle is back */
+          g_object_set (hs->element, "spatial-smoothing", 0, NULL);
+          image_free (exp);
+          exp = process (hc, fmt, speck);
+          res = process (hs, fmt, speck);
+          assert_image_eq (res, exp, fmt->bpp == 4, what);
+          image_free (res);
+          image_free (exp);
+          image_free (speck);
+          image_free (clean);
+        } else {
+          const gchar *format = yuv_formats[f - N_RGB_FORMATS];
+          Yuv *speck = yuv_new (format, w, ht), *clean, *exp, *res;
+          guint i;
+
+          for (i = 1; i < speck->n_comp; i++)
+            memset (speck->c[i], 128, speck->cw * speck->ch);
+          for (y = 0; y < ht; y++)
+            for (x = 0; x < w; x++)
+              speck->c[0][y * w + x] = (x < w / 2) ? 20 : 230;
+          clean = yuv_copy (speck);
+          for (y = 0; y < ht; y++)
+            for (x = 0; x < w; x++)
+              if (is_speckle (x, y, w, ht))
+                speck->c[0][y * w + x] = 128;
+          hs = harness_new_yuv (format, w, ht, NULL);
+          hc = harness_new_yuv (format, w, ht, NULL);
+          setup_smoothing (hs, modes[m], passes[p]);
+          setup_smoothing (hc, modes[m], 0);
+          exp = yuv_process (hc, clean, 0);
+          if (modes[m] == MODE_ORIGINAL)
+            for (i = 0; i < speck->n_comp; i++) {
+              const gsize n = i ? (gsize) speck->cw * speck->ch : w * ht;
+              gsize j;
+
+              for (j = 0; j < n; j++)
+                if (exp->c[i][j] == clean->c[i][j])
+                  exp->c[i][j] = speck->c[i][j];
+            }
+          res = yuv_process (hs, speck, 5);
+          yuv_assert_eq (res, exp, what);
+          yuv_free (res);
+          res = yuv_process (hs, speck, 0);
+          yuv_assert_eq (res, exp, what);
+          yuv_free (res);
+          g_object_set (hs->element, "spatial-smoothing", 0, NULL);
+          yuv_free (exp);
+          exp = yuv_process (hc, speck, 0);
+          res = yuv_process (hs, speck, 0);
+          yuv_assert_eq (res, exp, what);
+          yuv_free (res);
+          yuv_free (exp);
+          yuv_free (speck);
+          yuv_free (clean);
+        }
+        gst_harness_teardown (hs);
+        gst_harness_teardown (hc);
+        g_free (what);
+      }
+    }
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 kmeansseg_labels_suite (void)
 {
@@ -664,6 +831,7 @@ kmeansseg_labels_suite (void)
   tcase_add_test (tc, test_labels_gray8_output);
   tcase_add_test (tc, test_mode_change_to_labels);
   tcase_add_test (tc, test_mode_switch_renegotiates);
+  tcase_add_test (tc, test_spatial_smoothing_formats);
 
   return s;
 }
