@@ -116,6 +116,7 @@ enum
   PROP_MASK_KEY,
   PROP_MASK_KEY_COUNT,
   PROP_MASK_INVERT,
+  PROP_MASK_FEATHER,
 #ifdef HAVE_GST_ANALYTICS
   PROP_ANALYTICS_META,
 #endif
@@ -382,6 +383,29 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING |
           GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:mask-feather:
+   *
+   * Soft mask edges: 0 masks each pixel all or nothing. N > 0 gives each
+   * pixel a weight, the share of masked pixels in the (2N+1) x (2N+1)
+   * square around it, and blends #GstKMeansSeg:mask-color over the pixel
+   * (posterized or original) by that weight, so the mask ramps smoothly
+   * over 2N+1 pixels across its edge; pixels deep inside take the mask
+   * colour exactly. In formats with alpha the alpha ramps with it (and the
+   * colour by the weight times the mask colour's opacity), so with a
+   * transparent mask colour (e.g. 0x00000000) the output fades out at the
+   * mask's edge and composites over another video with `compositor`. In
+   * subsampled YUV a chroma sample takes the mean weight of the pixels it
+   * covers.
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_FEATHER,
+      g_param_spec_uint ("mask-feather", "Mask feather",
+          "Soft mask edges: the mask ramps over 2N+1 pixels across its edge "
+          "(0 = hard edges; alpha ramps too where the format has alpha)",
+          0, KMS_MAX_MASK_FEATHER, def.mask_feather,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
   /**
    * GstKMeansSeg:mode:
@@ -758,6 +782,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_MASK_INVERT:
       self->params.mask_invert = g_value_get_boolean (value);
       break;
+    case PROP_MASK_FEATHER:
+      self->params.mask_feather = g_value_get_uint (value);
+      break;
     case PROP_MASK_COLOR:
       self->params.mask_color = g_value_get_uint (value);
       break;
@@ -872,6 +899,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MASK_INVERT:
       g_value_set_boolean (value, self->params.mask_invert);
+      break;
+    case PROP_MASK_FEATHER:
+      g_value_set_uint (value, self->params.mask_feather);
       break;
     case PROP_MASK_COLOR:
       g_value_set_uint (value, self->params.mask_color);

@@ -48,6 +48,8 @@ G_BEGIN_DECLS
 
 /* Passes of the spatial smoothing, at most */
 #define KMS_MAX_SPATIAL_SMOOTHING 8
+/* Radius of the mask's feathering, at most */
+#define KMS_MAX_MASK_FEATHER 64
 
 typedef enum
 {
@@ -73,6 +75,10 @@ typedef struct
   guint mask_key_count;         /* 1..KMS_MAX_K */
   gboolean mask_invert;         /* mask every cluster but those chosen */
   guint32 mask_color;           /* 0xAARRGGBB */
+  guint mask_feather;           /* 0: hard mask edges; else the radius of
+                                 * the box over which the mask's weight
+                                 * ramps across its edge (pixels, at most
+                                 * KMS_MAX_MASK_FEATHER) */
   KmsMode mode;
   gboolean warm_start;
   KmsInit init;

@@ -33,6 +33,9 @@ ensure_rows (KmsPassBand * band, gint width)
     return;
   kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
   kms_realloc_rows (band->labels, 2, width);
+  kms_realloc_rows (band->weight, 2, width);
+  g_free (band->colsum);
+  band->colsum = g_new (guint16, width);
   band->row_alloc = width;
 }
 
@@ -123,7 +126,7 @@ process_band (gpointer data, guint index)
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
   band->sse = 0;
 
-  if (pass->smooth) {
+  if (pass->use_map) {
     for (y = y0; y < y1; y++) {
       pass->dsp->rows.unpack (in, y, band->row);
       pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
@@ -194,8 +197,178 @@ pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
   return d;
 }
 
-/* After smoothing: a band's counts and error follow the labels that
- * changed, its labels go to the hysteresis, and its rows are written */
+/* ------------------------------------------------------------------ */
+/* Feathering: each pixel's weight is the share of masked pixels in the
+ * (2 r + 1)^2 box around it (the frame's edge pixels repeat outside it),
+ * 0..255, and the mask is blended over the written pixel by it, so the
+ * mask ramps over 2 r + 1 pixels across its edge. */
+
+/* a * (255 - w) + b * w, over 255, rounded */
+static inline guint8
+blend8 (guint a, guint b, guint w)
+{
+  const guint v = a * (255 - w) + b * w + 128;
+
+  return (v + (v >> 8)) >> 8;
+}
+
+static inline const guint8 *
+map_row (const KmsPassFrame * pass, gint y)
+{
+  return pass->final + (gsize) CLAMP (y, 0, pass->in->height - 1) *
+      pass->in->width;
+}
+
+/* The column sums of the box around row @y */
+static void
+colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gint w = pass->in->width, r = pass->feather;
+  gint dy, x;
+
+  memset (band->colsum, 0, w * sizeof (band->colsum[0]));
+  for (dy = -r; dy <= r; dy++) {
+    const guint8 *m = map_row (pass, y + dy);
+
+    for (x = 0; x < w; x++)
+      band->colsum[x] += pass->mask_lut[m[x]];
+  }
+}
+
+/* From the box around row @y to the one around row y + 1 */
+static void
+colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gint w = pass->in->width, r = pass->feather;
+  const guint8 *add = map_row (pass, y + r + 1), *sub = map_row (pass, y - r);
+  gint x;
+
+  if (add == sub)
+    return;
+  for (x = 0; x < w; x++)
+    band->colsum[x] += pass->mask_lut[add[x]] - pass->mask_lut[sub[x]];
+}
+
+/* The weights of a row from the column sums; FALSE when all are 0 */
+static gboolean
+weight_row (const KmsPassFrame * pass, const guint16 * colsum, guint8 * wt)
+{
+  const gint w = pass->in->width, r = pass->feather;
+  const guint full = 2 * r + 1;
+  guint lo = G_MAXUINT, hi = 0;
+  guint32 sum = 0;
+  gint x;
+
+  for (x = 0; x < w; x++) {
+    lo = MIN (lo, colsum[x]);
+    hi = MAX (hi, colsum[x]);
+  }
+  if (hi == 0)
+    return FALSE;
+  if (lo == full) {
+    memset (wt, 255, w);
+    return TRUE;
+  }
+  for (x = -r; x <= r; x++)
+    sum += colsum[CLAMP (x, 0, w - 1)];
+  for (x = 0; x < w; x++) {
+    wt[x] = (sum * pass->feather_mul + (1u << 23)) >> 24;
+    sum += colsum[MIN (x + r + 1, w - 1)] - colsum[MAX (x - r, 0)];
+  }
+  return TRUE;
+}
+
+/* Blend the mask over rows y .. y + n - 1 by their weights (NULL: none).
+ * Weight 255 writes the mask colour (and alpha) exactly, as a hard edge
+ * does. With alpha, the alpha ramps by the weight and the colour by the
+ * weight times the mask colour's opacity, so a transparent mask colour
+ * fades the picture out without darkening its edge. A chroma sample
+ * takes the mean weight of the pixels it covers. */
+static void
+feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
+{
+  const KmsFormatInfo *info = pass->info;
+  const KmsPaint *p = &pass->paint;
+  KmsFrame *out = pass->out;
+  const gint w = out->width;
+  gint r, x;
+  guint ch;
+
+  if (info->bpp) {
+    for (r = 0; r < n; r++) {
+      guint8 *row = out->data[0] + (gsize) (y + r) * out->stride[0];
+
+      if (!wt[r])
+        continue;
+      for (x = 0; x < w; x++) {
+        guint8 *px = row + (gsize) x * info->bpp;
+        const guint a = wt[r][x];
+        guint c = a;
+
+        if (!a)
+          continue;
+        if (info->alpha_offset >= 0) {
+          if (a != 255)
+            c = (a * p->mask_alpha + 127) / 255;
+          px[info->alpha_offset] = blend8 (px[info->alpha_offset],
+              p->mask_alpha, a);
+        }
+        for (ch = 0; ch < info->n_channels; ch++)
+          px[info->offset[ch]] = blend8 (px[info->offset[ch]], p->mask[ch],
+              c);
+      }
+    }
+    return;
+  }
+
+  /* YUV and grey: luma per pixel */
+  {
+    const KmsChannel *cy = &info->ch[0];
+
+    for (r = 0; r < n; r++) {
+      guint8 *row = out->data[cy->plane] + (gsize) (y + r) *
+          out->stride[cy->plane] + cy->offset;
+
+      if (!wt[r])
+        continue;
+      for (x = 0; x < w; x++)
+        if (wt[r][x])
+          row[(gsize) x * cy->pstride] = blend8 (row[(gsize) x * cy->pstride],
+              p->mask[0], wt[r][x]);
+    }
+  }
+  /* chroma: the rows of the group share the chroma row(s) they cover */
+  for (ch = 1; ch < info->n_channels; ch++) {
+    const KmsChannel *cc = &info->ch[ch];
+    const gint hs = 1 << cc->hsub, vs = 1 << cc->vsub;
+    const gint cw = (w + hs - 1) >> cc->hsub;
+    gint crow, cx;
+
+    for (crow = y >> cc->vsub; crow <= (y + n - 1) >> cc->vsub; crow++) {
+      const gint ry0 = (crow << cc->vsub) - y;
+      const gint ry1 = MIN (ry0 + vs, n);
+      guint8 *row = out->data[cc->plane] + (gsize) crow *
+          out->stride[cc->plane] + cc->offset;
+
+      for (cx = 0; cx < cw; cx++) {
+        const gint x0 = cx << cc->hsub, x1 = MIN (x0 + hs, w);
+        guint sum = 0, cnt = 0;
+        gint ry;
+
+        for (ry = ry0; ry < ry1; ry++)
+          for (x = x0; x < x1; x++, cnt++)
+            sum += wt[ry] ? wt[ry][x] : 0;
+        if (sum)
+          row[(gsize) cx * cc->pstride] = blend8 (row[(gsize) cx *
+                  cc->pstride], p->mask[ch], (sum + cnt / 2) / cnt);
+      }
+    }
+  }
+}
+
+/* From the whole-frame labels: a band's counts and error follow the
+ * labels smoothing changed, its labels go to the hysteresis, its rows are
+ * written and the mask feathered over them */
 static void
 write_band (gpointer data, guint index)
 {
@@ -207,15 +380,20 @@ write_band (gpointer data, guint index)
   gint y0, y1, y, r, x, x0;
 
   band_rows (pass, index, &y0, &y1);
+  if (pass->feather && y0 < y1)
+    colsum_init (pass, band, y0);
   for (y = y0; y < y1; y += g) {
     const gint n = MIN (g, in->height - y);
-    guint8 *lab[2];
+    guint8 *lab[2], *wt[2];
 
     for (r = 0; r < n; r++) {
       const guint8 *before = pass->map + (y + r) * w;
       const guint8 *after = pass->final + (y + r) * w;
 
       lab[r] = (guint8 *) after;
+      /* unsmoothed, the hysteresis has these labels already */
+      if (before == after)
+        continue;
       if (pass->prev)
         memcpy (pass->prev + (y + r) * w, after, w);
       /* before the group is written: in place, the input is still there;
@@ -240,6 +418,14 @@ write_band (gpointer data, guint index)
       }
     }
     write_group (pass, y, n, lab);
+    if (pass->feather) {
+      for (r = 0; r < n; r++) {
+        wt[r] = weight_row (pass, band->colsum, band->weight[r]) ?
+            band->weight[r] : NULL;
+        colsum_next (pass, band, y + r);
+      }
+      feather_rows (pass, y, n, wt);
+    }
   }
 }
 
@@ -336,11 +522,26 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     kms_format_convert_color (&cs, params->mask_color, pass->paint.mask,
         &pass->paint.mask_alpha);
     any_masked = choose_masked (params, &cs, info->n_channels, colors, k,
-        pass->paint.masked);
+        pass->masked);
+  }
+  /* Feathered, the masked labels are painted as the others, then the
+   * mask is blended over them */
+  pass->feather = any_masked ? MIN (params->mask_feather,
+      KMS_MAX_MASK_FEATHER) : 0;
+  for (c = 0; c < k; c++) {
+    pass->paint.masked[c] = pass->masked[c] && !pass->feather;
+    pass->mask_lut[c] = pass->masked[c];
+  }
+  if (pass->feather) {
+    const guint area = (2 * pass->feather + 1) * (2 * pass->feather + 1);
+
+    pass->feather_mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
   }
   kms_paint_prepare (info, &pass->paint, params->mode, k);
-  /* only original mode without a mask writes nothing */
-  pass->write = params->mode != KMS_MODE_ORIGINAL || any_masked;
+  /* only original mode without a mask (or with a feathered one, blended
+   * afterwards) writes nothing */
+  pass->write = params->mode != KMS_MODE_ORIGINAL ||
+      (any_masked && !pass->feather);
 
   if (info->bpp == 4)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
@@ -384,7 +585,8 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
 
   pass->smooth = MIN (params->spatial_smoothing, KMS_MAX_SPATIAL_SMOOTHING);
-  if (pass->smooth) {
+  pass->use_map = pass->smooth > 0 || pass->feather > 0;
+  if (pass->use_map) {
     const gsize n = (gsize) in->width * in->height;
     gsize alloc = pp->maps_alloc;
     guint i;
@@ -401,7 +603,7 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
 
   kms_pool_run (pool, process_band, pass);
 
-  if (pass->smooth) {
+  if (pass->use_map) {
     guint i;
 
     /* every pass reads the whole previous one: one job each */
@@ -433,6 +635,9 @@ kms_pass_clear (KmsPass * pp)
       g_free (pp->bands[b].row[i]);
     g_free (pp->bands[b].labels[0]);
     g_free (pp->bands[b].labels[1]);
+    g_free (pp->bands[b].weight[0]);
+    g_free (pp->bands[b].weight[1]);
+    g_free (pp->bands[b].colsum);
   }
   g_free (pp->prev_labels);
   g_free (pp->cells);

@@ -33,6 +33,9 @@ typedef struct
 {
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
+  guint16 *colsum;              /* feathering: masked pixels per column of
+                                 * the box around the row */
+  guint8 *weight[2];            /* feathering: a group of rows' weights */
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -47,6 +50,7 @@ typedef struct
   KmsFrame *out;
   KmsAssignPalette apal;
   KmsPaint paint;
+  gboolean masked[KMS_MAX_K];   /* the clusters masked this frame */
   gboolean write;
   guint shift[KMS_MAX_CHANNELS];
   gboolean labels_out;          /* write the labels to a GRAY8 frame */
@@ -55,13 +59,21 @@ typedef struct
   gboolean prev_apply;
   gdouble margin;
   gboolean measure;             /* add up the error */
-  /* Spatial smoothing: the labels go through whole-frame maps (width
-   * each row): assigned into map, then each pass from src to dst */
-  guint smooth;                 /* passes; 0: labels stay in the band */
+  /* Spatial smoothing and feathering read neighbours' labels, so the
+   * labels go through whole-frame maps (width each row): assigned into
+   * map, then each smoothing pass from src to dst */
+  gboolean use_map;             /* FALSE: labels stay in the band */
+  guint smooth;                 /* passes */
   guint8 *map;                  /* the labels as assigned */
   const guint8 *src;
   guint8 *dst;
   const guint8 *final;          /* the labels after the last pass */
+  /* Feathering: the radius (0: hard edges; the masked labels are then
+   * painted as not masked, and the mask blended over them by weight),
+   * 1 for each masked label, and the weight's fixed-point scale */
+  guint feather;
+  guint8 mask_lut[KMS_MAX_K];
+  guint64 feather_mul;
   guint n_bands;
   KmsPassBand *bands;
 } KmsPassFrame;
