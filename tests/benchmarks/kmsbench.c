@@ -105,6 +105,9 @@ static gint opt_sample_size = -1;
 static gint opt_max_iters = -1;
 static gdouble opt_hysteresis = -1;
 static gchar *opt_smoothing = NULL;
+static gchar *opt_feather = NULL;
+static gchar *opt_clock = NULL;
+static clockid_t bench_clock = CLOCK_MONOTONIC;
 static gint opt_repeat = 0;
 static gint opt_warmup = DEFAULT_WARMUP;
 static gint opt_n_frames = DEFAULT_N_FRAMES;
@@ -145,6 +148,14 @@ static GOptionEntry entries[] = {
       "Then time these spatial-smoothing passes (e.g. 0,1,2) at each size "
         "and k, the first thread count and the best level timed, and print "
         "what each pass costs beside a frame copy", "N,..."},
+  {"mask-feather", 0, 0, G_OPTION_ARG_STRING, &opt_feather,
+      "Then time these mask-feather radii (e.g. 0,4,16) with cluster 0 "
+        "masked, at each size and k, the first thread count and the best "
+        "level timed, and print what feathering costs beside a frame copy",
+      "N,..."},
+  {"clock", 0, 0, G_OPTION_ARG_STRING, &opt_clock,
+      "wall (default) or thread: time with the calling thread's CPU time, "
+        "which a busy machine disturbs less (one thread only)", "CLOCK"},
   {"repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat,
       "Frames timed per configuration (default: 60 at 1920x1080, scaled "
         "by the inverse square root of the pixel count)", "N"},
@@ -255,7 +266,7 @@ now_ns (void)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (bench_clock, &ts);
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
@@ -881,11 +892,13 @@ bench_size (const BenchFrames * f, GArray * ks, GArray * threads,
   g_free (copy_dst);
 }
 
-/* --spatial-smoothing: the frame time at each number of passes, and
- * what a pass adds, against a plain copy of the frame */
+/* --spatial-smoothing and --mask-feather: the frame time at each value,
+ * and what it adds over 0 (per smoothing pass; per frame for the
+ * feathering, which masks cluster 0 at every value), against a plain copy
+ * of the frame */
 static void
-bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
-    guint n_threads, const KmsParams * base)
+bench_extra (const BenchFrames * f, GArray * ks, GArray * values,
+    gboolean feather, guint n_threads, const KmsParams * base)
 {
   gsize frame_bytes = frame_size (f->width, f->height);
   guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
@@ -893,12 +906,13 @@ bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
   guint8 *dst = g_malloc0 (frame_bytes), *copy_dst = g_malloc0 (frame_bytes);
   const BenchLevel *level = &g_array_index (levels, BenchLevel,
       levels->len - 1);
-  guint ki, pi;
+  guint ki, vi;
 
   for (ki = 0; ki < ks->len; ki++) {
     gdouble ms0 = -1;
 
-    for (pi = 0; pi < passes->len; pi++) {
+    for (vi = 0; vi < values->len; vi++) {
+      const guint v = g_array_index (values, guint, vi);
       KmsParams params = *base;
       CoreResult res;
       gdouble copy_ms;
@@ -906,23 +920,27 @@ bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
 
       params.k = g_array_index (ks, guint, ki);
       params.n_threads = n_threads;
-      params.spatial_smoothing = g_array_index (passes, guint, pi);
+      if (feather) {
+        params.mask_cluster = 0;
+        params.mask_feather = v;
+      } else {
+        params.spatial_smoothing = v;
+      }
       if (!bench_core (f, dst, &params, level, repeat, &res)) {
         g_printerr ("kms_context_process failed at %dx%d\n", f->width,
             f->height);
         exit (1);
       }
       copy_ms = bench_copy (f, copy_dst, MAX (repeat, MIN_COPY_REPEAT));
-      if (params.spatial_smoothing == 0)
+      if (v == 0)
         ms0 = res.median_ms;
       label = ran_label (level, res.ran);
       g_print ("| %dx%d | %u | %u | %s | %u | %.2f | %.2f | %.2f | %.2f "
-          "| %.3f |", f->width, f->height, params.k, n_threads, label,
-          params.spatial_smoothing, res.median_ms, res.p99_ms, res.max_ms,
-          res.mse, copy_ms);
-      if (ms0 >= 0 && params.spatial_smoothing > 0)
+          "| %.3f |", f->width, f->height, params.k, n_threads, label, v,
+          res.median_ms, res.p99_ms, res.max_ms, res.mse, copy_ms);
+      if (ms0 >= 0 && v > 0)
         g_print (" %.2f | %.2f |\n", res.median_ms - ms0,
-            (res.median_ms - ms0) / params.spatial_smoothing / copy_ms);
+            (res.median_ms - ms0) / (feather ? 1 : v) / copy_ms);
       else
         g_print (" - | - |\n");
       fflush (stdout);
@@ -1686,6 +1704,17 @@ main (int argc, char **argv)
     g_strfreev (sizes);
   }
 
+  if (opt_clock && strcmp (opt_clock, "thread") == 0) {
+    bench_clock = CLOCK_THREAD_CPUTIME_ID;
+    for (i = 0; i < threads->len; i++)
+      if (g_array_index (threads, guint, i) != 1) {
+        g_printerr ("--clock=thread times one thread: give --threads=1\n");
+        return 2;
+      }
+  } else if (opt_clock && strcmp (opt_clock, "wall") != 0) {
+    g_printerr ("--clock: wall or thread\n");
+    return 2;
+  }
   cpu = cpu_model ();
   g_print ("# kmsbench\n\n");
   g_print ("- command: `%s`\n", cmdline);
@@ -1699,7 +1728,8 @@ main (int argc, char **argv)
       "frames, without measuring the error; MSE: mean over the distinct "
       "frames, processed once more after the timed ones; copy = memcpy of "
       "one frame into another buffer, median; input cycles through >= %d "
-      "MiB of buffers\n", opt_warmup, opt_pool_mib);
+      "MiB of buffers; clock: %s\n", opt_warmup, opt_pool_mib,
+      bench_clock == CLOCK_MONOTONIC ? "wall" : "the thread's CPU time");
   {
     const KmsCpuFlags flags = kms_cpu_get_flags ();
     GString *runs = g_string_new (NULL);
@@ -1759,9 +1789,24 @@ main (int argc, char **argv)
         "| p99 ms | max ms | MSE | copy ms | added ms | per pass / copy |\n");
     g_print ("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (i = 0; i < sets->len; i++)
-      bench_smoothing (g_ptr_array_index (sets, i), ks, passes,
+      bench_extra (g_ptr_array_index (sets, i), ks, passes, FALSE,
           g_array_index (threads, guint, 0), &base);
     g_array_free (passes, TRUE);
+  }
+  if (opt_feather) {
+    GArray *radii = parse_uint_list (opt_feather, 0, KMS_MAX_MASK_FEATHER,
+        "mask-feather");
+
+    g_print ("\nMask feathering (cluster 0 masked): ms/frame at each radius "
+        "(median), and what feathering adds over the hard mask (radius 0), "
+        "in ms and in frame copies\n\n| size | k | threads | level | radius "
+        "| ms/frame | p99 ms | max ms | MSE | copy ms | added ms "
+        "| added / copy |\n");
+    g_print ("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (i = 0; i < sets->len; i++)
+      bench_extra (g_ptr_array_index (sets, i), ks, radii, TRUE,
+          g_array_index (threads, guint, 0), &base);
+    g_array_free (radii, TRUE);
   }
   if (opt_kernels)
     for (i = 0; i < sets->len; i++)
@@ -1782,5 +1827,7 @@ main (int argc, char **argv)
   g_free (opt_ks);
   g_free (opt_threads);
   g_free (opt_smoothing);
+  g_free (opt_feather);
+  g_free (opt_clock);
   return 0;
 }

@@ -213,10 +213,44 @@ blend8 (guint a, guint b, guint w)
 }
 
 static inline const guint8 *
-map_row (const KmsPassFrame * pass, gint y)
+mask_row (const KmsPassFrame * pass, gint y)
 {
-  return pass->final + (gsize) CLAMP (y, 0, pass->in->height - 1) *
+  return pass->mask + (gsize) CLAMP (y, 0, pass->in->height - 1) *
       pass->in->width;
+}
+
+/* The mask map of a band's rows, 1 where the label is masked: compares
+ * with a few labels (which vectorise), else a table */
+static void
+mask_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  const gsize w = pass->in->width;
+  const guint n = pass->n_mask_list;
+  const guint8 inv = pass->mask_list_invert;
+  gint y0, y1, y;
+  gsize x;
+  guint i;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *lab = pass->final + y * w;
+    guint8 *m = pass->mask + y * w;
+
+    if (n == 0) {
+      for (x = 0; x < w; x++)
+        m[x] = pass->mask_lut[lab[x]];
+      continue;
+    }
+    for (x = 0; x < w; x++)
+      m[x] = inv;
+    for (i = 0; i < n; i++) {
+      const guint8 l = pass->mask_list[i];
+
+      for (x = 0; x < w; x++)
+        m[x] ^= (lab[x] == l);
+    }
+  }
 }
 
 /* The column sums of the box around row @y */
@@ -228,10 +262,10 @@ colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 
   memset (band->colsum, 0, w * sizeof (band->colsum[0]));
   for (dy = -r; dy <= r; dy++) {
-    const guint8 *m = map_row (pass, y + dy);
+    const guint8 *m = mask_row (pass, y + dy);
 
     for (x = 0; x < w; x++)
-      band->colsum[x] += pass->mask_lut[m[x]];
+      band->colsum[x] += m[x];
   }
 }
 
@@ -240,13 +274,15 @@ static void
 colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
   const gint w = pass->in->width, r = pass->feather;
-  const guint8 *add = map_row (pass, y + r + 1), *sub = map_row (pass, y - r);
+  const guint8 *add = mask_row (pass, y + r + 1);
+  const guint8 *sub = mask_row (pass, y - r);
+  guint16 *cs = band->colsum;
   gint x;
 
   if (add == sub)
     return;
   for (x = 0; x < w; x++)
-    band->colsum[x] += pass->mask_lut[add[x]] - pass->mask_lut[sub[x]];
+    cs[x] = cs[x] + add[x] - sub[x];
 }
 
 /* The weights of a row from the column sums; FALSE when all are 0 */
@@ -307,9 +343,16 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
 
         if (!a)
           continue;
+        if (a == 255) {
+          /* inside: the mask, as a hard edge writes it */
+          for (ch = 0; ch < info->n_channels; ch++)
+            px[info->offset[ch]] = p->mask[ch];
+          if (info->alpha_offset >= 0)
+            px[info->alpha_offset] = p->mask_alpha;
+          continue;
+        }
         if (info->alpha_offset >= 0) {
-          if (a != 255)
-            c = (a * p->mask_alpha + 127) / 255;
+          c = (a * p->mask_alpha + 127) / 255;
           px[info->alpha_offset] = blend8 (px[info->alpha_offset],
               p->mask_alpha, a);
         }
@@ -534,8 +577,23 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   if (pass->feather) {
     const guint area = (2 * pass->feather + 1) * (2 * pass->feather + 1);
+    guint n_masked = 0;
 
     pass->feather_mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
+    for (c = 0; c < k; c++)
+      n_masked += pass->masked[c];
+    /* list the masked labels, or the others when they are fewer */
+    pass->mask_list_invert = n_masked > k - n_masked;
+    pass->n_mask_list = 0;
+    for (c = 0; c < k; c++) {
+      if (pass->masked[c] == pass->mask_list_invert)
+        continue;
+      if (pass->n_mask_list == G_N_ELEMENTS (pass->mask_list)) {
+        pass->n_mask_list = 0;  /* too many: the table */
+        break;
+      }
+      pass->mask_list[pass->n_mask_list++] = c;
+    }
   }
   kms_paint_prepare (info, &pass->paint, params->mode, k);
   /* only original mode without a mask (or with a feathered one, blended
@@ -614,6 +672,10 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
       pass->src = pass->dst;
     }
     pass->final = pass->src;
+    if (pass->feather) {
+      pass->mask = pp->maps[3];
+      kms_pool_run (pool, mask_band, pass);
+    }
     kms_pool_run (pool, write_band, pass);
   }
 

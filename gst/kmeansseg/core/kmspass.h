@@ -74,6 +74,12 @@ typedef struct
   guint feather;
   guint8 mask_lut[KMS_MAX_K];
   guint64 feather_mul;
+  /* the labels whose pixels make the mask map 1 (or, when fewer, those
+   * that make it 0: invert) */
+  guint8 mask_list[8];
+  guint n_mask_list;            /* 0: the lut */
+  gboolean mask_list_invert;
+  guint8 *mask;                 /* the mask map: 1 masked, 0 not */
   guint n_bands;
   KmsPassBand *bands;
 } KmsPassFrame;
@@ -92,7 +98,7 @@ typedef struct
   gint prev_width;
   guint64 *cells;               /* the candidates per colour cell */
   /* Spatial smoothing: whole-frame label maps */
-  guint8 *maps[3];
+  guint8 *maps[4];              /* labels x 3, the mask map */
   gsize maps_alloc;
 } KmsPass;
 
