@@ -111,6 +111,7 @@ enum
   PROP_PALETTE,
   PROP_HYSTERESIS,
   PROP_SPATIAL_SMOOTHING,
+  PROP_SPATIAL_SMOOTHING_STRENGTH,
   PROP_CURRENT_PALETTE,
   PROP_MASK_CLUSTERS,
   PROP_MASK_KEY,
@@ -566,16 +567,39 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * Passes of a 3x3 majority filter over the cluster labels before they
    * are painted, masked or output as the label map: each pass gives a
    * pixel the cluster most of its 3x3 neighbourhood holds (its own on a
-   * tie), which removes isolated pixels and smooths ragged boundaries, so
-   * masks and label maps are cleaner. The per-cluster counts and the `mse`
-   * of the messages describe the smoothed labels. 0 labels every pixel on
-   * its own. Needs three bytes per pixel of memory.
+   * tie), as far as #GstKMeansSeg:spatial-smoothing-strength lets it,
+   * which removes isolated pixels and smooths ragged boundaries, so masks
+   * and label maps are cleaner. The per-cluster counts and the `mse` of
+   * the messages describe the smoothed labels. 0 labels every pixel on its
+   * own. Needs three bytes per pixel of memory.
    */
   g_object_class_install_property (gobject_class, PROP_SPATIAL_SMOOTHING,
       g_param_spec_uint ("spatial-smoothing", "Spatial smoothing",
           "Passes of a 3x3 majority filter over the labels before painting, "
           "masking or output (0 = off)", 0, KMS_MAX_SPATIAL_SMOOTHING,
           def.spatial_smoothing,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:spatial-smoothing-strength:
+   *
+   * How far the spatial smoothing may move a pixel from its own colour: a
+   * pixel that the majority of its neighbourhood would give another
+   * cluster joins it only when its squared colour distance to that
+   * cluster's colour exceeds the one to its own by at most 3 x strength^2
+   * per neighbour the majority has more than its own cluster. So noise
+   * along a boundary follows its neighbours, while a small object of a
+   * colour of its own stays. 255 is the plain majority filter; 0 relabels
+   * only pixels as near to the majority's colour as to their own.
+   */
+  g_object_class_install_property (gobject_class,
+      PROP_SPATIAL_SMOOTHING_STRENGTH,
+      g_param_spec_uint ("spatial-smoothing-strength",
+          "Spatial smoothing strength",
+          "How many colour levels farther the majority's colour may be from "
+          "a pixel for it to join its neighbours (255 = plain majority)",
+          0, 255, def.spatial_smoothing_strength,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
@@ -835,6 +859,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_SPATIAL_SMOOTHING:
       self->params.spatial_smoothing = g_value_get_uint (value);
       break;
+    case PROP_SPATIAL_SMOOTHING_STRENGTH:
+      self->params.spatial_smoothing_strength = g_value_get_uint (value);
+      break;
     case PROP_PALETTE:{
       guint i, n = MIN (gst_value_array_get_size (value), KMS_MAX_K);
 
@@ -946,6 +973,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SPATIAL_SMOOTHING:
       g_value_set_uint (value, self->params.spatial_smoothing);
+      break;
+    case PROP_SPATIAL_SMOOTHING_STRENGTH:
+      g_value_set_uint (value, self->params.spatial_smoothing_strength);
       break;
     case PROP_PALETTE:
     case PROP_CURRENT_PALETTE:{

@@ -85,6 +85,7 @@ kms_params_init_defaults (KmsParams * params)
   params->temporal_smoothing = 0.0;
   params->hysteresis = 1.0;
   params->spatial_smoothing = 0;
+  params->spatial_smoothing_strength = 10;
   params->measure_error = TRUE;
 }
 

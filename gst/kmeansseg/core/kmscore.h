@@ -101,6 +101,13 @@ typedef struct
                                  * labels before they are painted, masked or
                                  * output; 0 off (at most
                                  * KMS_MAX_SPATIAL_SMOOTHING) */
+  guint spatial_smoothing_strength;     /* 0..255 levels: a pixel the
+                                 * majority would relabel keeps its label
+                                 * unless its colour is at most this many
+                                 * levels (per channel, per neighbour the
+                                 * majority has more) farther from the
+                                 * majority's colour than from its own;
+                                 * 255: the plain majority */
   gboolean measure_error;       /* compute KmsResult.mse (costs a little in
                                  * the pixel pass); default TRUE */
 } KmsParams;

@@ -164,22 +164,6 @@ process_band (gpointer data, guint index)
   }
 }
 
-/* One pass of the smoothing over a band of rows, src to dst */
-static void
-smooth_band (gpointer data, guint index)
-{
-  KmsPassFrame *pass = data;
-  const gsize w = pass->in->width;
-  const gint h = pass->in->height;
-  gint y0, y1, y;
-
-  band_rows (pass, index, &y0, &y1);
-  for (y = y0; y < y1; y++)
-    pass->dsp->smooth (pass->src + (gsize) MAX (y - 1, 0) * w,
-        pass->src + y * w, pass->src + (gsize) MIN (y + 1, h - 1) * w,
-        pass->dst + y * w, (gint) w);
-}
-
 /* Squared distance of pixel x of row y to label l's colour */
 static guint
 pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
@@ -195,6 +179,64 @@ pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
     d += e * e;
   }
   return d;
+}
+
+/* Neighbours of pixel x (of 8, the map's edge repeated) labelled @l */
+static inline guint
+neighbours_with (const guint8 * a, const guint8 * c, const guint8 * b,
+    gint x, gint width, guint8 l)
+{
+  const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, width - 1);
+
+  return (a[xl] == l) + (a[x] == l) + (a[xr] == l) + (c[xl] == l) +
+      (c[xr] == l) + (b[xl] == l) + (b[x] == l) + (b[xr] == l);
+}
+
+/* One pass of the smoothing over a band of rows, src to dst: the 3x3
+ * majority (the level's kernel), then each pixel it relabelled keeps its
+ * own label unless its colour is at most smooth_lambda (squared levels:
+ * 3 x the strength squared) farther from the majority's colour than from
+ * its own, per neighbour the majority has more than its own label: noise
+ * along a boundary follows its neighbours, a small object of a colour of
+ * its own stays */
+static void
+smooth_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  const gsize w = pass->in->width;
+  const gint h = pass->in->height;
+  gint y0, y1, y, x, x0;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *a = pass->src + (gsize) MAX (y - 1, 0) * w;
+    const guint8 *c = pass->src + y * w;
+    const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
+    guint8 *d = pass->dst + y * w;
+
+    pass->dsp->smooth (a, c, b, d, (gint) w);
+    for (x0 = 0; x0 < (gint) w; x0 += 32) {
+      const gint x1 = MIN (x0 + 32, (gint) w);
+      guint8 diff = 0;
+
+      for (x = x0; x < x1; x++)
+        diff |= c[x] ^ d[x];
+      if (G_LIKELY (!diff))
+        continue;
+      for (x = x0; x < x1; x++) {
+        gint64 more, dd;
+
+        if (c[x] == d[x])
+          continue;
+        more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
+            (gint) neighbours_with (a, c, b, x, w, c[x]);
+        dd = (gint64) pixel_distance (pass, y, x, d[x]) -
+            (gint64) pixel_distance (pass, y, x, c[x]);
+        if (dd > more * (gint64) pass->smooth_lambda)
+          d[x] = c[x];
+      }
+    }
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -434,11 +476,11 @@ write_band (gpointer data, guint index)
       const guint8 *after = pass->final + (y + r) * w;
 
       lab[r] = (guint8 *) after;
-      /* unsmoothed, the hysteresis has these labels already */
+      /* the hysteresis keeps the labels as assigned (in pass->prev
+       * already), which smoothing then cleans the same way frame after
+       * frame */
       if (before == after)
         continue;
-      if (pass->prev)
-        memcpy (pass->prev + (y + r) * w, after, w);
       /* before the group is written: in place, the input is still there;
        * few labels change, so a run of 32 is compared at once first */
       for (x0 = 0; x0 < (gint) w; x0 += 32) {
@@ -643,6 +685,11 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
 
   pass->smooth = MIN (params->spatial_smoothing, KMS_MAX_SPATIAL_SMOOTHING);
+  {
+    const guint st = MIN (params->spatial_smoothing_strength, 255);
+
+    pass->smooth_lambda = 3 * st * st;
+  }
   pass->use_map = pass->smooth > 0 || pass->feather > 0;
   if (pass->use_map) {
     const gsize n = (gsize) in->width * in->height;

@@ -64,6 +64,8 @@ typedef struct
    * map, then each smoothing pass from src to dst */
   gboolean use_map;             /* FALSE: labels stay in the band */
   guint smooth;                 /* passes */
+  guint smooth_lambda;          /* what a neighbour is worth (see
+                                 * smooth_band) */
   guint8 *map;                  /* the labels as assigned */
   const guint8 *src;
   guint8 *dst;
