@@ -203,9 +203,12 @@ static void
 smooth_band (gpointer data, guint index)
 {
   KmsPassFrame *pass = data;
+  KmsPassBand *band = &pass->bands[index];
+  const KmsAssignPalette *pal = &pass->apal;
   const gsize w = pass->in->width;
   const gint h = pass->in->height;
   gint y0, y1, y, x, x0;
+  guint ch;
 
   band_rows (pass, index, &y0, &y1);
   for (y = y0; y < y1; y++) {
@@ -213,6 +216,7 @@ smooth_band (gpointer data, guint index)
     const guint8 *c = pass->src + y * w;
     const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
     guint8 *d = pass->dst + y * w;
+    gboolean unpacked = FALSE;
 
     pass->dsp->smooth (a, c, b, d, (gint) w);
     for (x0 = 0; x0 < (gint) w; x0 += 32) {
@@ -223,15 +227,24 @@ smooth_band (gpointer data, guint index)
         diff |= c[x] ^ d[x];
       if (G_LIKELY (!diff))
         continue;
+      /* the row's pixels, once (the input is not written yet) */
+      if (!unpacked) {
+        pass->dsp->rows.unpack (pass->in, y, band->row);
+        unpacked = TRUE;
+      }
       for (x = x0; x < x1; x++) {
-        gint64 more, dd;
+        gint64 more, dd = 0;
 
         if (c[x] == d[x])
           continue;
         more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
             (gint) neighbours_with (a, c, b, x, w, c[x]);
-        dd = (gint64) pixel_distance (pass, y, x, d[x]) -
-            (gint64) pixel_distance (pass, y, x, c[x]);
+        for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+          const gint v = band->row[ch][x];
+          const gint en = v - pal->c[ch][d[x]], eo = v - pal->c[ch][c[x]];
+
+          dd += en * en - eo * eo;
+        }
         if (dd > more * (gint64) pass->smooth_lambda)
           d[x] = c[x];
       }
