@@ -110,6 +110,7 @@ enum
   PROP_POST_MESSAGES,
   PROP_PALETTE,
   PROP_HYSTERESIS,
+  PROP_STILL_HYSTERESIS,
   PROP_SPATIAL_SMOOTHING,
   PROP_SPATIAL_SMOOTHING_STRENGTH,
   PROP_CURRENT_PALETTE,
@@ -562,6 +563,27 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
   /**
+   * GstKMeansSeg:still-hysteresis:
+   *
+   * A stronger #GstKMeansSeg:hysteresis for still pixels: a pixel whose
+   * input is within 3 levels of the previous frame's on every channel
+   * keeps its previous cluster unless another centroid is nearer by more
+   * than this many colour levels (at least the hysteresis), so the labels
+   * of a still scene stay put through sensor noise and film grain while
+   * moving pixels follow the picture. 0 treats still pixels as the others.
+   * Works with the hysteresis (none when it is 0); needs three more bytes
+   * per pixel of memory, and on 4-byte formats labels and paints in two
+   * steps instead of one.
+   */
+  g_object_class_install_property (gobject_class, PROP_STILL_HYSTERESIS,
+      g_param_spec_double ("still-hysteresis", "Still hysteresis",
+          "A still pixel keeps its previous cluster unless another is nearer "
+          "by more than this many levels (0 = as the others)", 0, 255,
+          def.still_hysteresis,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
    * GstKMeansSeg:spatial-smoothing:
    *
    * Passes of a 3x3 majority filter over the cluster labels before they
@@ -856,6 +878,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_HYSTERESIS:
       self->params.hysteresis = g_value_get_double (value);
       break;
+    case PROP_STILL_HYSTERESIS:
+      self->params.still_hysteresis = g_value_get_double (value);
+      break;
     case PROP_SPATIAL_SMOOTHING:
       self->params.spatial_smoothing = g_value_get_uint (value);
       break;
@@ -970,6 +995,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
 #endif
     case PROP_HYSTERESIS:
       g_value_set_double (value, self->params.hysteresis);
+      break;
+    case PROP_STILL_HYSTERESIS:
+      g_value_set_double (value, self->params.still_hysteresis);
       break;
     case PROP_SPATIAL_SMOOTHING:
       g_value_set_uint (value, self->params.spatial_smoothing);

@@ -747,6 +747,7 @@ read_params (Reader * r, KmsParams * p)
   p->spatial_smoothing_strength = (t & 2) ? rd8 (r) :
       def.spatial_smoothing_strength;
   p->mask_feather = (t & 4) ? rd8 (r) % 8 : 0;
+  p->still_hysteresis = (t & 8) ? rd8 (r) / 8.0 : 0;
 }
 
 

@@ -86,6 +86,7 @@ kms_params_init_defaults (KmsParams * params)
   params->hysteresis = 1.0;
   params->spatial_smoothing = 0;
   params->spatial_smoothing_strength = 10;
+  params->still_hysteresis = 0;
   params->measure_error = TRUE;
 }
 

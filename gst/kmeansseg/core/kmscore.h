@@ -108,6 +108,12 @@ typedef struct
                                  * majority has more) farther from the
                                  * majority's colour than from its own;
                                  * 255: the plain majority */
+  gdouble still_hysteresis;     /* 0 off; else a still pixel (its input
+                                 * within 3 levels of the last frame's on
+                                 * every channel) keeps its cluster unless
+                                 * another is nearer by more than this many
+                                 * levels (at least hysteresis; needs
+                                 * hysteresis > 0) */
   gboolean measure_error;       /* compute KmsResult.mse (costs a little in
                                  * the pixel pass); default TRUE */
 } KmsParams;

@@ -22,6 +22,7 @@
  * and painted or masked in the same pass over the row, in bands of rows
  * over the threads. */
 
+#include <math.h>
 #include <string.h>
 
 #include "kmspass.h"
@@ -34,6 +35,7 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
   kms_realloc_rows (band->labels, 2, width);
   kms_realloc_rows (band->weight, 2, width);
+  kms_realloc_rows (&band->old, 1, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
   band->row_alloc = width;
@@ -109,6 +111,115 @@ write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab)
     pass->dsp->rows.write (out, y, n, lab, &pass->paint);
 }
 
+/* Still pixels: a pixel whose input is within KMS_STILL_LEVELS of the
+ * last frame's on every channel, and that the assignment moved to
+ * another cluster, goes back to its last one unless the new one is nearer
+ * by more than still_margin levels (Euclidean) */
+static void
+still_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    guint8 * lab)
+{
+  const KmsAssignPalette *pal = &pass->apal;
+  const gsize w = pass->in->width;
+  guint8 *prev_in = pass->prev_in + 3 * w * y;
+  guint8 *prev = pass->prev + w * y;
+  const guint8 *old = band->old;
+  gint x0, x;
+  guint ch;
+
+  for (x0 = 0; x0 < (gint) w && pass->still_apply; x0 += 32) {
+    const gint x1 = MIN (x0 + 32, (gint) w);
+    guint8 diff = 0;
+
+    for (x = x0; x < x1; x++)
+      diff |= lab[x] ^ old[x];
+    if (G_LIKELY (!diff))
+      continue;
+    for (x = x0; x < x1; x++) {
+      gboolean still = lab[x] != old[x];
+      guint dn = 0, dp = 0;
+
+      for (ch = 0; ch < KMS_MAX_CHANNELS && still; ch++)
+        still = ABS ((gint) band->row[ch][x] - prev_in[ch * w + x]) <=
+            KMS_STILL_LEVELS;
+      if (!still)
+        continue;
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+        const gint v = band->row[ch][x];
+        const gint en = v - pal->c[ch][lab[x]], ep = v - pal->c[ch][old[x]];
+
+        dn += en * en;
+        dp += ep * ep;
+      }
+      if (sqrt (dp) - sqrt (dn) > pass->still_margin)
+        continue;
+      band->counts[lab[x]]--;
+      band->counts[old[x]]++;
+      if (pass->measure)
+        band->sse += (gint64) dp - (gint64) dn;
+      lab[x] = prev[x] = old[x];
+    }
+  }
+  /* with smoothing: which pixels are still and kept their label */
+  if (pass->still_map) {
+    guint8 *sm = pass->still_map + w * y;
+
+    for (x = 0; x < (gint) w; x++) {
+      guint8 st = pass->still_apply && lab[x] == old[x];
+
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+        st &= ABS ((gint) band->row[ch][x] - prev_in[ch * w + x]) <=
+            KMS_STILL_LEVELS;
+      sm[x] = st;
+    }
+  }
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    memcpy (prev_in + ch * w, band->row[ch], w);
+}
+
+/* After smoothing: a still pixel that kept its label shows what it showed
+ * on the last frame (so its neighbours' noise does not move it either);
+ * the labels shown are kept for the next frame */
+static void
+still_final_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  const gsize w = pass->in->width;
+  guint8 *final = (guint8 *) pass->final;
+  gint y0, y1, y;
+  gsize x;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    guint8 *f = final + w * y, *pf = pass->prev_final + w * y;
+    const guint8 *sm = pass->still_map + w * y;
+
+    if (pass->prev_final_apply)
+      for (x = 0; x < w; x++)
+        f[x] = sm[x] ? pf[x] : f[x];
+    memcpy (pf, f, w);
+  }
+}
+
+/* Unpack and assign row y into @lab, with the hysteresis and the still
+ * pixels' */
+static void
+assign_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    guint8 * lab)
+{
+  const gsize w = pass->in->width;
+  KmsHysteresis hyst;
+
+  pass->dsp->rows.unpack (pass->in, y, band->row);
+  if (pass->still)
+    memcpy (band->old, pass->prev + w * y, w);
+  pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
+      pass->in->width, lab, band->counts, pass->measure ? &band->sse : NULL,
+      row_hysteresis (pass, &hyst, y));
+  if (pass->still)
+    still_row (pass, band, y, lab);
+}
+
 /* One band of rows: assign and paint, counts and error into the band;
  * with smoothing, only assign (into pass->map) */
 static void
@@ -127,17 +238,13 @@ process_band (gpointer data, guint index)
   band->sse = 0;
 
   if (pass->use_map) {
-    for (y = y0; y < y1; y++) {
-      pass->dsp->rows.unpack (in, y, band->row);
-      pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
-          in->width, pass->map + (gsize) y * in->width, band->counts,
-          pass->measure ? &band->sse : NULL,
-          row_hysteresis (pass, &hyst, y));
-    }
+    for (y = y0; y < y1; y++)
+      assign_row (pass, band, y, pass->map + (gsize) y * in->width);
     return;
   }
 
-  if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels) {
+  if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels &&
+      !pass->still) {
     /* 4-byte pixels: read, assign and paint in one pass */
     for (y = y0; y < y1; y++)
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
@@ -153,13 +260,8 @@ process_band (gpointer data, guint index)
 
     /* every row of the group is read before the group is written: in
      * place is safe */
-    for (r = 0; r < n; r++) {
-      pass->dsp->rows.unpack (in, y + r, band->row);
-      pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
-          in->width, band->labels[r], band->counts,
-          pass->measure ? &band->sse : NULL,
-          row_hysteresis (pass, &hyst, y + r));
-    }
+    for (r = 0; r < n; r++)
+      assign_row (pass, band, y + r, band->labels[r]);
     write_group (pass, y, n, band->labels);
   }
 }
@@ -682,6 +784,28 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   pp->prev_valid = params->hysteresis > 0;
 
+  /* Still pixels need the last frame's input too, of the same size, and
+   * the hysteresis's labels */
+  pass->still = pass->prev && params->still_hysteresis > 0;
+  pass->still_apply = FALSE;
+  if (pass->still) {
+    gsize n = (gsize) 3 * in->width * in->height;
+    gsize alloc = pp->prev_in_alloc;
+
+    if (n > pp->prev_in_alloc) {
+      pp->prev_in = kms_grow (pp->prev_in, &alloc, n, 1);
+      pp->prev_in_alloc = alloc;
+      pp->prev_in_valid = FALSE;
+    }
+    pass->prev_in = pp->prev_in;
+    pass->still_apply = pass->prev_apply && pp->prev_in_valid &&
+        pp->prev_in_size == n && pp->prev_in_width == in->width;
+    pass->still_margin = MAX (params->still_hysteresis, params->hysteresis);
+    pp->prev_in_size = n;
+    pp->prev_in_width = in->width;
+  }
+  pp->prev_in_valid = pass->still;
+
   /* What the level's assign kernels read besides the centroids, once a
    * frame: the candidates per colour cell (one 32 KiB table, for the
    * margin the hysteresis applies this frame), search-key terms */
@@ -719,6 +843,25 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->map = pp->maps[0];
   }
 
+  /* Still pixels with smoothing: the labels shown last time, kept */
+  pass->still_map = NULL;
+  if (pass->still && pass->smooth) {
+    const gsize n = (gsize) in->width * in->height;
+    gsize alloc = pp->prev_final_alloc;
+
+    if (n > pp->prev_final_alloc) {
+      pp->prev_final = kms_grow (pp->prev_final, &alloc, n, 1);
+      pp->prev_final_alloc = alloc;
+      pp->prev_final_valid = FALSE;
+    }
+    pass->still_map = pp->maps[4];
+    pass->prev_final = pp->prev_final;
+    pass->prev_final_apply = pass->still_apply && pp->prev_final_valid &&
+        pp->prev_final_size == n;
+    pp->prev_final_size = n;
+  }
+  pp->prev_final_valid = pass->still_map != NULL;
+
   kms_pool_run (pool, process_band, pass);
 
   if (pass->use_map) {
@@ -732,6 +875,8 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
       pass->src = pass->dst;
     }
     pass->final = pass->src;
+    if (pass->still_map)
+      kms_pool_run (pool, still_final_band, pass);
     if (pass->feather) {
       pass->mask = pp->maps[3];
       kms_pool_run (pool, mask_band, pass);
@@ -760,8 +905,11 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].weight[0]);
     g_free (pp->bands[b].weight[1]);
     g_free (pp->bands[b].colsum);
+    g_free (pp->bands[b].old);
   }
   g_free (pp->prev_labels);
+  g_free (pp->prev_in);
+  g_free (pp->prev_final);
   g_free (pp->cells);
   for (i = 0; i < G_N_ELEMENTS (pp->maps); i++)
     g_free (pp->maps[i]);

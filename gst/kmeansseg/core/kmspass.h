@@ -28,6 +28,10 @@
 
 G_BEGIN_DECLS
 
+/* A pixel whose input moved at most this many levels on every channel
+ * since the last frame counts as still */
+#define KMS_STILL_LEVELS 3
+
 /* One thread's share of the pixel pass, and its scratch */
 typedef struct
 {
@@ -36,6 +40,7 @@ typedef struct
   guint16 *colsum;              /* feathering: masked pixels per column of
                                  * the box around the row */
   guint8 *weight[2];            /* feathering: a group of rows' weights */
+  guint8 *old;                  /* still pixels: a row's last labels */
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -58,6 +63,18 @@ typedef struct
   guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
   gboolean prev_apply;
   gdouble margin;
+  /* Still pixels: whether they are looked for (the last frame's input
+   * kept), whether they can be this frame, their margin, and the last
+   * frame's input (three planes of width bytes a row) */
+  gboolean still;
+  gboolean still_apply;
+  gdouble still_margin;
+  guint8 *prev_in;
+  /* with smoothing: 1 for a pixel still and kept, and the labels shown on
+   * the last frame */
+  guint8 *still_map;
+  guint8 *prev_final;
+  gboolean prev_final_apply;
   gboolean measure;             /* add up the error */
   /* Spatial smoothing and feathering read neighbours' labels, so the
    * labels go through whole-frame maps (width each row): assigned into
@@ -98,9 +115,18 @@ typedef struct
   gboolean prev_valid;
   gsize prev_size;
   gint prev_width;
+  guint8 *prev_in;
+  gsize prev_in_alloc;
+  gboolean prev_in_valid;
+  gsize prev_in_size;
+  gint prev_in_width;
+  guint8 *prev_final;
+  gsize prev_final_alloc;
+  gboolean prev_final_valid;
+  gsize prev_final_size;
   guint64 *cells;               /* the candidates per colour cell */
   /* Spatial smoothing: whole-frame label maps */
-  guint8 *maps[4];              /* labels x 3, the mask map */
+  guint8 *maps[5];              /* labels x 3, the mask map, still */
   gsize maps_alloc;
 } KmsPass;
 

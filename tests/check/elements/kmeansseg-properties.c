@@ -1314,6 +1314,109 @@ GST_START_TEST (test_mask_feather)
 
 GST_END_TEST;
 
+/* still-hysteresis: black and grey (100) fixed; a pixel going from 49
+ * (black's) to 52 moved 3 levels (still) and grey is nearer by
+ * sqrt(3) x 4 = 6.9 levels: it stays black at still-hysteresis=8 and goes
+ * grey at 6 or off (the plain hysteresis is 1); one going from 40 to 60
+ * moved, and goes grey at any setting. With smoothing too. */
+GST_START_TEST (test_still_hysteresis)
+{
+  static const guint32 pal[] = { 0xff000000, 0xff646464 };
+  static const struct
+  {
+    gdouble still;
+    guint smoothing;
+    guint8 still_label;
+  } cases[] = {
+    {0, 0, 1}, {6, 0, 1}, {8, 0, 0}, {8, 2, 0}, {6, 2, 1},
+  };
+  const gint w = 20, ht = 10;
+  guint f, c;
+  gint x, y;
+
+  for (f = 0; f < N_RGB_FORMATS; f++) {
+    const Fmt *fmt = &rgb_formats[f];
+
+    for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+      GstHarness *h = harness_new (fmt, w, ht);
+      Image *a = image_new (w, ht), *b, *res;
+      gchar *what = g_strdup_printf ("%s, still-hysteresis %g, smoothing %u",
+          fmt->name, cases[c].still, cases[c].smoothing);
+
+      set_palette (h->element, pal, 2);
+      g_object_set (h->element, "k", 2, "max-iters", 0, "mode", MODE_LABELS,
+          "hysteresis", 1.0, "still-hysteresis", cases[c].still,
+          "spatial-smoothing", cases[c].smoothing, NULL);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (a, x, y) = x < w / 2 ? 0x313131 : 0x282828;
+      b = image_copy (a);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (b, x, y) = x < w / 2 ? 0x343434 : 0x3c3c3c;
+      res = process (h, fmt, a);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          fail_unless_equals_int (PIX (res, x, y) & 0xff, 0);
+      image_free (res);
+      res = process (h, fmt, b);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          fail_unless (PIX (res, x, y) == (x < w / 2 ?
+                  cases[c].still_label : 1u) * 0x010101, "%s: (%d,%d) is "
+              "%06x", what, x, y, PIX (res, x, y));
+      image_free (res);
+      /* still again: what was shown stays */
+      res = process (h, fmt, b);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          fail_unless (PIX (res, x, y) == (x < w / 2 ?
+                  cases[c].still_label : 1u) * 0x010101, "%s, again: (%d,%d) "
+              "is %06x", what, x, y, PIX (res, x, y));
+      image_free (res);
+      image_free (a);
+      image_free (b);
+      g_free (what);
+      gst_harness_teardown (h);
+    }
+
+    /* a still pixel (49 to 52, kept black) whose neighbours all move to
+     * grey (40 to 60): the majority would make it grey, but a still pixel
+     * that kept its label shows what it showed */
+    for (c = 0; c < 2; c++) {
+      GstHarness *h = harness_new (fmt, w, ht);
+      Image *a = image_new (w, ht), *b, *res;
+
+      set_palette (h->element, pal, 2);
+      g_object_set (h->element, "k", 2, "max-iters", 0, "mode", MODE_LABELS,
+          "hysteresis", 1.0, "still-hysteresis", c ? 8.0 : 0.0,
+          "spatial-smoothing", 1, "spatial-smoothing-strength", 255, NULL);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (a, x, y) = 0x282828;
+      PIX (a, 5, 5) = 0x313131;
+      b = image_copy (a);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (b, x, y) = 0x3c3c3c;
+      PIX (b, 5, 5) = 0x343434;
+      res = process (h, fmt, a);
+      image_free (res);
+      res = process (h, fmt, b);
+      fail_unless (PIX (res, 5, 5) == (c ? 0u : 0x010101), "%s, "
+          "still-hysteresis %d: the still pixel is %06x", fmt->name, c ? 8 : 0,
+          PIX (res, 5, 5));
+      fail_unless_equals_int (PIX (res, 4, 5), 0x010101);
+      image_free (res);
+      image_free (a);
+      image_free (b);
+      gst_harness_teardown (h);
+    }
+  }
+}
+
+GST_END_TEST;
+
 /* Masking by key colour, by several numbers, inverted; the messages say
  * which clusters were masked */
 GST_START_TEST (test_mask_choice)
@@ -1420,6 +1523,7 @@ kmeansseg_properties_suite (void)
   tcase_add_test (tc, test_current_palette);
   tcase_add_test (tc, test_mask_choice);
   tcase_add_test (tc, test_mask_feather);
+  tcase_add_test (tc, test_still_hysteresis);
   tcase_add_test (tc, test_post_messages);
   tcase_add_test (tc, test_post_messages_off);
 
