@@ -104,6 +104,7 @@ static gchar *opt_threads = NULL;
 static gint opt_sample_size = -1;
 static gint opt_max_iters = -1;
 static gdouble opt_hysteresis = -1;
+static gdouble opt_still = -1;
 static gchar *opt_smoothing = NULL;
 static gchar *opt_feather = NULL;
 static gchar *opt_clock = NULL;
@@ -143,6 +144,9 @@ static GOptionEntry entries[] = {
       "Lloyd iterations per frame at most (default: the core's)", "N"},
   {"hysteresis", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hysteresis,
       "Label hysteresis in levels; 0 = plain nearest (default: the core's)",
+      "LEVELS"},
+  {"still-hysteresis", 0, 0, G_OPTION_ARG_DOUBLE, &opt_still,
+      "Still pixels' hysteresis in levels; 0 = off (default: the core's)",
       "LEVELS"},
   {"spatial-smoothing", 0, 0, G_OPTION_ARG_STRING, &opt_smoothing,
       "Then time these spatial-smoothing passes (e.g. 0,1,2) at each size "
@@ -1661,6 +1665,8 @@ main (int argc, char **argv)
     base.max_iters = opt_max_iters;
   if (opt_hysteresis >= 0)
     base.hysteresis = opt_hysteresis;
+  if (opt_still >= 0)
+    base.still_hysteresis = opt_still;
 
   /* Load or make every frame set first, so a bad file fails early */
   if (opt_frames) {
@@ -1721,9 +1727,11 @@ main (int argc, char **argv)
   g_print ("- CPU: %s, %u logical CPUs online\n", cpu,
       g_get_num_processors ());
   g_print ("- core: %s, out of place, posterize, warm start %s, "
-      "sample-size %u, max-iters %u, tolerance %g, hysteresis %g\n",
+      "sample-size %u, max-iters %u, tolerance %g, hysteresis %g, "
+      "still-hysteresis %g\n",
       kms_format_to_string (bench_format), base.warm_start ? "on" : "off",
-      base.sample_size, base.max_iters, base.tolerance, base.hysteresis);
+      base.sample_size, base.max_iters, base.tolerance, base.hysteresis,
+      base.still_hysteresis);
   g_print ("- timing: median over the timed frames after %d warm-up "
       "frames, without measuring the error; MSE: mean over the distinct "
       "frames, processed once more after the timed ones; copy = memcpy of "
