@@ -131,13 +131,14 @@ echo "made alpha-over.png"
 picture mask-k6 k=6 mode=original mask-cluster=0
 picture mask-k6-smooth k=6 mode=original mask-cluster=0 spatial-smoothing=2 \
   spatial-smoothing-strength=255
-# the same group transparent with a feathered edge, over the checker board
+# the same dark group keyed by colour (mask-key), transparent with a
+# feathered edge, over the checker board
 frame BGRA
 gst-launch-1.0 -q compositor name=mix background=checker \
   ! videoconvert ! video/x-raw,format=RGB \
   ! pngenc compression-level=9 ! filesink location="$out/alpha-feather.png" \
   "${src[@]}" \
-  ! kmeansseg k=6 mode=original mask-cluster=0 mask-color=0x00000000 \
+  ! kmeansseg k=6 mode=original mask-key=0x100c14 mask-color=0x00000000 \
   spatial-smoothing=2 spatial-smoothing-strength=255 mask-feather=3 \
   ! mix.sink_0
 echo "made alpha-feather.png"
