@@ -357,6 +357,28 @@ def check_targets(results, settings, clip_names, ks, sizes):
             for v, line in out]
 
 
+def key_track(frames, outs, key):
+    """Where the cluster mask-key would choose sits, frame by frame: the
+    posterized output's colour nearest to the key (the painted centroids
+    that hold pixels; ties to the first found). Returns its distance to the
+    key and its move since the last frame, in RGB levels (Euclidean)."""
+    kc = np.array([(key >> 16) & 255, (key >> 8) & 255, key & 255], float)
+    dist, move, last = [], [], None
+    for o in outs:
+        packed = (o[..., 0].astype(np.uint32) << 16) | \
+            (o[..., 1].astype(np.uint32) << 8) | o[..., 2]
+        cols = np.unique(packed)
+        rgb = np.stack([(cols >> 16) & 255, (cols >> 8) & 255, cols & 255],
+                       1).astype(float)
+        d = np.sqrt(((rgb - kc) ** 2).sum(1))
+        c = rgb[int(np.argmin(d))]
+        dist.append(float(d.min()))
+        move.append(0.0 if last is None else float(np.sqrt(
+            ((c - last) ** 2).sum())))
+        last = c
+    return np.array(dist), np.array(move)
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -384,6 +406,13 @@ def main():
     ap.add_argument("--strict", action="store_true",
                     help="a clip whose package is missing is an error "
                     "(exit status 2), not a \"not run\" line")
+    ap.add_argument("--key", action="append", default=[],
+                    metavar="CLIP=0xRRGGBB",
+                    help="also report how the cluster mask-key=0xRRGGBB "
+                    "would choose follows its colour through CLIP, at each "
+                    "k, with the first setting: its centroid's distance to "
+                    "the key (most, mean) and its largest move between "
+                    "frames (may be repeated)")
     ap.add_argument("--json", default=None,
                     help="also write every figure (and per-frame MSE) here")
     args = ap.parse_args()
@@ -396,6 +425,15 @@ def main():
         sizes = [parse_size(s) for s in args.sizes.split(",") if s]
     except ValueError as e:
         ap.error("--ks or --sizes: %s" % e)
+    keys = {}
+    for kv in args.key:
+        try:
+            clip, value = kv.split("=", 1)
+            keys[clip] = int(value, 0)
+        except ValueError:
+            ap.error("--key %r: expected CLIP=0xRRGGBB" % kv)
+        if not 0 <= keys[clip] <= 0xffffff:
+            ap.error("--key %r: the colour is 0xRRGGBB" % kv)
     names = clipgen.expand([n for n in args.clips.split(",") if n])
     for n in names:
         if n not in clipgen.ALL_NAMES:
@@ -435,7 +473,7 @@ def main():
     for n in notes:
         print("Note: " + n + "\n")
 
-    results, dump, clips_seen, not_run = {}, {}, [], []
+    results, dump, clips_seen, not_run, key_rows = {}, {}, [], [], []
     for size in sizes:
         clips = []
         for n in names:
@@ -461,9 +499,16 @@ def main():
                     del labels, rest
                     outs = el.run(c.frames, k, s.props + " mode=posterize")
                     m = mse(c.frames, outs)
-                    del outs
                     r.update(frames=len(c.frames), mse=float(m.mean()),
                              mse_frames=m.tolist())
+                    if c.name in keys and s is settings[0]:
+                        d, mv = key_track(c.frames, outs, keys[c.name])
+                        key_rows.append(
+                            "| %s | %s | %d | `0x%06x` | %d | %.1f | %.1f "
+                            "| %.1f |" % (size_name(size), c.name, k,
+                                          keys[c.name], len(d), d.max(),
+                                          d.mean(), mv.max()))
+                    del outs
                     results[(size, c.name, k, s.label)] = r
                     dump["%s %s k=%d %s" % (size_name(size), c.name, k,
                                             s.label)] = r
@@ -487,6 +532,16 @@ def main():
         if c.name in STANDS_FOR else "", c.about) for c in clips_seen) + ".\n")
     for m in not_run:
         print("Not run: %s.\n" % m)
+    if key_rows:
+        print("## The keyed cluster (mask-key)\n")
+        print("With `%s`: the cluster `mask-key` would choose is the one "
+              "whose painted colour is nearest the key; its distance to the "
+              "key (RGB levels, Euclidean) over the frames, and its largest "
+              "move from one frame to the next.\n" % settings[0].label)
+        print("| size | clip | k | key | frames | most distance | mean "
+              "distance | largest move |")
+        print("|---|---|--:|---|--:|--:|--:|--:|")
+        print("\n".join(key_rows) + "\n")
 
     status = 0
     if args.targets:
