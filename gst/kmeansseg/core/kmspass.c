@@ -38,6 +38,8 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (&band->old, 1, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
+  g_free (band->prefix);
+  band->prefix = g_new (guint32, width + 2 * KMS_MAX_MASK_FEATHER + 1);
   band->row_alloc = width;
 }
 
@@ -442,14 +444,19 @@ colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
     cs[x] = cs[x] + add[x] - sub[x];
 }
 
-/* The weights of a row from the column sums; FALSE when all are 0 */
+/* The weights of a row from the column sums; FALSE when all are 0. The
+ * box sums are differences of prefix sums of the column sums (the row's
+ * edge repeated r times each side), so the weights themselves are one
+ * vectorisable loop */
 static gboolean
-weight_row (const KmsPassFrame * pass, const guint16 * colsum, guint8 * wt)
+weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
 {
   const gint w = pass->in->width, r = pass->feather;
+  const guint16 *colsum = band->colsum;
   const guint full = 2 * r + 1;
+  const guint32 mul = (guint32) pass->feather_mul;
+  guint32 *ps = band->prefix;
   guint lo = G_MAXUINT, hi = 0;
-  guint32 sum = 0;
   gint x;
 
   for (x = 0; x < w; x++) {
@@ -462,12 +469,16 @@ weight_row (const KmsPassFrame * pass, const guint16 * colsum, guint8 * wt)
     memset (wt, 255, w);
     return TRUE;
   }
-  for (x = -r; x <= r; x++)
-    sum += colsum[CLAMP (x, 0, w - 1)];
-  for (x = 0; x < w; x++) {
-    wt[x] = (sum * pass->feather_mul + (1u << 23)) >> 24;
-    sum += colsum[MIN (x + r + 1, w - 1)] - colsum[MAX (x - r, 0)];
-  }
+  /* ps[i]: the sum of the first i of colsum[clamp (j - r)], j = 0.. */
+  ps[0] = 0;
+  for (x = 0; x < r; x++)
+    ps[x + 1] = ps[x] + colsum[0];
+  for (x = 0; x < w; x++)
+    ps[r + x + 1] = ps[r + x] + colsum[x];
+  for (x = 0; x < r; x++)
+    ps[r + w + x + 1] = ps[r + w + x] + colsum[w - 1];
+  for (x = 0; x < w; x++)
+    wt[x] = ((guint64) (ps[x + 2 * r + 1] - ps[x]) * mul + (1u << 23)) >> 24;
   return TRUE;
 }
 
@@ -620,7 +631,7 @@ write_band (gpointer data, guint index)
     write_group (pass, y, n, lab);
     if (pass->feather) {
       for (r = 0; r < n; r++) {
-        wt[r] = weight_row (pass, band->colsum, band->weight[r]) ?
+        wt[r] = weight_row (pass, band, band->weight[r]) ?
             band->weight[r] : NULL;
         colsum_next (pass, band, y + r);
       }
@@ -905,6 +916,7 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].weight[0]);
     g_free (pp->bands[b].weight[1]);
     g_free (pp->bands[b].colsum);
+    g_free (pp->bands[b].prefix);
     g_free (pp->bands[b].old);
   }
   g_free (pp->prev_labels);

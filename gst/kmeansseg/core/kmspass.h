@@ -39,6 +39,7 @@ typedef struct
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
   guint16 *colsum;              /* feathering: masked pixels per column of
                                  * the box around the row */
+  guint32 *prefix;              /* feathering: a row's prefix sums */
   guint8 *weight[2];            /* feathering: a group of rows' weights */
   guint8 *old;                  /* still pixels: a row's last labels */
   gint row_alloc;
