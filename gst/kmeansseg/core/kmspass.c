@@ -126,6 +126,8 @@ process_band (gpointer data, guint index)
   if (pass->smooth) {
     for (y = y0; y < y1; y++) {
       pass->dsp->rows.unpack (in, y, band->row);
+      if (pass->lab)
+        pass->dsp->oklab (pass->lab, band->row, in->width);
       pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
           in->width, pass->map + (gsize) y * in->width, band->counts,
           pass->measure ? &band->sse : NULL,
@@ -134,7 +136,8 @@ process_band (gpointer data, guint index)
     return;
   }
 
-  if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels) {
+  if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels &&
+      !pass->lab) {
     /* 4-byte pixels: read, assign and paint in one pass */
     for (y = y0; y < y1; y++)
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
@@ -152,6 +155,8 @@ process_band (gpointer data, guint index)
      * place is safe */
     for (r = 0; r < n; r++) {
       pass->dsp->rows.unpack (in, y + r, band->row);
+      if (pass->lab)
+        pass->dsp->oklab (pass->lab, band->row, in->width);
       pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
           in->width, band->labels[r], band->counts,
           pass->measure ? &band->sse : NULL,
@@ -186,6 +191,8 @@ pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
   guint d = 0, ch;
 
   pass->dsp->rows.unpack_step (pass->in, y, x, 1, 1, c);
+  if (pass->lab)
+    kms_oklab_pixel (pass->lab, v, v);
   for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
     gint e = (gint) v[ch] - pass->apal.c[ch][l];
 
@@ -248,8 +255,9 @@ write_band (gpointer data, guint index)
  * mask_invert (when any was chosen); none in labels mode. Returns whether
  * there is any. */
 static gboolean
-choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
-    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean * masked)
+choose_masked (const KmsParams * params, const KmsColorSpace * cs,
+    const KmsOklab * lab, guint nch, const guint8 colors[][KMS_MAX_CHANNELS],
+    guint k, gboolean * masked)
 {
   gboolean any = FALSE;
   guint c, ch;
@@ -265,6 +273,9 @@ choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
 
     kms_format_convert_color (cs, 0xff000000 | (guint32) params->mask_key,
         key, &alpha);
+    /* in OkLab, where the colours are: as a pixel of the key's colour */
+    if (lab)
+      kms_oklab_pixel (lab, key, key);
     for (c = 0; c < k; c++) {
       d[c] = 0;
       for (ch = 0; ch < nch; ch++) {
@@ -302,8 +313,9 @@ choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
 guint64
 kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsFrame * labels,
-    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean renumbered,
-    KmsPool * pool, guint64 * counts)
+    const guint8 colors[][KMS_MAX_CHANNELS],
+    const guint8 assign[][KMS_MAX_CHANNELS], const KmsOklab * lab, guint k,
+    gboolean renumbered, KmsPool * pool, guint64 * counts)
 {
   const KmsFormatInfo *info = kms_format_get_info (in->format);
   KmsPassFrame *pass = &pp->frame;
@@ -323,10 +335,11 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   pass->labels = labels;
   pass->measure = params->measure_error;
 
+  pass->lab = lab;
   pass->apal.k = k;
   for (c = 0; c < k; c++)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      pass->apal.c[ch][c] = colors[c][ch];
+      pass->apal.c[ch][c] = assign[c][ch];
 
   /* What the rows are painted with */
   {
@@ -335,8 +348,8 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     memcpy (pass->paint.color, colors, k * sizeof (colors[0]));
     kms_format_convert_color (&cs, params->mask_color, pass->paint.mask,
         &pass->paint.mask_alpha);
-    any_masked = choose_masked (params, &cs, info->n_channels, colors, k,
-        pass->paint.masked);
+    any_masked = choose_masked (params, &cs, lab, info->n_channels, assign,
+        k, pass->paint.masked);
   }
   kms_paint_prepare (info, &pass->paint, params->mode, k);
   /* only original mode without a mask writes nothing */

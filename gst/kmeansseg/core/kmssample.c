@@ -152,6 +152,8 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
       rows->unpack (in, y, s->bands[0].row);
     else
       rows->unpack_step (in, y, x0, step, per_row, s->bands[0].row);
+    if (s->lab)
+      s->to_lab (s->lab, s->bands[0].row, per_row);
     for (x = 0; x < per_row; x++)
       s->keys[i++] = ((guint32) c0[x] << 16) | ((guint32) c1[x] << 8) | c2[x];
   }
@@ -200,9 +202,9 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
 /* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
  * own histogram, in the order the cells first turn up */
 static void
-bin_rows (KmsSampleBand * band, const KmsFormatInfo * info,
-    const KmsRowKernels * rows, const KmsFrame * in, gint y_first, gint y_end,
-    guint step, gint x0)
+bin_rows (const KmsSampler * s, KmsSampleBand * band,
+    const KmsFormatInfo * info, const KmsRowKernels * rows,
+    const KmsFrame * in, gint y_first, gint y_end, guint step, gint x0)
 {
   const guint8 *c0 = band->row[0], *c1 = band->row[1], *c2 = band->row[2];
   guint32 *ids = band->ids, *index = band->hist_index;
@@ -220,6 +222,8 @@ bin_rows (KmsSampleBand * band, const KmsFormatInfo * info,
   for (y = y_first; y < y_end; y += step) {
     row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
     rows->unpack_step (in, y, x0, step, n, band->row);
+    if (s->lab)
+      s->to_lab (s->lab, band->row, n);
     for (x = 0; x < n; x++)
       ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
@@ -279,7 +283,7 @@ hist_band (gpointer data, guint index)
   r0 = (gint) ((gint64) hp->n_rows * index / hp->n_bands);
   r1 = (gint) ((gint64) hp->n_rows * (index + 1) / hp->n_bands);
 
-  bin_rows (&hp->s->bands[index], hp->info, hp->rows, hp->in,
+  bin_rows (hp->s, &hp->s->bands[index], hp->info, hp->rows, hp->in,
       hp->y0 + r0 * (gint) hp->step, MIN (hp->in->height,
           hp->y0 + r1 * (gint) hp->step), hp->step, hp->x0);
 }

@@ -79,6 +79,10 @@ typedef struct
   guint32 *keys_tmp;
   gsize keys_alloc;
   KmsSampleBand bands[KMS_MAX_THREADS];
+  /* NULL, or the points are in OkLab: each unpacked row goes through
+   * to_lab with these tables (set before kms_sampler_build()) */
+  const KmsOklab *lab;
+  KmsOklabRowFunc to_lab;
 } KmsSampler;
 
 /* The weighted points of @in: with sample_size 0 every pixel, as its

@@ -1,0 +1,130 @@
+/* kmeansseg: a row of a stream's colours to OkLab bytes
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* This file is compiled once per CPU level (see meson.build): KMS_SUFFIX
+ * names its entry point, and the level's flags let the compiler vectorise
+ * the loops for it. All of it is integer arithmetic and table look-ups
+ * (the tables of KmsOklab, kmsoklab.c), so every level writes the same
+ * bytes.
+ *
+ * A row goes through in chunks, one stage a loop over the chunk (the
+ * look-ups, then each matrix), which the vectoriser takes stage by
+ * stage. */
+
+#include "kmsdsp.h"
+
+#ifndef KMS_SUFFIX
+#error "KMS_SUFFIX must be defined"
+#endif
+
+#define PASTE_(a, b) a ## b
+#define PASTE(a, b) PASTE_ (a, b)
+
+#define CHUNK 64
+
+static inline gint32
+clip12 (gint32 v)
+{
+  return v < 0 ? 0 : v > (1 << KMS_OKLAB_YUV_BITS) - 1 ?
+      (1 << KMS_OKLAB_YUV_BITS) - 1 : v;
+}
+
+static inline guint8
+clip8 (gint32 v)
+{
+  return v < 0 ? 0 : v > 255 ? 255 : (guint8) v;
+}
+
+void
+PASTE (kms_oklab_row_, KMS_SUFFIX) (const KmsOklab * t, guint8 * const *c,
+    gint width)
+{
+  guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
+  gint32 r[CHUNK], g[CHUNK], b[CHUNK];
+  gint x0, i;
+
+  if (t->input == KMS_OKLAB_FROM_GRAY) {
+    for (i = 0; i < width; i++)
+      c0[i] = t->gray[c0[i]];
+    return;
+  }
+
+  for (x0 = 0; x0 < width; x0 += CHUNK) {
+    const gint n = MIN (CHUNK, width - x0);
+    guint8 *p0 = c0 + x0, *p1 = c1 + x0, *p2 = c2 + x0;
+
+    /* linear light */
+    if (t->input == KMS_OKLAB_FROM_RGB) {
+      for (i = 0; i < n; i++) {
+        r[i] = t->lin8[p0[i]];
+        g[i] = t->lin8[p1[i]];
+        b[i] = t->lin8[p2[i]];
+      }
+    } else {
+      for (i = 0; i < n; i++) {
+        const gint32 y = p0[i] * t->yc, u = p1[i], v = p2[i];
+
+        r[i] = clip12 ((y + u * t->cb[0] + v * t->cr[0] + t->off[0]) >>
+            KMS_OKLAB_YUV_FRAC);
+        g[i] = clip12 ((y + u * t->cb[1] + v * t->cr[1] + t->off[1]) >>
+            KMS_OKLAB_YUV_FRAC);
+        b[i] = clip12 ((y + u * t->cb[2] + v * t->cr[2] + t->off[2]) >>
+            KMS_OKLAB_YUV_FRAC);
+      }
+      for (i = 0; i < n; i++) {
+        r[i] = t->lin12[r[i]];
+        g[i] = t->lin12[g[i]];
+        b[i] = t->lin12[b[i]];
+      }
+    }
+
+    /* LMS (the matrix has no negative term: 0 .. 1 <<
+     * KMS_OKLAB_LMS_BITS), to the index of its cube root */
+    for (i = 0; i < n; i++) {
+      const gint32 lr = r[i], lg = g[i], lb = b[i];
+
+      r[i] = kms_oklab_cbrt_index (t->m1[0][0] * lr + t->m1[0][1] * lg +
+          t->m1[0][2] * lb);
+      g[i] = kms_oklab_cbrt_index (t->m1[1][0] * lr + t->m1[1][1] * lg +
+          t->m1[1][2] * lb);
+      b[i] = kms_oklab_cbrt_index (t->m1[2][0] * lr + t->m1[2][1] * lg +
+          t->m1[2][2] * lb);
+    }
+    for (i = 0; i < n; i++) {
+      r[i] = t->cbrt[r[i]];
+      g[i] = t->cbrt[g[i]];
+      b[i] = t->cbrt[b[i]];
+    }
+
+    /* L, a, b: the offsets of a and b (128) and the rounding are in the
+     * matrix's constant, m2 past the 3x3 */
+    for (i = 0; i < n; i++) {
+      const gint32 l = r[i], m = g[i], s = b[i];
+      const gint32 half = 1 << (KMS_OKLAB_M2_BITS - 1);
+      const gint32 mid = (128 << KMS_OKLAB_M2_BITS) + half;
+
+      p0[i] = clip8 ((t->m2[0][0] * l + t->m2[0][1] * m + t->m2[0][2] * s +
+              half) >> KMS_OKLAB_M2_BITS);
+      p1[i] = clip8 ((t->m2[1][0] * l + t->m2[1][1] * m + t->m2[1][2] * s +
+              mid) >> KMS_OKLAB_M2_BITS);
+      p2[i] = clip8 ((t->m2[2][0] * l + t->m2[2][1] * m + t->m2[2][2] * s +
+              mid) >> KMS_OKLAB_M2_BITS);
+    }
+  }
+}
