@@ -1119,9 +1119,9 @@ run_smooth (Run * run, gint width)
 }
 
 /* One row to OkLab: the format's channels (as unpacked: grey has only
- * the first) in the colour space of a random matrix and range, the level
- * against the C level or, for the C level, kms_oklab_pixel() pixel by
- * pixel; a third of the rows are made of a few colours in runs, the
+ * the first) in the colour space of a random matrix and range, the bytes
+ * and (half of the time) the fine coordinates, the level against the C
+ * level or, for the C level, kms_oklab_pixel_fine() pixel by pixel; a third of the rows are made of a few colours in runs, the
  * extremes among them */
 static void
 run_oklab (Run * run, gint width)
@@ -1136,8 +1136,10 @@ run_oklab (Run * run, gint width)
   /* the tables of each colour space, made once */
   static KmsOklab *tables[KMS_FORMAT_LAST][3][2];
   KmsOklab *lab;
-  Buf ca[3], cb[3];
+  Buf ca[3], cb[3], fa[3], fb[3];
   guint8 *pa[3], *pb[3];
+  guint16 *qa[3], *qb[3];
+  gboolean with_fine;
   guint ch;
   gint x;
 
@@ -1162,22 +1164,37 @@ run_oklab (Run * run, gint width)
     pa[ch] = ca[ch].data;
     pb[ch] = cb[ch].data;
   }
-  run->dsp->oklab (lab, pa, width);
+  /* the fine coordinates too, half of the time */
+  with_fine = rng_below (run->s, 2);
+  for (ch = 0; ch < 3; ch++) {
+    buf_init (&fa[ch], 2 * width, rng_below (run->s, 32) * 2, run->s);
+    buf_copy (&fb[ch], &fa[ch]);
+    qa[ch] = (guint16 *) fa[ch].data;
+    qb[ch] = (guint16 *) fb[ch].data;
+  }
+  run->dsp->oklab (lab, pa, with_fine ? qa : NULL, width);
   if (run->ref) {
-    run->ref->oklab (lab, pb, width);
+    run->ref->oklab (lab, pb, with_fine ? qb : NULL, width);
   } else {
     for (x = 0; x < width; x++) {
       guint8 in[3] = { pb[0][x], pb[1][x], pb[2][x] }, out[3];
+      guint16 fine[3];
 
-      kms_oklab_pixel (lab, in, out);
-      for (ch = 0; ch < 3; ch++)
+      kms_oklab_pixel_fine (lab, in, out, fine);
+      for (ch = 0; ch < 3; ch++) {
         pb[ch][x] = out[ch];
+        if (with_fine)
+          qb[ch][x] = fine[ch];
+      }
     }
   }
   for (ch = 0; ch < 3; ch++) {
     assert_same_buf (&ca[ch], &cb[ch], run->level, "oklab", "channel");
+    assert_same_buf (&fa[ch], &fb[ch], run->level, "oklab", "fine");
     buf_clear (&ca[ch]);
     buf_clear (&cb[ch]);
+    buf_clear (&fa[ch]);
+    buf_clear (&fb[ch]);
   }
   record_compared (run->dsp, SLOT_OKLAB);
 }

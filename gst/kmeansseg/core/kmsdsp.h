@@ -106,6 +106,9 @@ typedef struct
 #define KMS_OKLAB_CBRT_SIZE (3 * KMS_OKLAB_SEG_N - 2 * 256 + 1)
 #define KMS_OKLAB_CBRT_BITS 16
 #define KMS_OKLAB_M2_BITS 20
+/* the fine coordinates the fit's points are made of: bytes with this
+ * many fractional bits */
+#define KMS_OKLAB_FINE_BITS 4
 #define KMS_OKLAB_YUV_BITS 12
 #define KMS_OKLAB_YUV_FRAC 16
 
@@ -144,9 +147,10 @@ typedef struct
   gint32 lin12[1 << KMS_OKLAB_YUV_BITS];        /* 12-bit R' -> linear */
   gint32 m1[3][3];              /* linear RGB -> LMS */
   /* LMS -> its cube root (1 << KMS_OKLAB_CBRT_BITS is 1) */
-  gint32 cbrt[KMS_OKLAB_CBRT_SIZE];
+  guint16 cbrt[KMS_OKLAB_CBRT_SIZE];
   gint32 m2[3][3];              /* cube roots -> L, a, b bytes, scaled */
   guint8 gray[256];             /* grey: Y -> L */
+  guint16 gray_fine[256];       /* the same, fine */
 } KmsOklab;
 
 /* Label hysteresis for one row: prev[] holds the row's labels of the
@@ -191,9 +195,12 @@ typedef void (*KmsAssignPaintRow32Func) (const KmsAssignPalette * pal,
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
 
 /* Convert a row of planar channels (as unpacked) to OkLab bytes in place
- * with the tables of @lab (grey: channel 0 only) */
+ * with the tables of @lab (grey: channel 0 only); unless @fine is NULL,
+ * also into fine[0..2] the coordinates with KMS_OKLAB_FINE_BITS
+ * fractional bits (rounded on their own, so not always the bytes times
+ * 16) */
 typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
-    gint width);
+    guint16 * const *fine, gint width);
 
 /* One pass of the 3x3 majority filter over label row @c (@a above, @b
  * below; at the map's edges the caller passes @c again), into @dst (see
@@ -259,7 +266,7 @@ void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
 void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
     const guint8 * b, guint8 * dst, gint width);                            \
 void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
-    gint width);                                                            \
+    guint16 * const *fine, gint width);                                     \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

@@ -101,6 +101,10 @@ void kms_oklab_init (KmsOklab * lab, const KmsColorSpace * cs);
  * of the row kernels */
 void kms_oklab_pixel (const KmsOklab * lab, const guint8 in[3],
     guint8 out[3]);
+/* The same, and the fine coordinates (see KmsOklabRowFunc) unless @fine
+ * is NULL */
+void kms_oklab_pixel_fine (const KmsOklab * lab, const guint8 in[3],
+    guint8 out[3], guint16 fine[3]);
 /* The formula in floating point: R', G', B' (0..1, sRGB) to L, a, b, and
  * back (clipped to the gamut in linear light) */
 void kms_oklab_from_rgb (const gdouble rgb[3], gdouble lab[3]);

@@ -152,8 +152,9 @@ kms_oklab_init (KmsOklab * t, const KmsColorSpace * cs)
     else
       v = ldexp (1, KMS_OKLAB_SEG_END (1)) + ldexp (i - 2 * KMS_OKLAB_SEG_N +
           256, KMS_OKLAB_SEG_STEP (2));
-    t->cbrt[i] = (gint32) lround (cbrt (v / ldexp (1, KMS_OKLAB_LMS_BITS)) *
-        (1 << KMS_OKLAB_CBRT_BITS));
+    /* 1.0 itself (white) is one below: 16 bits an entry */
+    t->cbrt[i] = MIN (lround (cbrt (v / ldexp (1, KMS_OKLAB_LMS_BITS)) *
+            (1 << KMS_OKLAB_CBRT_BITS)), G_MAXUINT16);
   }
   /* cube roots to bytes: 255 a unit, with M2_BITS fractional bits */
   quantize_matrix (M2, 255.0 * (1 << KMS_OKLAB_M2_BITS) /
@@ -191,9 +192,11 @@ kms_oklab_init (KmsOklab * t, const KmsColorSpace * cs)
     rgb.input = KMS_OKLAB_FROM_RGB;
     for (i = 0; i < 256; i++) {
       guint8 in[3] = { i, i, i }, out[3];
+      guint16 fine[3];
 
-      kms_oklab_pixel (&rgb, in, out);
+      kms_oklab_pixel_fine (&rgb, in, out, fine);
       t->gray[i] = out[0];
+      t->gray_fine[i] = fine[0];
     }
   }
 }
@@ -207,10 +210,22 @@ clip_int (gint32 v, gint32 max)
 void
 kms_oklab_pixel (const KmsOklab * t, const guint8 in[3], guint8 out[3])
 {
+  kms_oklab_pixel_fine (t, in, out, NULL);
+}
+
+void
+kms_oklab_pixel_fine (const KmsOklab * t, const guint8 in[3], guint8 out[3],
+    guint16 fine[3])
+{
+  const gint fine_shift = KMS_OKLAB_M2_BITS - KMS_OKLAB_FINE_BITS;
   gint32 lin[3], cr[3];
   guint i;
 
   if (t->input == KMS_OKLAB_FROM_GRAY) {
+    if (fine) {
+      fine[0] = t->gray_fine[in[0]];
+      fine[1] = fine[2] = 0;
+    }
     out[0] = t->gray[in[0]];
     out[1] = in[1];
     out[2] = in[2];
@@ -231,11 +246,14 @@ kms_oklab_pixel (const KmsOklab * t, const guint8 in[3], guint8 out[3])
     cr[i] = t->cbrt[kms_oklab_cbrt_index (t->m1[i][0] * lin[0] +
             t->m1[i][1] * lin[1] + t->m1[i][2] * lin[2])];
   for (i = 0; i < 3; i++) {
-    const gint32 mid = (i ? 128 << KMS_OKLAB_M2_BITS : 0) +
-        (1 << (KMS_OKLAB_M2_BITS - 1));
+    const gint32 sum = t->m2[i][0] * cr[0] + t->m2[i][1] * cr[1] +
+        t->m2[i][2] * cr[2] + (i ? 128 << KMS_OKLAB_M2_BITS : 0);
 
-    out[i] = clip_int ((t->m2[i][0] * cr[0] + t->m2[i][1] * cr[1] +
-            t->m2[i][2] * cr[2] + mid) >> KMS_OKLAB_M2_BITS, 255);
+    if (fine)
+      fine[i] = clip_int ((sum + (1 << (fine_shift - 1))) >> fine_shift,
+          (256 << KMS_OKLAB_FINE_BITS) - 1);
+    out[i] = clip_int ((sum + (1 << (KMS_OKLAB_M2_BITS - 1))) >>
+        KMS_OKLAB_M2_BITS, 255);
   }
 }
 

@@ -51,15 +51,29 @@ clip8 (gint32 v)
   return v < 0 ? 0 : v > 255 ? 255 : (guint8) v;
 }
 
+#define FINE_MAX ((256 << KMS_OKLAB_FINE_BITS) - 1)
+#define FINE_SHIFT (KMS_OKLAB_M2_BITS - KMS_OKLAB_FINE_BITS)
+
+static inline guint16
+clip_fine (gint32 v)
+{
+  return v < 0 ? 0 : v > FINE_MAX ? FINE_MAX : (guint16) v;
+}
+
 void
 PASTE (kms_oklab_row_, KMS_SUFFIX) (const KmsOklab * t, guint8 * const *c,
-    gint width)
+    guint16 * const *fine, gint width)
 {
   guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
   gint32 r[CHUNK], g[CHUNK], b[CHUNK];
   gint x0, i;
 
   if (t->input == KMS_OKLAB_FROM_GRAY) {
+    if (fine)
+      for (i = 0; i < width; i++) {
+        fine[0][i] = t->gray_fine[c0[i]];
+        fine[1][i] = fine[2][i] = 0;
+      }
     for (i = 0; i < width; i++)
       c0[i] = t->gray[c0[i]];
     return;
@@ -112,8 +126,26 @@ PASTE (kms_oklab_row_, KMS_SUFFIX) (const KmsOklab * t, guint8 * const *c,
       b[i] = t->cbrt[b[i]];
     }
 
+    /* the fine coordinates first (the cube roots stay in r, g, b) */
+    if (fine) {
+      guint16 *f0 = fine[0] + x0, *f1 = fine[1] + x0, *f2 = fine[2] + x0;
+
+      for (i = 0; i < n; i++) {
+        const gint32 l = r[i], m = g[i], s = b[i];
+        const gint32 half = 1 << (FINE_SHIFT - 1);
+        const gint32 mid = (128 << KMS_OKLAB_M2_BITS) + half;
+
+        f0[i] = clip_fine ((t->m2[0][0] * l + t->m2[0][1] * m +
+                t->m2[0][2] * s + half) >> FINE_SHIFT);
+        f1[i] = clip_fine ((t->m2[1][0] * l + t->m2[1][1] * m +
+                t->m2[1][2] * s + mid) >> FINE_SHIFT);
+        f2[i] = clip_fine ((t->m2[2][0] * l + t->m2[2][1] * m +
+                t->m2[2][2] * s + mid) >> FINE_SHIFT);
+      }
+    }
+
     /* L, a, b: the offsets of a and b (128) and the rounding are in the
-     * matrix's constant, m2 past the 3x3 */
+     * matrix's constant */
     for (i = 0; i < n; i++) {
       const gint32 l = r[i], m = g[i], s = b[i];
       const gint32 half = 1 << (KMS_OKLAB_M2_BITS - 1);

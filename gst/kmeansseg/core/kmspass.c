@@ -127,7 +127,7 @@ process_band (gpointer data, guint index)
     for (y = y0; y < y1; y++) {
       pass->dsp->rows.unpack (in, y, band->row);
       if (pass->lab)
-        pass->dsp->oklab (pass->lab, band->row, in->width);
+        pass->dsp->oklab (pass->lab, band->row, NULL, in->width);
       pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
           in->width, pass->map + (gsize) y * in->width, band->counts,
           pass->measure ? &band->sse : NULL,
@@ -156,7 +156,7 @@ process_band (gpointer data, guint index)
     for (r = 0; r < n; r++) {
       pass->dsp->rows.unpack (in, y + r, band->row);
       if (pass->lab)
-        pass->dsp->oklab (pass->lab, band->row, in->width);
+        pass->dsp->oklab (pass->lab, band->row, NULL, in->width);
       pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
           in->width, band->labels[r], band->counts,
           pass->measure ? &band->sse : NULL,
