@@ -48,11 +48,15 @@ ensure_points (KmsSampler * s, gsize n)
 static void
 ensure_rows (KmsSampleBand * band, gint width)
 {
+  guint ch;
+
   if (width <= band->row_alloc)
     return;
   kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
-  kms_realloc_rows ((guint8 **) band->fine, KMS_MAX_CHANNELS,
-      width * sizeof (guint16));
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    g_free (band->fine[ch]);
+    band->fine[ch] = g_new (guint16, width);
+  }
   g_free (band->ids);
   band->ids = g_malloc_n (width, sizeof (guint32));
   band->row_alloc = width;

@@ -327,6 +327,64 @@ GST_START_TEST (test_mask_key)
 
 GST_END_TEST;
 
+/* color-space flipped from other threads while frames flow, with k and
+ * the threads: every frame comes out, of the input's size, and a frame
+ * after the flipping stops is as an undisturbed stream's */
+GST_START_TEST (test_stress)
+{
+  static const gchar *formats[] = { "RGBx", "I420", "NV12", "GRAY8" };
+  guint f;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const gint w = 64, ht = 48;
+    GstHarness *h = harness_new_yuv (formats[f], w, ht, NULL);
+    GstHarness *ref = harness_new_yuv (formats[f], w, ht, NULL);
+    GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
+        (h->element), "color-space");
+    GstHarnessThread *threads[4];
+    Yuv *img = yuv_new (formats[f], w, ht), *a, *b;
+    guint i, c;
+    gint sw, sh, x, y;
+
+    for (c = 0; c < img->n_comp; c++) {
+      yuv_plane_size (img, c, &sw, &sh);
+      for (y = 0; y < sh; y++)
+        for (x = 0; x < sw; x++)
+          img->c[c][y * sw + x] = 16 + (x * 37 + y * 11 + c * 80) % 220;
+    }
+    threads[0] = stress_property (h, "color-space", pspec->value_type, 1, 50);
+    threads[1] = stress_property (h, "color-space", pspec->value_type, 0, 70);
+    threads[2] = stress_property (h, "k", G_TYPE_UINT, 6, 90);
+    threads[3] = stress_property (h, "n-threads", G_TYPE_UINT, 2, 110);
+    for (i = 0; i < 30; i++) {
+      a = yuv_process (h, img, 0);
+      yuv_free (a);
+    }
+    for (i = 0; i < G_N_ELEMENTS (threads); i++)
+      gst_harness_stress_thread_stop (threads[i]);
+
+    /* settled: oklab, k=6, one thread, after a flush (which starts the
+     * clusters afresh), as a new stream */
+    g_object_set (h->element, "k", 6, "n-threads", 1, NULL);
+    g_object_set (ref->element, "k", 6, NULL);
+    gst_util_set_object_arg (G_OBJECT (h->element), "color-space", "oklab");
+    gst_util_set_object_arg (G_OBJECT (ref->element), "color-space",
+        "oklab");
+    fail_unless (harness_flush (h, TRUE, 0));
+    harness_drop_events (h);
+    a = yuv_process (h, img, 0);
+    b = yuv_process (ref, img, 0);
+    yuv_assert_eq (a, b, "after the flipping, as a new stream");
+    yuv_free (a);
+    yuv_free (b);
+    yuv_free (img);
+    gst_harness_teardown (h);
+    gst_harness_teardown (ref);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 kmeansseg_suite (void)
 {
@@ -339,6 +397,7 @@ kmeansseg_suite (void)
   tcase_add_test (tc, test_rgb_formats);
   tcase_add_test (tc, test_yuv_formats);
   tcase_add_test (tc, test_mask_key);
+  tcase_add_test (tc, test_stress);
   return s;
 }
 
