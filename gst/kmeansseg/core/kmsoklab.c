@@ -135,8 +135,7 @@ kms_oklab_init (KmsOklab * t, const KmsColorSpace * cs)
   for (i = 0; i < 256; i++)
     t->lin8[i] = (gint32) lround (srgb_to_linear (i / 255.0) * one);
   for (i = 0; i <= (guint) max12; i++)
-    t->lin12[i] = (gint32) lround (srgb_to_linear ((gdouble) i / max12) *
-        one);
+    t->lin12[i] = (gint32) lround (srgb_to_linear ((gdouble) i / max12) * one);
   /* rows of M1 add up to 1: white stays white */
   quantize_matrix (M1, 1 << KMS_OKLAB_M1_BITS, TRUE, t->m1);
   /* each entry the cube root of the value its index stands for (the

@@ -405,7 +405,7 @@ END_TEST;
 START_TEST (test_mask_key_in_oklab)
 {
   const gint w = 20, h = 30;
-  const guint32 key = 0x347055;         /* 52, 112, 85 */
+  const guint32 key = 0x347055; /* 52, 112, 85 */
   guint64 s = 9;
   guint space;
 

@@ -123,12 +123,10 @@ GST_START_TEST (test_property)
 
   gst_util_set_object_arg (G_OBJECT (e), "color-space", "oklab");
   g_object_get (e, "color-space", &v, NULL);
-  fail_unless_equals_string (g_enum_get_value (klass, v)->value_nick,
-      "oklab");
+  fail_unless_equals_string (g_enum_get_value (klass, v)->value_nick, "oklab");
   gst_util_set_object_arg (G_OBJECT (e), "color-space", "native");
   g_object_get (e, "color-space", &v, NULL);
-  fail_unless_equals_string (g_enum_get_value (klass, v)->value_nick,
-      "native");
+  fail_unless_equals_string (g_enum_get_value (klass, v)->value_nick, "native");
   gst_object_unref (e);
 }
 
@@ -232,8 +230,7 @@ GST_START_TEST (test_yuv_formats)
         argb_to_yuv (cols_rgb[c], cms[m].kr, cms[m].kb, FALSE, cols[c]);
       img = yuv_new_labels (yuv_formats[f], w, ht, lab, cols);
       g_object_set (h->element, "k", 3, NULL);
-      gst_util_set_object_arg (G_OBJECT (h->element), "color-space",
-          "oklab");
+      gst_util_set_object_arg (G_OBJECT (h->element), "color-space", "oklab");
       for (frame = 0; frame < 2; frame++) {
         out = yuv_process (h, img, frame ? 3 : 0);
         for (c = 0; c < img->n_comp; c++) {
@@ -273,8 +270,7 @@ GST_START_TEST (test_rgb_formats)
     g_object_set (h->element, "k", 4, NULL);
     gst_util_set_object_arg (G_OBJECT (h->element), "color-space", "oklab");
     for (frame = 0; frame < 2; frame++) {
-      Image *out = process_stride (h, fmt, img, frame ? 37 * fmt->bpp + 9 :
-          0);
+      Image *out = process_stride (h, fmt, img, frame ? 37 * fmt->bpp + 9 : 0);
 
       for (i = 0; i < img->w * img->h; i++) {
         fail_unless (max_channel_diff (out->rgb[i], img->rgb[i]) <= 1,
@@ -368,8 +364,7 @@ GST_START_TEST (test_stress)
     g_object_set (h->element, "k", 6, "n-threads", 1, NULL);
     g_object_set (ref->element, "k", 6, NULL);
     gst_util_set_object_arg (G_OBJECT (h->element), "color-space", "oklab");
-    gst_util_set_object_arg (G_OBJECT (ref->element), "color-space",
-        "oklab");
+    gst_util_set_object_arg (G_OBJECT (ref->element), "color-space", "oklab");
     fail_unless (harness_flush (h, TRUE, 0));
     harness_drop_events (h);
     a = yuv_process (h, img, 0);
