@@ -126,6 +126,23 @@ gst-launch-1.0 -q compositor name=mix background=checker \
   ! mix.sink_0
 echo "made alpha-over.png"
 
+# Clean masks (issue 15): the darkest of six groups black, labelled pixel
+# by pixel, then with two passes of the plain 3x3 majority
+picture mask-k6 k=6 mode=original mask-cluster=0
+picture mask-k6-smooth k=6 mode=original mask-cluster=0 spatial-smoothing=2 \
+  spatial-smoothing-strength=255
+# the same dark group keyed by colour (mask-key), transparent with a
+# feathered edge, over the checker board
+frame BGRA
+gst-launch-1.0 -q compositor name=mix background=checker \
+  ! videoconvert ! video/x-raw,format=RGB \
+  ! pngenc compression-level=9 ! filesink location="$out/alpha-feather.png" \
+  "${src[@]}" \
+  ! kmeansseg k=6 mode=original mask-key=0x100c14 mask-color=0x00000000 \
+  spatial-smoothing=2 spatial-smoothing-strength=255 mask-feather=3 \
+  ! mix.sink_0
+echo "made alpha-feather.png"
+
 # The label map: GRAY8, each pixel its cluster's index (0..7), stretched
 # below to 0..255 so that it can be seen
 frame RGBx

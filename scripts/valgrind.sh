@@ -98,6 +98,12 @@ add messages "${t[@]}" ! video/x-raw,format=Y444,width=16,height=16 ! \
 add palette "${t[@]}" ! video/x-raw,format=RGB,width=32,height=24 ! \
   kmeansseg "palette=<4278190080,4294967295,4294901760>" max-iters=0 k=3 ! \
   fakesink
+add smooth-feather "${t[@]}" ! video/x-raw,format=RGBA,width=37,height=21 ! \
+  kmeansseg k=6 n-threads=3 spatial-smoothing=2 mode=original \
+  mask-cluster=0 mask-feather=3 mask-color=0x00000000 ! fakesink
+add smooth-feather-yuv "${t[@]}" ! video/x-raw,format=I420,width=35,height=19 ! \
+  kmeansseg k=4 n-threads=2 spatial-smoothing=1 spatial-smoothing-strength=255 \
+  mask-key=0xffffff mask-feather=5 ! fakesink
 add scaled "${t[@]}" ! video/x-raw,format=RGBx,width=32,height=24 ! \
   videoconvert ! videoscale ! video/x-raw,width=17,height=5 ! kmeansseg ! \
   fakesink

@@ -110,13 +110,16 @@ enum
   PROP_POST_MESSAGES,
   PROP_PALETTE,
   PROP_HYSTERESIS,
+  PROP_STILL_HYSTERESIS,
   PROP_SPATIAL_SMOOTHING,
+  PROP_SPATIAL_SMOOTHING_STRENGTH,
   PROP_CURRENT_PALETTE,
   PROP_MASK_CLUSTERS,
   PROP_MASK_KEY,
   PROP_MASK_KEY_COUNT,
   PROP_MASK_INVERT,
   PROP_COLOR_SPACE,
+  PROP_MASK_FEATHER,
 #ifdef HAVE_GST_ANALYTICS
   PROP_ANALYTICS_META,
 #endif
@@ -411,6 +414,29 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           GST_PARAM_CONTROLLABLE));
 
   /**
+   * GstKMeansSeg:mask-feather:
+   *
+   * Soft mask edges: 0 masks each pixel all or nothing. N > 0 gives each
+   * pixel a weight, the share of masked pixels in the (2N+1) x (2N+1)
+   * square around it, and blends #GstKMeansSeg:mask-color over the pixel
+   * (posterized or original) by that weight, so the mask ramps smoothly
+   * over 2N+1 pixels across its edge; pixels deep inside take the mask
+   * colour exactly. In formats with alpha the alpha ramps with it (and the
+   * colour by the weight times the mask colour's opacity), so with a
+   * transparent mask colour (e.g. 0x00000000) the output fades out at the
+   * mask's edge and composites over another video with `compositor`. In
+   * subsampled YUV a chroma sample takes the mean weight of the pixels it
+   * covers.
+   */
+  g_object_class_install_property (gobject_class, PROP_MASK_FEATHER,
+      g_param_spec_uint ("mask-feather", "Mask feather",
+          "Soft mask edges: the mask ramps over 2N+1 pixels across its edge "
+          "(0 = hard edges; alpha ramps too where the format has alpha)",
+          0, KMS_MAX_MASK_FEATHER, def.mask_feather,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
    * GstKMeansSeg:mode:
    *
    * What is written: the posterized frame (`posterize`), the original
@@ -438,8 +464,10 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * centroid converted back to the stream's colours: palettes spend fewer
    * clusters on dark noise and keep apart colours that look different, at
    * a cost in speed (docs/performance.md). In `oklab`, #GstKMeansSeg:tolerance,
-   * #GstKMeansSeg:hysteresis, the `mse` of the messages and the choice of
-   * #GstKMeansSeg:mask-key are in OkLab levels (1/255 of an OkLab unit);
+   * #GstKMeansSeg:hysteresis, #GstKMeansSeg:still-hysteresis,
+   * #GstKMeansSeg:spatial-smoothing-strength, the `mse` of the messages and
+   * the choice of #GstKMeansSeg:mask-key are in OkLab levels (1/255 of an
+   * OkLab unit);
    * #GstKMeansSeg:palette, #GstKMeansSeg:current-palette and the
    * messages' centroids stay the stream's colours. Changing it starts the
    * clusters afresh.
@@ -589,21 +617,65 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
   /**
+   * GstKMeansSeg:still-hysteresis:
+   *
+   * A stronger #GstKMeansSeg:hysteresis for still pixels: a pixel whose
+   * input is within 3 levels of the previous frame's on every channel
+   * keeps its previous cluster unless another centroid is nearer by more
+   * than this many colour levels (at least the hysteresis), so the labels
+   * of a still scene stay put through sensor noise and film grain while
+   * moving pixels follow the picture. 0 treats still pixels as the others.
+   * Works with the hysteresis (none when it is 0); needs three more bytes
+   * per pixel of memory, and on 4-byte formats labels and paints in two
+   * steps instead of one.
+   */
+  g_object_class_install_property (gobject_class, PROP_STILL_HYSTERESIS,
+      g_param_spec_double ("still-hysteresis", "Still hysteresis",
+          "A still pixel keeps its previous cluster unless another is nearer "
+          "by more than this many levels (0 = as the others)", 0, 255,
+          def.still_hysteresis,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
    * GstKMeansSeg:spatial-smoothing:
    *
    * Passes of a 3x3 majority filter over the cluster labels before they
    * are painted, masked or output as the label map: each pass gives a
    * pixel the cluster most of its 3x3 neighbourhood holds (its own on a
-   * tie), which removes isolated pixels and smooths ragged boundaries, so
-   * masks and label maps are cleaner. The per-cluster counts and the `mse`
-   * of the messages describe the smoothed labels. 0 labels every pixel on
-   * its own. Needs three bytes per pixel of memory.
+   * tie), as far as #GstKMeansSeg:spatial-smoothing-strength lets it,
+   * which removes isolated pixels and smooths ragged boundaries, so masks
+   * and label maps are cleaner. The per-cluster counts and the `mse` of
+   * the messages describe the smoothed labels. 0 labels every pixel on its
+   * own. Needs three bytes per pixel of memory.
    */
   g_object_class_install_property (gobject_class, PROP_SPATIAL_SMOOTHING,
       g_param_spec_uint ("spatial-smoothing", "Spatial smoothing",
           "Passes of a 3x3 majority filter over the labels before painting, "
           "masking or output (0 = off)", 0, KMS_MAX_SPATIAL_SMOOTHING,
           def.spatial_smoothing,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
+
+  /**
+   * GstKMeansSeg:spatial-smoothing-strength:
+   *
+   * How far the spatial smoothing may move a pixel from its own colour: a
+   * pixel that the majority of its neighbourhood would give another
+   * cluster joins it only when its squared colour distance to that
+   * cluster's colour exceeds the one to its own by at most 3 x strength^2
+   * per neighbour the majority has more than its own cluster. So noise
+   * along a boundary follows its neighbours, while a small object of a
+   * colour of its own stays. 255 is the plain majority filter; 0 relabels
+   * only pixels as near to the majority's colour as to their own.
+   */
+  g_object_class_install_property (gobject_class,
+      PROP_SPATIAL_SMOOTHING_STRENGTH,
+      g_param_spec_uint ("spatial-smoothing-strength",
+          "Spatial smoothing strength",
+          "How many colour levels farther the majority's colour may be from "
+          "a pixel for it to join its neighbours (255 = plain majority)",
+          0, 255, def.spatial_smoothing_strength,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
 
@@ -811,6 +883,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_MASK_INVERT:
       self->params.mask_invert = g_value_get_boolean (value);
       break;
+    case PROP_MASK_FEATHER:
+      self->params.mask_feather = g_value_get_uint (value);
+      break;
     case PROP_MASK_COLOR:
       self->params.mask_color = g_value_get_uint (value);
       break;
@@ -861,8 +936,14 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
     case PROP_HYSTERESIS:
       self->params.hysteresis = g_value_get_double (value);
       break;
+    case PROP_STILL_HYSTERESIS:
+      self->params.still_hysteresis = g_value_get_double (value);
+      break;
     case PROP_SPATIAL_SMOOTHING:
       self->params.spatial_smoothing = g_value_get_uint (value);
+      break;
+    case PROP_SPATIAL_SMOOTHING_STRENGTH:
+      self->params.spatial_smoothing_strength = g_value_get_uint (value);
       break;
     case PROP_PALETTE:{
       guint i, n = MIN (gst_value_array_get_size (value), KMS_MAX_K);
@@ -929,6 +1010,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
     case PROP_MASK_INVERT:
       g_value_set_boolean (value, self->params.mask_invert);
       break;
+    case PROP_MASK_FEATHER:
+      g_value_set_uint (value, self->params.mask_feather);
+      break;
     case PROP_MASK_COLOR:
       g_value_set_uint (value, self->params.mask_color);
       break;
@@ -973,8 +1057,14 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
     case PROP_COLOR_SPACE:
       g_value_set_enum (value, (gint) self->params.color_space);
       break;
+    case PROP_STILL_HYSTERESIS:
+      g_value_set_double (value, self->params.still_hysteresis);
+      break;
     case PROP_SPATIAL_SMOOTHING:
       g_value_set_uint (value, self->params.spatial_smoothing);
+      break;
+    case PROP_SPATIAL_SMOOTHING_STRENGTH:
+      g_value_set_uint (value, self->params.spatial_smoothing_strength);
       break;
     case PROP_PALETTE:
     case PROP_CURRENT_PALETTE:{

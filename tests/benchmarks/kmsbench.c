@@ -109,10 +109,14 @@ static gchar *opt_threads = NULL;
 static gint opt_sample_size = -1;
 static gint opt_max_iters = -1;
 static gdouble opt_hysteresis = -1;
+static gdouble opt_still = -1;
 static gchar *opt_smoothing = NULL;
 static gchar *opt_color_space = NULL;
 static gchar *opt_color_spaces = NULL;
 static gint opt_color_space_rounds = 3;
+static gchar *opt_feather = NULL;
+static gchar *opt_clock = NULL;
+static clockid_t bench_clock = CLOCK_MONOTONIC;
 static gint opt_repeat = 0;
 static gint opt_warmup = DEFAULT_WARMUP;
 static gint opt_n_frames = DEFAULT_N_FRAMES;
@@ -149,6 +153,9 @@ static GOptionEntry entries[] = {
   {"hysteresis", 0, 0, G_OPTION_ARG_DOUBLE, &opt_hysteresis,
       "Label hysteresis in levels; 0 = plain nearest (default: the core's)",
       "LEVELS"},
+  {"still-hysteresis", 0, 0, G_OPTION_ARG_DOUBLE, &opt_still,
+      "Still pixels' hysteresis in levels; 0 = off (default: the core's)",
+      "LEVELS"},
   {"spatial-smoothing", 0, 0, G_OPTION_ARG_STRING, &opt_smoothing,
       "Then time these spatial-smoothing passes (e.g. 0,1,2) at each size "
         "and k, the first thread count and the best level timed, and print "
@@ -160,6 +167,14 @@ static GOptionEntry entries[] = {
         "in alternating rounds", "LIST"},
   {"color-space-rounds", 0, 0, G_OPTION_ARG_INT, &opt_color_space_rounds,
       "Rounds of --color-spaces (default 3)", "N"},
+  {"mask-feather", 0, 0, G_OPTION_ARG_STRING, &opt_feather,
+      "Then time these mask-feather radii (e.g. 0,4,16) with cluster 0 "
+        "masked, at each size and k, the first thread count and the best "
+        "level timed, and print what feathering costs beside a frame copy",
+      "N,..."},
+  {"clock", 0, 0, G_OPTION_ARG_STRING, &opt_clock,
+      "wall (default) or thread: time with the calling thread's CPU time, "
+        "which a busy machine disturbs less (one thread only)", "CLOCK"},
   {"repeat", 'r', 0, G_OPTION_ARG_INT, &opt_repeat,
       "Frames timed per configuration (default: 60 at 1920x1080, scaled "
         "by the inverse square root of the pixel count)", "N"},
@@ -270,7 +285,7 @@ now_ns (void)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (bench_clock, &ts);
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
@@ -985,11 +1000,13 @@ bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
   g_free (dst);
 }
 
-/* --spatial-smoothing: the frame time at each number of passes, and
- * what a pass adds, against a plain copy of the frame */
+/* --spatial-smoothing and --mask-feather: the frame time at each value,
+ * and what it adds over 0 (per smoothing pass; per frame for the
+ * feathering, which masks cluster 0 at every value), against a plain copy
+ * of the frame */
 static void
-bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
-    guint n_threads, const KmsParams * base)
+bench_extra (const BenchFrames * f, GArray * ks, GArray * values,
+    gboolean feather, guint n_threads, const KmsParams * base)
 {
   gsize frame_bytes = frame_size (f->width, f->height);
   guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
@@ -997,12 +1014,13 @@ bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
   guint8 *dst = g_malloc0 (frame_bytes), *copy_dst = g_malloc0 (frame_bytes);
   const BenchLevel *level = &g_array_index (levels, BenchLevel,
       levels->len - 1);
-  guint ki, pi;
+  guint ki, vi;
 
   for (ki = 0; ki < ks->len; ki++) {
     gdouble ms0 = -1;
 
-    for (pi = 0; pi < passes->len; pi++) {
+    for (vi = 0; vi < values->len; vi++) {
+      const guint v = g_array_index (values, guint, vi);
       KmsParams params = *base;
       CoreResult res;
       gdouble copy_ms;
@@ -1010,23 +1028,27 @@ bench_smoothing (const BenchFrames * f, GArray * ks, GArray * passes,
 
       params.k = g_array_index (ks, guint, ki);
       params.n_threads = n_threads;
-      params.spatial_smoothing = g_array_index (passes, guint, pi);
+      if (feather) {
+        params.mask_cluster = 0;
+        params.mask_feather = v;
+      } else {
+        params.spatial_smoothing = v;
+      }
       if (!bench_core (f, dst, &params, level, repeat, &res)) {
         g_printerr ("kms_context_process failed at %dx%d\n", f->width,
             f->height);
         exit (1);
       }
       copy_ms = bench_copy (f, copy_dst, MAX (repeat, MIN_COPY_REPEAT));
-      if (params.spatial_smoothing == 0)
+      if (v == 0)
         ms0 = res.median_ms;
       label = ran_label (level, res.ran);
       g_print ("| %dx%d | %u | %u | %s | %u | %.2f | %.2f | %.2f | %.2f "
-          "| %.3f |", f->width, f->height, params.k, n_threads, label,
-          params.spatial_smoothing, res.median_ms, res.p99_ms, res.max_ms,
-          res.mse, copy_ms);
-      if (ms0 >= 0 && params.spatial_smoothing > 0)
+          "| %.3f |", f->width, f->height, params.k, n_threads, label, v,
+          res.median_ms, res.p99_ms, res.max_ms, res.mse, copy_ms);
+      if (ms0 >= 0 && v > 0)
         g_print (" %.2f | %.2f |\n", res.median_ms - ms0,
-            (res.median_ms - ms0) / params.spatial_smoothing / copy_ms);
+            (res.median_ms - ms0) / (feather ? 1 : v) / copy_ms);
       else
         g_print (" - | - |\n");
       fflush (stdout);
@@ -1806,6 +1828,8 @@ main (int argc, char **argv)
         opt_color_space);
     return 2;
   }
+  if (opt_still >= 0)
+    base.still_hysteresis = opt_still;
 
   /* Load or make every frame set first, so a bad file fails early */
   if (opt_frames) {
@@ -1849,6 +1873,17 @@ main (int argc, char **argv)
     g_strfreev (sizes);
   }
 
+  if (opt_clock && strcmp (opt_clock, "thread") == 0) {
+    bench_clock = CLOCK_THREAD_CPUTIME_ID;
+    for (i = 0; i < threads->len; i++)
+      if (g_array_index (threads, guint, i) != 1) {
+        g_printerr ("--clock=thread times one thread: give --threads=1\n");
+        return 2;
+      }
+  } else if (opt_clock && strcmp (opt_clock, "wall") != 0) {
+    g_printerr ("--clock: wall or thread\n");
+    return 2;
+  }
   cpu = cpu_model ();
   g_print ("# kmsbench\n\n");
   g_print ("- command: `%s`\n", cmdline);
@@ -1856,14 +1891,16 @@ main (int argc, char **argv)
       g_get_num_processors ());
   g_print ("- core: %s, out of place, posterize, warm start %s, "
       "sample-size %u, max-iters %u, tolerance %g, hysteresis %g, "
-      "color-space %s\n", kms_format_to_string (bench_format),
-      base.warm_start ? "on" : "off", base.sample_size, base.max_iters,
-      base.tolerance, base.hysteresis, color_space_name (base.color_space));
+      "still-hysteresis %g, color-space %s\n",
+      kms_format_to_string (bench_format), base.warm_start ? "on" : "off",
+      base.sample_size, base.max_iters, base.tolerance, base.hysteresis,
+      base.still_hysteresis, color_space_name (base.color_space));
   g_print ("- timing: median over the timed frames after %d warm-up "
       "frames, without measuring the error; MSE: mean over the distinct "
       "frames, processed once more after the timed ones; copy = memcpy of "
       "one frame into another buffer, median; input cycles through >= %d "
-      "MiB of buffers\n", opt_warmup, opt_pool_mib);
+      "MiB of buffers; clock: %s\n", opt_warmup, opt_pool_mib,
+      bench_clock == CLOCK_MONOTONIC ? "wall" : "the thread's CPU time");
   {
     const KmsCpuFlags flags = kms_cpu_get_flags ();
     GString *runs = g_string_new (NULL);
@@ -1923,7 +1960,7 @@ main (int argc, char **argv)
         "| p99 ms | max ms | MSE | copy ms | added ms | per pass / copy |\n");
     g_print ("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (i = 0; i < sets->len; i++)
-      bench_smoothing (g_ptr_array_index (sets, i), ks, passes,
+      bench_extra (g_ptr_array_index (sets, i), ks, passes, FALSE,
           g_array_index (threads, guint, 0), &base);
     g_array_free (passes, TRUE);
   }
@@ -1953,6 +1990,21 @@ main (int argc, char **argv)
           g_array_index (threads, guint, 0), &base);
     g_array_free (spaces, TRUE);
   }
+  if (opt_feather) {
+    GArray *radii = parse_uint_list (opt_feather, 0, KMS_MAX_MASK_FEATHER,
+        "mask-feather");
+
+    g_print ("\nMask feathering (cluster 0 masked): ms/frame at each radius "
+        "(median), and what feathering adds over the hard mask (radius 0), "
+        "in ms and in frame copies\n\n| size | k | threads | level | radius "
+        "| ms/frame | p99 ms | max ms | MSE | copy ms | added ms "
+        "| added / copy |\n");
+    g_print ("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (i = 0; i < sets->len; i++)
+      bench_extra (g_ptr_array_index (sets, i), ks, radii, TRUE,
+          g_array_index (threads, guint, 0), &base);
+    g_array_free (radii, TRUE);
+  }
   if (opt_kernels)
     for (i = 0; i < sets->len; i++)
       bench_kernels (g_ptr_array_index (sets, i), ks, &base);
@@ -1974,5 +2026,7 @@ main (int argc, char **argv)
   g_free (opt_smoothing);
   g_free (opt_color_space);
   g_free (opt_color_spaces);
+  g_free (opt_feather);
+  g_free (opt_clock);
   return 0;
 }

@@ -37,8 +37,9 @@
  *   - packed RGB without hysteresis: each pixel goes to the nearest painted
  *     centroid (exact integer distance, ties to the lower index) and is
  *     written as the mode and mask say, alpha and padding bytes kept; the
- *     counts and the MSE are those of that assignment; with hysteresis,
- *     every written colour is a centroid's or the mask's.
+ *     counts and the MSE are those of that assignment; with hysteresis or
+ *     spatial smoothing, every written colour is a centroid's (posterize
+ *     without a mask).
  * A failed check aborts, which libFuzzer reports as a crash. Each plane is
  * allocated to the byte (its last row has no padding) so that
  * AddressSanitizer sees any access past it. */
@@ -458,8 +459,10 @@ check_rgb (const char *who, const KmsParams * p, const Mem * in,
 {
   const Fmt *f = in->fmt;
   const guint k = CLAMP (p->k, 1, KMS_MAX_K);
-  /* no hysteresis on a fresh start: the old labels are numbered otherwise */
-  const gboolean exact = p->hysteresis <= 0 || fresh;
+  /* no hysteresis on a fresh start: the old labels are numbered otherwise;
+   * smoothing relabels by the neighbours, feathering blends the mask */
+  const gboolean exact = (p->hysteresis <= 0 || fresh) &&
+      p->spatial_smoothing == 0 && p->mask_feather == 0;
   gboolean masked_label[KMS_MAX_K], masking = FALSE;
   guint8 mask[3] = { (p->mask_color >> 16) & 0xff, (p->mask_color >> 8) & 0xff,
     p->mask_color & 0xff
@@ -737,6 +740,14 @@ read_params (Reader * r, KmsParams * p)
   p->mask_key = (t & 2) ? (gint32) (rd32 (r) & 0xffffff) : -1;
   p->mask_key_count = (t & 4) ? 1 + rd8 (r) : 1;
   p->mask_invert = (t & 8) != 0;
+
+  /* clean masks: smoothing, its strength, feathering */
+  t = rd8 (r);
+  p->spatial_smoothing = (t & 1) ? rd8 (r) % 4 : 0;
+  p->spatial_smoothing_strength = (t & 2) ? rd8 (r) :
+      def.spatial_smoothing_strength;
+  p->mask_feather = (t & 4) ? rd8 (r) % 8 : 0;
+  p->still_hysteresis = (t & 8) ? rd8 (r) / 8.0 : 0;
 }
 
 

@@ -84,6 +84,7 @@ kms_params_init_defaults (KmsParams * params)
   params->mask_key_count = 1;
   params->mask_invert = FALSE;
   params->mask_color = 0xff000000;
+  params->mask_feather = 0;
   params->mode = KMS_MODE_POSTERIZE;
   params->warm_start = TRUE;
   params->init = KMS_INIT_KMEANS_PP;
@@ -95,6 +96,8 @@ kms_params_init_defaults (KmsParams * params)
   params->temporal_smoothing = 0.0;
   params->hysteresis = 1.0;
   params->spatial_smoothing = 0;
+  params->spatial_smoothing_strength = 10;
+  params->still_hysteresis = 0;
   params->measure_error = TRUE;
   params->color_space = KMS_CLUSTER_NATIVE;
 }
@@ -394,7 +397,7 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     memcpy (result->counts, ctx->counts, k * sizeof (ctx->counts[0]));
     memset (result->masked, 0, sizeof (result->masked));
     for (c = 0; c < k; c++)
-      if (ctx->pass.frame.paint.masked[c])
+      if (ctx->pass.frame.masked[c])
         result->masked[c / 8] |= 1 << (c % 8);
     for (c = 0; c < k; c++)
       result->palette[c] = kms_format_color_to_argb (&cs, ctx->pal[c]);

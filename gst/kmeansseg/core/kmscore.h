@@ -48,6 +48,8 @@ G_BEGIN_DECLS
 
 /* Passes of the spatial smoothing, at most */
 #define KMS_MAX_SPATIAL_SMOOTHING 8
+/* Radius of the mask's feathering, at most */
+#define KMS_MAX_MASK_FEATHER 64
 
 typedef enum
 {
@@ -80,6 +82,10 @@ typedef struct
   guint mask_key_count;         /* 1..KMS_MAX_K */
   gboolean mask_invert;         /* mask every cluster but those chosen */
   guint32 mask_color;           /* 0xAARRGGBB */
+  guint mask_feather;           /* 0: hard mask edges; else the radius of
+                                 * the box over which the mask's weight
+                                 * ramps across its edge (pixels, at most
+                                 * KMS_MAX_MASK_FEATHER) */
   KmsMode mode;
   gboolean warm_start;
   KmsInit init;
@@ -102,6 +108,19 @@ typedef struct
                                  * labels before they are painted, masked or
                                  * output; 0 off (at most
                                  * KMS_MAX_SPATIAL_SMOOTHING) */
+  guint spatial_smoothing_strength;     /* 0..255 levels: a pixel the
+                                 * majority would relabel keeps its label
+                                 * unless its colour is at most this many
+                                 * levels (per channel, per neighbour the
+                                 * majority has more) farther from the
+                                 * majority's colour than from its own;
+                                 * 255: the plain majority */
+  gdouble still_hysteresis;     /* 0 off; else a still pixel (its input
+                                 * within 3 levels of the last frame's on
+                                 * every channel) keeps its cluster unless
+                                 * another is nearer by more than this many
+                                 * levels (at least hysteresis; needs
+                                 * hysteresis > 0) */
   gboolean measure_error;       /* compute KmsResult.mse (costs a little in
                                  * the pixel pass); default TRUE */
   KmsClusterSpace color_space;  /* where the fit and the assignment run:

@@ -22,6 +22,7 @@
  * and painted or masked in the same pass over the row, in bands of rows
  * over the threads. */
 
+#include <math.h>
 #include <string.h>
 
 #include "kmspass.h"
@@ -33,6 +34,12 @@ ensure_rows (KmsPassBand * band, gint width)
     return;
   kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
   kms_realloc_rows (band->labels, 2, width);
+  kms_realloc_rows (band->weight, 2, width);
+  kms_realloc_rows (&band->old, 1, width);
+  g_free (band->colsum);
+  band->colsum = g_new (guint16, width);
+  g_free (band->prefix);
+  band->prefix = g_new (guint32, width + 2 * KMS_MAX_MASK_FEATHER + 1);
   band->row_alloc = width;
 }
 
@@ -106,6 +113,117 @@ write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab)
     pass->dsp->rows.write (out, y, n, lab, &pass->paint);
 }
 
+/* Still pixels: a pixel whose input is within KMS_STILL_LEVELS of the
+ * last frame's on every channel, and that the assignment moved to
+ * another cluster, goes back to its last one unless the new one is nearer
+ * by more than still_margin levels (Euclidean) */
+static void
+still_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    guint8 * lab)
+{
+  const KmsAssignPalette *pal = &pass->apal;
+  const gsize w = pass->in->width;
+  guint8 *prev_in = pass->prev_in + 3 * w * y;
+  guint8 *prev = pass->prev + w * y;
+  const guint8 *old = band->old;
+  gint x0, x;
+  guint ch;
+
+  for (x0 = 0; x0 < (gint) w && pass->still_apply; x0 += 32) {
+    const gint x1 = MIN (x0 + 32, (gint) w);
+    guint8 diff = 0;
+
+    for (x = x0; x < x1; x++)
+      diff |= lab[x] ^ old[x];
+    if (G_LIKELY (!diff))
+      continue;
+    for (x = x0; x < x1; x++) {
+      gboolean still = lab[x] != old[x];
+      guint dn = 0, dp = 0;
+
+      for (ch = 0; ch < KMS_MAX_CHANNELS && still; ch++)
+        still = ABS ((gint) band->row[ch][x] - prev_in[ch * w + x]) <=
+            KMS_STILL_LEVELS;
+      if (!still)
+        continue;
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+        const gint v = band->row[ch][x];
+        const gint en = v - pal->c[ch][lab[x]], ep = v - pal->c[ch][old[x]];
+
+        dn += en * en;
+        dp += ep * ep;
+      }
+      if (sqrt (dp) - sqrt (dn) > pass->still_margin)
+        continue;
+      band->counts[lab[x]]--;
+      band->counts[old[x]]++;
+      if (pass->measure)
+        band->sse += (gint64) dp - (gint64) dn;
+      lab[x] = prev[x] = old[x];
+    }
+  }
+  /* with smoothing: which pixels are still and kept their label */
+  if (pass->still_map) {
+    guint8 *sm = pass->still_map + w * y;
+
+    for (x = 0; x < (gint) w; x++) {
+      guint8 st = pass->still_apply && lab[x] == old[x];
+
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+        st &= ABS ((gint) band->row[ch][x] - prev_in[ch * w + x]) <=
+            KMS_STILL_LEVELS;
+      sm[x] = st;
+    }
+  }
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    memcpy (prev_in + ch * w, band->row[ch], w);
+}
+
+/* After smoothing: a still pixel that kept its label shows what it showed
+ * on the last frame (so its neighbours' noise does not move it either);
+ * the labels shown are kept for the next frame */
+static void
+still_final_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  const gsize w = pass->in->width;
+  guint8 *final = (guint8 *) pass->final;
+  gint y0, y1, y;
+  gsize x;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    guint8 *f = final + w * y, *pf = pass->prev_final + w * y;
+    const guint8 *sm = pass->still_map + w * y;
+
+    if (pass->prev_final_apply)
+      for (x = 0; x < w; x++)
+        f[x] = sm[x] ? pf[x] : f[x];
+    memcpy (pf, f, w);
+  }
+}
+
+/* Unpack and assign row y into @lab, with the hysteresis and the still
+ * pixels' */
+static void
+assign_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    guint8 * lab)
+{
+  const gsize w = pass->in->width;
+  KmsHysteresis hyst;
+
+  pass->dsp->rows.unpack (pass->in, y, band->row);
+  if (pass->lab)
+    pass->dsp->oklab (pass->lab, band->row, NULL, pass->in->width);
+  if (pass->still)
+    memcpy (band->old, pass->prev + w * y, w);
+  pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
+      pass->in->width, lab, band->counts, pass->measure ? &band->sse : NULL,
+      row_hysteresis (pass, &hyst, y));
+  if (pass->still)
+    still_row (pass, band, y, lab);
+}
+
 /* One band of rows: assign and paint, counts and error into the band;
  * with smoothing, only assign (into pass->map) */
 static void
@@ -123,21 +241,14 @@ process_band (gpointer data, guint index)
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
   band->sse = 0;
 
-  if (pass->smooth) {
-    for (y = y0; y < y1; y++) {
-      pass->dsp->rows.unpack (in, y, band->row);
-      if (pass->lab)
-        pass->dsp->oklab (pass->lab, band->row, NULL, in->width);
-      pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
-          in->width, pass->map + (gsize) y * in->width, band->counts,
-          pass->measure ? &band->sse : NULL,
-          row_hysteresis (pass, &hyst, y));
-    }
+  if (pass->use_map) {
+    for (y = y0; y < y1; y++)
+      assign_row (pass, band, y, pass->map + (gsize) y * in->width);
     return;
   }
 
   if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels &&
-      !pass->lab) {
+      !pass->still && !pass->lab) {
     /* 4-byte pixels: read, assign and paint in one pass */
     for (y = y0; y < y1; y++)
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
@@ -153,33 +264,10 @@ process_band (gpointer data, guint index)
 
     /* every row of the group is read before the group is written: in
      * place is safe */
-    for (r = 0; r < n; r++) {
-      pass->dsp->rows.unpack (in, y + r, band->row);
-      if (pass->lab)
-        pass->dsp->oklab (pass->lab, band->row, NULL, in->width);
-      pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
-          in->width, band->labels[r], band->counts,
-          pass->measure ? &band->sse : NULL,
-          row_hysteresis (pass, &hyst, y + r));
-    }
+    for (r = 0; r < n; r++)
+      assign_row (pass, band, y + r, band->labels[r]);
     write_group (pass, y, n, band->labels);
   }
-}
-
-/* One pass of the smoothing over a band of rows, src to dst */
-static void
-smooth_band (gpointer data, guint index)
-{
-  KmsPassFrame *pass = data;
-  const gsize w = pass->in->width;
-  const gint h = pass->in->height;
-  gint y0, y1, y;
-
-  band_rows (pass, index, &y0, &y1);
-  for (y = y0; y < y1; y++)
-    pass->dsp->smooth (pass->src + (gsize) MAX (y - 1, 0) * w,
-        pass->src + y * w, pass->src + (gsize) MIN (y + 1, h - 1) * w,
-        pass->dst + y * w, (gint) w);
 }
 
 /* Squared distance of pixel x of row y to label l's colour */
@@ -201,8 +289,303 @@ pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
   return d;
 }
 
-/* After smoothing: a band's counts and error follow the labels that
- * changed, its labels go to the hysteresis, and its rows are written */
+/* Neighbours of pixel x (of 8, the map's edge repeated) labelled @l */
+static inline guint
+neighbours_with (const guint8 * a, const guint8 * c, const guint8 * b,
+    gint x, gint width, guint8 l)
+{
+  const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, width - 1);
+
+  return (a[xl] == l) + (a[x] == l) + (a[xr] == l) + (c[xl] == l) +
+      (c[xr] == l) + (b[xl] == l) + (b[x] == l) + (b[xr] == l);
+}
+
+/* One pass of the smoothing over a band of rows, src to dst: the 3x3
+ * majority (the level's kernel), then each pixel it relabelled keeps its
+ * own label unless its colour is at most smooth_lambda (squared levels:
+ * 3 x the strength squared) farther from the majority's colour than from
+ * its own, per neighbour the majority has more than its own label: noise
+ * along a boundary follows its neighbours, a small object of a colour of
+ * its own stays */
+static void
+smooth_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  KmsPassBand *band = &pass->bands[index];
+  const KmsAssignPalette *pal = &pass->apal;
+  const gsize w = pass->in->width;
+  const gint h = pass->in->height;
+  gint y0, y1, y, x, x0;
+  guint ch;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *a = pass->src + (gsize) MAX (y - 1, 0) * w;
+    const guint8 *c = pass->src + y * w;
+    const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
+    guint8 *d = pass->dst + y * w;
+    gboolean unpacked = FALSE;
+
+    pass->dsp->smooth (a, c, b, d, (gint) w);
+    for (x0 = 0; x0 < (gint) w; x0 += 32) {
+      const gint x1 = MIN (x0 + 32, (gint) w);
+      guint8 diff = 0;
+
+      for (x = x0; x < x1; x++)
+        diff |= c[x] ^ d[x];
+      if (G_LIKELY (!diff))
+        continue;
+      /* the row's pixels, once (the input is not written yet) */
+      if (!unpacked) {
+        pass->dsp->rows.unpack (pass->in, y, band->row);
+        if (pass->lab)
+          pass->dsp->oklab (pass->lab, band->row, NULL, pass->in->width);
+        unpacked = TRUE;
+      }
+      for (x = x0; x < x1; x++) {
+        gint64 more, dd = 0;
+
+        if (c[x] == d[x])
+          continue;
+        more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
+            (gint) neighbours_with (a, c, b, x, w, c[x]);
+        for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+          const gint v = band->row[ch][x];
+          const gint en = v - pal->c[ch][d[x]], eo = v - pal->c[ch][c[x]];
+
+          dd += en * en - eo * eo;
+        }
+        if (dd > more * (gint64) pass->smooth_lambda)
+          d[x] = c[x];
+      }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Feathering: each pixel's weight is the share of masked pixels in the
+ * (2 r + 1)^2 box around it (the frame's edge pixels repeat outside it),
+ * 0..255, and the mask is blended over the written pixel by it, so the
+ * mask ramps over 2 r + 1 pixels across its edge. */
+
+/* a * (255 - w) + b * w, over 255, rounded */
+static inline guint8
+blend8 (guint a, guint b, guint w)
+{
+  const guint v = a * (255 - w) + b * w + 128;
+
+  return (v + (v >> 8)) >> 8;
+}
+
+static inline const guint8 *
+mask_row (const KmsPassFrame * pass, gint y)
+{
+  return pass->mask + (gsize) CLAMP (y, 0, pass->in->height - 1) *
+      pass->in->width;
+}
+
+/* The mask map of a band's rows, 1 where the label is masked: compares
+ * with a few labels (which vectorise), else a table */
+static void
+mask_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  const gsize w = pass->in->width;
+  const guint n = pass->n_mask_list;
+  const guint8 inv = pass->mask_list_invert;
+  gint y0, y1, y;
+  gsize x;
+  guint i;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++) {
+    const guint8 *lab = pass->final + y * w;
+    guint8 *m = pass->mask + y * w;
+
+    if (n == 0) {
+      for (x = 0; x < w; x++)
+        m[x] = pass->mask_lut[lab[x]];
+      continue;
+    }
+    for (x = 0; x < w; x++)
+      m[x] = inv;
+    for (i = 0; i < n; i++) {
+      const guint8 l = pass->mask_list[i];
+
+      for (x = 0; x < w; x++)
+        m[x] ^= (lab[x] == l);
+    }
+  }
+}
+
+/* The column sums of the box around row @y */
+static void
+colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gint w = pass->in->width, r = pass->feather;
+  gint dy, x;
+
+  memset (band->colsum, 0, w * sizeof (band->colsum[0]));
+  for (dy = -r; dy <= r; dy++) {
+    const guint8 *m = mask_row (pass, y + dy);
+
+    for (x = 0; x < w; x++)
+      band->colsum[x] += m[x];
+  }
+}
+
+/* From the box around row @y to the one around row y + 1 */
+static void
+colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gint w = pass->in->width, r = pass->feather;
+  const guint8 *add = mask_row (pass, y + r + 1);
+  const guint8 *sub = mask_row (pass, y - r);
+  guint16 *cs = band->colsum;
+  gint x;
+
+  if (add == sub)
+    return;
+  for (x = 0; x < w; x++)
+    cs[x] = cs[x] + add[x] - sub[x];
+}
+
+/* The weights of a row from the column sums; FALSE when all are 0. The
+ * box sums are differences of prefix sums of the column sums (the row's
+ * edge repeated r times each side), so the weights themselves are one
+ * vectorisable loop */
+static gboolean
+weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
+{
+  const gint w = pass->in->width, r = pass->feather;
+  const guint16 *colsum = band->colsum;
+  const guint full = 2 * r + 1;
+  const guint32 mul = (guint32) pass->feather_mul;
+  guint32 *ps = band->prefix;
+  guint lo = G_MAXUINT, hi = 0;
+  gint x;
+
+  for (x = 0; x < w; x++) {
+    lo = MIN (lo, colsum[x]);
+    hi = MAX (hi, colsum[x]);
+  }
+  if (hi == 0)
+    return FALSE;
+  if (lo == full) {
+    memset (wt, 255, w);
+    return TRUE;
+  }
+  /* ps[i]: the sum of the first i of colsum[clamp (j - r)], j = 0.. */
+  ps[0] = 0;
+  for (x = 0; x < r; x++)
+    ps[x + 1] = ps[x] + colsum[0];
+  for (x = 0; x < w; x++)
+    ps[r + x + 1] = ps[r + x] + colsum[x];
+  for (x = 0; x < r; x++)
+    ps[r + w + x + 1] = ps[r + w + x] + colsum[w - 1];
+  for (x = 0; x < w; x++)
+    wt[x] = ((guint64) (ps[x + 2 * r + 1] - ps[x]) * mul + (1u << 23)) >> 24;
+  return TRUE;
+}
+
+/* Blend the mask over rows y .. y + n - 1 by their weights (NULL: none).
+ * Weight 255 writes the mask colour (and alpha) exactly, as a hard edge
+ * does. With alpha, the alpha ramps by the weight and the colour by the
+ * weight times the mask colour's opacity, so a transparent mask colour
+ * fades the picture out without darkening its edge. A chroma sample
+ * takes the mean weight of the pixels it covers. */
+static void
+feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
+{
+  const KmsFormatInfo *info = pass->info;
+  const KmsPaint *p = &pass->paint;
+  KmsFrame *out = pass->out;
+  const gint w = out->width;
+  gint r, x;
+  guint ch;
+
+  if (info->bpp) {
+    for (r = 0; r < n; r++) {
+      guint8 *row = out->data[0] + (gsize) (y + r) * out->stride[0];
+
+      if (!wt[r])
+        continue;
+      for (x = 0; x < w; x++) {
+        guint8 *px = row + (gsize) x * info->bpp;
+        const guint a = wt[r][x];
+        guint c = a;
+
+        if (!a)
+          continue;
+        if (a == 255) {
+          /* inside: the mask, as a hard edge writes it */
+          for (ch = 0; ch < info->n_channels; ch++)
+            px[info->offset[ch]] = p->mask[ch];
+          if (info->alpha_offset >= 0)
+            px[info->alpha_offset] = p->mask_alpha;
+          continue;
+        }
+        if (info->alpha_offset >= 0) {
+          c = (a * p->mask_alpha + 127) / 255;
+          px[info->alpha_offset] = blend8 (px[info->alpha_offset],
+              p->mask_alpha, a);
+        }
+        for (ch = 0; ch < info->n_channels; ch++)
+          px[info->offset[ch]] = blend8 (px[info->offset[ch]], p->mask[ch],
+              c);
+      }
+    }
+    return;
+  }
+
+  /* YUV and grey: luma per pixel */
+  {
+    const KmsChannel *cy = &info->ch[0];
+
+    for (r = 0; r < n; r++) {
+      guint8 *row = out->data[cy->plane] + (gsize) (y + r) *
+          out->stride[cy->plane] + cy->offset;
+
+      if (!wt[r])
+        continue;
+      for (x = 0; x < w; x++)
+        if (wt[r][x])
+          row[(gsize) x * cy->pstride] = blend8 (row[(gsize) x * cy->pstride],
+              p->mask[0], wt[r][x]);
+    }
+  }
+  /* chroma: the rows of the group share the chroma row(s) they cover */
+  for (ch = 1; ch < info->n_channels; ch++) {
+    const KmsChannel *cc = &info->ch[ch];
+    const gint hs = 1 << cc->hsub, vs = 1 << cc->vsub;
+    const gint cw = (w + hs - 1) >> cc->hsub;
+    gint crow, cx;
+
+    for (crow = y >> cc->vsub; crow <= (y + n - 1) >> cc->vsub; crow++) {
+      const gint ry0 = (crow << cc->vsub) - y;
+      const gint ry1 = MIN (ry0 + vs, n);
+      guint8 *row = out->data[cc->plane] + (gsize) crow *
+          out->stride[cc->plane] + cc->offset;
+
+      for (cx = 0; cx < cw; cx++) {
+        const gint x0 = cx << cc->hsub, x1 = MIN (x0 + hs, w);
+        guint sum = 0, cnt = 0;
+        gint ry;
+
+        for (ry = ry0; ry < ry1; ry++)
+          for (x = x0; x < x1; x++, cnt++)
+            sum += wt[ry] ? wt[ry][x] : 0;
+        if (sum)
+          row[(gsize) cx * cc->pstride] = blend8 (row[(gsize) cx *
+                  cc->pstride], p->mask[ch], (sum + cnt / 2) / cnt);
+      }
+    }
+  }
+}
+
+/* From the whole-frame labels: a band's counts and error follow the
+ * labels smoothing changed, its labels go to the hysteresis, its rows are
+ * written and the mask feathered over them */
 static void
 write_band (gpointer data, guint index)
 {
@@ -214,17 +597,22 @@ write_band (gpointer data, guint index)
   gint y0, y1, y, r, x, x0;
 
   band_rows (pass, index, &y0, &y1);
+  if (pass->feather && y0 < y1)
+    colsum_init (pass, band, y0);
   for (y = y0; y < y1; y += g) {
     const gint n = MIN (g, in->height - y);
-    guint8 *lab[2];
+    guint8 *lab[2], *wt[2];
 
     for (r = 0; r < n; r++) {
       const guint8 *before = pass->map + (y + r) * w;
       const guint8 *after = pass->final + (y + r) * w;
 
       lab[r] = (guint8 *) after;
-      if (pass->prev)
-        memcpy (pass->prev + (y + r) * w, after, w);
+      /* the hysteresis keeps the labels as assigned (in pass->prev
+       * already), which smoothing then cleans the same way frame after
+       * frame */
+      if (before == after)
+        continue;
       /* before the group is written: in place, the input is still there;
        * few labels change, so a run of 32 is compared at once first */
       for (x0 = 0; x0 < (gint) w; x0 += 32) {
@@ -247,6 +635,14 @@ write_band (gpointer data, guint index)
       }
     }
     write_group (pass, y, n, lab);
+    if (pass->feather) {
+      for (r = 0; r < n; r++) {
+        wt[r] = weight_row (pass, band, band->weight[r]) ?
+            band->weight[r] : NULL;
+        colsum_next (pass, band, y + r);
+      }
+      feather_rows (pass, y, n, wt);
+    }
   }
 }
 
@@ -349,11 +745,41 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     kms_format_convert_color (&cs, params->mask_color, pass->paint.mask,
         &pass->paint.mask_alpha);
     any_masked = choose_masked (params, &cs, lab, info->n_channels, assign,
-        k, pass->paint.masked);
+        k, pass->masked);
+  }
+  /* Feathered, the masked labels are painted as the others, then the
+   * mask is blended over them */
+  pass->feather = any_masked ? MIN (params->mask_feather,
+      KMS_MAX_MASK_FEATHER) : 0;
+  for (c = 0; c < k; c++) {
+    pass->paint.masked[c] = pass->masked[c] && !pass->feather;
+    pass->mask_lut[c] = pass->masked[c];
+  }
+  if (pass->feather) {
+    const guint area = (2 * pass->feather + 1) * (2 * pass->feather + 1);
+    guint n_masked = 0;
+
+    pass->feather_mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
+    for (c = 0; c < k; c++)
+      n_masked += pass->masked[c];
+    /* list the masked labels, or the others when they are fewer */
+    pass->mask_list_invert = n_masked > k - n_masked;
+    pass->n_mask_list = 0;
+    for (c = 0; c < k; c++) {
+      if (pass->masked[c] == pass->mask_list_invert)
+        continue;
+      if (pass->n_mask_list == G_N_ELEMENTS (pass->mask_list)) {
+        pass->n_mask_list = 0;  /* too many: the table */
+        break;
+      }
+      pass->mask_list[pass->n_mask_list++] = c;
+    }
   }
   kms_paint_prepare (info, &pass->paint, params->mode, k);
-  /* only original mode without a mask writes nothing */
-  pass->write = params->mode != KMS_MODE_ORIGINAL || any_masked;
+  /* only original mode without a mask (or with a feathered one, blended
+   * afterwards) writes nothing */
+  pass->write = params->mode != KMS_MODE_ORIGINAL ||
+      (any_masked && !pass->feather);
 
   if (info->bpp == 4)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
@@ -381,6 +807,28 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   pp->prev_valid = params->hysteresis > 0;
 
+  /* Still pixels need the last frame's input too, of the same size, and
+   * the hysteresis's labels */
+  pass->still = pass->prev && params->still_hysteresis > 0;
+  pass->still_apply = FALSE;
+  if (pass->still) {
+    gsize n = (gsize) 3 * in->width * in->height;
+    gsize alloc = pp->prev_in_alloc;
+
+    if (n > pp->prev_in_alloc) {
+      pp->prev_in = kms_grow (pp->prev_in, &alloc, n, 1);
+      pp->prev_in_alloc = alloc;
+      pp->prev_in_valid = FALSE;
+    }
+    pass->prev_in = pp->prev_in;
+    pass->still_apply = pass->prev_apply && pp->prev_in_valid &&
+        pp->prev_in_size == n && pp->prev_in_width == in->width;
+    pass->still_margin = MAX (params->still_hysteresis, params->hysteresis);
+    pp->prev_in_size = n;
+    pp->prev_in_width = in->width;
+  }
+  pp->prev_in_valid = pass->still;
+
   /* What the level's assign kernels read besides the centroids, once a
    * frame: the candidates per colour cell (one 32 KiB table, for the
    * margin the hysteresis applies this frame), search-key terms */
@@ -397,7 +845,13 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
 
   pass->smooth = MIN (params->spatial_smoothing, KMS_MAX_SPATIAL_SMOOTHING);
-  if (pass->smooth) {
+  {
+    const guint st = MIN (params->spatial_smoothing_strength, 255);
+
+    pass->smooth_lambda = 3 * st * st;
+  }
+  pass->use_map = pass->smooth > 0 || pass->feather > 0;
+  if (pass->use_map) {
     const gsize n = (gsize) in->width * in->height;
     gsize alloc = pp->maps_alloc;
     guint i;
@@ -412,9 +866,28 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->map = pp->maps[0];
   }
 
+  /* Still pixels with smoothing: the labels shown last time, kept */
+  pass->still_map = NULL;
+  if (pass->still && pass->smooth) {
+    const gsize n = (gsize) in->width * in->height;
+    gsize alloc = pp->prev_final_alloc;
+
+    if (n > pp->prev_final_alloc) {
+      pp->prev_final = kms_grow (pp->prev_final, &alloc, n, 1);
+      pp->prev_final_alloc = alloc;
+      pp->prev_final_valid = FALSE;
+    }
+    pass->still_map = pp->maps[4];
+    pass->prev_final = pp->prev_final;
+    pass->prev_final_apply = pass->still_apply && pp->prev_final_valid &&
+        pp->prev_final_size == n;
+    pp->prev_final_size = n;
+  }
+  pp->prev_final_valid = pass->still_map != NULL;
+
   kms_pool_run (pool, process_band, pass);
 
-  if (pass->smooth) {
+  if (pass->use_map) {
     guint i;
 
     /* every pass reads the whole previous one: one job each */
@@ -425,6 +898,12 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
       pass->src = pass->dst;
     }
     pass->final = pass->src;
+    if (pass->still_map)
+      kms_pool_run (pool, still_final_band, pass);
+    if (pass->feather) {
+      pass->mask = pp->maps[3];
+      kms_pool_run (pool, mask_band, pass);
+    }
     kms_pool_run (pool, write_band, pass);
   }
 
@@ -446,8 +925,15 @@ kms_pass_clear (KmsPass * pp)
       g_free (pp->bands[b].row[i]);
     g_free (pp->bands[b].labels[0]);
     g_free (pp->bands[b].labels[1]);
+    g_free (pp->bands[b].weight[0]);
+    g_free (pp->bands[b].weight[1]);
+    g_free (pp->bands[b].colsum);
+    g_free (pp->bands[b].prefix);
+    g_free (pp->bands[b].old);
   }
   g_free (pp->prev_labels);
+  g_free (pp->prev_in);
+  g_free (pp->prev_final);
   g_free (pp->cells);
   for (i = 0; i < G_N_ELEMENTS (pp->maps); i++)
     g_free (pp->maps[i]);

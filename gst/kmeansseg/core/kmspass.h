@@ -28,11 +28,20 @@
 
 G_BEGIN_DECLS
 
+/* A pixel whose input moved at most this many levels on every channel
+ * since the last frame counts as still */
+#define KMS_STILL_LEVELS 3
+
 /* One thread's share of the pixel pass, and its scratch */
 typedef struct
 {
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
+  guint16 *colsum;              /* feathering: masked pixels per column of
+                                 * the box around the row */
+  guint32 *prefix;              /* feathering: a row's prefix sums */
+  guint8 *weight[2];            /* feathering: a group of rows' weights */
+  guint8 *old;                  /* still pixels: a row's last labels */
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -49,6 +58,7 @@ typedef struct
   const KmsOklab *lab;          /* NULL, or assign in OkLab: rows go through
                                  * dsp->oklab after unpack */
   KmsPaint paint;
+  gboolean masked[KMS_MAX_K];   /* the clusters masked this frame */
   gboolean write;
   guint shift[KMS_MAX_CHANNELS];
   gboolean labels_out;          /* write the labels to a GRAY8 frame */
@@ -56,14 +66,42 @@ typedef struct
   guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
   gboolean prev_apply;
   gdouble margin;
+  /* Still pixels: whether they are looked for (the last frame's input
+   * kept), whether they can be this frame, their margin, and the last
+   * frame's input (three planes of width bytes a row) */
+  gboolean still;
+  gboolean still_apply;
+  gdouble still_margin;
+  guint8 *prev_in;
+  /* with smoothing: 1 for a pixel still and kept, and the labels shown on
+   * the last frame */
+  guint8 *still_map;
+  guint8 *prev_final;
+  gboolean prev_final_apply;
   gboolean measure;             /* add up the error */
-  /* Spatial smoothing: the labels go through whole-frame maps (width
-   * each row): assigned into map, then each pass from src to dst */
-  guint smooth;                 /* passes; 0: labels stay in the band */
+  /* Spatial smoothing and feathering read neighbours' labels, so the
+   * labels go through whole-frame maps (width each row): assigned into
+   * map, then each smoothing pass from src to dst */
+  gboolean use_map;             /* FALSE: labels stay in the band */
+  guint smooth;                 /* passes */
+  guint smooth_lambda;          /* what a neighbour is worth (see
+                                 * smooth_band) */
   guint8 *map;                  /* the labels as assigned */
   const guint8 *src;
   guint8 *dst;
   const guint8 *final;          /* the labels after the last pass */
+  /* Feathering: the radius (0: hard edges; the masked labels are then
+   * painted as not masked, and the mask blended over them by weight),
+   * 1 for each masked label, and the weight's fixed-point scale */
+  guint feather;
+  guint8 mask_lut[KMS_MAX_K];
+  guint64 feather_mul;
+  /* the labels whose pixels make the mask map 1 (or, when fewer, those
+   * that make it 0: invert) */
+  guint8 mask_list[8];
+  guint n_mask_list;            /* 0: the lut */
+  gboolean mask_list_invert;
+  guint8 *mask;                 /* the mask map: 1 masked, 0 not */
   guint n_bands;
   KmsPassBand *bands;
 } KmsPassFrame;
@@ -80,9 +118,18 @@ typedef struct
   gboolean prev_valid;
   gsize prev_size;
   gint prev_width;
+  guint8 *prev_in;
+  gsize prev_in_alloc;
+  gboolean prev_in_valid;
+  gsize prev_in_size;
+  gint prev_in_width;
+  guint8 *prev_final;
+  gsize prev_final_alloc;
+  gboolean prev_final_valid;
+  gsize prev_final_size;
   guint64 *cells;               /* the candidates per colour cell */
   /* Spatial smoothing: whole-frame label maps */
-  guint8 *maps[3];
+  guint8 *maps[5];              /* labels x 3, the mask map, still */
   gsize maps_alloc;
 } KmsPass;
 

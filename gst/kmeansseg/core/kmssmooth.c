@@ -129,39 +129,55 @@ smooth_pixel (const guint8 * a, const guint8 * c, const guint8 * b, gint x,
   return majority9 (a[l], a[x], a[r], c[l], c[x], c[r], b[l], b[x], b[r]);
 }
 
+/* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row) */
+static inline __attribute__ ((always_inline)) void
+smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
+    guint8 * __restrict dst, gint x0)
+{
+  guint8 any = 0;
+  gint i;
+
+  /* most chunks: every pixel shares its label with 4 or more of its
+   * neighbours, and keeps it */
+  for (i = 0; i < CHUNK; i++) {
+    const gint x = x0 + i;
+    const guint8 v = c[x];
+    const guint8 n = (a[x - 1] == v) + (a[x] == v) + (a[x + 1] == v) +
+        (c[x - 1] == v) + (c[x + 1] == v) +
+        (b[x - 1] == v) + (b[x] == v) + (b[x + 1] == v);
+
+    any |= n < 4;
+    dst[x] = v;
+  }
+  if (G_LIKELY (!any))
+    return;
+  /* the others: the whole window, every pixel of the chunk at once */
+  for (i = 0; i < CHUNK; i++) {
+    const gint x = x0 + i;
+
+    dst[x] = majority9 (a[x - 1], a[x], a[x + 1], c[x - 1], c[x],
+        c[x + 1], b[x - 1], b[x], b[x + 1]);
+  }
+}
+
 void PASTE (kms_smooth_row_, KMS_SUFFIX) (const guint8 * a, const guint8 * c,
     const guint8 * b, guint8 * __restrict dst, gint width)
 {
-  gint x0, x, i;
+  gint x0, x;
 
   if (width <= 0)
     return;
-  dst[0] = smooth_pixel (a, c, b, 0, width);
-  for (x0 = 1; x0 + CHUNK < width; x0 += CHUNK) {
-    guint8 any = 0;
-
-    /* most chunks: every pixel shares its label with 4 or more of its
-     * neighbours, and keeps it */
-    for (i = 0; i < CHUNK; i++) {
-      const gint x = x0 + i;
-      const guint8 v = c[x];
-      const guint8 n = (a[x - 1] == v) + (a[x] == v) + (a[x + 1] == v) +
-          (c[x - 1] == v) + (c[x + 1] == v) +
-          (b[x - 1] == v) + (b[x] == v) + (b[x + 1] == v);
-
-      any |= n < 4;
-      dst[x] = v;
-    }
-    if (G_LIKELY (!any))
-      continue;
-    /* the others: the whole window, every pixel of the chunk at once */
-    for (i = 0; i < CHUNK; i++) {
-      const gint x = x0 + i;
-
-      dst[x] = majority9 (a[x - 1], a[x], a[x + 1], c[x - 1], c[x],
-          c[x + 1], b[x - 1], b[x], b[x + 1]);
-    }
+  if (width < CHUNK + 2) {
+    for (x = 0; x < width; x++)
+      dst[x] = smooth_pixel (a, c, b, x, width);
+    return;
   }
-  for (x = MAX (x0, 1); x < width; x++)
-    dst[x] = smooth_pixel (a, c, b, x, width);
+  dst[0] = smooth_pixel (a, c, b, 0, width);
+  for (x0 = 1; x0 + CHUNK < width; x0 += CHUNK)
+    smooth_chunk (a, c, b, dst, x0);
+  /* the rest: the last chunk again, overlapping (each pixel's label
+   * depends on the source only) */
+  if (x0 < width - 1)
+    smooth_chunk (a, c, b, dst, width - 1 - CHUNK);
+  dst[width - 1] = smooth_pixel (a, c, b, width - 1, width);
 }

@@ -477,25 +477,46 @@ END_TEST;
 /* Which clusters are masked: by number (one, several), by key colour
  * (the n nearest centroids), inverted, none in labels mode; the output
  * is the documented model's and KmsResult.masked says the same */
-/* The 3x3 majority filter as documented (kmssmooth.c), plainly: the most
- * held label of the clamped window, the centre's own on a tie with it,
- * else the lowest number */
+/* The smoothing as documented (kmssmooth.c, kmspass.c), plainly: the
+ * most held label of the clamped window, the centre's own on a tie with
+ * it, else the lowest number; then a pixel it relabels keeps its own
+ * label when its colour (@rgb) is farther from the new label's colour than
+ * from its own by more than @lambda per neighbour the new label has more */
 static void
-majority_pass (const guint8 * src, guint8 * dst, gint w, gint h)
+majority_pass (const guint8 * src, guint8 * dst, gint w, gint h,
+    const guint8 * rgb, const guint8 (*cent)[KMS_MAX_CHANNELS], guint lambda)
 {
   gint x, y, dx, dy;
-  guint i;
+  guint i, ch;
 
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++) {
-      guint n[256] = { 0 }, best = src[y * w + x];
+      guint n[256] = { 0 }, nb[256] = { 0 };
+      guint own = src[y * w + x], best = own;
+      gint64 d[2] = { 0, 0 };
 
       for (dy = -1; dy <= 1; dy++)
-        for (dx = -1; dx <= 1; dx++)
-          n[src[CLAMP (y + dy, 0, h - 1) * w + CLAMP (x + dx, 0, w - 1)]]++;
+        for (dx = -1; dx <= 1; dx++) {
+          guint l = src[CLAMP (y + dy, 0, h - 1) * w + CLAMP (x + dx, 0,
+                  w - 1)];
+
+          n[l]++;
+          if (dx || dy)
+            nb[l]++;
+        }
       for (i = 0; i < 256; i++)
         if (n[i] > n[best])
           best = i;
+      for (ch = 0; ch < 3; ch++) {
+        gint eb = (gint) rgb[3 * (y * w + x) + ch] - cent[best][ch];
+        gint eo = (gint) rgb[3 * (y * w + x) + ch] - cent[own][ch];
+
+        d[0] += eb * eb;
+        d[1] += eo * eo;
+      }
+      if (best != own && d[0] - d[1] >
+          ((gint64) nb[best] - (gint64) nb[own]) * lambda)
+        best = own;
       dst[y * w + x] = best;
     }
 }
@@ -517,15 +538,17 @@ START_TEST (test_spatial_smoothing)
   guint8 *map = g_malloc (n);
 
   for (f = 0; f < G_N_ELEMENTS (formats); f++) {
-    for (passes = 1; passes <= 3; passes++) {
+    for (passes = 1; passes <= 4; passes++) {
+      /* the plain majority, then a strength that keeps some pixels */
+      const guint strength = passes % 2 ? 255 : 30;
       KmsContext *a = kms_context_new (), *b = kms_context_new (),
           *c = kms_context_new ();
       KmsParams params;
       KmsFrame fin, fmap, fout;
       KmsResult ra, rb, rc;
       TestImage *in, *out;
-      gchar *what = g_strdup_printf ("%s, %u passes",
-          kms_format_to_string (formats[f]), passes);
+      gchar *what = g_strdup_printf ("%s, %u passes, strength %u",
+          kms_format_to_string (formats[f]), passes, strength);
       guint64 counts[KMS_MAX_K] = { 0 }, sse = 0;
       guint i, ch, changed = 0;
 
@@ -550,7 +573,8 @@ START_TEST (test_spatial_smoothing)
       memcpy (raw, map, n);
       memcpy (want, raw, n);
       for (i = 0; i < passes; i++) {
-        majority_pass (want, tmp, w, h);
+        majority_pass (want, tmp, w, h, rgb, ra.centroids,
+            3 * strength * strength);
         memcpy (want, tmp, n);
       }
       for (i = 0; i < n; i++)
@@ -559,6 +583,7 @@ START_TEST (test_spatial_smoothing)
           what, changed);
 
       params.spatial_smoothing = passes;
+      params.spatial_smoothing_strength = strength;
       ck_assert (kms_context_process (b, &params, &fin, &fmap, &rb));
       ck_assert_msg (memcmp (map, want, n) == 0, "%s: labels", what);
       ck_assert_uint_eq (rb.k, ra.k);

@@ -200,7 +200,8 @@ GST_START_TEST (test_clusterings_differ)
 GST_END_TEST;
 
 /* Every YUV and grey format of the templates, BT.601 and BT.709: three
- * flat regions at k=3 come back as they were, within the rounding of the
+ * flat regions at k=3 (smoothed, with the still pixels' hysteresis) come
+ * back as they were, within the rounding of the
  * way through OkLab (a level); under the other matrix the same bytes are
  * other colours, so a conversion with the wrong one would not */
 GST_START_TEST (test_yuv_formats)
@@ -229,7 +230,10 @@ GST_START_TEST (test_yuv_formats)
       for (c = 0; c < 3; c++)
         argb_to_yuv (cols_rgb[c], cms[m].kr, cms[m].kb, FALSE, cols[c]);
       img = yuv_new_labels (yuv_formats[f], w, ht, lab, cols);
-      g_object_set (h->element, "k", 3, NULL);
+      /* with the label smoothing and the still pixels' hysteresis, which
+       * compare the pixels with the centroids in OkLab too */
+      g_object_set (h->element, "k", 3, "spatial-smoothing", 1,
+          "still-hysteresis", 6.0, NULL);
       gst_util_set_object_arg (G_OBJECT (h->element), "color-space", "oklab");
       for (frame = 0; frame < 2; frame++) {
         out = yuv_process (h, img, frame ? 3 : 0);

@@ -695,8 +695,9 @@ static void
 setup_smoothing (GstHarness * h, gint mode, guint passes)
 {
   set_grey_palette (h->element);
+  /* the plain majority */
   g_object_set (h->element, "k", 3, "max-iters", 0, "mode", mode,
-      "spatial-smoothing", passes, NULL);
+      "spatial-smoothing", passes, "spatial-smoothing-strength", 255, NULL);
   if (mode == MODE_ORIGINAL)
     g_object_set (h->element, "mask-cluster", 1, "mask-color", 0xff2060a0,
         NULL);
@@ -751,10 +752,18 @@ GST_START_TEST (test_spatial_smoothing_formats)
           res = process (hs, fmt, speck);
           assert_image_eq (res, exp, fmt->bpp == 4, what);
           image_free (res);
-          /* off again: the speckle is back */
-          g_object_set (hs->element, "spatial-smoothing", 0, NULL);
+          /* grey is far from black and white: at strength 40 (not
+           * enough for 8 neighbours: 3 x 40^2 x 8 < 3 x 128^2) the speckle
+           * stays, as when off */
+          g_object_set (hs->element, "spatial-smoothing-strength", 40, NULL);
           image_free (exp);
           exp = process (hc, fmt, speck);
+          res = process (hs, fmt, speck);
+          assert_image_eq (res, exp, fmt->bpp == 4, what);
+          image_free (res);
+          /* off again */
+          g_object_set (hs->element, "spatial-smoothing", 0,
+              "spatial-smoothing-strength", 255, NULL);
           res = process (hs, fmt, speck);
           assert_image_eq (res, exp, fmt->bpp == 4, what);
           image_free (res);

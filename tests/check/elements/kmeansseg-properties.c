@@ -1124,6 +1124,299 @@ GST_START_TEST (test_current_palette)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* Feathered masks */
+
+#define FEATHER_R 3
+
+/* The model of the weights: the share of masked pixels in the
+ * (2r+1)^2 box around each pixel, edge pixels repeated, as 0..255 */
+static guint8 *
+model_weights (const gboolean * masked, gint w, gint h, gint r)
+{
+  guint8 *wt = g_new (guint8, w * h);
+  const gdouble area = (2 * r + 1) * (2 * r + 1);
+  gint x, y, dx, dy;
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      guint n = 0;
+
+      for (dy = -r; dy <= r; dy++)
+        for (dx = -r; dx <= r; dx++)
+          n += masked[CLAMP (y + dy, 0, h - 1) * w + CLAMP (x + dx, 0, w - 1)];
+      wt[y * w + x] = (guint8) floor (255.0 * n / area + 0.5);
+    }
+  return wt;
+}
+
+static guint8
+model_blend (guint a, guint b, guint w)
+{
+  return (guint8) floor ((a * (255.0 - w) + b * (gdouble) w) / 255.0 + 0.5);
+}
+
+/* Whether pixel x, y is in the masked (bright) region: a slanted edge,
+ * so chroma samples straddle it */
+static gboolean
+feather_region (gint x, gint y, gint w)
+{
+  return 2 * x + y >= w;
+}
+
+static GstHarness *
+feather_harness (GstHarness * h, gint mode, gint mask_cluster, guint feather,
+    guint32 mask_color)
+{
+  static const guint32 grey_pal[] = { 0xff000000, 0xffffffff, 0xff808080 };
+
+  set_palette (h->element, grey_pal, 3);
+  g_object_set (h->element, "k", 3, "max-iters", 0, "mode", mode,
+      "mask-cluster", mask_cluster, "mask-color", mask_color,
+      "mask-feather", feather, NULL);
+  return h;
+}
+
+/* mask-feather: each sample is the unmasked output blended with the mask
+ * colour by the model's weight (chroma: the mean weight of its pixels);
+ * with alpha, the alpha by the weight and the colour by the weight times
+ * the mask's opacity; weight 255 gives the hard mask's value. In every
+ * format, posterize and original mode. */
+GST_START_TEST (test_mask_feather)
+{
+  static const gint modes[] = { MODE_POSTERIZE, MODE_ORIGINAL };
+  const gint w = 30, ht = 20;
+  gboolean masked[30 * 20];
+  guint8 *wt;
+  guint f, m;
+  gint x, y;
+
+  for (y = 0; y < ht; y++)
+    for (x = 0; x < w; x++)
+      masked[y * w + x] = feather_region (x, y, w);
+  wt = model_weights (masked, w, ht, FEATHER_R);
+
+  for (f = 0; f < N_RGB_FORMATS + N_YUV_FORMATS; f++) {
+    for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+      const guint32 mask_color = 0x802060a0;
+      gchar *what = g_strdup_printf ("%s, mode %d",
+          f < N_RGB_FORMATS ? rgb_formats[f].name :
+          yuv_formats[f - N_RGB_FORMATS], modes[m]);
+
+      if (f < N_RGB_FORMATS) {
+        const Fmt *fmt = &rgb_formats[f];
+        Image *in = image_new (w, ht), *plain, *hard, *got, *exp;
+        GstHarness *hp, *hh, *hf;
+
+        for (y = 0; y < ht; y++)
+          for (x = 0; x < w; x++) {
+            PIX (in, x, y) = masked[y * w + x] ? 0xf0e8f4 : 0x0a1008;
+            /* some texture, which original mode keeps */
+            PIX (in, x, y) += (x * 7 + y * 3) % 5 * 0x010101;
+          }
+        hp = feather_harness (harness_new (fmt, w, ht), modes[m], -1, 0,
+            mask_color);
+        hh = feather_harness (harness_new (fmt, w, ht), modes[m], 1, 0,
+            mask_color);
+        hf = feather_harness (harness_new (fmt, w, ht), modes[m], 1,
+            FEATHER_R, mask_color);
+        plain = process (hp, fmt, in);
+        hard = process (hh, fmt, in);
+        got = process (hf, fmt, in);
+        exp = image_copy (plain);
+        for (y = 0; y < ht; y++)
+          for (x = 0; x < w; x++) {
+            const gint i = y * w + x;
+            const guint a = wt[i], ma = mask_color >> 24;
+            guint c = fmt->a >= 0 && a != 255 ?
+                (guint) floor (a * ma / 255.0 + 0.5) : a;
+            guint32 rgb = 0, mrgb = mask_color & 0xffffff;
+            gint sh;
+
+            /* in the hard mask's interior: its colour, as the model says */
+            if (a == 255)
+              fail_unless_equals_int (hard->rgb[i], got->rgb[i]);
+            for (sh = 0; sh <= 16; sh += 8)
+              rgb |= (guint32) model_blend ((plain->rgb[i] >> sh) & 0xff,
+                  (mrgb >> sh) & 0xff, c) << sh;
+            exp->rgb[i] = rgb;
+            if (fmt->a >= 0)
+              exp->extra[i] = model_blend (plain->extra[i], ma, a);
+          }
+        assert_image_eq (got, exp, fmt->bpp == 4, what);
+        image_free (in);
+        image_free (plain);
+        image_free (hard);
+        image_free (got);
+        image_free (exp);
+        gst_harness_teardown (hp);
+        gst_harness_teardown (hh);
+        gst_harness_teardown (hf);
+      } else {
+        const gchar *format = yuv_formats[f - N_RGB_FORMATS];
+        Yuv *in = yuv_new (format, w, ht), *plain, *hard, *got, *exp;
+        GstHarness *hp, *hh, *hf;
+        guint8 mval[3];
+        guint i;
+        gint sw, sh, sx, sy;
+
+        for (y = 0; y < ht; y++)
+          for (x = 0; x < w; x++)
+            in->c[0][y * w + x] = (masked[y * w + x] ? 230 : 20) +
+                (x * 7 + y * 3) % 5;
+        for (i = 1; i < in->n_comp; i++)
+          memset (in->c[i], 128, in->cw * in->ch);
+        hp = feather_harness (harness_new_yuv (format, w, ht, NULL),
+            modes[m], -1, 0, mask_color);
+        hh = feather_harness (harness_new_yuv (format, w, ht, NULL),
+            modes[m], 1, 0, mask_color);
+        hf = feather_harness (harness_new_yuv (format, w, ht, NULL),
+            modes[m], 1, FEATHER_R, mask_color);
+        plain = yuv_process (hp, in, 0);
+        hard = yuv_process (hh, in, 0);
+        got = yuv_process (hf, in, 3);
+        /* the mask's values: the hard mask's at the bottom-right corner,
+         * deep in the masked region */
+        mval[0] = hard->c[0][w * ht - 1];
+        for (i = 1; i < in->n_comp; i++)
+          mval[i] = hard->c[i][in->cw * in->ch - 1];
+        exp = yuv_copy (plain);
+        for (i = 0; i < in->n_comp; i++) {
+          const gint hs = i ? in->hs : 0, vs = i ? in->vs : 0;
+
+          yuv_plane_size (in, i, &sw, &sh);
+          for (sy = 0; sy < sh; sy++)
+            for (sx = 0; sx < sw; sx++) {
+              guint sum = 0, cnt = 0;
+
+              for (y = sy << vs; y < MIN ((sy + 1) << vs, ht); y++)
+                for (x = sx << hs; x < MIN ((sx + 1) << hs, w); x++, cnt++)
+                  sum += wt[y * w + x];
+              exp->c[i][sy * sw + sx] = model_blend (plain->c[i][sy * sw +
+                      sx], mval[i], (sum + cnt / 2) / cnt);
+            }
+        }
+        yuv_assert_eq (got, exp, what);
+        yuv_free (in);
+        yuv_free (plain);
+        yuv_free (hard);
+        yuv_free (got);
+        yuv_free (exp);
+        gst_harness_teardown (hp);
+        gst_harness_teardown (hh);
+        gst_harness_teardown (hf);
+      }
+      g_free (what);
+    }
+  }
+  g_free (wt);
+}
+
+GST_END_TEST;
+
+/* still-hysteresis: black and grey (100) fixed; a pixel going from 49
+ * (black's) to 52 moved 3 levels (still) and grey is nearer by
+ * sqrt(3) x 4 = 6.9 levels: it stays black at still-hysteresis=8 and goes
+ * grey at 6 or off (the plain hysteresis is 1); one going from 40 to 60
+ * moved, and goes grey at any setting. With smoothing too. */
+GST_START_TEST (test_still_hysteresis)
+{
+  static const guint32 pal[] = { 0xff000000, 0xff646464 };
+  static const struct
+  {
+    gdouble still;
+    guint smoothing;
+    guint8 still_label;
+  } cases[] = {
+    {0, 0, 1}, {6, 0, 1}, {8, 0, 0}, {8, 2, 0}, {6, 2, 1},
+  };
+  const gint w = 20, ht = 10;
+  guint f, c;
+  gint x, y;
+
+  for (f = 0; f < N_RGB_FORMATS; f++) {
+    const Fmt *fmt = &rgb_formats[f];
+
+    for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+      GstHarness *h = harness_new (fmt, w, ht);
+      Image *a = image_new (w, ht), *b, *res;
+      gchar *what = g_strdup_printf ("%s, still-hysteresis %g, smoothing %u",
+          fmt->name, cases[c].still, cases[c].smoothing);
+
+      set_palette (h->element, pal, 2);
+      g_object_set (h->element, "k", 2, "max-iters", 0, "mode", MODE_LABELS,
+          "hysteresis", 1.0, "still-hysteresis", cases[c].still,
+          "spatial-smoothing", cases[c].smoothing, NULL);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (a, x, y) = x < w / 2 ? 0x313131 : 0x282828;
+      b = image_copy (a);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (b, x, y) = x < w / 2 ? 0x343434 : 0x3c3c3c;
+      res = process (h, fmt, a);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          fail_unless_equals_int (PIX (res, x, y) & 0xff, 0);
+      image_free (res);
+      res = process (h, fmt, b);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          fail_unless (PIX (res, x, y) == (x < w / 2 ?
+                  cases[c].still_label : 1u) * 0x010101, "%s: (%d,%d) is "
+              "%06x", what, x, y, PIX (res, x, y));
+      image_free (res);
+      /* still again: what was shown stays */
+      res = process (h, fmt, b);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          fail_unless (PIX (res, x, y) == (x < w / 2 ?
+                  cases[c].still_label : 1u) * 0x010101, "%s, again: (%d,%d) "
+              "is %06x", what, x, y, PIX (res, x, y));
+      image_free (res);
+      image_free (a);
+      image_free (b);
+      g_free (what);
+      gst_harness_teardown (h);
+    }
+
+    /* a still pixel (49 to 52, kept black) whose neighbours all move to
+     * grey (40 to 60): the majority would make it grey, but a still pixel
+     * that kept its label shows what it showed */
+    for (c = 0; c < 2; c++) {
+      GstHarness *h = harness_new (fmt, w, ht);
+      Image *a = image_new (w, ht), *b, *res;
+
+      set_palette (h->element, pal, 2);
+      g_object_set (h->element, "k", 2, "max-iters", 0, "mode", MODE_LABELS,
+          "hysteresis", 1.0, "still-hysteresis", c ? 8.0 : 0.0,
+          "spatial-smoothing", 1, "spatial-smoothing-strength", 255, NULL);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (a, x, y) = 0x282828;
+      PIX (a, 5, 5) = 0x313131;
+      b = image_copy (a);
+      for (y = 0; y < ht; y++)
+        for (x = 0; x < w; x++)
+          PIX (b, x, y) = 0x3c3c3c;
+      PIX (b, 5, 5) = 0x343434;
+      res = process (h, fmt, a);
+      image_free (res);
+      res = process (h, fmt, b);
+      fail_unless (PIX (res, 5, 5) == (c ? 0u : 0x010101), "%s, "
+          "still-hysteresis %d: the still pixel is %06x", fmt->name, c ? 8 : 0,
+          PIX (res, 5, 5));
+      fail_unless_equals_int (PIX (res, 4, 5), 0x010101);
+      image_free (res);
+      image_free (a);
+      image_free (b);
+      gst_harness_teardown (h);
+    }
+  }
+}
+
+GST_END_TEST;
+
 /* Masking by key colour, by several numbers, inverted; the messages say
  * which clusters were masked */
 GST_START_TEST (test_mask_choice)
@@ -1229,6 +1522,8 @@ kmeansseg_properties_suite (void)
   tcase_add_test (tc, test_properties_read_back);
   tcase_add_test (tc, test_current_palette);
   tcase_add_test (tc, test_mask_choice);
+  tcase_add_test (tc, test_mask_feather);
+  tcase_add_test (tc, test_still_hysteresis);
   tcase_add_test (tc, test_post_messages);
   tcase_add_test (tc, test_post_messages_off);
 

@@ -45,9 +45,9 @@ void kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
     gboolean write, const guint8 * src, guint8 * dst, gint width,
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
-/* The unpack and write of @format (I420, YV12, NV12, NV21), the same
- * bytes as the portable ones; NULL members where it has none. The write
- * takes labels below KMS_AVX2_WRITE_K. */
+/* The unpack and write of @format (I420, YV12, NV12, NV21; the write of
+ * the 4-byte formats), the same bytes as the portable ones; NULL members
+ * where it has none. The write takes labels below KMS_AVX2_WRITE_K. */
 #define KMS_AVX2_WRITE_K 16
 KmsRowKernels kms_row_kernels_avx2 (KmsFormat format);
 

@@ -18,7 +18,8 @@
  */
 
 /* The unpack and write of kmsrows.c's I420, YV12, NV12 and NV21
- * (unpack_yuv(), write_yuv()) at the x86-64-v3 level: the same bytes,
+ * (unpack_yuv(), write_yuv()), and the write of its 4-byte formats
+ * (write_4()), at the x86-64-v3 level: the same bytes,
  * found through kms_row_kernels_avx2(). 32 pixels (or chroma samples) at
  * a time, the last ones of a row one by one. The unpack copies luma and
  * doubles each chroma sample in place (a byte and its copy in a 16-bit
@@ -27,6 +28,8 @@
  * of its 2x2 pixels (ties to the first in the order top left, top right,
  * bottom left, bottom right). Built with -march=x86-64-v3, called only
  * when the CPU runs that level. */
+
+#include <string.h>
 
 #include "kmsdsp_x86.h"
 
@@ -266,6 +269,48 @@ DEFINE_420 (yv12, FALSE, 2, 1, 0);
 DEFINE_420 (nv12, TRUE, 1, 1, 0);
 DEFINE_420 (nv21, TRUE, 1, 1, 1);
 
+/* 4-byte pixels, labels below KMS_AVX2_WRITE_K: each pixel's keep and set
+ * words (kms_paint_prepare) looked up 8 at a time with two vpermd (labels
+ * 0..7 and 8..15), out = (out & keep) | set */
+static void
+kms_write_packed4_avx2 (KmsFrame * f, gint y, gint n_rows,
+    guint8 * const *labels, const KmsPaint * p)
+{
+  const __m256i set_lo = _mm256_loadu_si256 ((const __m256i *) &p->set[0]);
+  const __m256i set_hi = _mm256_loadu_si256 ((const __m256i *) &p->set[8]);
+  const __m256i keep_lo = _mm256_loadu_si256 ((const __m256i *) &p->keep[0]);
+  const __m256i keep_hi = _mm256_loadu_si256 ((const __m256i *) &p->keep[8]);
+  const __m256i seven = _mm256_set1_epi32 (7);
+  gint r, x;
+
+  G_STATIC_ASSERT (KMS_AVX2_WRITE_K <= 16);
+  for (r = 0; r < n_rows; r++) {
+    guint8 *dst = row_of (f, 0, y + r);
+    const guint8 *l = labels[r];
+
+    for (x = 0; x + 8 <= f->width; x += 8) {
+      const __m256i idx = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const
+                  __m128i *) (l + x)));
+      const __m256i hi = _mm256_cmpgt_epi32 (idx, seven);
+      const __m256i set = _mm256_blendv_epi8 (_mm256_permutevar8x32_epi32
+          (set_lo, idx), _mm256_permutevar8x32_epi32 (set_hi, idx), hi);
+      const __m256i keep = _mm256_blendv_epi8 (_mm256_permutevar8x32_epi32
+          (keep_lo, idx), _mm256_permutevar8x32_epi32 (keep_hi, idx), hi);
+      __m256i px = _mm256_loadu_si256 ((const __m256i *) (dst + 4 * x));
+
+      px = _mm256_or_si256 (_mm256_and_si256 (px, keep), set);
+      _mm256_storeu_si256 ((__m256i *) (dst + 4 * x), px);
+    }
+    for (; x < f->width; x++) {
+      guint32 v;
+
+      memcpy (&v, dst + 4 * x, 4);
+      v = (v & p->keep[l[x]]) | p->set[l[x]];
+      memcpy (dst + 4 * x, &v, 4);
+    }
+  }
+}
+
 KmsRowKernels
 kms_row_kernels_avx2 (KmsFormat format)
 {
@@ -277,6 +322,12 @@ kms_row_kernels_avx2 (KmsFormat format)
     ROWS (KMS_FORMAT_YV12, yv12),
     ROWS (KMS_FORMAT_NV12, nv12),
     ROWS (KMS_FORMAT_NV21, nv21),
+#define PACKED4(fmt) [fmt] = { NULL, NULL, kms_write_packed4_avx2 }
+    PACKED4 (KMS_FORMAT_RGBx), PACKED4 (KMS_FORMAT_BGRx),
+    PACKED4 (KMS_FORMAT_xRGB), PACKED4 (KMS_FORMAT_xBGR),
+    PACKED4 (KMS_FORMAT_RGBA), PACKED4 (KMS_FORMAT_BGRA),
+    PACKED4 (KMS_FORMAT_ARGB), PACKED4 (KMS_FORMAT_ABGR),
+#undef PACKED4
   };
 #undef ROWS
 
