@@ -118,6 +118,7 @@ enum
   PROP_MASK_KEY,
   PROP_MASK_KEY_COUNT,
   PROP_MASK_INVERT,
+  PROP_COLOR_SPACE,
   PROP_MASK_FEATHER,
 #ifdef HAVE_GST_ANALYTICS
   PROP_ANALYTICS_META,
@@ -238,6 +239,31 @@ gst_kmeans_seg_init_get_type (void)
   return type;
 }
 
+#define GST_TYPE_KMEANS_SEG_COLOR_SPACE (gst_kmeans_seg_color_space_get_type ())
+static GType
+gst_kmeans_seg_color_space_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_SEG_COLOR_SPACE_NATIVE,
+        "The stream's own channels (R, G, B or Y, U, V)", "native"},
+    {GST_KMEANS_SEG_COLOR_SPACE_OKLAB,
+        "OkLab: distances as the eye sees them", "oklab"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstKMeansSegColorSpace", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_COLOR_SPACE_NATIVE ==
+    (gint) KMS_CLUSTER_NATIVE);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_COLOR_SPACE_OKLAB ==
+    (gint) KMS_CLUSTER_OKLAB);
+
 static void
 gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
 {
@@ -334,7 +360,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * A colour, 0xRRGGBB, that chooses the masked clusters each frame: the
    * #GstKMeansSeg:mask-key-count clusters whose centroids are nearest to
    * it (converted to the stream's colour space with the caps'
-   * colorimetry, as #GstKMeansSeg:mask-color is; ties to the lower
+   * colorimetry, as #GstKMeansSeg:mask-color is; with
+   * #GstKMeansSeg:color-space `oklab`, nearest in OkLab; ties to the lower
    * number) are masked, besides those chosen by number. So a user masks
    * "the green" without knowing which number green got, and the choice
    * follows the scene. -1 (the default): no key.
@@ -423,6 +450,33 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
       g_param_spec_enum ("mode", "Mode", "What is written: the posterized "
           "frame, the original with the mask, or the label map",
           GST_TYPE_KMEANS_SEG_MODE, (gint) def.mode,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:color-space:
+   *
+   * Where the clusters are made. `native` clusters the stream's own
+   * values (R, G, B, or Y, U, V), with Euclidean distance. `oklab`
+   * converts every pixel to OkLab (taking the stream as sRGB; Y'CbCr by
+   * the caps' matrix and range), a space where distances follow what the
+   * eye sees, fits and assigns there and paints each cluster with its
+   * centroid converted back to the stream's colours: palettes spend fewer
+   * clusters on dark noise and keep apart colours that look different, at
+   * a cost in speed (docs/performance.md). In `oklab`, #GstKMeansSeg:tolerance,
+   * #GstKMeansSeg:hysteresis, #GstKMeansSeg:still-hysteresis,
+   * #GstKMeansSeg:spatial-smoothing-strength, the `mse` of the messages and
+   * the choice of #GstKMeansSeg:mask-key are in OkLab levels (1/255 of an
+   * OkLab unit);
+   * #GstKMeansSeg:palette, #GstKMeansSeg:current-palette and the
+   * messages' centroids stay the stream's colours. Changing it starts the
+   * clusters afresh.
+   */
+  g_object_class_install_property (gobject_class, PROP_COLOR_SPACE,
+      g_param_spec_enum ("color-space", "Colour space",
+          "Where the clusters are made: the stream's own values, or OkLab "
+          "(perceptual, slower)",
+          GST_TYPE_KMEANS_SEG_COLOR_SPACE, (gint) def.color_space,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -736,6 +790,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_INIT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_COLOR_SPACE, 0);
 }
 
 static void
@@ -848,6 +903,9 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
       break;
     case PROP_INIT:
       self->params.init = (KmsInit) g_value_get_enum (value);
+      break;
+    case PROP_COLOR_SPACE:
+      self->params.color_space = (KmsClusterSpace) g_value_get_enum (value);
       break;
     case PROP_SEED:
       self->params.seed = g_value_get_uint (value);
@@ -995,6 +1053,9 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
 #endif
     case PROP_HYSTERESIS:
       g_value_set_double (value, self->params.hysteresis);
+      break;
+    case PROP_COLOR_SPACE:
+      g_value_set_enum (value, (gint) self->params.color_space);
       break;
     case PROP_STILL_HYSTERESIS:
       g_value_set_double (value, self->params.still_hysteresis);

@@ -56,6 +56,18 @@ typedef enum
   GST_KMEANS_SEG_INIT_RANDOM,
 } GstKMeansSegInit;
 
+/**
+ * GstKMeansSegColorSpace:
+ * @GST_KMEANS_SEG_COLOR_SPACE_NATIVE: the stream's own channels (R, G, B or
+ *   Y, U, V)
+ * @GST_KMEANS_SEG_COLOR_SPACE_OKLAB: OkLab, a perceptual colour space
+ */
+typedef enum
+{
+  GST_KMEANS_SEG_COLOR_SPACE_NATIVE,
+  GST_KMEANS_SEG_COLOR_SPACE_OKLAB,
+} GstKMeansSegColorSpace;
+
 GST_ELEMENT_REGISTER_DECLARE (kmeansseg);
 
 G_END_DECLS

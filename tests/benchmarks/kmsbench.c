@@ -45,6 +45,11 @@
  * --format times a YUV format instead (I420, NV12, YUY2): the same frames
  * converted (BT.709, limited range), the copy of a frame of that format.
  *
+ * --color-space sets the space the core clusters in (native or oklab);
+ * --color-spaces native,oklab then times each of them on the same frames,
+ * in alternating rounds (--color-space-rounds), and prints each one's time
+ * over the first's (issue 14: oklab at most 1.5x native).
+ *
  * --cpu times several CPU levels on the same frames (c, v2, v3, avx512,
  * neon, or all this CPU runs), forced with kms_context_set_cpu_flags(), a
  * row group per configuration and then a table with the levels side by
@@ -106,6 +111,9 @@ static gint opt_max_iters = -1;
 static gdouble opt_hysteresis = -1;
 static gdouble opt_still = -1;
 static gchar *opt_smoothing = NULL;
+static gchar *opt_color_space = NULL;
+static gchar *opt_color_spaces = NULL;
+static gint opt_color_space_rounds = 3;
 static gchar *opt_feather = NULL;
 static gchar *opt_clock = NULL;
 static clockid_t bench_clock = CLOCK_MONOTONIC;
@@ -152,6 +160,13 @@ static GOptionEntry entries[] = {
       "Then time these spatial-smoothing passes (e.g. 0,1,2) at each size "
         "and k, the first thread count and the best level timed, and print "
         "what each pass costs beside a frame copy", "N,..."},
+  {"color-space", 0, 0, G_OPTION_ARG_STRING, &opt_color_space,
+      "Cluster in this colour space: native (default) or oklab", "SPACE"},
+  {"color-spaces", 0, 0, G_OPTION_ARG_STRING, &opt_color_spaces,
+        "Then time these colour spaces (e.g. native,oklab) against the first, "
+        "in alternating rounds", "LIST"},
+  {"color-space-rounds", 0, 0, G_OPTION_ARG_INT, &opt_color_space_rounds,
+      "Rounds of --color-spaces (default 3)", "N"},
   {"mask-feather", 0, 0, G_OPTION_ARG_STRING, &opt_feather,
       "Then time these mask-feather radii (e.g. 0,4,16) with cluster 0 "
         "masked, at each size and k, the first thread count and the best "
@@ -896,6 +911,95 @@ bench_size (const BenchFrames * f, GArray * ks, GArray * threads,
   g_free (copy_dst);
 }
 
+static gboolean
+parse_color_space (const gchar * name, KmsClusterSpace * space)
+{
+  if (!g_ascii_strcasecmp (name, "native"))
+    *space = KMS_CLUSTER_NATIVE;
+  else if (!g_ascii_strcasecmp (name, "oklab"))
+    *space = KMS_CLUSTER_OKLAB;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static const gchar *
+color_space_name (KmsClusterSpace space)
+{
+  return space == KMS_CLUSTER_OKLAB ? "oklab" : "native";
+}
+
+/* --color-spaces: the frame time in each space, the spaces one after the
+ * other in each of several rounds (the machine's drift hits them alike);
+ * the median of each space's per-round medians, and its ratio to the
+ * first space's */
+static void
+bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
+    guint n_threads, const KmsParams * base)
+{
+  gsize frame_bytes = frame_size (f->width, f->height);
+  guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
+      default_repeat (f->width, f->height);
+  guint8 *dst = g_malloc0 (frame_bytes);
+  const BenchLevel *level = &g_array_index (levels, BenchLevel,
+      levels->len - 1);
+  const guint rounds = MAX (opt_color_space_rounds, 1);
+  guint ki, si, r;
+
+  for (ki = 0; ki < ks->len; ki++) {
+    gdouble *ms = g_new0 (gdouble, spaces->len * rounds);
+    gdouble *mse = g_new0 (gdouble, spaces->len);
+    gdouble *ratio = g_new0 (gdouble, rounds);
+    KmsCpuLevel ran = level->runs;
+    gdouble first = 0;
+
+    for (r = 0; r < rounds; r++)
+      for (si = 0; si < spaces->len; si++) {
+        KmsParams params = *base;
+        CoreResult res;
+
+        params.k = g_array_index (ks, guint, ki);
+        params.n_threads = n_threads;
+        params.color_space = g_array_index (spaces, KmsClusterSpace, si);
+        if (!bench_core (f, dst, &params, level, repeat, &res)) {
+          g_printerr ("kms_context_process failed at %dx%d\n", f->width,
+              f->height);
+          exit (1);
+        }
+        ms[si * rounds + r] = res.median_ms;
+        mse[si] = res.mse;
+        ran = res.ran;
+      }
+    for (si = 0; si < spaces->len; si++) {
+      gchar *label = ran_label (level, ran);
+      gdouble lo = G_MAXDOUBLE, hi = 0, med;
+      gdouble *v = g_memdup2 (ms + si * rounds, rounds * sizeof (gdouble));
+
+      /* per round, against the first space's time in that round */
+      for (r = 0; r < rounds; r++) {
+        ratio[r] = ms[si * rounds + r] / ms[r];
+        lo = MIN (lo, ratio[r]);
+        hi = MAX (hi, ratio[r]);
+      }
+      med = median (v, rounds);
+      g_free (v);
+      if (si == 0)
+        first = med;
+      g_print ("| %dx%d | %u | %u | %s | %s | %u x %u | %.2f | %.2f | %.2f "
+          "| %.2f-%.2f |\n", f->width, f->height,
+          g_array_index (ks, guint, ki), n_threads, label,
+          color_space_name (g_array_index (spaces, KmsClusterSpace, si)),
+          rounds, repeat, med, mse[si], med / first, lo, hi);
+      fflush (stdout);
+      g_free (label);
+    }
+    g_free (ms);
+    g_free (mse);
+    g_free (ratio);
+  }
+  g_free (dst);
+}
+
 /* --spatial-smoothing and --mask-feather: the frame time at each value,
  * and what it adds over 0 (per smoothing pass; per frame for the
  * feathering, which masks cluster 0 at every value), against a plain copy
@@ -1015,6 +1119,7 @@ enum
   KERN_WRITE,
   KERN_PAINT_HYST,
   KERN_PAINT,
+  KERN_OKLAB,
   KERN_N
 };
 
@@ -1034,6 +1139,7 @@ static const struct
   [KERN_WRITE] = {"rows.write", "ns/px", TRUE},
   [KERN_PAINT_HYST] = {"assign_paint, hysteresis", "ns/px", TRUE},
   [KERN_PAINT] = {"assign_paint, nearest", "ns/px", TRUE},
+  [KERN_OKLAB] = {"oklab (color-space=oklab), every row", "ns/px", FALSE},
 };
 
 /* What one level runs at one k */
@@ -1240,6 +1346,54 @@ kernel_assign (KernelBench * kb, const KernelLevel * kl, gboolean hyst_on)
   kb->hash = hash_bytes (kb->hash, kb->counts, pal->k * sizeof (guint64));
   res = median (ns, kb->reps);
   g_free (ns);
+  return res;
+}
+
+/* oklab over every row, unpacked (untimed) a block of rows at a time:
+ * ns per pixel converted */
+static gdouble
+kernel_oklab (KernelBench * kb, const KmsDsp * dsp)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsColorSpace cs = { bench_format, KMS_MATRIX_BT709, FALSE };
+  KmsOklab *lab = g_new (KmsOklab, 1);
+  guint8 *c[KMS_MAX_CHANNELS];
+  KmsFrame in;
+  guint r, ch;
+  gint y, j;
+
+  kms_oklab_init (lab, &cs);
+  kb->hash = 2166136261u;
+  for (r = 0; r < kb->reps; r++) {
+    gint64 total = 0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    for (y = 0; y < h; y += kb->block_rows) {
+      const gint n = MIN (kb->block_rows, h - y);
+      gint64 t0;
+
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        dsp->rows.unpack (&in, y + j, c);
+      }
+      t0 = now_ns ();
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        dsp->oklab (lab, c, NULL, w);
+      }
+      total += now_ns () - t0;
+      if (r == 0)
+        for (j = 0; j < n; j++)
+          for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+            kb->hash = hash_bytes (kb->hash, kb->block[ch] + (gsize) j * w,
+                w);
+    }
+    ns[r] = (gdouble) total / w / h;
+  }
+  res = median (ns, kb->reps);
+  g_free (ns);
+  g_free (lab);
   return res;
 }
 
@@ -1545,6 +1699,9 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
               v[li] = kernel_assign_paint (&kb, &kl[li],
                   kern == KERN_PAINT_HYST);
             break;
+          case KERN_OKLAB:
+            v[li] = kernel_oklab (&kb, &kl[li].dsp);
+            break;
         }
         hash[li] = kb.hash;
       }
@@ -1665,6 +1822,12 @@ main (int argc, char **argv)
     base.max_iters = opt_max_iters;
   if (opt_hysteresis >= 0)
     base.hysteresis = opt_hysteresis;
+  if (opt_color_space && !parse_color_space (opt_color_space,
+          &base.color_space)) {
+    g_printerr ("--color-space: native or oklab, not '%s'\n",
+        opt_color_space);
+    return 2;
+  }
   if (opt_still >= 0)
     base.still_hysteresis = opt_still;
 
@@ -1728,10 +1891,10 @@ main (int argc, char **argv)
       g_get_num_processors ());
   g_print ("- core: %s, out of place, posterize, warm start %s, "
       "sample-size %u, max-iters %u, tolerance %g, hysteresis %g, "
-      "still-hysteresis %g\n",
+      "still-hysteresis %g, color-space %s\n",
       kms_format_to_string (bench_format), base.warm_start ? "on" : "off",
       base.sample_size, base.max_iters, base.tolerance, base.hysteresis,
-      base.still_hysteresis);
+      base.still_hysteresis, color_space_name (base.color_space));
   g_print ("- timing: median over the timed frames after %d warm-up "
       "frames, without measuring the error; MSE: mean over the distinct "
       "frames, processed once more after the timed ones; copy = memcpy of "
@@ -1801,6 +1964,32 @@ main (int argc, char **argv)
           g_array_index (threads, guint, 0), &base);
     g_array_free (passes, TRUE);
   }
+  if (opt_color_spaces) {
+    gchar **names = g_strsplit (opt_color_spaces, ",", -1);
+    GArray *spaces = g_array_new (FALSE, FALSE, sizeof (KmsClusterSpace));
+    gchar **n;
+
+    for (n = names; *n; n++) {
+      KmsClusterSpace space;
+
+      if (!parse_color_space (g_strstrip (*n), &space)) {
+        g_printerr ("--color-spaces: native or oklab, not '%s'\n", *n);
+        return 2;
+      }
+      g_array_append_val (spaces, space);
+    }
+    g_strfreev (names);
+    g_print ("\nColour spaces: ms/frame in each (the median of %d rounds, "
+        "the spaces in turn in each round), and over the first (the medians' "
+        "ratio; the lowest and highest of the rounds' ratios)\n\n| size | k | threads "
+        "| level | space | rounds x frames | ms/frame | MSE | ratio | "
+        "rounds' ratios |\n", MAX (opt_color_space_rounds, 1));
+    g_print ("|---|--:|--:|---|---|--:|--:|--:|--:|--:|\n");
+    for (i = 0; i < sets->len; i++)
+      bench_color_spaces (g_ptr_array_index (sets, i), ks, spaces,
+          g_array_index (threads, guint, 0), &base);
+    g_array_free (spaces, TRUE);
+  }
   if (opt_feather) {
     GArray *radii = parse_uint_list (opt_feather, 0, KMS_MAX_MASK_FEATHER,
         "mask-feather");
@@ -1835,6 +2024,8 @@ main (int argc, char **argv)
   g_free (opt_ks);
   g_free (opt_threads);
   g_free (opt_smoothing);
+  g_free (opt_color_space);
+  g_free (opt_color_spaces);
   g_free (opt_feather);
   g_free (opt_clock);
   return 0;

@@ -8,8 +8,15 @@ pixel (scikit-learn, best of several k-means++ restarts, run to
 convergence), with the ratio. Also checks `mode=original mask-cluster=C`:
 every pixel unchanged except cluster C's, which are black.
 
+With --oklab (issue 14), instead: the error as the eye sees it, for
+color-space=native and color-space=oklab: the mean squared OkLab distance
+(x100 units, so 1 is a just noticeable step) between output and input, over
+that of a converged K-means done in OkLab itself (floats, scikit-learn, on
+every pixel), per photo and k; the targets of issue 14 are an oklab mean
+ratio <= 1.03 and none above 1.06 (the exit status says whether they hold).
+
 Usage: tests/benchmarks/photo-quality.py [--ks 3,8] [--props "max-iters=100"]
-                                         [photo ...]
+                                         [--oklab] [photo ...]
 Needs: python3-numpy, python3-sklearn, python3-opencv (sizes), gstreamer1.0-plugins-good (jpegdec,
 pngdec); photos default to opencv-doc's examples (Debian's opencv-doc).
 """
@@ -50,15 +57,76 @@ def reference_mse(pixels, k, restarts):
     return km.inertia_ / (pixels.shape[0] * 3)
 
 
+def to_oklab(rgb):
+    """sRGB bytes (..., 3) to OkLab floats (Ottosson's matrices)."""
+    v = rgb.astype(np.float64) / 255
+    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    m1 = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
+                   [0.2119034982, 0.6806995451, 0.1073969566],
+                   [0.0883024619, 0.2817188376, 0.6299787005]])
+    m2 = np.array([[0.2104542553, 0.7936177850, -0.0040720468],
+                   [1.9779984951, -2.4285922050, 0.4505937099],
+                   [0.0259040371, 0.7827717662, -0.8086757660]])
+    return np.cbrt(lin @ m1.T) @ m2.T
+
+
+def reference_oklab_err(lab, k, restarts):
+    """Mean squared OkLab distance (x100 units) of a converged K-means."""
+    from sklearn.cluster import KMeans
+    km = KMeans(n_clusters=k, init="k-means++", n_init=restarts,
+                max_iter=1000, tol=0, random_state=0)
+    km.fit(lab * 100)
+    return km.inertia_ / lab.shape[0]
+
+
+def main_oklab(args, photos, ks):
+    spaces = ["native", "oklab"]
+    ratios = {s: [] for s in spaces}
+    print("| photo | k | converged K-means in OkLab | " +
+          " | ".join("%s: error, ratio" % s for s in spaces) + " |")
+    print("|---|--:|--:|" + "--:|" * len(spaces))
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "out.raw")
+        for photo in photos:
+            src = gst_raw(photo, None, raw)
+            lab = to_oklab(src.reshape(-1, 3))
+            for k in ks:
+                ref = reference_oklab_err(lab, k, args.restarts)
+                cells = []
+                for space in spaces:
+                    el = "kmeansseg k=%d color-space=%s %s" % (
+                        k, space, args.props)
+                    out = gst_raw(photo, el, raw)
+                    err = (((to_oklab(out.reshape(-1, 3)) - lab) * 100)
+                           ** 2).sum(axis=1).mean()
+                    ratios[space].append(err / ref)
+                    cells.append("%.2f, %.3fx" % (err, err / ref))
+                print("| %s | %d | %.2f | %s |" % (
+                    os.path.basename(photo), k, ref, " | ".join(cells)))
+                sys.stdout.flush()
+    for space in spaces:
+        r = ratios[space]
+        print("%s: mean ratio %.4f, worst %.4f" % (
+            space, sum(r) / len(r), max(r)))
+    r = ratios["oklab"]
+    return 0 if sum(r) / len(r) <= 1.03 and max(r) <= 1.06 else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ks", default="3,8")
+    ap.add_argument("--ks", default=None)
     ap.add_argument("--props", default="max-iters=100")
     ap.add_argument("--restarts", type=int, default=5)
+    ap.add_argument("--oklab", action="store_true",
+                    help="the OkLab error ratio, native against oklab "
+                    "(default --ks 4,8,16)")
     ap.add_argument("photos", nargs="*")
     args = ap.parse_args()
     photos = args.photos or [os.path.join(DATA, p) for p in DEFAULT_PHOTOS]
-    ks = [int(k) for k in args.ks.split(",")]
+    ks = [int(k) for k in (args.ks or ("4,8,16" if args.oklab else
+                                       "3,8")).split(",")]
+    if args.oklab:
+        return main_oklab(args, photos, ks)
 
     worst = 0.0
     print("%-14s %3s %7s %10s %10s %7s %s" % (

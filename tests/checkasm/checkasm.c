@@ -52,12 +52,13 @@ typedef enum
   SLOT_ASSIGN_PAINT,
   SLOT_PREPARE,
   SLOT_SMOOTH,
+  SLOT_OKLAB,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
-  "smooth"
+  "smooth", "oklab"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -68,6 +69,7 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, assign_paint),
   G_STRUCT_OFFSET (KmsDsp, prepare),
   G_STRUCT_OFFSET (KmsDsp, smooth),
+  G_STRUCT_OFFSET (KmsDsp, oklab),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -81,6 +83,7 @@ typedef struct
   KmsAssignPaintRow32Func assign_paint;
   KmsAssignPrepareFunc prepare;
   KmsSmoothRowFunc smooth;
+  KmsOklabRowFunc oklab;
   guint cells_min_k;
 } KnownDsp;
 
@@ -98,9 +101,11 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, prepare) ==
     G_STRUCT_OFFSET (KnownDsp, prepare));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, smooth) ==
     G_STRUCT_OFFSET (KnownDsp, smooth));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, oklab) ==
+    G_STRUCT_OFFSET (KnownDsp, oklab));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 7);
+G_STATIC_ASSERT (N_SLOTS == 8);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -118,6 +123,7 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, assign_paint), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, prepare), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, smooth), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, oklab), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -1112,6 +1118,87 @@ run_smooth (Run * run, gint width)
   buf_clear (&db);
 }
 
+/* One row to OkLab: the format's channels (as unpacked: grey has only
+ * the first) in the colour space of a random matrix and range, the bytes
+ * and (half of the time) the fine coordinates, the level against the C
+ * level or, for the C level, kms_oklab_pixel_fine() pixel by pixel; a third of the rows are made of a few colours in runs, the
+ * extremes among them */
+static void
+run_oklab (Run * run, gint width)
+{
+  static const guint8 extremes[] = { 0, 1, 15, 16, 127, 128, 235, 240, 254,
+    255
+  };
+  const KmsColorSpace cs = { run->format, rng_below (run->s, 3),
+    rng_below (run->s, 2)
+  };
+  const guint kind = rng_below (run->s, 3);
+  /* the tables of each colour space, made once */
+  static KmsOklab *tables[KMS_FORMAT_LAST][3][2];
+  KmsOklab *lab;
+  Buf ca[3], cb[3], fa[3], fb[3];
+  guint8 *pa[3], *pb[3];
+  guint16 *qa[3], *qb[3];
+  gboolean with_fine;
+  guint ch;
+  gint x;
+
+  lab = tables[cs.format][cs.matrix][cs.full_range];
+  if (!lab) {
+    lab = tables[cs.format][cs.matrix][cs.full_range] = g_new (KmsOklab, 1);
+    kms_oklab_init (lab, &cs);
+  }
+  set_case ("%s, matrix %d, %s range, width %d, kind %u", run->info->name,
+      cs.matrix, cs.full_range ? "full" : "limited", width, kind);
+  for (ch = 0; ch < 3; ch++) {
+    buf_init (&ca[ch], width, rng_below (run->s, 64), run->s);
+    for (x = 0; x < width; x++) {
+      if (ch >= run->info->n_channels)
+        ca[ch].data[x] = 0;
+      else if (kind == 0)
+        ca[ch].data[x] = x > 0 && rng_below (run->s, 4) ?
+            ca[ch].data[x - 1] : extremes[rng_below (run->s,
+                G_N_ELEMENTS (extremes))];
+    }
+    buf_copy (&cb[ch], &ca[ch]);
+    pa[ch] = ca[ch].data;
+    pb[ch] = cb[ch].data;
+  }
+  /* the fine coordinates too, half of the time */
+  with_fine = rng_below (run->s, 2);
+  for (ch = 0; ch < 3; ch++) {
+    buf_init (&fa[ch], 2 * width, rng_below (run->s, 32) * 2, run->s);
+    buf_copy (&fb[ch], &fa[ch]);
+    qa[ch] = (guint16 *) fa[ch].data;
+    qb[ch] = (guint16 *) fb[ch].data;
+  }
+  run->dsp->oklab (lab, pa, with_fine ? qa : NULL, width);
+  if (run->ref) {
+    run->ref->oklab (lab, pb, with_fine ? qb : NULL, width);
+  } else {
+    for (x = 0; x < width; x++) {
+      guint8 in[3] = { pb[0][x], pb[1][x], pb[2][x] }, out[3];
+      guint16 fine[3];
+
+      kms_oklab_pixel_fine (lab, in, out, fine);
+      for (ch = 0; ch < 3; ch++) {
+        pb[ch][x] = out[ch];
+        if (with_fine)
+          qb[ch][x] = fine[ch];
+      }
+    }
+  }
+  for (ch = 0; ch < 3; ch++) {
+    assert_same_buf (&ca[ch], &cb[ch], run->level, "oklab", "channel");
+    assert_same_buf (&fa[ch], &fb[ch], run->level, "oklab", "fine");
+    buf_clear (&ca[ch]);
+    buf_clear (&cb[ch]);
+    buf_clear (&fa[ch]);
+    buf_clear (&fb[ch]);
+  }
+  record_compared (run->dsp, SLOT_OKLAB);
+}
+
 static void
 run_rows (Run * run, gint width, gint height)
 {
@@ -1313,7 +1400,7 @@ START_TEST (test_kernels)
         ck_assert_int_eq (ref.level, KMS_CPU_C);
         ck_assert_uint_ge (dsp.cells_min_k, 1);
         ck_assert (dsp.rows.unpack && dsp.rows.unpack_step && dsp.rows.write);
-        ck_assert (dsp.assign && dsp.smooth);
+        ck_assert (dsp.assign && dsp.smooth && dsp.oklab);
         ck_assert ((dsp.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
         run.k = ks[ki];
@@ -1332,6 +1419,7 @@ START_TEST (test_kernels)
 
           run_rows (&run, width, height);
           run_smooth (&run, width);
+          run_oklab (&run, width);
           run_assign (&run, kind, width, FALSE);
           if (dsp.assign_paint)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
@@ -1360,7 +1448,7 @@ START_TEST (test_kernels)
     ck_assert_msg (slot_cases[l][SLOT_ASSIGN] > 0 &&
         slot_cases[l][SLOT_UNPACK] > 0 && slot_cases[l][SLOT_WRITE] > 0 &&
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
-        slot_cases[l][SLOT_SMOOTH] > 0,
+        slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

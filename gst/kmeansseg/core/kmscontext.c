@@ -49,6 +49,17 @@ struct _KmsContext
   guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
   guint64 counts[KMS_MAX_K];
   gboolean seeded;              /* a palette was set since the last frame */
+  /* the palette set, as given: seeds the fit again in OkLab */
+  guint32 seed_argb[KMS_MAX_K];
+  guint seed_n;
+
+  /* OkLab: the centroids as assigned (rounded OkLab bytes), the tables of
+   * the pixels' colour space (lab_cs; NULL until needed), and the space
+   * the fit's centroids are in */
+  guint8 apal[KMS_MAX_K][KMS_MAX_CHANNELS];
+  KmsOklab *lab;
+  KmsColorSpace lab_cs;
+  KmsClusterSpace fit_space;
 };
 
 static inline guint8
@@ -88,6 +99,7 @@ kms_params_init_defaults (KmsParams * params)
   params->spatial_smoothing_strength = 10;
   params->still_hysteresis = 0;
   params->measure_error = TRUE;
+  params->color_space = KMS_CLUSTER_NATIVE;
 }
 
 KmsContext *
@@ -109,6 +121,7 @@ kms_context_free (KmsContext * ctx)
   kms_fit_clear (&ctx->fit);
   kms_pass_clear (&ctx->pass);
   kms_pool_free (ctx->pool);
+  g_free (ctx->lab);
   g_free (ctx);
 }
 
@@ -157,8 +170,12 @@ kms_context_set_palette (KmsContext * ctx, const KmsColorSpace * cs,
     memcpy (ctx->pal[c], col, sizeof (col));
   }
   /* a warm start from these, whatever came before; the old labels mean
-   * nothing to hysteresis now */
+   * nothing to hysteresis now (in OkLab, the next frame seeds again from
+   * the colours) */
   kms_fit_seed (&ctx->fit, cent, n, info->n_channels);
+  ctx->fit_space = KMS_CLUSTER_NATIVE;
+  memcpy (ctx->seed_argb, argb, n * sizeof (argb[0]));
+  ctx->seed_n = n;
   ctx->pass.prev_valid = FALSE;
   ctx->seeded = TRUE;
   return TRUE;
@@ -248,6 +265,29 @@ kms_context_process (KmsContext * ctx, const KmsParams * params,
   return kms_context_process_full (ctx, params, in, out, NULL, result);
 }
 
+/* The OkLab tables for the pixels of @cs, made again only when it
+ * changes */
+static const KmsOklab *
+setup_oklab (KmsContext * ctx, const KmsColorSpace * cs)
+{
+  const KmsFormatInfo *info = kms_format_get_info (cs->format);
+  gboolean same;
+
+  if (!ctx->lab) {
+    ctx->lab = g_new (KmsOklab, 1);
+    ctx->lab_cs.format = KMS_FORMAT_UNKNOWN;
+  }
+  /* RGB and grey do not depend on the matrix and range */
+  same = ctx->lab_cs.format == cs->format && (!info->yuv ||
+      info->n_channels == 1 || (ctx->lab_cs.matrix == cs->matrix &&
+          ctx->lab_cs.full_range == cs->full_range));
+  if (!same) {
+    kms_oklab_init (ctx->lab, cs);
+    ctx->lab_cs = *cs;
+  }
+  return ctx->lab;
+}
+
 /* A label map beside the frames: GRAY8, their size, apart from them */
 static gboolean
 labels_valid (const KmsFrame * labels, const KmsFrame * in,
@@ -266,6 +306,11 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
 {
   const KmsFormatInfo *info = kms_format_get_info (in->format);
   const guint k = CLAMP (params->k, 1, KMS_MAX_K);
+  const KmsColorSpace cs = kms_frame_color_space (in);
+  const KmsClusterSpace space = params->color_space == KMS_CLUSTER_OKLAB ?
+      KMS_CLUSTER_OKLAB : KMS_CLUSTER_NATIVE;
+  const KmsOklab *lab = NULL;
+  KmsFormatInfo fit_info;
   KmsFit *fit = &ctx->fit;
   gboolean fresh, reinit = FALSE, cut = FALSE;
   guint iters, c, ch;
@@ -284,15 +329,36 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
   }
   setup_threads (ctx, params->n_threads);
 
+  /* In OkLab, the fitting data, the fit and the assignment are in OkLab
+   * bytes, whose first channel is the lightness */
+  fit_info = *info;
+  if (space == KMS_CLUSTER_OKLAB) {
+    lab = setup_oklab (ctx, &cs);
+    fit_info.luma[0] = 1;
+    fit_info.luma[1] = fit_info.luma[2] = 0;
+  }
+  ctx->sampler.lab = lab;
+  ctx->sampler.to_lab = ctx->dsp.oklab;
+  if (ctx->seeded && space == KMS_CLUSTER_OKLAB) {
+    gdouble cent[KMS_MAX_K][KMS_MAX_CHANNELS];
+
+    for (c = 0; c < ctx->seed_n; c++)
+      kms_oklab_from_argb (ctx->seed_argb[c], info->n_channels, cent[c]);
+    kms_fit_seed (fit, cent, ctx->seed_n, info->n_channels);
+    ctx->fit_space = space;
+  }
+
   kms_sampler_build (&ctx->sampler, info, &ctx->dsp.rows, in,
       params->sample_size, ctx->pool, kms_pool_get_n_threads (ctx->pool));
   kms_fit_set_points (fit, ctx->sampler.points, ctx->sampler.n_points);
   fit->evals = 0;
 
+  /* centroids of another space are no warm start */
   fresh = !params->warm_start || fit->k == 0 ||
-      fit->n_channels != info->n_channels;
+      fit->n_channels != info->n_channels || ctx->fit_space != space;
+  ctx->fit_space = space;
   if (fresh) {
-    iters = kms_fit_fresh_start (fit, params, k, info);
+    iters = kms_fit_fresh_start (fit, params, k, &fit_info);
     reinit = TRUE;
   } else {
     iters = kms_fit_warm (fit, params, k, &reinit, &cut);
@@ -301,18 +367,23 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
   }
   ctx->seeded = FALSE;
 
-  for (c = 0; c < k; c++)
+  /* assigned to the rounded centroids; painted with them, or in OkLab
+   * with each centroid in the stream's colours */
+  for (c = 0; c < k; c++) {
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      ctx->pal[c][ch] = ch < info->n_channels ? round_level (fit->cent[c][ch])
-          : 0;
+      ctx->apal[c][ch] = ch < info->n_channels ?
+          round_level (fit->cent[c][ch]) : 0;
+    if (lab)
+      kms_oklab_to_stream (&cs, fit->cent[c], ctx->pal[c]);
+    else
+      memcpy (ctx->pal[c], ctx->apal[c], sizeof (ctx->pal[c]));
+  }
 
   memset (ctx->counts, 0, sizeof (ctx->counts));
   sse = kms_pass_run (&ctx->pass, &ctx->dsp, params, in, out, labels,
-      ctx->pal, k, fresh, ctx->pool, ctx->counts);
+      ctx->pal, ctx->apal, lab, k, fresh, ctx->pool, ctx->counts);
 
   if (result) {
-    const KmsColorSpace cs = kms_frame_color_space (in);
-
     result->k = k;
     result->iterations = iters;
     result->reinitialized = reinit;

@@ -57,6 +57,13 @@ typedef enum
   KMS_INIT_RANDOM
 } KmsInit;
 
+/* The coordinates pixels are clustered in */
+typedef enum
+{
+  KMS_CLUSTER_NATIVE = 0,       /* the stream's own channels (RGB or Y'CbCr) */
+  KMS_CLUSTER_OKLAB             /* OkLab, as bytes (see KmsOklab) */
+} KmsClusterSpace;
+
 /* Per-frame settings, copied by the caller (the element copies them from
  * its properties under the object lock). */
 typedef struct
@@ -116,6 +123,12 @@ typedef struct
                                  * hysteresis > 0) */
   gboolean measure_error;       /* compute KmsResult.mse (costs a little in
                                  * the pixel pass); default TRUE */
+  KmsClusterSpace color_space;  /* where the fit and the assignment run:
+                                 * in OkLab the centroids, tolerance,
+                                 * hysteresis, mask_key's choice and mse are
+                                 * in OkLab bytes (1/255 of a unit); the
+                                 * colours painted, centroids[] and
+                                 * palette[] stay the stream's */
 } KmsParams;
 
 /* What a frame did, and what the element posts of it; filled by
@@ -185,7 +198,8 @@ gboolean kms_context_process_full (KmsContext * ctx, const KmsParams * params,
 guint kms_context_get_centroids (KmsContext * ctx,
     guint8 centroids[][KMS_MAX_CHANNELS], guint max);
 
-/* Exact centroids (as fitted, not rounded); for tests. */
+/* Exact centroids (as fitted, not rounded; in OkLab bytes when the last
+ * frame was clustered in OkLab); for tests. */
 guint kms_context_get_centroids_exact (KmsContext * ctx,
     gdouble centroids[][KMS_MAX_CHANNELS], guint max);
 

@@ -50,6 +50,7 @@ kms_dsp_init (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->assign_paint = info->bpp == 4 ? kms_assign_paint_row32_c : NULL;
   dsp->prepare = NULL;
   dsp->smooth = kms_smooth_row_c;
+  dsp->oklab = kms_oklab_row_c;
   dsp->cells_min_k = 2;
 
   /* then what the best level in @flags replaces */

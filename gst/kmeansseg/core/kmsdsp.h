@@ -82,6 +82,77 @@ typedef struct
   gint32 key[3][KMS_CELL_MAX_K];
 } KmsAssignPalette;
 
+/* The integer conversion of a stream's colours to OkLab bytes (filled by
+ * kms_oklab_init() in kmsoklab.c, read by the per-level KmsOklabRowFunc):
+ * 8-bit sRGB through a 256-entry linearisation table, or Y'CbCr through
+ * the matrix and range to 12-bit R'G'B' and a 4096-entry table, to linear
+ * light (1.0 = 1 << KMS_OKLAB_LIN_BITS); LMS by a 3x3 matrix
+ * (KMS_OKLAB_M1_BITS fractional bits) into 30 bits; each cube root from
+ * one table of three segments, finer towards black, where the cube root is
+ * steep (see kms_oklab_cbrt_index()); L, a, b by a 3x3 matrix
+ * (KMS_OKLAB_M2_BITS) as L * 255, 128 + a * 255, 128 + b * 255, rounded
+ * and clipped: one scale for all three, so the squared distance of the
+ * bytes is OkLab's, in 1/255 units. Grey: only L, from one 256-entry
+ * table. */
+#define KMS_OKLAB_LIN_BITS 18
+#define KMS_OKLAB_M1_BITS 12
+#define KMS_OKLAB_LMS_BITS (KMS_OKLAB_LIN_BITS + KMS_OKLAB_M1_BITS)
+/* the cube roots' table: segment i (0, 1, 2) holds LMS values below
+ * 1 << KMS_OKLAB_SEG_END(i) in steps of 1 << KMS_OKLAB_SEG_STEP(i), each
+ * KMS_OKLAB_SEG_N entries */
+#define KMS_OKLAB_SEG_N 4096
+#define KMS_OKLAB_SEG_STEP(i) (10 + 4 * (i))
+#define KMS_OKLAB_SEG_END(i) (22 + 4 * (i))
+#define KMS_OKLAB_CBRT_SIZE (3 * KMS_OKLAB_SEG_N - 2 * 256 + 1)
+#define KMS_OKLAB_CBRT_BITS 16
+#define KMS_OKLAB_M2_BITS 20
+/* the fine coordinates the fit's points are made of: bytes with this
+ * many fractional bits */
+#define KMS_OKLAB_FINE_BITS 4
+#define KMS_OKLAB_YUV_BITS 12
+#define KMS_OKLAB_YUV_FRAC 16
+
+/* The index in the cube roots' table of an LMS value v (0 ..
+ * 1 << KMS_OKLAB_LMS_BITS), rounded to the nearest entry of its segment */
+static inline gint32
+kms_oklab_cbrt_index (gint32 v)
+{
+  const gint32 a = (v + (1 << (KMS_OKLAB_SEG_STEP (0) - 1))) >>
+      KMS_OKLAB_SEG_STEP (0);
+  const gint32 b = KMS_OKLAB_SEG_N + ((v - (1 << KMS_OKLAB_SEG_END (0)) +
+          (1 << (KMS_OKLAB_SEG_STEP (1) - 1))) >> KMS_OKLAB_SEG_STEP (1));
+  const gint32 c = 2 * KMS_OKLAB_SEG_N - 256 + ((v -
+          (1 << KMS_OKLAB_SEG_END (1)) + (1 << (KMS_OKLAB_SEG_STEP (2) - 1)))
+      >> KMS_OKLAB_SEG_STEP (2));
+
+  return v < (1 << KMS_OKLAB_SEG_END (0)) ? a :
+      v < (1 << KMS_OKLAB_SEG_END (1)) ? b : c;
+}
+
+typedef enum
+{
+  KMS_OKLAB_FROM_RGB = 0,
+  KMS_OKLAB_FROM_YUV,
+  KMS_OKLAB_FROM_GRAY
+} KmsOklabInput;
+
+typedef struct
+{
+  KmsOklabInput input;
+  /* Y'CbCr: R', G', B' in KMS_OKLAB_YUV_BITS bits =
+   * (Y * yc + Cb * cb[ch] + Cr * cr[ch] + off[ch]) >> KMS_OKLAB_YUV_FRAC,
+   * clipped */
+  gint32 yc, cb[3], cr[3], off[3];
+  gint32 lin8[256];             /* sRGB byte -> linear */
+  gint32 lin12[1 << KMS_OKLAB_YUV_BITS];        /* 12-bit R' -> linear */
+  gint32 m1[3][3];              /* linear RGB -> LMS */
+  /* LMS -> its cube root (1 << KMS_OKLAB_CBRT_BITS is 1) */
+  guint16 cbrt[KMS_OKLAB_CBRT_SIZE];
+  gint32 m2[3][3];              /* cube roots -> L, a, b bytes, scaled */
+  guint8 gray[256];             /* grey: Y -> L */
+  guint16 gray_fine[256];       /* the same, fine */
+} KmsOklab;
+
 /* Label hysteresis for one row: prev[] holds the row's labels of the
  * previous frame and receives this frame's. When @apply, a pixel keeps its
  * previous label unless the nearest centroid is nearer by more than
@@ -123,6 +194,14 @@ typedef void (*KmsAssignPaintRow32Func) (const KmsAssignPalette * pal,
     gboolean write, const guint8 * src, guint8 * dst, gint width,
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
 
+/* Convert a row of planar channels (as unpacked) to OkLab bytes in place
+ * with the tables of @lab (grey: channel 0 only); unless @fine is NULL,
+ * also into fine[0..2] the coordinates with KMS_OKLAB_FINE_BITS
+ * fractional bits (rounded on their own, so not always the bytes times
+ * 16) */
+typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
+    guint16 * const *fine, gint width);
+
 /* One pass of the 3x3 majority filter over label row @c (@a above, @b
  * below; at the map's edges the caller passes @c again), into @dst (see
  * kmssmooth.c) */
@@ -150,6 +229,7 @@ typedef struct
   KmsAssignPaintRow32Func assign_paint;       /* NULL: no 4-byte format */
   KmsAssignPrepareFunc prepare; /* NULL: nothing to prepare */
   KmsSmoothRowFunc smooth;
+  KmsOklabRowFunc oklab;
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -172,8 +252,8 @@ KmsCpuFlags kms_cpu_detect (void);
 void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
     gfloat margin, guint64 * cells);
 
-/* The portable kernels of one level (kmsassign.c, kmsrows.c and
- * kmssmooth.c compiled with that level's flags). kms_row_kernels_*()
+/* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c
+ * and kmsoklabrow.c compiled with that level's flags). kms_row_kernels_*()
  * returns NULL for an unsupported format. */
 #define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
@@ -185,6 +265,8 @@ void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);           \
 void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
     const guint8 * b, guint8 * dst, gint width);                            \
+void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
+    guint16 * const *fine, gint width);                                     \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

@@ -66,9 +66,8 @@ kms_paint_prepare (const KmsFormatInfo * info, KmsPaint * p, KmsMode mode,
   }
 }
 
-/* Y'CbCr coefficients (Kr, Kb) of each matrix */
-static void
-matrix_coefficients (KmsMatrix m, gdouble * kr, gdouble * kb)
+void
+kms_format_matrix_coefficients (KmsMatrix m, gdouble * kr, gdouble * kb)
 {
   switch (m) {
     case KMS_MATRIX_BT709:
@@ -93,23 +92,20 @@ clamp_level (gdouble v)
 }
 
 void
-kms_format_convert_color (const KmsColorSpace * cs, guint32 argb,
-    guint8 out[KMS_MAX_CHANNELS], guint8 * alpha)
+kms_format_convert_rgb (const KmsColorSpace * cs, const gdouble rgb[3],
+    guint8 out[KMS_MAX_CHANNELS])
 {
   const KmsFormatInfo *info = kms_format_get_info (cs->format);
-  const gdouble r = ((argb >> 16) & 0xff) / 255.0;
-  const gdouble g = ((argb >> 8) & 0xff) / 255.0;
-  const gdouble b = (argb & 0xff) / 255.0;
+  const gdouble r = rgb[0], g = rgb[1], b = rgb[2];
   gdouble kr, kb, yl, pb, pr;
 
-  *alpha = argb >> 24;
   if (!info->yuv) {
-    out[0] = (argb >> 16) & 0xff;
-    out[1] = (argb >> 8) & 0xff;
-    out[2] = argb & 0xff;
+    out[0] = clamp_level (255 * r);
+    out[1] = clamp_level (255 * g);
+    out[2] = clamp_level (255 * b);
     return;
   }
-  matrix_coefficients (info->n_channels == 1 ? KMS_MATRIX_BT601 :
+  kms_format_matrix_coefficients (info->n_channels == 1 ? KMS_MATRIX_BT601 :
       cs->matrix, &kr, &kb);
   yl = kr * r + (1 - kr - kb) * g + kb * b;
   pb = (b - yl) / (2 * (1 - kb));
@@ -128,6 +124,18 @@ kms_format_convert_color (const KmsColorSpace * cs, guint32 argb,
     out[1] = out[2] = 0;
 }
 
+void
+kms_format_convert_color (const KmsColorSpace * cs, guint32 argb,
+    guint8 out[KMS_MAX_CHANNELS], guint8 * alpha)
+{
+  const gdouble rgb[3] = { ((argb >> 16) & 0xff) / 255.0,
+    ((argb >> 8) & 0xff) / 255.0, (argb & 0xff) / 255.0
+  };
+
+  *alpha = argb >> 24;
+  kms_format_convert_rgb (cs, rgb, out);
+}
+
 guint32
 kms_format_color_to_argb (const KmsColorSpace * cs,
     const guint8 c[KMS_MAX_CHANNELS])
@@ -141,7 +149,7 @@ kms_format_color_to_argb (const KmsColorSpace * cs,
   if (info->n_channels == 1)
     return 0xff000000u | ((guint32) c[0] << 16) | ((guint32) c[0] << 8) |
         c[0];
-  matrix_coefficients (cs->matrix, &kr, &kb);
+  kms_format_matrix_coefficients (cs->matrix, &kr, &kb);
   if (cs->full_range) {
     yl = c[0] / 255.0;
     pb = (c[1] - 128) / 255.0;

@@ -88,6 +88,35 @@ void kms_format_convert_color (const KmsColorSpace * cs, guint32 argb,
     guint8 out[KMS_MAX_CHANNELS], guint8 * alpha);
 guint32 kms_format_color_to_argb (const KmsColorSpace * cs,
     const guint8 c[KMS_MAX_CHANNELS]);
+/* The same from R', G', B' (0..1, sRGB-encoded), rounded and clipped */
+void kms_format_convert_rgb (const KmsColorSpace * cs, const gdouble rgb[3],
+    guint8 out[KMS_MAX_CHANNELS]);
+/* Y'CbCr coefficients (Kr, Kb) of a matrix */
+void kms_format_matrix_coefficients (KmsMatrix m, gdouble * kr, gdouble * kb);
+
+/* OkLab (kmsoklab.c). Fill @lab's tables for the pixels of colour space
+ * @cs (see KmsOklab). */
+void kms_oklab_init (KmsOklab * lab, const KmsColorSpace * cs);
+/* One pixel's channels (as unpacked) to OkLab bytes: the plain reference
+ * of the row kernels */
+void kms_oklab_pixel (const KmsOklab * lab, const guint8 in[3],
+    guint8 out[3]);
+/* The same, and the fine coordinates (see KmsOklabRowFunc) unless @fine
+ * is NULL */
+void kms_oklab_pixel_fine (const KmsOklab * lab, const guint8 in[3],
+    guint8 out[3], guint16 fine[3]);
+/* The formula in floating point: R', G', B' (0..1, sRGB) to L, a, b, and
+ * back (clipped to the gamut in linear light) */
+void kms_oklab_from_rgb (const gdouble rgb[3], gdouble lab[3]);
+void kms_oklab_to_rgb (const gdouble lab[3], gdouble rgb[3]);
+/* 0xAARRGGBB to the coordinates the pixels have (L * 255, 128 + a * 255,
+ * 128 + b * 255; grey: L only), unrounded */
+void kms_oklab_from_argb (guint32 argb, guint n_channels,
+    gdouble out[KMS_MAX_CHANNELS]);
+/* Coordinates as above (a centroid) to the stream's channels: rounded,
+ * clipped to the gamut */
+void kms_oklab_to_stream (const KmsColorSpace * cs,
+    const gdouble c[KMS_MAX_CHANNELS], guint8 out[KMS_MAX_CHANNELS]);
 
 G_END_DECLS
 

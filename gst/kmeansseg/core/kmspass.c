@@ -213,6 +213,8 @@ assign_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
   KmsHysteresis hyst;
 
   pass->dsp->rows.unpack (pass->in, y, band->row);
+  if (pass->lab)
+    pass->dsp->oklab (pass->lab, band->row, NULL, pass->in->width);
   if (pass->still)
     memcpy (band->old, pass->prev + w * y, w);
   pass->dsp->assign (&pass->apal, (const guint8 * const *) band->row,
@@ -246,7 +248,7 @@ process_band (gpointer data, guint index)
   }
 
   if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels &&
-      !pass->still) {
+      !pass->still && !pass->lab) {
     /* 4-byte pixels: read, assign and paint in one pass */
     for (y = y0; y < y1; y++)
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
@@ -277,6 +279,8 @@ pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
   guint d = 0, ch;
 
   pass->dsp->rows.unpack_step (pass->in, y, x, 1, 1, c);
+  if (pass->lab)
+    kms_oklab_pixel (pass->lab, v, v);
   for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
     gint e = (gint) v[ch] - pass->apal.c[ch][l];
 
@@ -334,6 +338,8 @@ smooth_band (gpointer data, guint index)
       /* the row's pixels, once (the input is not written yet) */
       if (!unpacked) {
         pass->dsp->rows.unpack (pass->in, y, band->row);
+        if (pass->lab)
+          pass->dsp->oklab (pass->lab, band->row, NULL, pass->in->width);
         unpacked = TRUE;
       }
       for (x = x0; x < x1; x++) {
@@ -645,8 +651,9 @@ write_band (gpointer data, guint index)
  * mask_invert (when any was chosen); none in labels mode. Returns whether
  * there is any. */
 static gboolean
-choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
-    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean * masked)
+choose_masked (const KmsParams * params, const KmsColorSpace * cs,
+    const KmsOklab * lab, guint nch, const guint8 colors[][KMS_MAX_CHANNELS],
+    guint k, gboolean * masked)
 {
   gboolean any = FALSE;
   guint c, ch;
@@ -662,6 +669,9 @@ choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
 
     kms_format_convert_color (cs, 0xff000000 | (guint32) params->mask_key,
         key, &alpha);
+    /* in OkLab, where the colours are: as a pixel of the key's colour */
+    if (lab)
+      kms_oklab_pixel (lab, key, key);
     for (c = 0; c < k; c++) {
       d[c] = 0;
       for (ch = 0; ch < nch; ch++) {
@@ -699,8 +709,9 @@ choose_masked (const KmsParams * params, const KmsColorSpace * cs, guint nch,
 guint64
 kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const KmsFrame * in, KmsFrame * out, KmsFrame * labels,
-    const guint8 colors[][KMS_MAX_CHANNELS], guint k, gboolean renumbered,
-    KmsPool * pool, guint64 * counts)
+    const guint8 colors[][KMS_MAX_CHANNELS],
+    const guint8 assign[][KMS_MAX_CHANNELS], const KmsOklab * lab, guint k,
+    gboolean renumbered, KmsPool * pool, guint64 * counts)
 {
   const KmsFormatInfo *info = kms_format_get_info (in->format);
   KmsPassFrame *pass = &pp->frame;
@@ -720,10 +731,11 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   pass->labels = labels;
   pass->measure = params->measure_error;
 
+  pass->lab = lab;
   pass->apal.k = k;
   for (c = 0; c < k; c++)
     for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-      pass->apal.c[ch][c] = colors[c][ch];
+      pass->apal.c[ch][c] = assign[c][ch];
 
   /* What the rows are painted with */
   {
@@ -732,8 +744,8 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     memcpy (pass->paint.color, colors, k * sizeof (colors[0]));
     kms_format_convert_color (&cs, params->mask_color, pass->paint.mask,
         &pass->paint.mask_alpha);
-    any_masked = choose_masked (params, &cs, info->n_channels, colors, k,
-        pass->masked);
+    any_masked = choose_masked (params, &cs, lab, info->n_channels, assign,
+        k, pass->masked);
   }
   /* Feathered, the masked labels are painted as the others, then the
    * mask is blended over them */

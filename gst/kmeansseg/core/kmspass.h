@@ -55,6 +55,8 @@ typedef struct
   const KmsFrame *in;
   KmsFrame *out;
   KmsAssignPalette apal;
+  const KmsOklab *lab;          /* NULL, or assign in OkLab: rows go through
+                                 * dsp->oklab after unpack */
   KmsPaint paint;
   gboolean masked[KMS_MAX_K];   /* the clusters masked this frame */
   gboolean write;
@@ -131,8 +133,10 @@ typedef struct
   gsize maps_alloc;
 } KmsPass;
 
-/* Assign every pixel of @in to the nearest of the @k colours @colors (in
- * the format's channel order, as painted) and write @out as params->mode
+/* Assign every pixel of @in to the nearest of the @k colours @assign (in
+ * the format's channel order; with @lab, in OkLab bytes, the pixels
+ * converted with its tables), paint each with its label's colour in
+ * @colors (the format's channel order) and write @out as params->mode
  * says (a GRAY8 @out of another format: the label map), and the labels
  * into @labels too unless it is NULL, in bands of rows
  * over the threads of @pool, with the kernels of @dsp. @renumbered: the
@@ -141,7 +145,8 @@ typedef struct
  * returns the summed squared error (0 unless params->measure_error). */
 guint64 kms_pass_run (KmsPass * pass, const KmsDsp * dsp,
     const KmsParams * params, const KmsFrame * in, KmsFrame * out,
-    KmsFrame * labels, const guint8 colors[][KMS_MAX_CHANNELS], guint k,
+    KmsFrame * labels, const guint8 colors[][KMS_MAX_CHANNELS],
+    const guint8 assign[][KMS_MAX_CHANNELS], const KmsOklab * lab, guint k,
     gboolean renumbered, KmsPool * pool, guint64 * counts);
 
 void kms_pass_clear (KmsPass * pass);

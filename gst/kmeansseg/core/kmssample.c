@@ -48,9 +48,15 @@ ensure_points (KmsSampler * s, gsize n)
 static void
 ensure_rows (KmsSampleBand * band, gint width)
 {
+  guint ch;
+
   if (width <= band->row_alloc)
     return;
   kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    g_free (band->fine[ch]);
+    band->fine[ch] = g_new (guint16, width);
+  }
   g_free (band->ids);
   band->ids = g_malloc_n (width, sizeof (guint32));
   band->row_alloc = width;
@@ -194,17 +200,31 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
     p->c[1] = (a[i] >> 8) & 0xff;
     p->c[2] = a[i] & 0xff;
     p->w = (gdouble) (j - i);
+    /* in OkLab: the colour's own coordinates, fine */
+    if (s->lab) {
+      const guint8 px[3] = { p->c[0], p->c[1], p->c[2] };
+      guint8 bytes[3];
+      guint16 fine[3];
+      guint ch;
+
+      kms_oklab_pixel_fine (s->lab, px, bytes, fine);
+      for (ch = 0; ch < 3; ch++)
+        p->c[ch] = fine[ch] * (1.0 / (1 << KMS_OKLAB_FINE_BITS));
+    }
   }
 }
 
 /* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
  * own histogram, in the order the cells first turn up */
 static void
-bin_rows (KmsSampleBand * band, const KmsFormatInfo * info,
-    const KmsRowKernels * rows, const KmsFrame * in, gint y_first, gint y_end,
-    guint step, gint x0)
+bin_rows (const KmsSampler * s, KmsSampleBand * band,
+    const KmsFormatInfo * info, const KmsRowKernels * rows,
+    const KmsFrame * in, gint y_first, gint y_end, guint step, gint x0)
 {
   const guint8 *c0 = band->row[0], *c1 = band->row[1], *c2 = band->row[2];
+  /* the sums: of the channels, or in OkLab of the fine coordinates */
+  const guint16 *f0 = band->fine[0], *f1 = band->fine[1],
+      *f2 = band->fine[2];
   guint32 *ids = band->ids, *index = band->hist_index;
   const gint n = (in->width - x0 + step - 1) / step;
   guint n_bins = band->n_bins;
@@ -220,6 +240,8 @@ bin_rows (KmsSampleBand * band, const KmsFormatInfo * info,
   for (y = y_first; y < y_end; y += step) {
     row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
     rows->unpack_step (in, y, x0, step, n, band->row);
+    if (s->lab)
+      s->to_lab (s->lab, band->row, band->fine, n);
     for (x = 0; x < n; x++)
       ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
@@ -248,9 +270,15 @@ bin_rows (KmsSampleBand * band, const KmsFormatInfo * info,
         bin = &band->bins[b - 1];
       }
       bin->n++;
-      bin->s[0] += c0[x];
-      bin->s[1] += c1[x];
-      bin->s[2] += c2[x];
+      if (s->lab) {
+        bin->s[0] += f0[x];
+        bin->s[1] += f1[x];
+        bin->s[2] += f2[x];
+      } else {
+        bin->s[0] += c0[x];
+        bin->s[1] += c1[x];
+        bin->s[2] += c2[x];
+      }
     }
   }
   band->n_bins = n_bins;
@@ -279,7 +307,7 @@ hist_band (gpointer data, guint index)
   r0 = (gint) ((gint64) hp->n_rows * index / hp->n_bands);
   r1 = (gint) ((gint64) hp->n_rows * (index + 1) / hp->n_bands);
 
-  bin_rows (&hp->s->bands[index], hp->info, hp->rows, hp->in,
+  bin_rows (hp->s, &hp->s->bands[index], hp->info, hp->rows, hp->in,
       hp->y0 + r0 * (gint) hp->step, MIN (hp->in->height,
           hp->y0 + r1 * (gint) hp->step), hp->step, hp->x0);
 }
@@ -357,10 +385,12 @@ build_histogram (KmsSampler * s, const KmsFormatInfo * info,
   for (i = 0; i < b0->n_bins; i++) {
     const KmsBin *bin = &b0->bins[i];
     KmsPoint *p = &s->points[i];
+    const gdouble n = s->lab ? (gdouble) bin->n * (1 << KMS_OKLAB_FINE_BITS) :
+        bin->n;
 
-    p->c[0] = (gdouble) bin->s[0] / bin->n;
-    p->c[1] = (gdouble) bin->s[1] / bin->n;
-    p->c[2] = (gdouble) bin->s[2] / bin->n;
+    p->c[0] = (gdouble) bin->s[0] / n;
+    p->c[1] = (gdouble) bin->s[1] / n;
+    p->c[2] = (gdouble) bin->s[2] / n;
     p->w = bin->n;
     b0->hist_index[bin->id] = 0;
   }
@@ -468,8 +498,10 @@ kms_sampler_clear (KmsSampler * s)
   g_free (s->keys);
   g_free (s->keys_tmp);
   for (b = 0; b < KMS_MAX_THREADS; b++) {
-    for (i = 0; i < KMS_MAX_CHANNELS; i++)
+    for (i = 0; i < KMS_MAX_CHANNELS; i++) {
       g_free (s->bands[b].row[i]);
+      g_free (s->bands[b].fine[i]);
+    }
     g_free (s->bands[b].ids);
     g_free (s->bands[b].hist_index);
     g_free (s->bands[b].bins);

@@ -47,6 +47,7 @@ typedef struct
 typedef struct
 {
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
+  guint16 *fine[KMS_MAX_CHANNELS];      /* OkLab: the row's fine values */
   guint32 *ids;                 /* a sampled row's histogram cells */
   gint row_alloc;
   guint32 *hist_index;          /* histogram cell -> bin index + 1 */
@@ -79,6 +80,12 @@ typedef struct
   guint32 *keys_tmp;
   gsize keys_alloc;
   KmsSampleBand bands[KMS_MAX_THREADS];
+  /* NULL, or the points are in OkLab (set before kms_sampler_build()):
+   * each sampled row goes through to_lab with these tables, binned by its
+   * bytes and added up in its fine coordinates; exact colours are
+   * converted each on its own, as a point */
+  const KmsOklab *lab;
+  KmsOklabRowFunc to_lab;
 } KmsSampler;
 
 /* The weighted points of @in: with sample_size 0 every pixel, as its
