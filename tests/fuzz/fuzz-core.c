@@ -37,9 +37,9 @@
  *   - packed RGB without hysteresis: each pixel goes to the nearest painted
  *     centroid (exact integer distance, ties to the lower index) and is
  *     written as the mode and mask say, alpha and padding bytes kept; the
- *     counts and the MSE are those of that assignment; with hysteresis or
- *     spatial smoothing, every written colour is a centroid's (posterize
- *     without a mask).
+ *     counts and the MSE are those of that assignment; with hysteresis,
+ *     spatial smoothing or clustering in OkLab, every written colour is a
+ *     centroid's (posterize without a mask).
  * A failed check aborts, which libFuzzer reports as a crash. Each plane is
  * allocated to the byte (its last row has no padding) so that
  * AddressSanitizer sees any access past it. */
@@ -391,6 +391,8 @@ check_common (const char *who, KmsContext * ctx, const KmsParams * p,
 {
   const guint k = CLAMP (p->k, 1, KMS_MAX_K);
   const guint nch = kms_format_get_n_channels (in->fmt->format);
+  /* in OkLab the exact centroids are OkLab's, painted converted back */
+  const gboolean native = p->color_space == KMS_CLUSTER_NATIVE;
   guint64 total = 0;
   guint c, ch;
 
@@ -404,7 +406,7 @@ check_common (const char *who, KmsContext * ctx, const KmsParams * p,
 
   for (c = 0; c < k; c++) {
     total += s->counts[c];
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    for (ch = 0; ch < KMS_MAX_CHANNELS && native; ch++)
       CHECK (s->pal[c][ch] == (ch < nch ? round_level (s->exact[c][ch]) : 0),
           "%s: centroid %u channel %u painted %u, exact %f", who, c, ch,
           s->pal[c][ch], s->exact[c][ch]);
@@ -414,7 +416,7 @@ check_common (const char *who, KmsContext * ctx, const KmsParams * p,
 
   /* a fresh start numbers the clusters by luma, darkest first (YUV and
    * grey: by Y) */
-  if (expect_fresh) {
+  if (expect_fresh && native) {
     for (c = 1; c < k; c++) {
       gdouble l0 = s->exact[c - 1][0], l1 = s->exact[c][0];
 
@@ -462,7 +464,8 @@ check_rgb (const char *who, const KmsParams * p, const Mem * in,
   /* no hysteresis on a fresh start: the old labels are numbered otherwise;
    * smoothing relabels by the neighbours, feathering blends the mask */
   const gboolean exact = (p->hysteresis <= 0 || fresh) &&
-      p->spatial_smoothing == 0 && p->mask_feather == 0;
+      p->spatial_smoothing == 0 && p->mask_feather == 0 &&
+      p->color_space == KMS_CLUSTER_NATIVE;
   gboolean masked_label[KMS_MAX_K], masking = FALSE;
   guint8 mask[3] = { (p->mask_color >> 16) & 0xff, (p->mask_color >> 8) & 0xff,
     p->mask_color & 0xff
@@ -471,12 +474,15 @@ check_rgb (const char *who, const KmsParams * p, const Mem * in,
   gint x, y;
   guint c, ch, b;
 
-  /* the masked clusters: the model's, and what the result says */
+  /* the masked clusters: the model's, and what the result says (in OkLab
+   * the key is matched there: what the result says) */
   model_masked (p, (const guint8 (*)[KMS_MAX_CHANNELS]) s->pal, k,
       masked_label);
   for (c = 0; c < KMS_MAX_K; c++) {
     const gboolean got = (st->masked[c / 8] >> (c % 8)) & 1;
 
+    if (p->color_space != KMS_CLUSTER_NATIVE && p->mask_key >= 0)
+      masked_label[c] = c < k && got;
     CHECK (got == (c < k && masked_label[c]), "%s: cluster %u masked %d, "
         "the model says %d", who, c, got, c < k && masked_label[c]);
     masking |= c < k && masked_label[c];
@@ -748,6 +754,9 @@ read_params (Reader * r, KmsParams * p)
       def.spatial_smoothing_strength;
   p->mask_feather = (t & 4) ? rd8 (r) % 8 : 0;
   p->still_hysteresis = (t & 8) ? rd8 (r) / 8.0 : 0;
+  /* clustering in OkLab */
+  p->color_space = (t & 16) ? KMS_CLUSTER_OKLAB :
+      KMS_CLUSTER_NATIVE;
 }
 
 
