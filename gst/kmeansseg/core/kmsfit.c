@@ -26,9 +26,12 @@
  *   points from the best. The frame's time stays bounded whatever k, the
  *   frame and its colours. A fresh start numbers by luma, darkest first.
  * - Warm start: the previous frame's centroids, then Lloyd on the weighted
- *   points until no centroid moves more than the tolerance or max_iters is
- *   reached; an empty cluster is re-seeded at the point worst served by
- *   its centroid. A scene cut (the old centroids fit far worse than they
+ *   points until no centroid moves more than the tolerance (finer on a
+ *   frame of little contrast) or max_iters is reached; an empty cluster is
+ *   re-seeded at the point worst served by its centroid. When the frame's
+ *   mean level changed (a fade, an exposure swing), the centroids are first
+ *   scaled by its gain per channel since the last frame that was not flat,
+ *   if that fits the frame better. A scene cut (the old centroids fit far worse than they
  *   fitted the recent frames) refits at once. Now and then, when a cluster
  *   starves and when the error drifts up, a refresh candidate is seeded
  *   and then fitted a little on each new frame (KMS_REFRESH_PASSES Lloyd
@@ -64,6 +67,19 @@
 /* Refresh candidates are seeded on at least this many cells (when the
  * points are that many) */
 #define KMS_REFRESH_MIN_CELLS 256
+/* A frame whose colours spread less than this (root mean square
+ * distance to their mean, per channel) is flat: it says nothing of the
+ * level of the scene */
+#define KMS_FLAT_SPREAD 2.0
+/* On a frame of less spread than this, Lloyd's tolerance shrinks in
+ * proportion: on a dark frame of a fade, moves under a level matter */
+#define KMS_LOW_CONTRAST 25.0
+/* The centroids follow a change of the frame's mean level (a fade, an
+ * exposure swing) when a channel's gain changes by at least this, from
+ * means of at least KMS_FOLLOW_FLOOR, and the scaled centroids fit the
+ * frame better */
+#define KMS_FOLLOW_MIN 0.03
+#define KMS_FOLLOW_FLOOR 8.0
 /* The running error level follows each frame's error by this weight */
 #define KMS_LEVEL_WEIGHT 0.2
 /* ... and never goes below this MSE, so noise on a flat scene is no cut */
@@ -443,6 +459,95 @@ inertia_of (KmsFit * fit, Points pts, Centroids cent, guint k)
   return total;
 }
 
+/* The frame's weighted mean colour and its spread (root mean squared
+ * distance of its colours to the mean, per channel) */
+static gdouble
+frame_stats (KmsFit * fit, gdouble mean[KMS_MAX_CHANNELS])
+{
+  const guint nc = fit->n_channels;
+  gdouble s[KMS_MAX_CHANNELS] = { 0, }, s2 = 0, w = 0;
+  guint i, ch;
+
+  for (i = 0; i < fit->n_points; i++) {
+    const KmsPoint *p = &fit->points[i];
+
+    for (ch = 0; ch < nc; ch++) {
+      s[ch] += p->w * p->c[ch];
+      s2 += p->w * p->c[ch] * p->c[ch];
+    }
+    w += p->w;
+  }
+  memset (mean, 0, KMS_MAX_CHANNELS * sizeof (gdouble));
+  if (w <= 0)
+    return 0;
+  for (ch = 0; ch < nc; ch++) {
+    mean[ch] = s[ch] / w;
+    s2 -= w * mean[ch] * mean[ch];
+  }
+  return sqrt (MAX (s2, 0) / (w * nc));
+}
+
+/* This frame's Lloyd tolerance: the user's, but finer on a frame of
+ * little contrast (a fade's dark frames), where moves under a level still
+ * matter */
+static void
+set_tolerance (KmsFit * fit, const KmsParams * params, gdouble spread)
+{
+  fit->tol = params->tolerance * MIN (1.0, spread / KMS_LOW_CONTRAST);
+}
+
+/* Follow a global level change: scale the centroids by the change of the
+ * frame's mean since the last frame with content (per channel around 0;
+ * chroma around 128 by the gain of luma), so that a fade or an exposure
+ * swing starts Lloyd where the optimum moved to. */
+static gdouble
+follow_level (KmsFit * fit, Centroids cent, guint k,
+    const gdouble mean[KMS_MAX_CHANNELS], gboolean check)
+{
+  Centroids scaled;
+  const guint nc = fit->n_channels;
+  const gdouble floor_m = KMS_FOLLOW_FLOOR;
+  gdouble gain[KMS_MAX_CHANNELS], all_old = 0, all_new = 0, g_all, dev = 0;
+  guint c, ch, n_lum = fit->yuv ? 1 : nc;
+
+  for (ch = 0; ch < n_lum; ch++) {
+    all_old += fit->mean[ch];
+    all_new += mean[ch];
+  }
+  if (all_old < floor_m * n_lum)
+    return -1;
+  g_all = all_new / all_old;
+  for (ch = 0; ch < nc; ch++) {
+    if (ch >= n_lum)
+      gain[ch] = g_all;
+    else if (fit->mean[ch] >= floor_m && mean[ch] >= floor_m)
+      gain[ch] = mean[ch] / fit->mean[ch];
+    else
+      gain[ch] = g_all;
+    gain[ch] = CLAMP (gain[ch], 0.25, 4.0);
+    dev = MAX (dev, fabs (gain[ch] - 1));
+  }
+  if (dev < KMS_FOLLOW_MIN)
+    return -1;
+  memcpy (scaled, cent, k * sizeof (scaled[0]));
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < nc; ch++) {
+      const gdouble o = ch >= n_lum ? 128 : 0;
+
+      scaled[c][ch] = CLAMP (o + gain[ch] * (cent[c][ch] - o), 0, 255);
+    }
+  if (check) {
+    const gdouble e0 = inertia_of (fit, frame_points (fit), cent, k);
+    const gdouble e1 = inertia_of (fit, frame_points (fit), scaled, k);
+
+    if (e1 < e0)
+      memcpy (cent, scaled, k * sizeof (scaled[0]));
+    return e0;
+  }
+  memcpy (cent, scaled, k * sizeof (scaled[0]));
+  return -1;
+}
+
 /* Change the number of clusters of a running stream: the first ones keep
  * their numbers; new ones are seeded by k-means++ around them. */
 static void
@@ -499,7 +604,7 @@ fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
 
   /* the ordinary Lloyd on the frame's points */
   it = lloyd (fit, pts, fit->cent, k, params->max_iters, NO_LIMIT,
-      params->tolerance, NULL, err, fit->weights, NULL);
+      fit->tol, NULL, err, fit->weights, NULL);
   if (it == 0)
     *err = inertia_of (fit, pts, fit->cent, k);
   return it;
@@ -590,11 +695,11 @@ candidate_frame (KmsFit * fit, const KmsParams * params, guint k,
         start + budget - (guint64) pts.n * k,
         MAX (params->tolerance, KMS_CELLS_TOLERANCE), NULL, NULL, NULL,
         &fit->cand_cells_done);
-    lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, params->tolerance, NULL, &e,
+    lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, fit->tol, NULL, &e,
         NULL, done);
   } else {
     lloyd (fit, pts, fit->cand, k, KMS_REFRESH_PASSES, NO_LIMIT,
-        params->tolerance, NULL, &e, NULL, done);
+        fit->tol, NULL, &e, NULL, done);
   }
   return e;
 }
@@ -606,8 +711,9 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     gboolean * reinit, gboolean * cut)
 {
   Centroids prev;
-  gdouble total, scale, warm_err = 0, err;
-  gboolean starved = FALSE, start;
+  gdouble total, scale, warm_err = 0, err, mean[KMS_MAX_CHANNELS], spread;
+  gdouble unfollowed_err = -1;
+  gboolean starved = FALSE, start, flat;
   guint c, ch, iters;
 
   *reinit = *cut = FALSE;
@@ -619,19 +725,33 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     resize_k (fit, k);
     fit->cand_active = FALSE;
   }
-  memcpy (prev, fit->cent, k * sizeof (prev[0]));
   if (params->max_iters == 0) {
     fit->cand_active = FALSE;
     return 0;                   /* the centroids are the user's to keep */
   }
+  memcpy (prev, fit->cent, k * sizeof (prev[0]));
+  spread = frame_stats (fit, mean);
+  flat = spread < KMS_FLAT_SPREAD;
+  set_tolerance (fit, params, spread);
+  if (fit->has_mean && !flat) {
+    unfollowed_err = follow_level (fit, fit->cent, k, mean, TRUE);
+    if (fit->cand_active)
+      follow_level (fit, fit->cand, k, mean, FALSE);
+  }
+  if (!flat) {
+    memcpy (fit->mean, mean, sizeof (mean));
+    fit->has_mean = TRUE;
+  }
 
   iters = lloyd (fit, frame_points (fit), fit->cent, k, params->max_iters,
-      NO_LIMIT, params->tolerance, &warm_err, &err, fit->weights, NULL);
+      NO_LIMIT, fit->tol, &warm_err, &err, fit->weights, NULL);
   /* Smoothed centroids lag behind a slow change, and their error grows
    * with it: test for a cut with the previous frame's centroids as fitted,
    * before smoothing */
   if (params->temporal_smoothing > 0 && fit->frames > 0 && fit->has_fitted)
     warm_err = inertia_of (fit, frame_points (fit), fit->fitted, k);
+  else if (unfollowed_err >= 0)
+    warm_err = unfollowed_err;
   warm_err *= scale;
 
   /* A scene cut: the old centroids fit the new frame far worse than they
@@ -746,8 +866,15 @@ kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
   gdouble err;
   guint iters;
 
+  gdouble mean[KMS_MAX_CHANNELS], spread;
+
   fit->n_channels = info->n_channels;
+  fit->yuv = info->yuv;
   fit->rng = params->seed;
+  spread = frame_stats (fit, mean);
+  set_tolerance (fit, params, spread);
+  memcpy (fit->mean, mean, sizeof (mean));
+  fit->has_mean = spread >= KMS_FLAT_SPREAD;
   iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
   sort_by_luma (fit, info, k);
   fit->level = fit->drift_base = err / (total_weight (fit) * fit->n_channels);
@@ -778,6 +905,7 @@ kms_fit_reset (KmsFit * fit)
   fit->frames = 0;
   fit->last_refresh = 0;
   fit->cand_active = FALSE;
+  fit->has_mean = FALSE;
 }
 
 void
@@ -791,6 +919,7 @@ kms_fit_seed (KmsFit * fit, const gdouble cent[][KMS_MAX_CHANNELS], guint n,
   fit->frames = 0;
   fit->last_refresh = 0;
   fit->cand_active = FALSE;
+  fit->has_mean = FALSE;
 }
 
 void

@@ -43,6 +43,12 @@ typedef struct
   guint64 frames;               /* frames since the fresh start */
   guint64 last_refresh;         /* frame the last refresh started on */
   gdouble drift_base;           /* the lowest level since then */
+  /* The mean colour of the last frame with content (not flat), to follow
+   * a global level change (a fade, an exposure swing) */
+  gdouble mean[KMS_MAX_CHANNELS];
+  gboolean has_mean;
+  gboolean yuv;                 /* channels 1, 2 are chroma around 128 */
+  gdouble tol;                  /* this frame's Lloyd tolerance */
 
   /* A refresh candidate, fitted a little on each frame beside the warm
    * fit until it wins or is given up */
