@@ -50,6 +50,10 @@
 #define KMS_FRESH_RESTARTS 4
 /* A refresh is adopted when its error is this much lower */
 #define KMS_REFRESH_GAIN 0.03
+#define KMS_SOFT_RISE 1.25
+#define KMS_SOFT_GAP 4
+#define KMS_SOFT_SHIFT 0.10
+#define KMS_SOFT_RESTARTS 2
 /* A cluster with less than this share of an average cluster's pixels is
  * starved; a starved cluster, or an error drifting up, calls for a
  * refresh at most this often */
@@ -527,6 +531,7 @@ follow_level (KmsFit * fit, Centroids cent, guint k,
     gain[ch] = CLAMP (gain[ch], 0.25, 4.0);
     dev = MAX (dev, fabs (gain[ch] - 1));
   }
+  fit->shift = dev;
   if (dev < KMS_FOLLOW_MIN)
     return -1;
   memcpy (scaled, cent, k * sizeof (scaled[0]));
@@ -732,6 +737,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   memcpy (prev, fit->cent, k * sizeof (prev[0]));
   spread = frame_stats (fit, mean);
   flat = spread < KMS_FLAT_SPREAD;
+  fit->shift = 0;
   set_tolerance (fit, params, spread);
   if (fit->has_mean && !flat) {
     unfollowed_err = follow_level (fit, fit->cent, k, mean, TRUE);
@@ -766,7 +772,36 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     fit->level = fit->drift_base = err * scale;
     fit->frames = 1;
     fit->last_refresh = 0;
+    fit->last_soft = 0;
     return iters;
+  }
+
+  /* A frame the warm fit serves much worse than the recent ones, short of
+   * a cut (a fast change of light or view): a bounded fresh fit beside it,
+   * kept when clearly better */
+  if (KMS_SOFT_RISE > 0 && params->refresh_interval > 0 &&
+      fit->frames > 0 &&
+      fit->frames >= fit->last_soft + KMS_SOFT_GAP &&
+      (fit->shift >= KMS_SOFT_SHIFT ||
+          err * scale > KMS_SOFT_RISE * MAX (fit->level, KMS_LEVEL_FLOOR))) {
+    Centroids warm;
+    gdouble warm_w[KMS_MAX_K], e2;
+    guint it2;
+
+    memcpy (warm, fit->cent, k * sizeof (warm[0]));
+    memcpy (warm_w, fit->weights, k * sizeof (warm_w[0]));
+    it2 = fit_fresh (fit, params, k, (guint) KMS_SOFT_RESTARTS, &e2);
+    fit->last_soft = fit->frames;
+    if (e2 < (1 - KMS_REFRESH_GAIN) * err) {
+      match_identity (fit, warm, fit->cent, k);
+      err = e2;
+      iters = it2;
+      *reinit = TRUE;
+      fit->cand_active = FALSE;
+    } else {
+      memcpy (fit->cent, warm, k * sizeof (warm[0]));
+      memcpy (fit->weights, warm_w, k * sizeof (warm_w[0]));
+    }
   }
 
   for (c = 0; c < k; c++)
@@ -880,6 +915,7 @@ kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
   fit->level = fit->drift_base = err / (total_weight (fit) * fit->n_channels);
   fit->frames = 1;
   fit->last_refresh = 0;
+  fit->last_soft = 0;
   fit->cand_active = FALSE;
   return iters;
 }
@@ -904,6 +940,7 @@ kms_fit_reset (KmsFit * fit)
   fit->level = 0;
   fit->frames = 0;
   fit->last_refresh = 0;
+  fit->last_soft = 0;
   fit->cand_active = FALSE;
   fit->has_mean = FALSE;
 }
@@ -918,6 +955,7 @@ kms_fit_seed (KmsFit * fit, const gdouble cent[][KMS_MAX_CHANNELS], guint n,
   fit->level = 0;
   fit->frames = 0;
   fit->last_refresh = 0;
+  fit->last_soft = 0;
   fit->cand_active = FALSE;
   fit->has_mean = FALSE;
 }
