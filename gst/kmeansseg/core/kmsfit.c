@@ -37,8 +37,11 @@
  *   and then fitted a little on each new frame (KMS_REFRESH_PASSES Lloyd
  *   iterations), beside the warm fit; it replaces the warm centroids on the
  *   first frame where it fits that frame clearly better, or is given up.
- *   The frames keep their usual time, and the output depends only on the
- *   frames and the settings. A cut or an adopted refresh keeps the
+ *   When the level shifts fast or the warm fit's error jumps (short of a
+ *   cut), a smaller bounded fresh fit runs beside the warm one on that
+ *   frame: it replaces the warm centroids when clearly better, or goes on
+ *   as the refresh candidate. The output depends only on the frames and
+ *   the settings. A cut or an adopted refresh keeps the
  *   cluster numbers (match_identity()). */
 
 #include <math.h>
@@ -50,10 +53,19 @@
 #define KMS_FRESH_RESTARTS 4
 /* A refresh is adopted when its error is this much lower */
 #define KMS_REFRESH_GAIN 0.03
+/* A fast change: the level shifts by KMS_SOFT_SHIFT (a gain of a channel)
+ * or the warm fit's error is KMS_SOFT_RISE times the running level; then,
+ * at most every KMS_SOFT_GAP frames, a fresh fit smaller than a cut's
+ * (KMS_SOFT_RESTARTS seedings on at most KMS_SOFT_CELLS cells within
+ * KMS_SOFT_PASSES passes over them, at most KMS_SOFT_ITERS Lloyd
+ * iterations on the points) runs beside the warm one */
+#define KMS_SOFT_SHIFT 0.10
 #define KMS_SOFT_RISE 1.25
 #define KMS_SOFT_GAP 4
-#define KMS_SOFT_SHIFT 0.10
 #define KMS_SOFT_RESTARTS 2
+#define KMS_SOFT_CELLS 2048
+#define KMS_SOFT_PASSES 40
+#define KMS_SOFT_ITERS 4
 /* A cluster with less than this share of an average cluster's pixels is
  * starved; a starved cluster, or an error drifting up, calls for a
  * refresh at most this often */
@@ -84,6 +96,7 @@
  * frame better */
 #define KMS_FOLLOW_MIN 0.03
 #define KMS_FOLLOW_FLOOR 8.0
+#define KMS_FOLLOW_POINTS 8192
 /* The running error level follows each frame's error by this weight */
 #define KMS_LEVEL_WEIGHT 0.2
 /* ... and never goes below this MSE, so noise on a flat scene is no cut */
@@ -469,26 +482,34 @@ static gdouble
 frame_stats (KmsFit * fit, gdouble mean[KMS_MAX_CHANNELS])
 {
   const guint nc = fit->n_channels;
-  gdouble s[KMS_MAX_CHANNELS] = { 0, }, s2 = 0, w = 0;
-  guint i, ch;
+  /* one sum per channel: independent additions */
+  gdouble s0 = 0, s1 = 0, s2 = 0, q0 = 0, q1 = 0, q2 = 0, w = 0, q;
+  guint i;
 
   for (i = 0; i < fit->n_points; i++) {
     const KmsPoint *p = &fit->points[i];
+    const gdouble a = p->w * p->c[0], b = p->w * p->c[1], c = p->w * p->c[2];
 
-    for (ch = 0; ch < nc; ch++) {
-      s[ch] += p->w * p->c[ch];
-      s2 += p->w * p->c[ch] * p->c[ch];
-    }
+    s0 += a;
+    s1 += b;
+    s2 += c;
+    q0 += a * p->c[0];
+    q1 += b * p->c[1];
+    q2 += c * p->c[2];
     w += p->w;
   }
   memset (mean, 0, KMS_MAX_CHANNELS * sizeof (gdouble));
   if (w <= 0)
     return 0;
-  for (ch = 0; ch < nc; ch++) {
-    mean[ch] = s[ch] / w;
-    s2 -= w * mean[ch] * mean[ch];
+  /* (an unused channel is 0 in every point) */
+  mean[0] = s0 / w;
+  q = q0 - w * mean[0] * mean[0];
+  if (nc > 1) {
+    mean[1] = s1 / w;
+    mean[2] = s2 / w;
+    q += q1 - w * mean[1] * mean[1] + q2 - w * mean[2] * mean[2];
   }
-  return sqrt (MAX (s2, 0) / (w * nc));
+  return sqrt (MAX (q, 0) / (w * nc));
 }
 
 /* This frame's Lloyd tolerance: the user's, but finer on a frame of
@@ -498,6 +519,38 @@ static void
 set_tolerance (KmsFit * fit, const KmsParams * params, gdouble spread)
 {
   fit->tol = params->tolerance * MIN (1.0, spread / KMS_LOW_CONTRAST);
+}
+
+/* The errors of two sets of centroids on the frame's points, in one pass
+ * over at most about KMS_FOLLOW_POINTS of them (every n-th), scaled up to
+ * the whole frame's weight */
+static void
+inertia_pair (KmsFit * fit, Centroids a, Centroids b, guint k, gdouble * ea,
+    gdouble * eb)
+{
+  const guint nc = fit->n_channels;
+  const guint step = MAX (1, fit->n_points / (guint) KMS_FOLLOW_POINTS);
+  CentroidLanes la, lb;
+  gdouble ta = 0, tb = 0, w = 0, all = 0;
+  guint i;
+
+  lanes_set (&la, a, k, nc);
+  lanes_set (&lb, b, k, nc);
+  for (i = 0; i < fit->n_points; i += step) {
+    const KmsPoint *p = &fit->points[i];
+    gdouble da, db;
+
+    nearest (&la, p->c, k, nc, &da);
+    nearest (&lb, p->c, k, nc, &db);
+    ta += da * p->w;
+    tb += db * p->w;
+    w += p->w;
+  }
+  fit->evals += 2 * (guint64) ((fit->n_points + step - 1) / step) * k;
+  for (i = 0; i < fit->n_points; i++)
+    all += fit->points[i].w;
+  *ea = w > 0 ? ta * all / w : 0;
+  *eb = w > 0 ? tb * all / w : 0;
 }
 
 /* Follow a global level change: scale the centroids by the change of the
@@ -542,8 +595,9 @@ follow_level (KmsFit * fit, Centroids cent, guint k,
       scaled[c][ch] = CLAMP (o + gain[ch] * (cent[c][ch] - o), 0, 255);
     }
   if (check) {
-    const gdouble e0 = inertia_of (fit, frame_points (fit), cent, k);
-    const gdouble e1 = inertia_of (fit, frame_points (fit), scaled, k);
+    gdouble e0, e1;
+
+    inertia_pair (fit, cent, scaled, k, &e0, &e1);
 
     if (e1 < e0)
       memcpy (cent, scaled, k * sizeof (scaled[0]));
@@ -575,12 +629,13 @@ resize_k (KmsFit * fit, guint k)
  * weighted squared error in *err. */
 static guint
 fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
-    guint restarts, gdouble * err)
+    guint restarts, guint max_cells, guint passes, guint max_iters,
+    gdouble * err)
 {
   const Points pts = frame_points (fit);
-  const Points cells = coarse_points (fit, KMS_FRESH_CELLS);
+  const Points cells = coarse_points (fit, max_cells);
   const guint64 pass = (guint64) cells.n * k;
-  const guint64 budget = KMS_FRESH_PASSES * pass;
+  const guint64 budget = passes * pass;
   const guint64 start = fit->evals;
   Centroids best_cent;
   gdouble best = G_MAXDOUBLE, e;
@@ -608,7 +663,7 @@ fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
   memcpy (fit->cent, best_cent, k * sizeof (fit->cent[0]));
 
   /* the ordinary Lloyd on the frame's points */
-  it = lloyd (fit, pts, fit->cent, k, params->max_iters, NO_LIMIT,
+  it = lloyd (fit, pts, fit->cent, k, max_iters, NO_LIMIT,
       fit->tol, NULL, err, fit->weights, NULL);
   if (it == 0)
     *err = inertia_of (fit, pts, fit->cent, k);
@@ -718,6 +773,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   Centroids prev;
   gdouble total, scale, warm_err = 0, err, mean[KMS_MAX_CHANNELS], spread;
   gdouble unfollowed_err = -1;
+  gboolean soft_cand = FALSE, soft_due, soft_shift;
   gboolean starved = FALSE, start, flat;
   guint c, ch, iters;
 
@@ -749,8 +805,15 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     fit->has_mean = TRUE;
   }
 
-  iters = lloyd (fit, frame_points (fit), fit->cent, k, params->max_iters,
-      NO_LIMIT, fit->tol, &warm_err, &err, fit->weights, NULL);
+  /* a fast change of level: a fresh fit runs beside this one (below), and
+   * both get as many iterations, which keeps the frame's time bounded */
+  soft_due = params->refresh_interval > 0 && fit->frames > 0 &&
+      fit->frames >= fit->last_soft + KMS_SOFT_GAP;
+  soft_shift = soft_due && fit->shift >= KMS_SOFT_SHIFT;
+  iters = lloyd (fit, frame_points (fit), fit->cent, k,
+      soft_shift ? MIN (params->max_iters,
+          KMS_SOFT_ITERS) : params->max_iters, NO_LIMIT, fit->tol, &warm_err,
+      &err, fit->weights, NULL);
   /* Smoothed centroids lag behind a slow change, and their error grows
    * with it: test for a cut with the previous frame's centroids as fitted,
    * before smoothing */
@@ -765,7 +828,8 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   if (params->scene_cut > 0 && fit->frames > 0 &&
       warm_err > params->scene_cut * MAX (fit->level, KMS_LEVEL_FLOOR)) {
     fit->cand_active = FALSE;
-    iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
+    iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, KMS_FRESH_CELLS,
+        KMS_FRESH_PASSES, params->max_iters, &err);
     match_identity (fit, prev, fit->cent, k);
     memcpy (fit->fitted, fit->cent, k * sizeof (fit->cent[0]));
     *reinit = *cut = TRUE;
@@ -779,10 +843,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   /* A frame the warm fit serves much worse than the recent ones, short of
    * a cut (a fast change of light or view): a bounded fresh fit beside it,
    * kept when clearly better */
-  if (KMS_SOFT_RISE > 0 && params->refresh_interval > 0 &&
-      fit->frames > 0 &&
-      fit->frames >= fit->last_soft + KMS_SOFT_GAP &&
-      (fit->shift >= KMS_SOFT_SHIFT ||
+  if (soft_shift || (soft_due &&
           err * scale > KMS_SOFT_RISE * MAX (fit->level, KMS_LEVEL_FLOOR))) {
     Centroids warm;
     gdouble warm_w[KMS_MAX_K], e2;
@@ -790,7 +851,8 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
 
     memcpy (warm, fit->cent, k * sizeof (warm[0]));
     memcpy (warm_w, fit->weights, k * sizeof (warm_w[0]));
-    it2 = fit_fresh (fit, params, k, (guint) KMS_SOFT_RESTARTS, &e2);
+    it2 = fit_fresh (fit, params, k, KMS_SOFT_RESTARTS, KMS_SOFT_CELLS,
+        KMS_SOFT_PASSES, MIN (params->max_iters, KMS_SOFT_ITERS), &e2);
     fit->last_soft = fit->frames;
     if (e2 < (1 - KMS_REFRESH_GAIN) * err) {
       match_identity (fit, warm, fit->cent, k);
@@ -799,6 +861,13 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
       *reinit = TRUE;
       fit->cand_active = FALSE;
     } else {
+      /* not yet: it goes on as a refresh candidate over the next frames */
+      memcpy (fit->cand, fit->cent, k * sizeof (warm[0]));
+      fit->cand_active = TRUE;
+      fit->cand_cells_done = TRUE;
+      fit->cand_frames = 0;
+      fit->last_refresh = fit->frames;
+      soft_cand = TRUE;
       memcpy (fit->cent, warm, k * sizeof (warm[0]));
       memcpy (fit->weights, warm_w, k * sizeof (warm_w[0]));
     }
@@ -823,7 +892,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
    * candidate fitted over the next frames competes with the warm fit and
    * replaces it when clearly better: a warm start can sit in a poor
    * optimum for ever (a clip opening on black) */
-  if (start || fit->cand_active) {
+  if ((start || fit->cand_active) && !soft_cand) {
     gboolean converged;
     gdouble cand_err;
 
@@ -910,7 +979,8 @@ kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
   set_tolerance (fit, params, spread);
   memcpy (fit->mean, mean, sizeof (mean));
   fit->has_mean = spread >= KMS_FLAT_SPREAD;
-  iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
+  iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, KMS_FRESH_CELLS,
+      KMS_FRESH_PASSES, params->max_iters, &err);
   sort_by_luma (fit, info, k);
   fit->level = fit->drift_base = err / (total_weight (fit) * fit->n_channels);
   fit->frames = 1;
