@@ -1232,6 +1232,70 @@ END_TEST;
  * each, beside the warm fit, which it replaces only when it fits clearly
  * better; nothing of it runs between refreshes. Uniform noise: Lloyd
  * converges slowly there, so a candidate needs more than a frame. */
+/* An exposure swing short of a cut (every channel's level drops by
+ * 7-12% from one frame to the next, the same picture darker): the frame
+ * that swings costs no more than a cut frame, is fitted as well as a fresh
+ * start on it (within 3%), and with refresh-interval=0 nothing is
+ * re-initialised on it. */
+START_TEST (test_level_shift_bounded)
+{
+  static const guint ks[] = { 3, 16 };
+  static const gdouble gain[3] = { 0.88, 0.93, 0.9 };
+  const gint w = 160, h = 120;
+  const gsize n = (gsize) w * h;
+  guint8 *rgb = g_malloc (3 * n);
+  guint64 s = 2025;
+  TestImage *a, *b;
+  guint ki, mode;
+  gsize i;
+
+  gen_blobs (rgb, n, 10, 30, &s);
+  a = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+  for (i = 0; i < 3 * n; i++)
+    rgb[i] = (guint8) (rgb[i] * gain[i % 3] + 0.5);
+  b = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+
+  for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
+    for (mode = 0; mode < 2; mode++) {
+      const guint k = ks[ki];
+      KmsContext *ctx = kms_context_new (), *fresh = kms_context_new ();
+      KmsParams params;
+      KmsResult stats, fresh_stats;
+      guint64 pts, bound;
+      guint frame;
+
+      params_init_exact (&params, k);
+      params.sample_size = 0;
+      params.refresh_interval = mode ? 0 : 30;
+      /* (fast-change fits run at most every 4 frames, counted from the
+       * fresh start) */
+      for (frame = 0; frame < 5; frame++)
+        image_free (process_and_check (ctx, &params, a, &stats, NULL));
+      image_free (process_and_check (ctx, &params, b, &stats, NULL));
+      ck_assert (!stats.scene_cut);
+      if (mode)
+        ck_assert (!stats.reinitialized);
+      pts = stats.fit_points;
+      bound = params.max_iters * 2 * pts * k +
+          (guint64) KMS_FRESH_PASSES * KMS_FRESH_CELLS * k + 4 * pts * k;
+      ck_assert_msg (stats.fit_evals <= bound, "k=%u: the swing worked out "
+          "%" G_GUINT64_FORMAT " distances, at most %" G_GUINT64_FORMAT, k,
+          stats.fit_evals, bound);
+      image_free (process_and_check (fresh, &params, b, &fresh_stats, NULL));
+      ck_assert_msg (stats.mse <= 1.03 * fresh_stats.mse, "k=%u: MSE %.3f "
+          "on the swing, %.3f from a fresh start", k, stats.mse,
+          fresh_stats.mse);
+      kms_context_free (ctx);
+      kms_context_free (fresh);
+    }
+  }
+  image_free (a);
+  image_free (b);
+  g_free (rgb);
+}
+
+END_TEST;
+
 START_TEST (test_refresh_spread)
 {
   const gint w = 96, h = 72;
@@ -1313,6 +1377,7 @@ temporal_suite (void)
   tcase_add_test (tc, test_temporal_smoothing);
   tcase_add_test (tc, test_cut_bounded);
   tcase_add_test (tc, test_refresh_spread);
+  tcase_add_test (tc, test_level_shift_bounded);
 
   /* a case of its own; CK_RUN_CASE=temporal runs the rest */
   tc = tcase_create ("smoothing-cut");
