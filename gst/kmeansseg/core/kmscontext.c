@@ -361,6 +361,7 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     iters = kms_fit_fresh_start (fit, params, k, &fit_info);
     reinit = TRUE;
   } else {
+    fit->yuv = info->yuv;
     iters = kms_fit_warm (fit, params, k, &reinit, &cut);
     /* centroids just seeded from a palette count as re-initialised */
     reinit |= ctx->seeded;

@@ -26,16 +26,22 @@
  *   points from the best. The frame's time stays bounded whatever k, the
  *   frame and its colours. A fresh start numbers by luma, darkest first.
  * - Warm start: the previous frame's centroids, then Lloyd on the weighted
- *   points until no centroid moves more than the tolerance or max_iters is
- *   reached; an empty cluster is re-seeded at the point worst served by
- *   its centroid. A scene cut (the old centroids fit far worse than they
+ *   points until no centroid moves more than the tolerance (finer on a
+ *   frame of little contrast) or max_iters is reached; an empty cluster is
+ *   re-seeded at the point worst served by its centroid. When the frame's
+ *   mean level changed (a fade, an exposure swing), the centroids are first
+ *   scaled by its gain per channel since the last frame that was not flat,
+ *   if that fits the frame better. A scene cut (the old centroids fit far worse than they
  *   fitted the recent frames) refits at once. Now and then, when a cluster
  *   starves and when the error drifts up, a refresh candidate is seeded
  *   and then fitted a little on each new frame (KMS_REFRESH_PASSES Lloyd
  *   iterations), beside the warm fit; it replaces the warm centroids on the
  *   first frame where it fits that frame clearly better, or is given up.
- *   The frames keep their usual time, and the output depends only on the
- *   frames and the settings. A cut or an adopted refresh keeps the
+ *   When the level shifts fast or the warm fit's error jumps (short of a
+ *   cut), a smaller bounded fresh fit runs beside the warm one on that
+ *   frame: it replaces the warm centroids when clearly better, or goes on
+ *   as the refresh candidate. The output depends only on the frames and
+ *   the settings. A cut or an adopted refresh keeps the
  *   cluster numbers (match_identity()). */
 
 #include <math.h>
@@ -47,6 +53,19 @@
 #define KMS_FRESH_RESTARTS 4
 /* A refresh is adopted when its error is this much lower */
 #define KMS_REFRESH_GAIN 0.03
+/* A fast change: the level shifts by KMS_SOFT_SHIFT (a gain of a channel)
+ * or the warm fit's error is KMS_SOFT_RISE times the running level; then,
+ * at most every KMS_SOFT_GAP frames, a fresh fit smaller than a cut's
+ * (KMS_SOFT_RESTARTS seedings on at most KMS_SOFT_CELLS cells within
+ * KMS_SOFT_PASSES passes over them, at most KMS_SOFT_ITERS Lloyd
+ * iterations on the points) runs beside the warm one */
+#define KMS_SOFT_SHIFT 0.10
+#define KMS_SOFT_RISE 1.25
+#define KMS_SOFT_GAP 4
+#define KMS_SOFT_RESTARTS 2
+#define KMS_SOFT_CELLS 2048
+#define KMS_SOFT_PASSES 40
+#define KMS_SOFT_ITERS 4
 /* A cluster with less than this share of an average cluster's pixels is
  * starved; a starved cluster, or an error drifting up, calls for a
  * refresh at most this often */
@@ -64,6 +83,20 @@
 /* Refresh candidates are seeded on at least this many cells (when the
  * points are that many) */
 #define KMS_REFRESH_MIN_CELLS 256
+/* A frame whose colours spread less than this (root mean square
+ * distance to their mean, per channel) is flat: it says nothing of the
+ * level of the scene */
+#define KMS_FLAT_SPREAD 2.0
+/* On a frame of less spread than this, Lloyd's tolerance shrinks in
+ * proportion: on a dark frame of a fade, moves under a level matter */
+#define KMS_LOW_CONTRAST 25.0
+/* The centroids follow a change of the frame's mean level (a fade, an
+ * exposure swing) when a channel's gain changes by at least this, from
+ * means of at least KMS_FOLLOW_FLOOR, and the scaled centroids fit the
+ * frame better */
+#define KMS_FOLLOW_MIN 0.03
+#define KMS_FOLLOW_FLOOR 8.0
+#define KMS_FOLLOW_POINTS 8192
 /* The running error level follows each frame's error by this weight */
 #define KMS_LEVEL_WEIGHT 0.2
 /* ... and never goes below this MSE, so noise on a flat scene is no cut */
@@ -443,6 +476,137 @@ inertia_of (KmsFit * fit, Points pts, Centroids cent, guint k)
   return total;
 }
 
+/* The frame's weighted mean colour and its spread (root mean squared
+ * distance of its colours to the mean, per channel) */
+static gdouble
+frame_stats (KmsFit * fit, gdouble mean[KMS_MAX_CHANNELS])
+{
+  const guint nc = fit->n_channels;
+  /* one sum per channel: independent additions */
+  gdouble s0 = 0, s1 = 0, s2 = 0, q0 = 0, q1 = 0, q2 = 0, w = 0, q;
+  guint i;
+
+  for (i = 0; i < fit->n_points; i++) {
+    const KmsPoint *p = &fit->points[i];
+    const gdouble a = p->w * p->c[0], b = p->w * p->c[1], c = p->w * p->c[2];
+
+    s0 += a;
+    s1 += b;
+    s2 += c;
+    q0 += a * p->c[0];
+    q1 += b * p->c[1];
+    q2 += c * p->c[2];
+    w += p->w;
+  }
+  memset (mean, 0, KMS_MAX_CHANNELS * sizeof (gdouble));
+  if (w <= 0)
+    return 0;
+  /* (an unused channel is 0 in every point) */
+  mean[0] = s0 / w;
+  q = q0 - w * mean[0] * mean[0];
+  if (nc > 1) {
+    mean[1] = s1 / w;
+    mean[2] = s2 / w;
+    q += q1 - w * mean[1] * mean[1] + q2 - w * mean[2] * mean[2];
+  }
+  return sqrt (MAX (q, 0) / (w * nc));
+}
+
+/* This frame's Lloyd tolerance: the user's, but finer on a frame of
+ * little contrast (a fade's dark frames), where moves under a level still
+ * matter */
+static void
+set_tolerance (KmsFit * fit, const KmsParams * params, gdouble spread)
+{
+  fit->tol = params->tolerance * MIN (1.0, spread / KMS_LOW_CONTRAST);
+}
+
+/* The errors of two sets of centroids on the frame's points, in one pass
+ * over at most about KMS_FOLLOW_POINTS of them (every n-th), scaled up to
+ * the whole frame's weight */
+static void
+inertia_pair (KmsFit * fit, Centroids a, Centroids b, guint k, gdouble * ea,
+    gdouble * eb)
+{
+  const guint nc = fit->n_channels;
+  const guint step = MAX (1, fit->n_points / (guint) KMS_FOLLOW_POINTS);
+  CentroidLanes la, lb;
+  gdouble ta = 0, tb = 0, w = 0, all = 0;
+  guint i;
+
+  lanes_set (&la, a, k, nc);
+  lanes_set (&lb, b, k, nc);
+  for (i = 0; i < fit->n_points; i += step) {
+    const KmsPoint *p = &fit->points[i];
+    gdouble da, db;
+
+    nearest (&la, p->c, k, nc, &da);
+    nearest (&lb, p->c, k, nc, &db);
+    ta += da * p->w;
+    tb += db * p->w;
+    w += p->w;
+  }
+  fit->evals += 2 * (guint64) ((fit->n_points + step - 1) / step) * k;
+  for (i = 0; i < fit->n_points; i++)
+    all += fit->points[i].w;
+  *ea = w > 0 ? ta * all / w : 0;
+  *eb = w > 0 ? tb * all / w : 0;
+}
+
+/* Follow a global level change: scale the centroids by the change of the
+ * frame's mean since the last frame with content (per channel around 0;
+ * chroma around 128 by the gain of luma), so that a fade or an exposure
+ * swing starts Lloyd where the optimum moved to. */
+static gdouble
+follow_level (KmsFit * fit, Centroids cent, guint k,
+    const gdouble mean[KMS_MAX_CHANNELS], gboolean check)
+{
+  Centroids scaled;
+  const guint nc = fit->n_channels;
+  const gdouble floor_m = KMS_FOLLOW_FLOOR;
+  gdouble gain[KMS_MAX_CHANNELS], all_old = 0, all_new = 0, g_all, dev = 0;
+  guint c, ch, n_lum = fit->yuv ? 1 : nc;
+
+  for (ch = 0; ch < n_lum; ch++) {
+    all_old += fit->mean[ch];
+    all_new += mean[ch];
+  }
+  if (all_old < floor_m * n_lum)
+    return -1;
+  g_all = all_new / all_old;
+  for (ch = 0; ch < nc; ch++) {
+    if (ch >= n_lum)
+      gain[ch] = g_all;
+    else if (fit->mean[ch] >= floor_m && mean[ch] >= floor_m)
+      gain[ch] = mean[ch] / fit->mean[ch];
+    else
+      gain[ch] = g_all;
+    gain[ch] = CLAMP (gain[ch], 0.25, 4.0);
+    dev = MAX (dev, fabs (gain[ch] - 1));
+  }
+  fit->shift = dev;
+  if (dev < KMS_FOLLOW_MIN)
+    return -1;
+  memcpy (scaled, cent, k * sizeof (scaled[0]));
+  for (c = 0; c < k; c++)
+    for (ch = 0; ch < nc; ch++) {
+      const gdouble o = ch >= n_lum ? 128 : 0;
+
+      scaled[c][ch] = CLAMP (o + gain[ch] * (cent[c][ch] - o), 0, 255);
+    }
+  if (check) {
+    gdouble e0, e1;
+
+    inertia_pair (fit, cent, scaled, k, &e0, &e1);
+
+    if (e1 < e0)
+      memcpy (cent, scaled, k * sizeof (scaled[0]));
+    return e0;
+  }
+  memcpy (cent, scaled, k * sizeof (scaled[0]));
+  return -1;
+}
+
 /* Change the number of clusters of a running stream: the first ones keep
  * their numbers; new ones are seeded by k-means++ around them. */
 static void
@@ -465,12 +629,13 @@ resize_k (KmsFit * fit, guint k)
  * weighted squared error in *err. */
 static guint
 fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
-    guint restarts, gdouble * err)
+    guint restarts, guint max_cells, guint passes, guint max_iters,
+    gdouble * err)
 {
   const Points pts = frame_points (fit);
-  const Points cells = coarse_points (fit, KMS_FRESH_CELLS);
+  const Points cells = coarse_points (fit, max_cells);
   const guint64 pass = (guint64) cells.n * k;
-  const guint64 budget = KMS_FRESH_PASSES * pass;
+  const guint64 budget = passes * pass;
   const guint64 start = fit->evals;
   Centroids best_cent;
   gdouble best = G_MAXDOUBLE, e;
@@ -498,8 +663,8 @@ fit_fresh (KmsFit * fit, const KmsParams * params, guint k,
   memcpy (fit->cent, best_cent, k * sizeof (fit->cent[0]));
 
   /* the ordinary Lloyd on the frame's points */
-  it = lloyd (fit, pts, fit->cent, k, params->max_iters, NO_LIMIT,
-      params->tolerance, NULL, err, fit->weights, NULL);
+  it = lloyd (fit, pts, fit->cent, k, max_iters, NO_LIMIT,
+      fit->tol, NULL, err, fit->weights, NULL);
   if (it == 0)
     *err = inertia_of (fit, pts, fit->cent, k);
   return it;
@@ -590,11 +755,11 @@ candidate_frame (KmsFit * fit, const KmsParams * params, guint k,
         start + budget - (guint64) pts.n * k,
         MAX (params->tolerance, KMS_CELLS_TOLERANCE), NULL, NULL, NULL,
         &fit->cand_cells_done);
-    lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, params->tolerance, NULL, &e,
+    lloyd (fit, pts, fit->cand, k, 1, NO_LIMIT, fit->tol, NULL, &e,
         NULL, done);
   } else {
     lloyd (fit, pts, fit->cand, k, KMS_REFRESH_PASSES, NO_LIMIT,
-        params->tolerance, NULL, &e, NULL, done);
+        fit->tol, NULL, &e, NULL, done);
   }
   return e;
 }
@@ -606,8 +771,10 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     gboolean * reinit, gboolean * cut)
 {
   Centroids prev;
-  gdouble total, scale, warm_err = 0, err;
-  gboolean starved = FALSE, start;
+  gdouble total, scale, warm_err = 0, err, mean[KMS_MAX_CHANNELS], spread;
+  gdouble unfollowed_err = -1;
+  gboolean soft_cand = FALSE, soft_due, soft_shift;
+  gboolean starved = FALSE, start, flat;
   guint c, ch, iters;
 
   *reinit = *cut = FALSE;
@@ -619,19 +786,41 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     resize_k (fit, k);
     fit->cand_active = FALSE;
   }
-  memcpy (prev, fit->cent, k * sizeof (prev[0]));
   if (params->max_iters == 0) {
     fit->cand_active = FALSE;
     return 0;                   /* the centroids are the user's to keep */
   }
+  memcpy (prev, fit->cent, k * sizeof (prev[0]));
+  spread = frame_stats (fit, mean);
+  flat = spread < KMS_FLAT_SPREAD;
+  fit->shift = 0;
+  set_tolerance (fit, params, spread);
+  if (fit->has_mean && !flat) {
+    unfollowed_err = follow_level (fit, fit->cent, k, mean, TRUE);
+    if (fit->cand_active)
+      follow_level (fit, fit->cand, k, mean, FALSE);
+  }
+  if (!flat) {
+    memcpy (fit->mean, mean, sizeof (mean));
+    fit->has_mean = TRUE;
+  }
 
-  iters = lloyd (fit, frame_points (fit), fit->cent, k, params->max_iters,
-      NO_LIMIT, params->tolerance, &warm_err, &err, fit->weights, NULL);
+  /* a fast change of level: a fresh fit runs beside this one (below), and
+   * both get as many iterations, which keeps the frame's time bounded */
+  soft_due = params->refresh_interval > 0 && fit->frames > 0 &&
+      fit->frames >= fit->last_soft + KMS_SOFT_GAP;
+  soft_shift = soft_due && fit->shift >= KMS_SOFT_SHIFT;
+  iters = lloyd (fit, frame_points (fit), fit->cent, k,
+      soft_shift ? MIN (params->max_iters,
+          KMS_SOFT_ITERS) : params->max_iters, NO_LIMIT, fit->tol, &warm_err,
+      &err, fit->weights, NULL);
   /* Smoothed centroids lag behind a slow change, and their error grows
    * with it: test for a cut with the previous frame's centroids as fitted,
    * before smoothing */
   if (params->temporal_smoothing > 0 && fit->frames > 0 && fit->has_fitted)
     warm_err = inertia_of (fit, frame_points (fit), fit->fitted, k);
+  else if (unfollowed_err >= 0)
+    warm_err = unfollowed_err;
   warm_err *= scale;
 
   /* A scene cut: the old centroids fit the new frame far worse than they
@@ -639,14 +828,49 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   if (params->scene_cut > 0 && fit->frames > 0 &&
       warm_err > params->scene_cut * MAX (fit->level, KMS_LEVEL_FLOOR)) {
     fit->cand_active = FALSE;
-    iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
+    iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, KMS_FRESH_CELLS,
+        KMS_FRESH_PASSES, params->max_iters, &err);
     match_identity (fit, prev, fit->cent, k);
     memcpy (fit->fitted, fit->cent, k * sizeof (fit->cent[0]));
     *reinit = *cut = TRUE;
     fit->level = fit->drift_base = err * scale;
     fit->frames = 1;
     fit->last_refresh = 0;
+    fit->last_soft = 0;
     return iters;
+  }
+
+  /* A frame the warm fit serves much worse than the recent ones, short of
+   * a cut (a fast change of light or view): a bounded fresh fit beside it,
+   * kept when clearly better */
+  if (soft_shift || (soft_due &&
+          err * scale > KMS_SOFT_RISE * MAX (fit->level, KMS_LEVEL_FLOOR))) {
+    Centroids warm;
+    gdouble warm_w[KMS_MAX_K], e2;
+    guint it2;
+
+    memcpy (warm, fit->cent, k * sizeof (warm[0]));
+    memcpy (warm_w, fit->weights, k * sizeof (warm_w[0]));
+    it2 = fit_fresh (fit, params, k, KMS_SOFT_RESTARTS, KMS_SOFT_CELLS,
+        KMS_SOFT_PASSES, MIN (params->max_iters, KMS_SOFT_ITERS), &e2);
+    fit->last_soft = fit->frames;
+    if (e2 < (1 - KMS_REFRESH_GAIN) * err) {
+      match_identity (fit, warm, fit->cent, k);
+      err = e2;
+      iters = it2;
+      *reinit = TRUE;
+      fit->cand_active = FALSE;
+    } else {
+      /* not yet: it goes on as a refresh candidate over the next frames */
+      memcpy (fit->cand, fit->cent, k * sizeof (warm[0]));
+      fit->cand_active = TRUE;
+      fit->cand_cells_done = TRUE;
+      fit->cand_frames = 0;
+      fit->last_refresh = fit->frames;
+      soft_cand = TRUE;
+      memcpy (fit->cent, warm, k * sizeof (warm[0]));
+      memcpy (fit->weights, warm_w, k * sizeof (warm_w[0]));
+    }
   }
 
   for (c = 0; c < k; c++)
@@ -668,7 +892,7 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
    * candidate fitted over the next frames competes with the warm fit and
    * replaces it when clearly better: a warm start can sit in a poor
    * optimum for ever (a clip opening on black) */
-  if (start || fit->cand_active) {
+  if ((start || fit->cand_active) && !soft_cand) {
     gboolean converged;
     gdouble cand_err;
 
@@ -746,13 +970,22 @@ kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
   gdouble err;
   guint iters;
 
+  gdouble mean[KMS_MAX_CHANNELS], spread;
+
   fit->n_channels = info->n_channels;
+  fit->yuv = info->yuv;
   fit->rng = params->seed;
-  iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, &err);
+  spread = frame_stats (fit, mean);
+  set_tolerance (fit, params, spread);
+  memcpy (fit->mean, mean, sizeof (mean));
+  fit->has_mean = spread >= KMS_FLAT_SPREAD;
+  iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, KMS_FRESH_CELLS,
+      KMS_FRESH_PASSES, params->max_iters, &err);
   sort_by_luma (fit, info, k);
   fit->level = fit->drift_base = err / (total_weight (fit) * fit->n_channels);
   fit->frames = 1;
   fit->last_refresh = 0;
+  fit->last_soft = 0;
   fit->cand_active = FALSE;
   return iters;
 }
@@ -777,7 +1010,9 @@ kms_fit_reset (KmsFit * fit)
   fit->level = 0;
   fit->frames = 0;
   fit->last_refresh = 0;
+  fit->last_soft = 0;
   fit->cand_active = FALSE;
+  fit->has_mean = FALSE;
 }
 
 void
@@ -790,7 +1025,9 @@ kms_fit_seed (KmsFit * fit, const gdouble cent[][KMS_MAX_CHANNELS], guint n,
   fit->level = 0;
   fit->frames = 0;
   fit->last_refresh = 0;
+  fit->last_soft = 0;
   fit->cand_active = FALSE;
+  fit->has_mean = FALSE;
 }
 
 void

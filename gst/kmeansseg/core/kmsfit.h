@@ -42,7 +42,16 @@ typedef struct
   gdouble level;                /* running per-channel MSE of the fits */
   guint64 frames;               /* frames since the fresh start */
   guint64 last_refresh;         /* frame the last refresh started on */
+  guint64 last_soft;            /* frame of the last fresh fit beside a
+                                 * warm one */
   gdouble drift_base;           /* the lowest level since then */
+  /* The mean colour of the last frame with content (not flat), to follow
+   * a global level change (a fade, an exposure swing) */
+  gdouble mean[KMS_MAX_CHANNELS];
+  gboolean has_mean;
+  gdouble shift;                /* this frame's largest change of gain */
+  gboolean yuv;                 /* channels 1, 2 are chroma around 128 */
+  gdouble tol;                  /* this frame's Lloyd tolerance */
 
   /* A refresh candidate, fitted a little on each frame beside the warm
    * fit until it wins or is given up */

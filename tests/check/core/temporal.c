@@ -772,6 +772,63 @@ hyst_p (const TestImage * out)
 
 /* A pixel holds its cluster while another is nearer by no more than the
  * margin; never on a fresh start or across a size change. */
+/* A fade through black on footage-like frames (three overlapping colour
+ * clouds, scaled as a fade scales them): with the default settings, the
+ * warm fit on every frame of the fade, and on the first frames after the
+ * black ones, is as good as a fresh fit of that frame (within 3%), also
+ * where the frame is dark. Before, the black frames left the warm start
+ * in a poor fit of the dim frames after them. */
+START_TEST (test_fade_through_black_noisy)
+{
+  static const guint8 colors[3][3] = {
+    {90, 100, 110}, {140, 120, 100}, {190, 160, 110}
+  };
+  static const gsize sizes[3] = { SEQ_N / 2, SEQ_N / 4, SEQ_N - 3 * (SEQ_N / 4) };
+  /* the level of each frame, in 1/8: lit, fading out, black, fading in */
+  static const guint levels[] = { 8, 8, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0,
+    1, 2, 3, 4, 5, 6, 7, 8, 8
+  };
+  guint8 *full = g_malloc (3 * SEQ_N), *rgb = g_malloc (3 * SEQ_N);
+  guint64 s = 2024;
+  guint k;
+
+  gen_regions (full, SEQ_N, colors, sizes, 3, 30, &s);
+  for (k = 3; k <= 8; k += 5) {
+    KmsContext *ctx = kms_context_new ();
+    KmsParams params, fresh_params;
+    guint f;
+    gsize i;
+
+    kms_params_init_defaults (&params);
+    params.k = k;
+    fresh_params = params;
+    fresh_params.warm_start = FALSE;
+    for (f = 0; f < G_N_ELEMENTS (levels); f++) {
+      KmsContext *fresh = kms_context_new ();
+      KmsResult stats, fresh_stats;
+      TestImage *in, *out;
+
+      for (i = 0; i < 3 * SEQ_N; i++)
+        rgb[i] = (guint8) ((full[i] * levels[f] + 4) / 8);
+      in = image_new_from_rgb (KMS_FORMAT_RGBx, SEQ_W, SEQ_H, 8, rgb, &s);
+      out = seq_process (ctx, &params, in, &stats);
+      image_free (out);
+      out = seq_process (fresh, &fresh_params, in, &fresh_stats);
+      image_free (out);
+      ck_assert_msg (stats.mse <= 1.03 * fresh_stats.mse + 1e-9,
+          "k=%u frame %u (level %u/8): MSE %.3f, a fresh fit %.3f", k, f,
+          levels[f], stats.mse, fresh_stats.mse);
+      image_free (in);
+      kms_context_free (fresh);
+    }
+    kms_context_free (ctx);
+  }
+  g_free (full);
+  g_free (rgb);
+}
+
+END_TEST;
+
 START_TEST (test_hysteresis_holds)
 {
   /* P's levels, frame after frame. 121 is nearer 140 than 100 by
@@ -1175,6 +1232,70 @@ END_TEST;
  * each, beside the warm fit, which it replaces only when it fits clearly
  * better; nothing of it runs between refreshes. Uniform noise: Lloyd
  * converges slowly there, so a candidate needs more than a frame. */
+/* An exposure swing short of a cut (every channel's level drops by
+ * 7-12% from one frame to the next, the same picture darker): the frame
+ * that swings costs no more than a cut frame, is fitted as well as a fresh
+ * start on it (within 3%), and with refresh-interval=0 nothing is
+ * re-initialised on it. */
+START_TEST (test_level_shift_bounded)
+{
+  static const guint ks[] = { 3, 16 };
+  static const gdouble gain[3] = { 0.88, 0.93, 0.9 };
+  const gint w = 160, h = 120;
+  const gsize n = (gsize) w * h;
+  guint8 *rgb = g_malloc (3 * n);
+  guint64 s = 2025;
+  TestImage *a, *b;
+  guint ki, mode;
+  gsize i;
+
+  gen_blobs (rgb, n, 10, 30, &s);
+  a = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+  for (i = 0; i < 3 * n; i++)
+    rgb[i] = (guint8) (rgb[i] * gain[i % 3] + 0.5);
+  b = image_new_from_rgb (KMS_FORMAT_RGBx, w, h, 4, rgb, &s);
+
+  for (ki = 0; ki < G_N_ELEMENTS (ks); ki++) {
+    for (mode = 0; mode < 2; mode++) {
+      const guint k = ks[ki];
+      KmsContext *ctx = kms_context_new (), *fresh = kms_context_new ();
+      KmsParams params;
+      KmsResult stats, fresh_stats;
+      guint64 pts, bound;
+      guint frame;
+
+      params_init_exact (&params, k);
+      params.sample_size = 0;
+      params.refresh_interval = mode ? 0 : 30;
+      /* (fast-change fits run at most every 4 frames, counted from the
+       * fresh start) */
+      for (frame = 0; frame < 5; frame++)
+        image_free (process_and_check (ctx, &params, a, &stats, NULL));
+      image_free (process_and_check (ctx, &params, b, &stats, NULL));
+      ck_assert (!stats.scene_cut);
+      if (mode)
+        ck_assert (!stats.reinitialized);
+      pts = stats.fit_points;
+      bound = params.max_iters * 2 * pts * k +
+          (guint64) KMS_FRESH_PASSES * KMS_FRESH_CELLS * k + 4 * pts * k;
+      ck_assert_msg (stats.fit_evals <= bound, "k=%u: the swing worked out "
+          "%" G_GUINT64_FORMAT " distances, at most %" G_GUINT64_FORMAT, k,
+          stats.fit_evals, bound);
+      image_free (process_and_check (fresh, &params, b, &fresh_stats, NULL));
+      ck_assert_msg (stats.mse <= 1.03 * fresh_stats.mse, "k=%u: MSE %.3f "
+          "on the swing, %.3f from a fresh start", k, stats.mse,
+          fresh_stats.mse);
+      kms_context_free (ctx);
+      kms_context_free (fresh);
+    }
+  }
+  image_free (a);
+  image_free (b);
+  g_free (rgb);
+}
+
+END_TEST;
+
 START_TEST (test_refresh_spread)
 {
   const gint w = 96, h = 72;
@@ -1250,11 +1371,13 @@ temporal_suite (void)
   tcase_add_test (tc, test_vanished_cluster_reseed);
   tcase_add_test (tc, test_refresh_adopts);
   tcase_add_test (tc, test_fade_from_black);
+  tcase_add_test (tc, test_fade_through_black_noisy);
   tcase_add_test (tc, test_hysteresis_holds);
   tcase_add_test (tc, test_hysteresis_threads);
   tcase_add_test (tc, test_temporal_smoothing);
   tcase_add_test (tc, test_cut_bounded);
   tcase_add_test (tc, test_refresh_spread);
+  tcase_add_test (tc, test_level_shift_bounded);
 
   /* a case of its own; CK_RUN_CASE=temporal runs the rest */
   tc = tcase_create ("smoothing-cut");
