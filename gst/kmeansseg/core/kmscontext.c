@@ -336,6 +336,8 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     lab = setup_oklab (ctx, &cs);
     fit_info.luma[0] = 1;
     fit_info.luma[1] = fit_info.luma[2] = 0;
+    /* a and b sit around 128, as chroma does */
+    fit_info.yuv = TRUE;
   }
   ctx->sampler.lab = lab;
   ctx->sampler.to_lab = ctx->dsp.oklab;
@@ -361,7 +363,7 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     iters = kms_fit_fresh_start (fit, params, k, &fit_info);
     reinit = TRUE;
   } else {
-    fit->yuv = info->yuv;
+    fit->yuv = fit_info.yuv;
     iters = kms_fit_warm (fit, params, k, &reinit, &cut);
     /* centroids just seeded from a palette count as re-initialised */
     reinit |= ctx->seeded;
