@@ -126,6 +126,11 @@ gst-launch-1.0 -q compositor name=mix background=checker \
   ! mix.sink_0
 echo "made alpha-over.png"
 
+# Perceptual colour (issue 14): k=8 clustered in the frame's RGB and in
+# OkLab
+picture color-space-native-k8 k=8
+picture color-space-oklab-k8 k=8 color-space=oklab
+
 # Clean masks (issue 15): the darkest of six groups black, labelled pixel
 # by pixel, then with two passes of the plain 3x3 majority
 picture mask-k6 k=6 mode=original mask-cluster=0
