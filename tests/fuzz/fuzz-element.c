@@ -322,6 +322,8 @@ typedef struct
   GstCaps *caps;                /* the caps last sent */
 } State;
 
+static void get_mode (GstHarness * h, gint * mode, gboolean * masking);
+
 static void
 set_caps (GstHarness * h, State * s, Reader * r)
 {
@@ -357,9 +359,17 @@ set_caps (GstHarness * h, State * s, Reader * r)
     fprintf (stderr, "caps %s\n", str);
     g_free (str);
   }
-  /* new caps renegotiate with the mode as it is */
-  if (!s->caps || !gst_caps_is_equal (caps, s->caps))
-    s->label_map = FALSE;
+  /* new caps renegotiate with the mode as it is, now (the caps event goes
+   * through at once): in labels mode under GRAY8-only downstream caps the
+   * output is the label map, and stays it for these caps */
+  if (!s->caps || !gst_caps_is_equal (caps, s->caps)) {
+    gint mode;
+    gboolean masking;
+
+    get_mode (h, &mode, &masking);
+    s->label_map = s->supported && s->gray8_downstream && mode == 2 &&
+        s->format != GST_VIDEO_FORMAT_GRAY8;
+  }
   gst_caps_replace (&s->caps, caps);
   gst_harness_set_src_caps (h, caps);
 }
