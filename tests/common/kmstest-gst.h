@@ -73,6 +73,8 @@ Image *image_from_buffer (GstBuffer * buf, const Fmt * fmt, gint w, gint h);
 
 void harness_set_format (GstHarness * h, const Fmt * fmt, gint w, gint ht);
 GstHarness *harness_new (const Fmt * fmt, gint w, gint ht);
+/* Write the palette property: @n colours 0xAARRGGBB */
+void set_palette (GstElement * e, const guint32 * cols, guint n);
 Image *process_stride (GstHarness * h, const Fmt * fmt, const Image * img,
     gint stride);
 Image *process (GstHarness * h, const Fmt * fmt, const Image * img);

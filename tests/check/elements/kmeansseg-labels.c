@@ -675,20 +675,9 @@ static void
 set_grey_palette (GstElement * e)
 {
   /* black, white, grey: exact in every format's colour space */
-  static const guint cols[] = { 0xff000000, 0xffffffff, 0xff808080 };
-  GValue arr = G_VALUE_INIT;
-  guint i;
+  static const guint32 cols[] = { 0xff000000, 0xffffffff, 0xff808080 };
 
-  g_value_init (&arr, GST_TYPE_ARRAY);
-  for (i = 0; i < G_N_ELEMENTS (cols); i++) {
-    GValue v = G_VALUE_INIT;
-
-    g_value_init (&v, G_TYPE_UINT);
-    g_value_set_uint (&v, cols[i]);
-    gst_value_array_append_and_take_value (&arr, &v);
-  }
-  g_object_set_property (G_OBJECT (e), "palette", &arr);
-  g_value_unset (&arr);
+  set_palette (e, cols, G_N_ELEMENTS (cols));
 }
 
 static void

@@ -311,24 +311,6 @@ GST_END_TEST;
 /* ------------------------------------------------------------------ */
 /* The palette property */
 
-static void
-set_palette (GstElement * e, const guint32 * cols, guint n)
-{
-  GValue arr = G_VALUE_INIT;
-  guint i;
-
-  g_value_init (&arr, GST_TYPE_ARRAY);
-  for (i = 0; i < n; i++) {
-    GValue v = G_VALUE_INIT;
-
-    g_value_init (&v, G_TYPE_UINT);
-    g_value_set_uint (&v, cols[i]);
-    gst_value_array_append_and_take_value (&arr, &v);
-  }
-  g_object_set_property (G_OBJECT (e), "palette", &arr);
-  g_value_unset (&arr);
-}
-
 /* @prop: "palette" (what was written) or "current-palette" (the last
  * frame's centroids) */
 static guint
