@@ -647,7 +647,8 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * which removes isolated pixels and smooths ragged boundaries, so masks
    * and label maps are cleaner. The per-cluster counts and the `mse` of
    * the messages describe the smoothed labels. 0 labels every pixel on its
-   * own. Needs three bytes per pixel of memory.
+   * own. Needs five bytes per pixel of memory (as does
+   * #GstKMeansSeg:mask-feather).
    */
   g_object_class_install_property (gobject_class, PROP_SPATIAL_SMOOTHING,
       g_param_spec_uint ("spatial-smoothing", "Spatial smoothing",
