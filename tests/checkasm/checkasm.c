@@ -53,12 +53,13 @@ typedef enum
   SLOT_PREPARE,
   SLOT_SMOOTH,
   SLOT_OKLAB,
+  SLOT_NEAREST,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
-  "smooth", "oklab"
+  "smooth", "oklab", "nearest"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -70,6 +71,7 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, prepare),
   G_STRUCT_OFFSET (KmsDsp, smooth),
   G_STRUCT_OFFSET (KmsDsp, oklab),
+  G_STRUCT_OFFSET (KmsDsp, nearest),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -84,6 +86,7 @@ typedef struct
   KmsAssignPrepareFunc prepare;
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
+  KmsNearestFunc nearest;
   guint cells_min_k;
 } KnownDsp;
 
@@ -103,9 +106,11 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, smooth) ==
     G_STRUCT_OFFSET (KnownDsp, smooth));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, oklab) ==
     G_STRUCT_OFFSET (KnownDsp, oklab));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, nearest) ==
+    G_STRUCT_OFFSET (KnownDsp, nearest));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 8);
+G_STATIC_ASSERT (N_SLOTS == 9);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -124,6 +129,7 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, prepare), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, smooth), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, oklab), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, nearest), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -1078,6 +1084,106 @@ smooth_labels (guint8 * row, gint width, guint kind, const guint8 * above,
   }
 }
 
+/* The fit's nearest-centroid search, written plainly: each centroid in
+ * turn, the distance as kmsdsp.h spells it, the first of the least */
+static void
+plain_nearest (const KmsCentroidLanes * l, guint k, guint nc,
+    const KmsPoint * p, gsize n, gsize step, guint8 * label, gdouble * dist)
+{
+  gsize i;
+  guint c;
+
+  for (i = 0; i < n; i++) {
+    const gdouble *x = p[i * step].c;
+    gdouble best = 0;
+
+    for (c = 0; c < k; c++) {
+      const gdouble t0 = x[0] - l->c[0][c];
+      gdouble d;
+
+      if (nc == 3) {
+        const gdouble t1 = x[1] - l->c[1][c], t2 = x[2] - l->c[2][c];
+
+        d = t0 * t0 + t1 * t1 + t2 * t2;
+      } else {
+        d = t0 * t0;
+      }
+      if (c == 0 || d < best) {
+        best = d;
+        label[i] = (guint8) c;
+      }
+    }
+    dist[i] = best;
+  }
+}
+
+/* Points for it: histogram-cell means (fractions), integer colours on and
+ * between centroids (exact ties), duplicated centroids, far points */
+static void
+run_nearest (Run * run, gint width)
+{
+  const guint nc = run->info->n_channels == 1 ? 1 : 3;
+  const guint k = run->k;
+  const gsize step = 1 + rng_below (run->s, 3);
+  const gsize n = (gsize) width * (1 + rng_below (run->s, 4));
+  KmsCentroidLanes lanes;
+  KmsPoint *pts = g_new0 (KmsPoint, n * step);
+  Buf la, lb, da, db;
+  guint c, ch;
+  gsize i;
+
+  set_case ("k %u, %u channels, %" G_GSIZE_FORMAT " points, step %"
+      G_GSIZE_FORMAT, k, nc, n, step);
+  memset (&lanes, 0, sizeof (lanes));
+  for (c = 0; c < k; c++) {
+    /* every fourth centroid a copy of an earlier one */
+    const guint from = c > 0 && rng_below (run->s, 4) == 0 ?
+        rng_below (run->s, c) : c;
+
+    for (ch = 0; ch < nc; ch++)
+      lanes.c[ch][c] = from < c ? lanes.c[ch][from] : rng_below (run->s,
+          rng_below (run->s, 2) ? 256 : 32) + (rng_below (run->s, 2) ?
+          rng_below (run->s, 1024) / 1024.0 : 0);
+  }
+  for (i = 0; i < n * step; i++) {
+    KmsPoint *q = &pts[i];
+    const guint a = rng_below (run->s, k), b = rng_below (run->s, k);
+    const guint kind = rng_below (run->s, 4);
+
+    for (ch = 0; ch < nc; ch++) {
+      if (kind == 0)            /* a cell's mean */
+        q->c[ch] = rng_below (run->s, 256 * 64) / 64.0;
+      else if (kind == 1)       /* on a centroid */
+        q->c[ch] = lanes.c[ch][a];
+      else if (kind == 2)       /* halfway between two: ties */
+        q->c[ch] = (lanes.c[ch][a] + lanes.c[ch][b]) / 2;
+      else                      /* far */
+        q->c[ch] = rng_below (run->s, 2) ? -1000.5 : 4095.25;
+    }
+    q->w = 1 + rng_below (run->s, 100);
+  }
+  buf_init (&la, n, rng_below (run->s, 64), run->s);
+  buf_copy (&lb, &la);
+  buf_init (&da, n * sizeof (gdouble), 8 * rng_below (run->s, 8), run->s);
+  buf_copy (&db, &da);
+  run->dsp->nearest (&lanes, k, nc, pts, n, step, la.data,
+      (gdouble *) da.data);
+  if (run->ref)
+    run->ref->nearest (&lanes, k, nc, pts, n, step, lb.data,
+        (gdouble *) db.data);
+  else
+    plain_nearest (&lanes, k, nc, pts, n, step, lb.data,
+        (gdouble *) db.data);
+  assert_same_buf (&la, &lb, run->level, "nearest", "labels");
+  assert_same_buf (&da, &db, run->level, "nearest", "distances");
+  record_compared (run->dsp, SLOT_NEAREST);
+  buf_clear (&la);
+  buf_clear (&lb);
+  buf_clear (&da);
+  buf_clear (&db);
+  g_free (pts);
+}
+
 /* One smoothing row: three rows of labels (sometimes the same row twice,
  * as at the map's edges), the level against the C level or the plain
  * code */
@@ -1400,7 +1506,7 @@ START_TEST (test_kernels)
         ck_assert_int_eq (ref.level, KMS_CPU_C);
         ck_assert_uint_ge (dsp.cells_min_k, 1);
         ck_assert (dsp.rows.unpack && dsp.rows.unpack_step && dsp.rows.write);
-        ck_assert (dsp.assign && dsp.smooth && dsp.oklab);
+        ck_assert (dsp.assign && dsp.smooth && dsp.oklab && dsp.nearest);
         ck_assert ((dsp.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
         run.k = ks[ki];
@@ -1420,6 +1526,7 @@ START_TEST (test_kernels)
           run_rows (&run, width, height);
           run_smooth (&run, width);
           run_oklab (&run, width);
+          run_nearest (&run, width);
           run_assign (&run, kind, width, FALSE);
           if (dsp.assign_paint)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
@@ -1448,7 +1555,8 @@ START_TEST (test_kernels)
     ck_assert_msg (slot_cases[l][SLOT_ASSIGN] > 0 &&
         slot_cases[l][SLOT_UNPACK] > 0 && slot_cases[l][SLOT_WRITE] > 0 &&
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
-        slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0,
+        slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0 &&
+        slot_cases[l][SLOT_NEAREST] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

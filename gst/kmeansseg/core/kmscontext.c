@@ -327,6 +327,7 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     ctx->dsp_format = in->format;
     ctx->dsp_k = k;
   }
+  ctx->fit.nearest = ctx->dsp.nearest;
   setup_threads (ctx, params->n_threads);
 
   /* In OkLab, the fitting data, the fit and the assignment are in OkLab

@@ -208,6 +208,23 @@ typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
 typedef void (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
     const guint8 * b, guint8 * dst, gint width);
 
+/* The centroids of a fit by channel (unused channels 0), so that the
+ * distances of a point to several of them sit in vector lanes */
+typedef struct
+{
+  gdouble c[KMS_MAX_CHANNELS][KMS_MAX_K];
+} KmsCentroidLanes;
+
+/* For points p[0], p[step], ... (n of them), the nearest of the k
+ * centroids of @lanes in the first @nc channels (1 or 3) by squared
+ * distance in double precision, computed as (t0 * t0 + t1 * t1) + t2 * t2
+ * with t = point - centroid, the lowest index of equally near ones: its
+ * index to label[i] and its distance to dist[i] (see kmsnearest.c). Every
+ * level gives the same bits. */
+typedef void (*KmsNearestFunc) (const KmsCentroidLanes * lanes, guint k,
+    guint nc, const KmsPoint * p, gsize n, gsize step, guint8 * label,
+    gdouble * dist);
+
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
 typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
@@ -230,6 +247,7 @@ typedef struct
   KmsAssignPrepareFunc prepare; /* NULL: nothing to prepare */
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
+  KmsNearestFunc nearest;       /* the fit's, on weighted points */
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -252,8 +270,8 @@ KmsCpuFlags kms_cpu_detect (void);
 void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
     gfloat margin, guint64 * cells);
 
-/* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c
- * and kmsoklabrow.c compiled with that level's flags). kms_row_kernels_*()
+/* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c,
+ * kmsoklabrow.c and kmsnearest.c compiled with that level's flags). kms_row_kernels_*()
  * returns NULL for an unsupported format. */
 #define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
@@ -267,6 +285,9 @@ void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
     const guint8 * b, guint8 * dst, gint width);                            \
 void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
     guint16 * const *fine, gint width);                                     \
+void kms_nearest_points_##suffix (const KmsCentroidLanes * lanes, guint k, \
+    guint nc, const KmsPoint * p, gsize n, gsize step, guint8 * label,      \
+    gdouble * dist);                                                        \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

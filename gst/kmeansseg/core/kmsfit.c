@@ -142,15 +142,10 @@ dist2 (const gdouble * a, const gdouble * b, guint nc)
   return d;
 }
 
-/* Centroids by channel, so that the distances of a point to every one are
- * worked out in vector lanes */
-typedef struct
-{
-  gdouble c[KMS_MAX_CHANNELS][KMS_MAX_K];
-} CentroidLanes;
-
+/* Centroids by channel, so that the distances of a point to several are
+ * worked out in vector lanes (the nearest kernel) */
 static void
-lanes_set (CentroidLanes * l, Centroids cent, guint k, guint nc)
+lanes_set (KmsCentroidLanes * l, Centroids cent, guint k, guint nc)
 {
   guint c, ch;
 
@@ -159,40 +154,19 @@ lanes_set (CentroidLanes * l, Centroids cent, guint k, guint nc)
       l->c[ch][c] = ch < nc ? cent[c][ch] : 0;
 }
 
-/* The nearest centroid to @x (the lowest index of equally near ones), its
- * squared distance in *best: the same bits as dist2() to each in turn */
-static inline guint
-nearest (const CentroidLanes * l, const gdouble * x, guint k, guint nc,
-    gdouble * best)
+/* Points searched per call of the nearest kernel, with their labels and
+ * distances on the stack */
+#define NEAREST_CHUNK 256
+
+/* The nearest centroid of each of n points p[0], p[step], ...: the
+ * level's kernel (the C one when the fit was given none), the same bits at
+ * every level */
+static inline void
+search (KmsFit * fit, const KmsCentroidLanes * l, guint k,
+    const KmsPoint * p, gsize n, gsize step, guint8 * label, gdouble * dist)
 {
-  gdouble d[KMS_MAX_K], b;
-  guint c, bl = 0;
-
-  if (nc == 3) {
-    const gdouble x0 = x[0], x1 = x[1], x2 = x[2];
-
-    for (c = 0; c < k; c++) {
-      const gdouble t0 = x0 - l->c[0][c], t1 = x1 - l->c[1][c],
-          t2 = x2 - l->c[2][c];
-
-      d[c] = t0 * t0 + t1 * t1 + t2 * t2;
-    }
-  } else {
-    for (c = 0; c < k; c++) {
-      const gdouble t0 = x[0] - l->c[0][c];
-
-      d[c] = t0 * t0;
-    }
-  }
-  b = d[0];
-  for (c = 1; c < k; c++) {
-    if (d[c] < b) {
-      b = d[c];
-      bl = c;
-    }
-  }
-  *best = b;
-  return bl;
+  (fit->nearest ? fit->nearest : kms_nearest_points_c) (l, k,
+      fit->n_channels, p, n, step, label, dist);
 }
 
 static Points
@@ -369,10 +343,11 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
 {
   const guint nc = fit->n_channels;
   const guint64 worst = 2 * (guint64) pts.n * k;
-  CentroidLanes lanes;
+  KmsCentroidLanes lanes;
+  guint8 lab[NEAREST_CHUNK];
   gdouble acc[KMS_MAX_K][KMS_MAX_CHANNELS];
   gdouble wsum[KMS_MAX_K];
-  guint it, i, c, ch;
+  guint it, i, i0, c, ch;
 
   if (converged)
     *converged = FALSE;
@@ -387,16 +362,20 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
     memset (wsum, 0, k * sizeof (wsum[0]));
 
     lanes_set (&lanes, cent, k, nc);
-    for (i = 0; i < pts.n; i++) {
-      const KmsPoint *p = &pts.p[i];
-      gdouble best;
-      const guint bl = nearest (&lanes, p->c, k, nc, &best);
+    for (i0 = 0; i0 < pts.n; i0 += NEAREST_CHUNK) {
+      const guint m = MIN (NEAREST_CHUNK, pts.n - i0);
 
-      fit->point_d[i] = best;
-      for (ch = 0; ch < nc; ch++)
-        acc[bl][ch] += p->c[ch] * p->w;
-      wsum[bl] += p->w;
-      err += best * p->w;
+      search (fit, &lanes, k, pts.p + i0, m, 1, lab, fit->point_d + i0);
+      for (i = 0; i < m; i++) {
+        const KmsPoint *p = &pts.p[i0 + i];
+        const gdouble best = fit->point_d[i0 + i];
+        const guint bl = lab[i];
+
+        for (ch = 0; ch < nc; ch++)
+          acc[bl][ch] += p->c[ch] * p->w;
+        wsum[bl] += p->w;
+        err += best * p->w;
+      }
     }
     fit->evals += (guint64) pts.n * k;
 
@@ -460,17 +439,19 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
 static gdouble
 inertia_of (KmsFit * fit, Points pts, Centroids cent, guint k)
 {
-  const guint nc = fit->n_channels;
-  CentroidLanes lanes;
+  KmsCentroidLanes lanes;
+  guint8 lab[NEAREST_CHUNK];
+  gdouble d[NEAREST_CHUNK];
   gdouble total = 0;
-  guint i;
+  guint i, i0;
 
-  lanes_set (&lanes, cent, k, nc);
-  for (i = 0; i < pts.n; i++) {
-    gdouble best;
+  lanes_set (&lanes, cent, k, fit->n_channels);
+  for (i0 = 0; i0 < pts.n; i0 += NEAREST_CHUNK) {
+    const guint m = MIN (NEAREST_CHUNK, pts.n - i0);
 
-    nearest (&lanes, pts.p[i].c, k, nc, &best);
-    total += best * pts.p[i].w;
+    search (fit, &lanes, k, pts.p + i0, m, 1, lab, d);
+    for (i = 0; i < m; i++)
+      total += d[i] * pts.p[i0 + i].w;
   }
   fit->evals += (guint64) pts.n * k;
   return total;
@@ -530,21 +511,28 @@ inertia_pair (KmsFit * fit, Centroids a, Centroids b, guint k, gdouble * ea,
 {
   const guint nc = fit->n_channels;
   const guint step = MAX (1, fit->n_points / (guint) KMS_FOLLOW_POINTS);
-  CentroidLanes la, lb;
+  const guint n = (fit->n_points + step - 1) / step;
+  KmsCentroidLanes la, lb;
+  guint8 lab[NEAREST_CHUNK];
+  gdouble da[NEAREST_CHUNK], db[NEAREST_CHUNK];
   gdouble ta = 0, tb = 0, w = 0, all = 0;
-  guint i;
+  guint i, i0;
 
   lanes_set (&la, a, k, nc);
   lanes_set (&lb, b, k, nc);
-  for (i = 0; i < fit->n_points; i += step) {
-    const KmsPoint *p = &fit->points[i];
-    gdouble da, db;
+  for (i0 = 0; i0 < n; i0 += NEAREST_CHUNK) {
+    const guint m = MIN (NEAREST_CHUNK, n - i0);
+    const KmsPoint *p = fit->points + (gsize) i0 * step;
 
-    nearest (&la, p->c, k, nc, &da);
-    nearest (&lb, p->c, k, nc, &db);
-    ta += da * p->w;
-    tb += db * p->w;
-    w += p->w;
+    search (fit, &la, k, p, m, step, lab, da);
+    search (fit, &lb, k, p, m, step, lab, db);
+    for (i = 0; i < m; i++) {
+      const gdouble pw = p[(gsize) i * step].w;
+
+      ta += da[i] * pw;
+      tb += db[i] * pw;
+      w += pw;
+    }
   }
   fit->evals += 2 * (guint64) ((fit->n_points + step - 1) / step) * k;
   for (i = 0; i < fit->n_points; i++)

@@ -22,6 +22,7 @@
 #define __KMS_FIT_H__
 
 #include "kmscore.h"
+#include "kmsdsp.h"
 #include "kmsformat.h"
 #include "kmssample.h"
 
@@ -65,6 +66,10 @@ typedef struct
   guint64 evals;
   /* The cells of the fresh fits and of refresh seeding (scratch) */
   KmsCoarse coarse;
+
+  /* The nearest-centroid kernel of the stream's CPU level (NULL: the C
+   * one); every level gives the same bits */
+  KmsNearestFunc nearest;
 
   /* This frame's fitting data (not owned), and per-point scratch */
   const KmsPoint *points;

@@ -27,14 +27,6 @@
 
 G_BEGIN_DECLS
 
-/* One weighted point of the fitting data: the mean colour of the pixels
- * it stands for, and how many they are. */
-typedef struct
-{
-  gdouble c[KMS_MAX_CHANNELS];
-  gdouble w;
-} KmsPoint;
-
 /* A histogram cell while it is being filled */
 typedef struct
 {

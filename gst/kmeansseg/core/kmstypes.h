@@ -105,6 +105,14 @@ kms_frame_color_space (const KmsFrame * frame)
   return cs;
 }
 
+/* One weighted point of the fitting data: the mean colour of the pixels
+ * it stands for (unused channels 0), and how many they are. */
+typedef struct
+{
+  gdouble c[KMS_MAX_CHANNELS];
+  gdouble w;
+} KmsPoint;
+
 /* CPU levels, each a set of kernels. A level runs where the CPU runs it;
  * every level gives the same bytes as KMS_CPU_C, the C reference. */
 typedef enum
