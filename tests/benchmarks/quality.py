@@ -545,6 +545,8 @@ def main():
     ap.add_argument("--jump", type=float, default=20.0,
                     help="palette move, levels, that counts as a jump (20)")
     ap.add_argument("--format", default="RGBx", choices=["RGBx", "RGB"])
+    ap.add_argument("--size", default=None,
+                    help="WxH of every clip (default 320x240), e.g. 640x480")
     ap.add_argument("--plugin-path", default=DEFAULT_PLUGIN_PATH)
     ap.add_argument("--cache", default=DEFAULT_CACHE,
                     help="reference cache (KMEANSSEG_QUALITY_CACHE; "
@@ -559,6 +561,13 @@ def main():
           .split(",")]
     nsyn = args.frames or (16 if args.quick else 40)
     nreal = args.real_frames or (20 if args.quick else 60)
+    size = None
+    if args.size:
+        try:
+            size = tuple(int(v) for v in args.size.lower().split("x"))
+            assert len(size) == 2 and min(size) > 0
+        except (ValueError, AssertionError):
+            ap.error("--size must be WxH, e.g. 640x480")
     names = clipgen.expand([n for n in args.clips.split(",") if n])
     for n in names:
         if n not in clipgen.ALL_NAMES:
@@ -583,7 +592,7 @@ def main():
     clips, not_run = [], []
     for n in names:
         try:
-            clips.append(clipgen.make(n, nsyn, nreal))
+            clips.append(clipgen.make(n, nsyn, nreal, size))
         except clipgen.MissingMedia as e:
             if args.strict:
                 log(str(e))
