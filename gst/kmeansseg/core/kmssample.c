@@ -58,7 +58,8 @@ ensure_rows (KmsSampleBand * band, gint width)
     band->fine[ch] = g_new (guint16, width);
   }
   g_free (band->ids);
-  band->ids = g_malloc_n (width, sizeof (guint32));
+  /* HIST_AHEAD more: the look-ahead past a row's end reads cell 0 */
+  band->ids = g_malloc_n (width + HIST_AHEAD, sizeof (guint32));
   band->row_alloc = width;
 }
 
@@ -214,6 +215,54 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
   }
 }
 
+/* Add sampled pixels 0..n-1 of a row (their cells in ids[], HIST_AHEAD
+ * more after them) to the band's histogram: the channels' values (s0..s2)
+ * or, in OkLab, the fine coordinates. Every 16 pixels, @lines more lines
+ * of the row two ahead are asked for. */
+static inline guint
+bin_row (KmsSampleBand * band, guint n_bins, const guint32 * ids, gint n,
+    RowPrefetch * pf, guint lines, const guint8 * c0, const guint8 * c1,
+    const guint8 * c2, const guint16 * f0, const guint16 * f1,
+    const guint16 * f2)
+{
+  guint32 *index = band->hist_index;
+  gint x;
+
+  for (x = 0; x < n; x++) {
+    const guint32 id = ids[x];
+    guint32 b;
+    KmsBin *bin;
+
+    if (x % 16 == 0)
+      row_prefetch_next (pf, lines);
+    /* the index is 1 MiB: ask for an entry a few samples ahead */
+    __builtin_prefetch (&index[ids[x + HIST_AHEAD]]);
+    b = index[id];
+
+    if (G_UNLIKELY (b == 0)) {
+      g_assert (n_bins < band->bins_alloc);
+      b = index[id] = ++n_bins;
+      bin = &band->bins[b - 1];
+      bin->id = id;
+      bin->n = 0;
+      bin->s[0] = bin->s[1] = bin->s[2] = 0;
+    } else {
+      bin = &band->bins[b - 1];
+    }
+    bin->n++;
+    if (f0) {
+      bin->s[0] += f0[x];
+      bin->s[1] += f1[x];
+      bin->s[2] += f2[x];
+    } else {
+      bin->s[0] += c0[x];
+      bin->s[1] += c1[x];
+      bin->s[2] += c2[x];
+    }
+  }
+  return n_bins;
+}
+
 /* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
  * own histogram, in the order the cells first turn up */
 static void
@@ -222,17 +271,23 @@ bin_rows (const KmsSampler * s, KmsSampleBand * band,
     const KmsFrame * in, gint y_first, gint y_end, guint step, gint x0)
 {
   const guint8 *c0 = band->row[0], *c1 = band->row[1], *c2 = band->row[2];
-  /* the sums: of the channels, or in OkLab of the fine coordinates */
-  const guint16 *f0 = band->fine[0], *f1 = band->fine[1],
-      *f2 = band->fine[2];
-  guint32 *ids = band->ids, *index = band->hist_index;
+  guint32 *ids = band->ids;
   const gint n = (in->width - x0 + step - 1) / step;
   guint n_bins = band->n_bins;
   RowPrefetch pf;
+  gsize row_lines = 0;
+  guint lines, p;
   gint x, y;
 
+  /* a row's lines, every plane, asked for over its samples */
+  for (p = 0; p < info->n_planes; p++)
+    row_lines += (kms_format_plane_row_bytes (info, p, in->width) + 63) / 64;
+  lines = (guint) MAX (1, (row_lines * 16 + n - 1) / MAX (n, 1));
+  for (x = n; x < n + HIST_AHEAD; x++)
+    ids[x] = 0;
+
   /* the first two rows now; while a row is binned, the lines of the row
-   * two ahead, a few per sample */
+   * two ahead */
   row_prefetch_init (&pf, info, in, y_first, y_end);
   while (row_prefetch_next (&pf, 64));
   row_prefetch_init (&pf, info, in, y_first + (gint) step, y_end);
@@ -246,40 +301,13 @@ bin_rows (const KmsSampler * s, KmsSampleBand * band,
       ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
           ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
           (c2[x] >> HIST_SHIFT);
-    for (x = 0; x < n; x++) {
-      const guint32 id = ids[x];
-      guint32 b;
-      KmsBin *bin;
-
-      if (x % 2 == 0)
-        row_prefetch_next (&pf, 1);
-
-      /* the index is 1 MiB: ask for an entry a few samples ahead */
-      if (x + HIST_AHEAD < n)
-        __builtin_prefetch (&index[ids[x + HIST_AHEAD]]);
-      b = index[id];
-
-      if (b == 0) {
-        g_assert (n_bins < band->bins_alloc);
-        b = index[id] = ++n_bins;
-        bin = &band->bins[b - 1];
-        bin->id = id;
-        bin->n = 0;
-        bin->s[0] = bin->s[1] = bin->s[2] = 0;
-      } else {
-        bin = &band->bins[b - 1];
-      }
-      bin->n++;
-      if (s->lab) {
-        bin->s[0] += f0[x];
-        bin->s[1] += f1[x];
-        bin->s[2] += f2[x];
-      } else {
-        bin->s[0] += c0[x];
-        bin->s[1] += c1[x];
-        bin->s[2] += c2[x];
-      }
-    }
+    /* (two copies, the OkLab test out of the loop) */
+    if (s->lab)
+      n_bins = bin_row (band, n_bins, ids, n, &pf, lines, NULL, NULL, NULL,
+          band->fine[0], band->fine[1], band->fine[2]);
+    else
+      n_bins = bin_row (band, n_bins, ids, n, &pf, lines, c0, c1, c2, NULL,
+          NULL, NULL);
   }
   band->n_bins = n_bins;
 }
