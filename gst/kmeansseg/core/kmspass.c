@@ -113,6 +113,20 @@ write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab)
     pass->dsp->rows.write (out, y, n, lab, &pass->paint);
 }
 
+/* Bytes x0 .. x0 + 7 of @a (those below @width; 0 past it), byte i of
+ * the result for x0 + i */
+static inline guint64
+row_word (const guint8 * a, gint x0, gint width)
+{
+  guint64 u = 0;
+
+  if (G_LIKELY (x0 + 8 <= width))
+    memcpy (&u, a + x0, 8);
+  else
+    memcpy (&u, a + x0, width - x0);
+  return G_BYTE_ORDER == G_LITTLE_ENDIAN ? u : GUINT64_SWAP_LE_BE (u);
+}
+
 /* Still pixels: a pixel whose input is within KMS_STILL_LEVELS of the
  * last frame's on every channel, and that the assignment moved to
  * another cluster, goes back to its last one unless the new one is nearer
@@ -177,6 +191,100 @@ still_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
   }
   for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
     memcpy (prev_in + ch * w, band->row[ch], w);
+}
+
+/* The same in the pass that reads, assigns and paints 4-byte pixels at
+ * once, in two steps around the kernel. Before it: which pixels of row y
+ * are still (1 in @still), and the row's input kept for the next frame (in
+ * place of the last one's, where the second step reads it: in place, the
+ * kernel paints over the input). */
+static void
+still_before32 (const KmsPassFrame * pass, gint y, const guint8 * src,
+    guint8 * still)
+{
+  const gsize w = pass->in->width;
+  guint8 *prev_in = pass->prev_in + 4 * w * y;
+  guint8 not_channel[4];
+  gsize x;
+  guint j;
+
+  memcpy (not_channel, pass->not_channel, 4);
+  if (pass->still_apply) {
+    /* byte arithmetic, with no branch: it vectorises (a byte that is no
+     * channel passes) */
+    for (x = 0; x < w; x++) {
+      guint8 ok = 1;
+
+      for (j = 0; j < 4; j++) {
+        const guint8 p = src[4 * x + j], q = prev_in[4 * x + j];
+        const guint8 d = MAX (p, q) - MIN (p, q);
+
+        ok &= (d <= KMS_STILL_LEVELS) | not_channel[j];
+        prev_in[4 * x + j] = p;
+      }
+      still[x] = ok;
+    }
+  } else {
+    memcpy (prev_in, src, 4 * w);
+  }
+}
+
+/* After the kernel gave row y's labels (into the hysteresis's row) and
+ * painted them: a still pixel it moved to another cluster goes back to
+ * its last one unless the new one is nearer by more than still_margin,
+ * and is painted again */
+static void
+still_after32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    const guint8 * still, guint8 * dst)
+{
+  const KmsAssignPalette *pal = &pass->apal;
+  const gsize w = pass->in->width;
+  const guint8 *cur = pass->prev_in + 4 * w * y;
+  guint8 *lab = pass->prev + w * y;
+  const guint8 *old = band->old;
+  gint x0;
+  guint ch;
+
+  if (!pass->still_apply)
+    return;
+  for (x0 = 0; x0 < (gint) w; x0 += 8) {
+    /* eight at a time: a still pixel whose label changed is a non-zero
+     * byte */
+    guint64 bits = (row_word (lab, x0, (gint) w) ^ row_word (old, x0,
+            (gint) w)) & (row_word (still, x0, (gint) w) * 0xff);
+
+    while (bits) {
+      const guint i = (guint) __builtin_ctzll (bits) / 8;
+      const gint x = x0 + (gint) i;
+      const guint l = lab[x], o = old[x];
+      guint32 a;
+      guint dn = 0, dp = 0;
+      gboolean back;
+
+      bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
+      memcpy (&a, cur + 4 * x, 4);
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+        const gint v = (a >> pass->shift[ch]) & 0xff;
+        const gint en = v - pal->c[ch][l], ep = v - pal->c[ch][o];
+
+        dn += en * en;
+        dp += ep * ep;
+      }
+      /* (no branch on it: it goes either way) */
+      back = sqrt (dp) - sqrt (dn) <= pass->still_margin;
+      band->counts[l] -= back;
+      band->counts[o] += back;
+      band->sse += pass->measure && back ? (gint64) dp - (gint64) dn : 0;
+      lab[x] = back ? o : l;
+      if (pass->write) {
+        const guint32 px = back ? (a & pass->paint.keep[o]) |
+            pass->paint.set[o] : (a & pass->paint.keep[l]) |
+            pass->paint.set[l];
+
+        memcpy (dst + 4 * x, &px, 4);
+      }
+    }
+  }
 }
 
 /* After smoothing: a still pixel that kept its label shows what it showed
@@ -247,15 +355,23 @@ process_band (gpointer data, guint index)
     return;
   }
 
-  if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels &&
-      !pass->still && !pass->lab) {
-    /* 4-byte pixels: read, assign and paint in one pass */
-    for (y = y0; y < y1; y++)
+  if (pass->fused) {
+    /* 4-byte pixels: read, assign and paint in one pass (still pixels: the
+     * row's labels and input as they were first) */
+    for (y = y0; y < y1; y++) {
+      const guint8 *src = in->data[0] + (gsize) y * in->stride[0];
+      guint8 *dst = out->data[0] + (gsize) y * out->stride[0];
+
+      if (pass->still) {
+        memcpy (band->old, pass->prev + (gsize) y * in->width, in->width);
+        still_before32 (pass, y, src, band->labels[0]);
+      }
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift,
-          pass->write, in->data[0] + (gsize) y * in->stride[0],
-          out->data[0] + (gsize) y * out->stride[0], in->width,
-          band->counts, pass->measure ? &band->sse : NULL,
-          row_hysteresis (pass, &hyst, y));
+          pass->write, src, dst, in->width, band->counts,
+          pass->measure ? &band->sse : NULL, row_hysteresis (pass, &hyst, y));
+      if (pass->still)
+        still_after32 (pass, band, y, band->labels[0], dst);
+    }
     return;
   }
 
@@ -781,10 +897,14 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   pass->write = params->mode != KMS_MODE_ORIGINAL ||
       (any_masked && !pass->feather);
 
-  if (info->bpp == 4)
-    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+  if (info->bpp == 4) {
+    memset (pass->not_channel, 1, sizeof (pass->not_channel));
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
       pass->shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ?
           info->offset[ch] : 3 - info->offset[ch]);
+      pass->not_channel[info->offset[ch]] = 0;
+    }
+  }
 
   /* Hysteresis needs the last frame's labels, numbered as now: not after
    * a fresh start (renumbered by luma) nor across a size change */
@@ -806,28 +926,6 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pp->prev_width = in->width;
   }
   pp->prev_valid = params->hysteresis > 0;
-
-  /* Still pixels need the last frame's input too, of the same size, and
-   * the hysteresis's labels */
-  pass->still = pass->prev && params->still_hysteresis > 0;
-  pass->still_apply = FALSE;
-  if (pass->still) {
-    gsize n = (gsize) 3 * in->width * in->height;
-    gsize alloc = pp->prev_in_alloc;
-
-    if (n > pp->prev_in_alloc) {
-      pp->prev_in = kms_grow (pp->prev_in, &alloc, n, 1);
-      pp->prev_in_alloc = alloc;
-      pp->prev_in_valid = FALSE;
-    }
-    pass->prev_in = pp->prev_in;
-    pass->still_apply = pass->prev_apply && pp->prev_in_valid &&
-        pp->prev_in_size == n && pp->prev_in_width == in->width;
-    pass->still_margin = MAX (params->still_hysteresis, params->hysteresis);
-    pp->prev_in_size = n;
-    pp->prev_in_width = in->width;
-  }
-  pp->prev_in_valid = pass->still;
 
   /* What the level's assign kernels read besides the centroids, once a
    * frame: the candidates per colour cell (one 32 KiB table, for the
@@ -865,6 +963,35 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     }
     pass->map = pp->maps[0];
   }
+
+  /* 4-byte pixels go through in one pass, unless the labels are wanted
+   * as such or other steps (OkLab, smoothing, feathering) come between */
+  pass->fused = dsp->assign_paint && !pass->labels_out && !pass->labels &&
+      !pass->lab && !pass->use_map;
+
+  /* Still pixels need the last frame's input too, of the same size, and
+   * the hysteresis's labels */
+  pass->still = pass->prev && params->still_hysteresis > 0;
+  pass->still_apply = FALSE;
+  if (pass->still) {
+    gsize n = (gsize) (pass->fused ? 4 : 3) * in->width * in->height;
+    gsize alloc = pp->prev_in_alloc;
+
+    if (n > pp->prev_in_alloc) {
+      pp->prev_in = kms_grow (pp->prev_in, &alloc, n, 1);
+      pp->prev_in_alloc = alloc;
+      pp->prev_in_valid = FALSE;
+    }
+    pass->prev_in = pp->prev_in;
+    pass->still_apply = pass->prev_apply && pp->prev_in_valid &&
+        pp->prev_in_size == n && pp->prev_in_width == in->width &&
+        pp->prev_in_packed == pass->fused;
+    pass->still_margin = MAX (params->still_hysteresis, params->hysteresis);
+    pp->prev_in_size = n;
+    pp->prev_in_width = in->width;
+    pp->prev_in_packed = pass->fused;
+  }
+  pp->prev_in_valid = pass->still;
 
   /* Still pixels with smoothing: the labels shown last time, kept */
   pass->still_map = NULL;

@@ -66,9 +66,14 @@ typedef struct
   guint8 *prev;                 /* hysteresis: the frame's labels, or NULL */
   gboolean prev_apply;
   gdouble margin;
+  /* 4-byte pixels read, assigned and painted in one pass (assign_paint);
+   * still pixels there: 1 for a pixel's byte that is no channel */
+  gboolean fused;
+  guint8 not_channel[4];
   /* Still pixels: whether they are looked for (the last frame's input
    * kept), whether they can be this frame, their margin, and the last
-   * frame's input (three planes of width bytes a row) */
+   * frame's input (three planes of width bytes a row; in the fused pass,
+   * the row's 4-byte pixels as they came in) */
   gboolean still;
   gboolean still_apply;
   gdouble still_margin;
@@ -121,6 +126,7 @@ typedef struct
   guint8 *prev_in;
   gsize prev_in_alloc;
   gboolean prev_in_valid;
+  gboolean prev_in_packed;      /* kept as 4-byte pixels (the fused pass) */
   gsize prev_in_size;
   gint prev_in_width;
   guint8 *prev_final;

@@ -1032,6 +1032,143 @@ START_TEST (test_hysteresis_threads)
 
 END_TEST;
 
+/* Still pixels where 4-byte pixels go through the fused assign-and-paint
+ * pass (kept as they came in, labels put back and painted again) give what
+ * the planar pass gives RGB: the same colours, counts and error, frame
+ * after frame, with a mask, with two threads; and fewer label changes than
+ * without still pixels. */
+START_TEST (test_still_fused)
+{
+  static const KmsFormat formats[] = { KMS_FORMAT_RGB, KMS_FORMAT_RGBx,
+    KMS_FORMAT_BGRA, KMS_FORMAT_xRGB
+  };
+  const gint w = 67, h = 45;
+  const gsize n = (gsize) w * h;
+  const guint n_frames = 10;
+  guint8 *rgb = g_malloc (3 * n);
+  KmsContext *ctx[G_N_ELEMENTS (formats)][2];
+  TestImage *ref[2] = { NULL, NULL };
+  guint64 changes[2] = { 0, 0 };
+  guint8 *last[2];
+  KmsParams params;
+  guint f, frame, v;
+  guint64 s;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (v = 0; v < 2; v++)
+      ctx[f][v] = kms_context_new ();
+  for (v = 0; v < 2; v++)
+    last[v] = g_malloc0 (n);
+  kms_params_init_defaults (&params);
+  params.k = 4;
+  params.hysteresis = 1.0;
+
+  for (frame = 0; frame < n_frames; frame++) {
+    gint x, y;
+
+    /* a noisy ramp (still: the noise is within 2 levels) and a block that
+     * moves 3 px a frame */
+    s = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) * (frame + 7);
+    for (y = 0; y < h; y++) {
+      for (x = 0; x < w; x++) {
+        guint8 *q = rgb + 3 * ((gsize) y * w + x);
+        const gint ramp = x * 255 / (w - 1);
+        const gboolean block = x >= 3 * (gint) frame && x < 3 *
+            (gint) frame + 12 && y >= 10 && y < 30;
+
+        q[0] = clamp_level ((block ? 40 : ramp) + (gint) rng_below (&s, 5) -
+            2);
+        q[1] = clamp_level ((block ? 200 : 90) + (gint) rng_below (&s, 5) -
+            2);
+        q[2] = clamp_level ((block ? 60 : 255 - ramp) + (gint) rng_below (&s,
+                5) - 2);
+      }
+    }
+    /* from frame 6 on, cluster 1 masked; two threads from frame 3 */
+    params.mask_cluster = frame >= 6 ? 1 : -1;
+    params.n_threads = frame >= 3 ? 2 : 1;
+
+    /* v 0: with still pixels, v 1: without */
+    for (v = 0; v < 2; v++) {
+      KmsResult want;
+
+      params.still_hysteresis = v == 0 ? 6 : 0;
+      for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+        TestImage *img = image_new_from_rgb (formats[f], w, h, 4, rgb, &s);
+        gchar *what = g_strdup_printf ("%s, frame %u, still-hysteresis %g",
+            kms_format_to_string (formats[f]), frame,
+            params.still_hysteresis);
+        KmsResult st;
+        guint c;
+
+        process_in_place (ctx[f][v], &params, img, &st);
+        if (f == 0) {
+          /* RGB: the planar pass, the reference */
+          if (ref[v])
+            image_free (ref[v]);
+          ref[v] = img;
+          want = st;
+          g_free (what);
+          continue;
+        }
+        for (y = 0; y < h; y++)
+          for (x = 0; x < w; x++) {
+            const guint8 *a = image_pixel (img, x, y);
+            const guint8 *b = image_pixel (ref[v], x, y);
+
+            ck_assert_msg (a[img->layout.r] == b[0] && a[img->layout.g] ==
+                b[1] && a[img->layout.b] == b[2], "%s: pixel %d,%d is "
+                "%u,%u,%u, RGB gives %u,%u,%u", what, x, y, a[img->layout.r],
+                a[img->layout.g], a[img->layout.b], b[0], b[1], b[2]);
+          }
+        ck_assert_uint_eq (st.k, want.k);
+        for (c = 0; c < st.k; c++)
+          ck_assert_msg (st.counts[c] == want.counts[c], "%s: cluster %u "
+              "holds %" G_GUINT64_FORMAT ", RGB %" G_GUINT64_FORMAT, what, c,
+              st.counts[c], want.counts[c]);
+        ck_assert_msg (memcmp (&st.mse, &want.mse, sizeof (gdouble)) == 0,
+            "%s: mse %.17g, RGB %.17g", what, st.mse, want.mse);
+        image_free (img);
+        g_free (what);
+      }
+      /* the label changes of the RGB output from frame to frame (unmasked
+       * frames: every pixel holds a centroid's colour) */
+      if (frame < 6) {
+        gsize i;
+
+        for (i = 0; i < n; i++) {
+          const gint yy = (gint) (i / w), xx = (gint) (i % w);
+          const guint8 *p = image_pixel (ref[v], xx, yy);
+          guint8 l = 0;
+
+          while (l < want.k && memcmp (want.centroids[l], p, 3) != 0)
+            l++;
+          ck_assert_uint_lt (l, want.k);
+          if (frame > 0)
+            changes[v] += l != last[v][i];
+          last[v][i] = l;
+        }
+      }
+    }
+  }
+  /* still pixels hold more of their labels */
+  ck_assert_msg (changes[0] < changes[1], "%" G_GUINT64_FORMAT " changes "
+      "with still pixels, %" G_GUINT64_FORMAT " without", changes[0],
+      changes[1]);
+  ck_assert_uint_gt (changes[1], n / 50);
+
+  for (v = 0; v < 2; v++) {
+    image_free (ref[v]);
+    g_free (last[v]);
+  }
+  for (f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (v = 0; v < 2; v++)
+      kms_context_free (ctx[f][v]);
+  g_free (rgb);
+}
+
+END_TEST;
+
 /* temporal_smoothing keeps a share of the previous centroid on a warm
  * frame: 0 the new means, 0.5 halfway, 1 the old; never on a cut. */
 START_TEST (test_temporal_smoothing)
@@ -1374,6 +1511,7 @@ temporal_suite (void)
   tcase_add_test (tc, test_fade_through_black_noisy);
   tcase_add_test (tc, test_hysteresis_holds);
   tcase_add_test (tc, test_hysteresis_threads);
+  tcase_add_test (tc, test_still_fused);
   tcase_add_test (tc, test_temporal_smoothing);
   tcase_add_test (tc, test_cut_bounded);
   tcase_add_test (tc, test_refresh_spread);
