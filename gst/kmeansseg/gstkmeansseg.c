@@ -625,9 +625,9 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * than this many colour levels (at least the hysteresis), so the labels
    * of a still scene stay put through sensor noise and film grain while
    * moving pixels follow the picture. 0 treats still pixels as the others.
-   * Works with the hysteresis (none when it is 0); needs three more bytes
-   * per pixel of memory, and on 4-byte formats labels and paints in two
-   * steps instead of one.
+   * Works with the hysteresis (none when it is 0); keeps the last frame's
+   * input: three more bytes per pixel of memory (four on 4-byte formats),
+   * read and written on every frame.
    */
   g_object_class_install_property (gobject_class, PROP_STILL_HYSTERESIS,
       g_param_spec_double ("still-hysteresis", "Still hysteresis",
