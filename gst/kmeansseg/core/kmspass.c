@@ -122,7 +122,7 @@ row_word (const guint8 * a, gint x0, gint width)
 
   if (G_LIKELY (x0 + 8 <= width))
     memcpy (&u, a + x0, 8);
-  else
+  else if (x0 < width)
     memcpy (&u, a + x0, width - x0);
   return G_BYTE_ORDER == G_LITTLE_ENDIAN ? u : GUINT64_SWAP_LE_BE (u);
 }
@@ -349,6 +349,21 @@ process_band (gpointer data, guint index)
   memset (band->counts, 0, pass->apal.k * sizeof (band->counts[0]));
   band->sse = 0;
 
+  if (pass->use_map && pass->map_fused) {
+    /* 4-byte pixels: the fused kernel, painting nothing, labels into the
+     * map (which is the hysteresis's when it runs) */
+    for (y = y0; y < y1; y++) {
+      const guint8 *src = in->data[0] + (gsize) y * in->stride[0];
+      KmsHysteresis h = { pass->map + (gsize) y * in->width, FALSE, 0 };
+
+      if (pass->prev)
+        row_hysteresis (pass, &h, y);
+      pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, FALSE,
+          src, (guint8 *) src, in->width, band->counts,
+          pass->measure ? &band->sse : NULL, &h);
+    }
+    return;
+  }
   if (pass->use_map) {
     for (y = y0; y < y1; y++)
       assign_row (pass, band, y, pass->map + (gsize) y * in->width);
@@ -386,21 +401,25 @@ process_band (gpointer data, guint index)
   }
 }
 
-/* Squared distance of pixel x of row y to label l's colour */
-static guint
-pixel_distance (const KmsPassFrame * pass, gint y, gint x, guint l)
+/* Squared distance of pixel x of row y (its input, not written yet) to
+ * label a's colour minus that to label b's */
+static gint64
+pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
+    guint b)
 {
   guint8 v[KMS_MAX_CHANNELS] = { 0 };
   guint8 *c[KMS_MAX_CHANNELS] = { &v[0], &v[1], &v[2] };
-  guint d = 0, ch;
+  gint64 d = 0;
+  guint ch;
 
   pass->dsp->rows.unpack_step (pass->in, y, x, 1, 1, c);
   if (pass->lab)
     kms_oklab_pixel (pass->lab, v, v);
   for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-    gint e = (gint) v[ch] - pass->apal.c[ch][l];
+    const gint ea = (gint) v[ch] - pass->apal.c[ch][a];
+    const gint eb = (gint) v[ch] - pass->apal.c[ch][b];
 
-    d += e * e;
+    d += ea * ea - eb * eb;
   }
   return d;
 }
@@ -427,12 +446,9 @@ static void
 smooth_band (gpointer data, guint index)
 {
   KmsPassFrame *pass = data;
-  KmsPassBand *band = &pass->bands[index];
-  const KmsAssignPalette *pal = &pass->apal;
   const gsize w = pass->in->width;
   const gint h = pass->in->height;
-  gint y0, y1, y, x, x0;
-  guint ch;
+  gint y0, y1, y, x0;
 
   band_rows (pass, index, &y0, &y1);
   for (y = y0; y < y1; y++) {
@@ -440,37 +456,22 @@ smooth_band (gpointer data, guint index)
     const guint8 *c = pass->src + y * w;
     const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
     guint8 *d = pass->dst + y * w;
-    gboolean unpacked = FALSE;
 
     pass->dsp->smooth (a, c, b, d, (gint) w);
-    for (x0 = 0; x0 < (gint) w; x0 += 32) {
-      const gint x1 = MIN (x0 + 32, (gint) w);
-      guint8 diff = 0;
+    /* few pixels change: eight labels compared at once, and only those
+     * that changed read their input (not written yet) */
+    for (x0 = 0; x0 < (gint) w; x0 += 8) {
+      guint64 bits = row_word (c, x0, (gint) w) ^ row_word (d, x0, (gint) w);
 
-      for (x = x0; x < x1; x++)
-        diff |= c[x] ^ d[x];
-      if (G_LIKELY (!diff))
-        continue;
-      /* the row's pixels, once (the input is not written yet) */
-      if (!unpacked) {
-        pass->dsp->rows.unpack (pass->in, y, band->row);
-        if (pass->lab)
-          pass->dsp->oklab (pass->lab, band->row, NULL, pass->in->width);
-        unpacked = TRUE;
-      }
-      for (x = x0; x < x1; x++) {
-        gint64 more, dd = 0;
+      while (bits) {
+        const guint i = (guint) __builtin_ctzll (bits) / 8;
+        const gint x = x0 + (gint) i;
+        gint64 more, dd;
 
-        if (c[x] == d[x])
-          continue;
+        bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
         more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
             (gint) neighbours_with (a, c, b, x, w, c[x]);
-        for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-          const gint v = band->row[ch][x];
-          const gint en = v - pal->c[ch][d[x]], eo = v - pal->c[ch][c[x]];
-
-          dd += en * en - eo * eo;
-        }
+        dd = pixel_distance_diff (pass, y, x, d[x], c[x]);
         if (dd > more * (gint64) pass->smooth_lambda)
           d[x] = c[x];
       }
@@ -534,6 +535,21 @@ mask_band (gpointer data, guint index)
   }
 }
 
+/* The least and the most of a band's column sums */
+static void
+colsum_range (KmsPassBand * band, gint w)
+{
+  guint lo = G_MAXUINT, hi = 0;
+  gint x;
+
+  for (x = 0; x < w; x++) {
+    lo = MIN (lo, band->colsum[x]);
+    hi = MAX (hi, band->colsum[x]);
+  }
+  band->colsum_lo = lo;
+  band->colsum_hi = hi;
+}
+
 /* The column sums of the box around row @y */
 static void
 colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
@@ -548,6 +564,7 @@ colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
     for (x = 0; x < w; x++)
       band->colsum[x] += m[x];
   }
+  colsum_range (band, w);
 }
 
 /* From the box around row @y to the one around row y + 1 */
@@ -560,10 +577,17 @@ colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
   guint16 *cs = band->colsum;
   gint x;
 
+  guint lo = G_MAXUINT, hi = 0;
+
   if (add == sub)
     return;
-  for (x = 0; x < w; x++)
+  for (x = 0; x < w; x++) {
     cs[x] = cs[x] + add[x] - sub[x];
+    lo = MIN (lo, cs[x]);
+    hi = MAX (hi, cs[x]);
+  }
+  band->colsum_lo = lo;
+  band->colsum_hi = hi;
 }
 
 /* The weights of a row from the column sums; FALSE when all are 0. The
@@ -576,31 +600,46 @@ weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
   const gint w = pass->in->width, r = pass->feather;
   const guint16 *colsum = band->colsum;
   const guint full = 2 * r + 1;
-  const guint32 mul = (guint32) pass->feather_mul;
-  guint32 *ps = band->prefix;
-  guint lo = G_MAXUINT, hi = 0;
-  gint x;
+  const guint8 *lut = pass->feather_lut;
+  gint x, d;
 
-  for (x = 0; x < w; x++) {
-    lo = MIN (lo, colsum[x]);
-    hi = MAX (hi, colsum[x]);
-  }
-  if (hi == 0)
+  if (band->colsum_hi == 0)
     return FALSE;
-  if (lo == full) {
+  if (band->colsum_lo == full) {
     memset (wt, 255, w);
     return TRUE;
   }
-  /* ps[i]: the sum of the first i of colsum[clamp (j - r)], j = 0.. */
-  ps[0] = 0;
-  for (x = 0; x < r; x++)
-    ps[x + 1] = ps[x] + colsum[0];
-  for (x = 0; x < w; x++)
-    ps[r + x + 1] = ps[r + x] + colsum[x];
-  for (x = 0; x < r; x++)
-    ps[r + w + x + 1] = ps[r + w + x] + colsum[w - 1];
-  for (x = 0; x < w; x++)
-    wt[x] = ((guint64) (ps[x + 2 * r + 1] - ps[x]) * mul + (1u << 23)) >> 24;
+  if (r <= KMS_FEATHER_DIRECT) {
+    /* a small box: its 2 r + 1 columns added up in vector lanes, from a
+     * copy with the edge columns repeated */
+    guint16 *pad = (guint16 *) band->prefix, *sum = pad + w + 2 * r;
+
+    for (x = 0; x < r; x++) {
+      pad[x] = colsum[0];
+      pad[r + w + x] = colsum[w - 1];
+    }
+    memcpy (pad + r, colsum, w * sizeof (guint16));
+    memcpy (sum, pad, w * sizeof (guint16));
+    for (d = 1; d <= 2 * r; d++)
+      for (x = 0; x < w; x++)
+        sum[x] += pad[x + d];
+    for (x = 0; x < w; x++)
+      wt[x] = lut[sum[x]];
+  } else {
+    /* ps[i]: the sum of the first i of colsum[clamp (j - r)], j = 0..
+     * (the running sum in a register: no store to load back) */
+    guint32 *ps = band->prefix, acc;
+
+    ps[0] = acc = 0;
+    for (x = 0; x < r; x++)
+      ps[x + 1] = acc += colsum[0];
+    for (x = 0; x < w; x++)
+      ps[r + x + 1] = acc += colsum[x];
+    for (x = 0; x < r; x++)
+      ps[r + w + x + 1] = acc += colsum[w - 1];
+    for (x = 0; x < w; x++)
+      wt[x] = lut[ps[x + 2 * r + 1] - ps[x]];
+  }
   return TRUE;
 }
 
@@ -620,6 +659,55 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
   gint r, x;
   guint ch;
 
+  if (info->bpp == 4) {
+    /* per byte of a pixel: what it is blended with, and whether by the
+     * weight (alpha, or a channel of a format with no alpha) or by the
+     * weight times the mask's opacity; then every pixel of a run of 32
+     * with any weight, with no branch (a weight of 0 leaves a byte as it
+     * is, 255 writes the mask, as above) */
+    guint8 target[4], role[4];
+    const guint mask_alpha = info->alpha_offset >= 0 ? p->mask_alpha : 255;
+    guint j;
+
+    for (j = 0; j < 4; j++) {
+      role[j] = 0;              /* left */
+      target[j] = 0;
+    }
+    for (ch = 0; ch < info->n_channels; ch++) {
+      role[info->offset[ch]] = 1;       /* colour */
+      target[info->offset[ch]] = p->mask[ch];
+    }
+    if (info->alpha_offset >= 0) {
+      role[info->alpha_offset] = 2;     /* alpha */
+      target[info->alpha_offset] = p->mask_alpha;
+    }
+    for (r = 0; r < n; r++) {
+      guint8 *row = out->data[0] + (gsize) (y + r) * out->stride[0];
+      gint x0;
+
+      if (!wt[r])
+        continue;
+      for (x0 = 0; x0 < w; x0 += 32) {
+        const gint x1 = MIN (x0 + 32, w);
+
+        if (!(row_word (wt[r], x0, w) | row_word (wt[r], x0 + 8, w) |
+                row_word (wt[r], x0 + 16, w) | row_word (wt[r], x0 + 24, w)))
+          continue;
+        for (x = x0; x < x1; x++) {
+          const guint a = wt[r][x];
+          const guint c = a == 255 ? 255 : (a * mask_alpha + 127) / 255;
+
+          for (j = 0; j < 4; j++) {
+            guint8 *b = row + 4 * (gsize) x + j;
+            const guint8 v = blend8 (*b, target[j], role[j] == 2 ? a : c);
+
+            *b = role[j] ? v : *b;
+          }
+        }
+      }
+    }
+    return;
+  }
   if (info->bpp) {
     for (r = 0; r < n; r++) {
       guint8 *row = out->data[0] + (gsize) (y + r) * out->stride[0];
@@ -731,22 +819,20 @@ write_band (gpointer data, guint index)
         continue;
       /* before the group is written: in place, the input is still there;
        * few labels change, so a run of 32 is compared at once first */
-      for (x0 = 0; x0 < (gint) w; x0 += 32) {
-        const gint x1 = MIN (x0 + 32, (gint) w);
-        guint8 diff = 0;
+      for (x0 = 0; x0 < (gint) w; x0 += 8) {
+        guint64 bits = row_word (before, x0, (gint) w) ^ row_word (after, x0,
+            (gint) w);
 
-        for (x = x0; x < x1; x++)
-          diff |= before[x] ^ after[x];
-        if (G_LIKELY (!diff))
-          continue;
-        for (x = x0; x < x1; x++) {
-          if (before[x] == after[x])
-            continue;
+        while (bits) {
+          const guint i = (guint) __builtin_ctzll (bits) / 8;
+
+          x = x0 + (gint) i;
+          bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
           band->counts[before[x]]--;
           band->counts[after[x]]++;
           if (pass->measure)
-            band->sse += (gint64) pixel_distance (pass, y + r, x, after[x]) -
-                (gint64) pixel_distance (pass, y + r, x, before[x]);
+            band->sse += pixel_distance_diff (pass, y + r, x, after[x],
+                before[x]);
         }
       }
     }
@@ -875,7 +961,16 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const guint area = (2 * pass->feather + 1) * (2 * pass->feather + 1);
     guint n_masked = 0;
 
-    pass->feather_mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
+    const guint64 mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
+    guint i;
+
+    /* each box sum's weight, once for a radius */
+    if (pass->feather_lut_area != area) {
+      for (i = 0; i <= area; i++)
+        pass->feather_lut[i] = (guint8) (((guint64) i * mul + (1u << 23)) >>
+            24);
+      pass->feather_lut_area = area;
+    }
     for (c = 0; c < k; c++)
       n_masked += pass->masked[c];
     /* list the masked labels, or the others when they are fewer */
@@ -993,6 +1088,15 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   pp->prev_in_valid = pass->still;
 
+  /* With a map, 4-byte pixels are labelled by the fused kernel (no
+   * painting) straight into it, which is the hysteresis's own map when it
+   * runs (the smoothing writes the others); still pixels need the unpacked
+   * rows */
+  pass->map_fused = pass->use_map && dsp->assign_paint && !pass->lab &&
+      !pass->still;
+  if (pass->map_fused && pass->prev)
+    pass->map = pass->prev;
+
   /* Still pixels with smoothing: the labels shown last time, kept */
   pass->still_map = NULL;
   if (pass->still && pass->smooth) {
@@ -1018,7 +1122,7 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     guint i;
 
     /* every pass reads the whole previous one: one job each */
-    pass->src = pp->maps[0];
+    pass->src = pass->map;
     for (i = 0; i < pass->smooth; i++) {
       pass->dst = pp->maps[1 + i % 2];
       kms_pool_run (pool, smooth_band, pass);

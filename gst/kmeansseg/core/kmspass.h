@@ -32,6 +32,10 @@ G_BEGIN_DECLS
  * since the last frame counts as still */
 #define KMS_STILL_LEVELS 3
 
+/* Feathering boxes up to this radius add their columns up directly (in
+ * vector lanes); wider ones by prefix sums */
+#define KMS_FEATHER_DIRECT 8
+
 /* One thread's share of the pixel pass, and its scratch */
 typedef struct
 {
@@ -39,7 +43,9 @@ typedef struct
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
   guint16 *colsum;              /* feathering: masked pixels per column of
                                  * the box around the row */
-  guint32 *prefix;              /* feathering: a row's prefix sums */
+  guint32 *prefix;              /* feathering: a row's prefix sums (or,
+                                 * small boxes, its padded column sums) */
+  guint colsum_lo, colsum_hi;   /* feathering: the least and most of colsum */
   guint8 *weight[2];            /* feathering: a group of rows' weights */
   guint8 *old;                  /* still pixels: a row's last labels */
   gint row_alloc;
@@ -70,6 +76,8 @@ typedef struct
    * still pixels there: 1 for a pixel's byte that is no channel */
   gboolean fused;
   guint8 not_channel[4];
+  /* with a label map: 4-byte pixels labelled by the fused kernel */
+  gboolean map_fused;
   /* Still pixels: whether they are looked for (the last frame's input
    * kept), whether they can be this frame, their margin, and the last
    * frame's input (three planes of width bytes a row; in the fused pass,
@@ -100,7 +108,10 @@ typedef struct
    * 1 for each masked label, and the weight's fixed-point scale */
   guint feather;
   guint8 mask_lut[KMS_MAX_K];
-  guint64 feather_mul;
+  /* the weight of each box sum (0 .. area), for this area */
+  guint8 feather_lut[(2 * KMS_MAX_MASK_FEATHER + 1) *
+      (2 * KMS_MAX_MASK_FEATHER + 1) + 1];
+  guint feather_lut_area;
   /* the labels whose pixels make the mask map 1 (or, when fewer, those
    * that make it 0: invert) */
   guint8 mask_list[8];
