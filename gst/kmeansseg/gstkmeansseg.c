@@ -537,13 +537,16 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
    * GstKMeansSeg:n-threads:
    *
    * Threads for the pixel pass (assigning and painting), each taking a
-   * band of rows; 0 starts one per core. The threads live as long as the
-   * element. Like videoconvert, the default leaves the other cores to the
-   * rest of the pipeline: raise it for 4K.
+   * band of rows; 0 picks one per 128 Ki pixels of the frame, at most one
+   * per core (one at 320x240, two at 640x480). The threads live as long as
+   * the element and wait awake for a moment around each frame. Like
+   * videoconvert, the default leaves the other cores to the rest of the
+   * pipeline: raise it for 4K.
    */
   g_object_class_install_property (gobject_class, PROP_N_THREADS,
       g_param_spec_uint ("n-threads", "Threads",
-          "Threads for the pixel pass (0 = one per core)", 0, 64,
+          "Threads for the pixel pass (0 = from the frame size and the "
+          "cores)", 0, 64,
           def.n_threads,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));

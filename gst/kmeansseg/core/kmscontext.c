@@ -244,13 +244,23 @@ frames_valid (const KmsParams * params, const KmsFrame * in,
   return TRUE;
 }
 
-/* The pool for n_threads (0: one per core), made anew only when that
- * changes */
+/* How long the workers wait awake for a frame's first job (the sample's
+ * and the fit's time, about) */
+#define KMS_WAKE_US 2000
+
+/* n_threads 0: a thread per this many pixels of the frame, at most one
+ * per core (a band smaller than this costs about what handing it out
+ * does) */
+#define KMS_PIXELS_PER_THREAD (128 * 1024)
+
+/* The pool for n_threads (0: from the frame's size and the cores), made
+ * anew only when that changes */
 static void
-setup_threads (KmsContext * ctx, guint n_threads)
+setup_threads (KmsContext * ctx, guint n_threads, gsize pixels)
 {
   if (n_threads == 0)
-    n_threads = g_get_num_processors ();
+    n_threads = MIN (g_get_num_processors (), MAX (1,
+            pixels / KMS_PIXELS_PER_THREAD));
   n_threads = CLAMP (n_threads, 1, KMS_MAX_THREADS);
   if (!ctx->pool || kms_pool_get_n_threads (ctx->pool) != n_threads) {
     kms_pool_free (ctx->pool);
@@ -328,7 +338,10 @@ kms_context_process_full (KmsContext * ctx, const KmsParams * params,
     ctx->dsp_k = k;
   }
   ctx->fit.nearest = ctx->dsp.nearest;
-  setup_threads (ctx, params->n_threads);
+  setup_threads (ctx, params->n_threads, (gsize) in->width * in->height);
+  /* the workers' first job comes after the sample and the fit: awake by
+   * then */
+  kms_pool_wake (ctx->pool, KMS_WAKE_US);
 
   /* In OkLab, the fitting data, the fit and the assignment are in OkLab
    * bytes, whose first channel is the lightness */

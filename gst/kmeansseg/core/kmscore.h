@@ -91,7 +91,8 @@ typedef struct
   KmsInit init;
   guint32 seed;
   guint sample_size;            /* pixels used to fit; 0 = every pixel */
-  guint n_threads;              /* threads for the pixel pass; 0 = one per
+  guint n_threads;              /* threads for the pixel pass; 0 = one
+                                 * per 128 Ki pixels, at most one per
                                  * core */
   /* Warm start over time */
   gdouble scene_cut;            /* re-initialise when the previous centroids'

@@ -25,14 +25,18 @@
 G_BEGIN_DECLS
 
 /* Runs task i of a job on thread i (the caller is thread 0). The threads
- * live as long as the pool and wait on a condition between jobs, so a job
- * allocates nothing and creates no thread. */
+ * live as long as the pool and wait on a condition between jobs (awake
+ * for a moment after one, and after kms_pool_wake()), so a job allocates
+ * nothing and creates no thread. */
 typedef struct _KmsPool KmsPool;
 typedef void (*KmsPoolFunc) (gpointer data, guint task);
 
 /* A pool of @n_threads, the caller included (so n_threads - 1 workers) */
 KmsPool *kms_pool_new (guint n_threads);
 guint kms_pool_get_n_threads (KmsPool * pool);
+/* Wake the workers now, to wait awake for a job for up to @us
+ * microseconds (the caller has a job for them soon: a frame) */
+void kms_pool_wake (KmsPool * pool, guint us);
 /* Run func (data, 0..n_threads-1) and return when all have returned */
 void kms_pool_run (KmsPool * pool, KmsPoolFunc func, gpointer data);
 void kms_pool_free (KmsPool * pool);
