@@ -17,8 +17,8 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The unpack and write of kmsrows.c's I420, YV12, NV12 and NV21
- * (unpack_yuv(), write_yuv()), and the write of its 4-byte formats
+/* The unpack and write of kmsrows.c's I420, YV12, NV12, NV21, YUY2 and
+ * UYVY (unpack_yuv(), write_yuv()), and the write of its 4-byte formats
  * (write_4()), at the x86-64-v3 level: the same bytes,
  * found through kms_row_kernels_avx2(). 32 pixels (or chroma samples) at
  * a time, the last ones of a row one by one. The unpack copies luma and
@@ -269,6 +269,119 @@ DEFINE_420 (yv12, FALSE, 2, 1, 0);
 DEFINE_420 (nv12, TRUE, 1, 1, 0);
 DEFINE_420 (nv21, TRUE, 1, 1, 1);
 
+/* 4:2:2 packed (YUY2: Y0 U Y1 V; UYVY: U Y0 V Y1), 32 pixels (64 bytes)
+ * at a time: luma the even (YUY2) or odd bytes; each pair's U and V,
+ * doubled in place (a byte and its copy in a 16-bit lane) */
+static inline __attribute__ ((always_inline)) void
+unpack_422 (const KmsFrame * f, gint y, guint8 * const *c, gboolean uyvy)
+{
+  const gint w = f->width;
+  const guint8 *row = f->data[0] + (gsize) y * f->stride[0];
+  const __m256i lo = _mm256_set1_epi16 (0x00ff);
+  gint x;
+
+  for (x = 0; x + 32 <= w; x += 32) {
+    __m256i even, odd, luma, uv, u, v;
+
+    deinterleave (_mm256_loadu_si256 ((const __m256i *) (row + 2 * x)),
+        _mm256_loadu_si256 ((const __m256i *) (row + 2 * x + 32)), &even,
+        &odd);
+    luma = uyvy ? odd : even;
+    uv = uyvy ? even : odd;
+    u = _mm256_and_si256 (uv, lo);
+    v = _mm256_srli_epi16 (uv, 8);
+    _mm256_storeu_si256 ((__m256i *) (c[0] + x), luma);
+    _mm256_storeu_si256 ((__m256i *) (c[1] + x), _mm256_or_si256 (u,
+            _mm256_slli_epi16 (u, 8)));
+    _mm256_storeu_si256 ((__m256i *) (c[2] + x), _mm256_or_si256 (v,
+            _mm256_slli_epi16 (v, 8)));
+  }
+  for (; x < w; x++) {
+    const guint8 *pair = row + 4 * (x >> 1);
+
+    c[0][x] = row[2 * x + (uyvy ? 1 : 0)];
+    c[1][x] = pair[uyvy ? 0 : 1];
+    c[2][x] = pair[uyvy ? 2 : 3];
+  }
+}
+
+/* A row of 4:2:2 packed pixels whose labels are below KMS_AVX2_WRITE_K:
+ * luma every pixel's own; a pair's chroma the majority of its two labels,
+ * which is the first one's (a tie goes to the first) */
+static inline __attribute__ ((always_inline)) void
+write_422 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
+    const KmsPaint * p, gboolean uyvy)
+{
+  const __m256i ty = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const
+              __m128i *) p->lut[0]));
+  const __m256i tu = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const
+              __m128i *) p->lut[1]));
+  const __m256i tv = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const
+              __m128i *) p->lut[2]));
+  const __m256i tw = _mm256_broadcastsi128_si256 (_mm_loadu_si128 ((const
+              __m128i *) p->lut[3]));
+  const __m256i lo = _mm256_set1_epi16 (0x00ff);
+  const gint w = f->width;
+  gint r, x;
+
+  for (r = 0; r < n_rows; r++) {
+    guint8 *row = row_of (f, 0, y + r);
+    const guint8 *l = labels[r];
+
+    for (x = 0; x + 32 <= w; x += 32) {
+      const __m256i lab = _mm256_loadu_si256 ((const __m256i *) (l + x));
+      const __m256i luma = _mm256_shuffle_epi8 (ty, lab);
+      const __m256i wl = _mm256_shuffle_epi8 (tw, lab);
+      /* per pair (a 16-bit lane): the first pixel's U low, V high, and
+       * whether it is written in both */
+      const __m256i uv = _mm256_or_si256 (_mm256_and_si256
+          (_mm256_shuffle_epi8 (tu, lab), lo), _mm256_slli_epi16
+          (_mm256_shuffle_epi8 (tv, lab), 8));
+      const __m256i wc = _mm256_or_si256 (_mm256_and_si256 (wl, lo),
+          _mm256_slli_epi16 (wl, 8));
+      const __m256i a = uyvy ? uv : luma, b = uyvy ? luma : uv;
+      const __m256i wa = uyvy ? wc : wl, wb = uyvy ? wl : wc;
+      const __m256i v0 = _mm256_unpacklo_epi8 (a, b);
+      const __m256i v1 = _mm256_unpackhi_epi8 (a, b);
+      const __m256i m0 = _mm256_unpacklo_epi8 (wa, wb);
+      const __m256i m1 = _mm256_unpackhi_epi8 (wa, wb);
+
+      blend_store (row + 2 * x, _mm256_permute2x128_si256 (m0, m1, 0x20),
+          _mm256_permute2x128_si256 (v0, v1, 0x20));
+      blend_store (row + 2 * x + 32, _mm256_permute2x128_si256 (m0, m1,
+              0x31), _mm256_permute2x128_si256 (v0, v1, 0x31));
+    }
+    for (; x < w; x++) {
+      guint8 *pair = row + 4 * (x >> 1);
+      /* (x is even when its pair starts) */
+      const guint8 m = l[x & ~1];
+
+      if (p->writes[l[x]])
+        row[2 * x + (uyvy ? 1 : 0)] = p->value[l[x]][0];
+      if (!(x & 1) && p->writes[m]) {
+        pair[uyvy ? 0 : 1] = p->value[m][1];
+        pair[uyvy ? 2 : 3] = p->value[m][2];
+      }
+    }
+  }
+}
+
+#define DEFINE_422(name, uyvy)                                              \
+static void                                                                 \
+kms_unpack_##name##_avx2 (const KmsFrame * f, gint y, guint8 * const *c)    \
+{                                                                           \
+  unpack_422 (f, y, c, uyvy);                                               \
+}                                                                           \
+static void                                                                 \
+kms_write_##name##_avx2 (KmsFrame * f, gint y, gint n_rows,                 \
+    guint8 * const *labels, const KmsPaint * p)                             \
+{                                                                           \
+  write_422 (f, y, n_rows, labels, p, uyvy);                                \
+}
+
+DEFINE_422 (yuy2, FALSE);
+DEFINE_422 (uyvy, TRUE);
+
 /* 4-byte pixels, labels below KMS_AVX2_WRITE_K: each pixel's keep and set
  * words (kms_paint_prepare) looked up 8 at a time with two vpermd (labels
  * 0..7 and 8..15), out = (out & keep) | set */
@@ -322,6 +435,8 @@ kms_row_kernels_avx2 (KmsFormat format)
     ROWS (KMS_FORMAT_YV12, yv12),
     ROWS (KMS_FORMAT_NV12, nv12),
     ROWS (KMS_FORMAT_NV21, nv21),
+    ROWS (KMS_FORMAT_YUY2, yuy2),
+    ROWS (KMS_FORMAT_UYVY, uyvy),
 #define PACKED4(fmt) [fmt] = { NULL, NULL, kms_write_packed4_avx2 }
     PACKED4 (KMS_FORMAT_RGBx), PACKED4 (KMS_FORMAT_BGRx),
     PACKED4 (KMS_FORMAT_xRGB), PACKED4 (KMS_FORMAT_xBGR),
