@@ -35,6 +35,14 @@ kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
     return;
   dsp->level = KMS_CPU_NEON;
   dsp->rows = *kms_row_kernels_neon (format);
+  {
+    const KmsRowKernels rows = kms_row_kernels_neon_intrin (format);
+
+    if (rows.unpack)
+      dsp->rows.unpack = rows.unpack;
+    if (rows.write && k <= KMS_NEON_WRITE_K)
+      dsp->rows.write = rows.write;
+  }
   dsp->assign = kms_assign_row_neon;
   dsp->smooth = kms_smooth_row_neon;
   dsp->oklab = kms_oklab_row_neon;

@@ -45,6 +45,12 @@ void kms_assign_paint_row32_neon_intrin (const KmsAssignPalette * pal,
     gboolean write, const guint8 * src, guint8 * dst, gint width,
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
 
+/* The unpack (every k) and write (labels below KMS_NEON_WRITE_K) of the
+ * YUV 4:2:0 and 4:2:2 packed formats, and the write of the 4-byte ones
+ * (kmsrows_neon.c); NULL members: the portable ones serve */
+#define KMS_NEON_WRITE_K 16
+KmsRowKernels kms_row_kernels_neon_intrin (KmsFormat format);
+
 G_END_DECLS
 
 #endif /* __KMS_DSP_ARM_H__ */
