@@ -100,17 +100,20 @@ typedef struct
 #define KMS_OKLAB_FINE_BITS 4
 #define KMS_OKLAB_YUV_BITS 12
 #define KMS_OKLAB_YUV_FRAC 16
-/* the bits of the cube root's first guess (tuned with the last step's
- * scale, folded into the second matrix: KMS_OKLAB_CBRT_SCALE) */
-#define KMS_OKLAB_CBRT_GUESS 0x54a21c00
-#define KMS_OKLAB_CBRT_SCALE 1.00001049
-/* added to LMS (black's cube root's Newton steps stay finite: 2e-7) */
+/* the bits of the cube root's first guess, and the scale that centres
+ * its error (folded into the second matrix), tuned together */
+#define KMS_OKLAB_CBRT_GUESS 0x545e7e52
+#define KMS_OKLAB_CBRT_SCALE 1.00000658
+/* added to LMS (black's cube root's Newton steps stay finite: 3e-7) */
 #define KMS_OKLAB_LMS_MIN 1e-20f
 
-/* The cube root of v (0 .. a little over 1), within 1.2e-5 of it relative
- * once times KMS_OKLAB_CBRT_SCALE: the inverse cube root guessed from v's
- * bits (its exponent divided by -3), two Newton steps on it (no division),
- * then v y^2. Written out so that the vectoriser takes it whole. */
+/* The cube root of 3 v, over 3, for v = LMS / 3 (0 .. a little over
+ * 1/3; the first matrix has the 1/3 in it, the second the 3): within
+ * 7.1e-6 of it relative once times KMS_OKLAB_CBRT_SCALE. The inverse cube
+ * root guessed from v's bits (its exponent divided by -3), two Newton
+ * steps on it, y (4 - 3 v y^3) / 3 (no division), then v y^2. Written
+ * out so that the vectoriser takes it whole; the AVX2 kernel
+ * (x86/kmsoklab_avx2.c) does the same operations. */
 static inline gfloat
 kms_oklab_cbrt (gfloat v)
 {
@@ -119,7 +122,7 @@ kms_oklab_cbrt (gfloat v)
     gfloat f;
     gint32 i;
   } u;
-  gfloat y, v3;
+  gfloat y;
 
   /* LMS is never negative; black's 0 becomes KMS_OKLAB_LMS_MIN, the
    * rest stay as they are */
@@ -127,9 +130,8 @@ kms_oklab_cbrt (gfloat v)
   u.f = v;
   u.i = KMS_OKLAB_CBRT_GUESS - (gint32) ((gfloat) u.i * (1.0f / 3));
   y = u.f;
-  v3 = v * (1.0f / 3);
-  y = y * (4.0f / 3 - v3 * (y * y * y));
-  y = y * (4.0f / 3 - v3 * (y * y * y));
+  y = y * (4.0f / 3 - v * (y * y * y));
+  y = y * (4.0f / 3 - v * (y * y * y));
   return v * y * y;
 }
 
@@ -169,8 +171,8 @@ typedef struct
   gint32 yc, cb[3], cr[3], off[3];
   gfloat lin8[256];             /* sRGB byte -> linear (0 .. 1) */
   gfloat lin12[1 << KMS_OKLAB_YUV_BITS];        /* 12-bit R' -> linear */
-  gfloat m1[3][3];              /* linear RGB -> LMS */
-  /* cube roots -> L, a, b in bytes (before off2) */
+  gfloat m1[3][3];              /* linear RGB -> LMS / 3 */
+  /* kms_oklab_cbrt()'s -> L, a, b in bytes (before off2) */
   gfloat m2[3][3];
   gfloat off2[3];               /* 0, 128, 128 */
   guint8 gray[256];             /* grey: Y -> L */
