@@ -102,18 +102,19 @@ typedef struct
 #define KMS_OKLAB_YUV_FRAC 16
 /* the bits of the cube root's first guess, and the scale that centres
  * its error (folded into the second matrix), tuned together */
-#define KMS_OKLAB_CBRT_GUESS 0x545e7e52
-#define KMS_OKLAB_CBRT_SCALE 1.00000658
-/* added to LMS (black's cube root's Newton steps stay finite: 3e-7) */
+#define KMS_OKLAB_CBRT_GUESS 0x54a30c00
+#define KMS_OKLAB_CBRT_SCALE 1.00000118
+/* added to LMS (black's cube root stays finite: 2e-7) */
 #define KMS_OKLAB_LMS_MIN 1e-20f
 
-/* The cube root of 3 v, over 3, for v = LMS / 3 (0 .. a little over
- * 1/3; the first matrix has the 1/3 in it, the second the 3): within
- * 7.1e-6 of it relative once times KMS_OKLAB_CBRT_SCALE. The inverse cube
- * root guessed from v's bits (its exponent divided by -3), two Newton
- * steps on it, y (4 - 3 v y^3) / 3 (no division), then v y^2. Written
- * out so that the vectoriser takes it whole; the AVX2 kernel
- * (x86/kmsoklab_avx2.c) does the same operations. */
+/* The cube root of v (LMS, 0 .. a little over 1), within 3.6e-6 of it
+ * relative once times KMS_OKLAB_CBRT_SCALE: the inverse cube root y
+ * guessed from v's bits (its exponent divided by -3), the root x = v y^2
+ * it gives, and x corrected by (1 - e)^(-2/3) for e = 1 - x y (= 1 - v
+ * y^3), to the fourth power of e (no division; fewer multiplications
+ * than two Newton steps, and closer). Written out so that the vectoriser
+ * takes it whole; the AVX2 kernel (x86/kmsoklab_avx2.c) does the same
+ * operations. */
 static inline gfloat
 kms_oklab_cbrt (gfloat v)
 {
@@ -122,7 +123,7 @@ kms_oklab_cbrt (gfloat v)
     gfloat f;
     gint32 i;
   } u;
-  gfloat y;
+  gfloat y, x, e, p;
 
   /* LMS is never negative; black's 0 becomes KMS_OKLAB_LMS_MIN, the
    * rest stay as they are */
@@ -130,9 +131,13 @@ kms_oklab_cbrt (gfloat v)
   u.f = v;
   u.i = KMS_OKLAB_CBRT_GUESS - (gint32) ((gfloat) u.i * (1.0f / 3));
   y = u.f;
-  y = y * (4.0f / 3 - v * (y * y * y));
-  y = y * (4.0f / 3 - v * (y * y * y));
-  return v * y * y;
+  x = v * (y * y);
+  e = 1.0f - x * y;
+  p = (910.0f / 2187) * e + 40.0f / 81;
+  p = p * e + 5.0f / 9;
+  p = p * e + 2.0f / 3;
+  p = p * e + 1.0f;
+  return x * p;
 }
 
 /* An OkLab coordinate (byte scale, -256 .. 511) to its byte: rounded
@@ -171,7 +176,7 @@ typedef struct
   gint32 yc, cb[3], cr[3], off[3];
   gfloat lin8[256];             /* sRGB byte -> linear (0 .. 1) */
   gfloat lin12[1 << KMS_OKLAB_YUV_BITS];        /* 12-bit R' -> linear */
-  gfloat m1[3][3];              /* linear RGB -> LMS / 3 */
+  gfloat m1[3][3];              /* linear RGB -> LMS */
   /* kms_oklab_cbrt()'s -> L, a, b in bytes (before off2) */
   gfloat m2[3][3];
   gfloat off2[3];               /* 0, 128, 128 */

@@ -112,9 +112,9 @@ kms_oklab_init (KmsOklab * t, const KmsColorSpace * cs)
     t->lin12[i] = (gfloat) srgb_to_linear ((gdouble) i / max12);
   for (i = 0; i < 3; i++)
     for (j = 0; j < 3; j++) {
-      /* the thirds of kms_oklab_cbrt() and its scale folded in */
-      t->m1[i][j] = (gfloat) (M1[i][j] / 3);
-      t->m2[i][j] = (gfloat) (M2[i][j] * 255 * 3 * KMS_OKLAB_CBRT_SCALE);
+      t->m1[i][j] = (gfloat) M1[i][j];
+      /* the cube root's scale (see kms_oklab_cbrt()) folded in */
+      t->m2[i][j] = (gfloat) (M2[i][j] * 255 * KMS_OKLAB_CBRT_SCALE);
     }
   t->off2[0] = 0;
   t->off2[1] = t->off2[2] = 128;

@@ -39,7 +39,7 @@
 typedef struct
 {
   __m256 m1[3][3], m2[3][3], off2[3];
-  __m256 lms_min, third, four_thirds, half, sixteen;
+  __m256 lms_min, third, one, c[4], half, sixteen;
   __m256i guess;
 } Consts;
 
@@ -47,17 +47,19 @@ typedef struct
 static inline __attribute__ ((always_inline)) __m256
 cbrt8 (const Consts * k, __m256 v)
 {
-  __m256 y;
+  __m256 y, x, e, p;
 
   v = _mm256_add_ps (v, k->lms_min);
   y = _mm256_castsi256_ps (_mm256_sub_epi32 (k->guess,
           _mm256_cvttps_epi32 (_mm256_mul_ps (_mm256_cvtepi32_ps
                   (_mm256_castps_si256 (v)), k->third))));
-  y = _mm256_mul_ps (y, _mm256_sub_ps (k->four_thirds, _mm256_mul_ps (v,
-              _mm256_mul_ps (_mm256_mul_ps (y, y), y))));
-  y = _mm256_mul_ps (y, _mm256_sub_ps (k->four_thirds, _mm256_mul_ps (v,
-              _mm256_mul_ps (_mm256_mul_ps (y, y), y))));
-  return _mm256_mul_ps (_mm256_mul_ps (v, y), y);
+  x = _mm256_mul_ps (v, _mm256_mul_ps (y, y));
+  e = _mm256_sub_ps (k->one, _mm256_mul_ps (x, y));
+  p = _mm256_add_ps (_mm256_mul_ps (k->c[0], e), k->c[1]);
+  p = _mm256_add_ps (_mm256_mul_ps (p, e), k->c[2]);
+  p = _mm256_add_ps (_mm256_mul_ps (p, e), k->c[3]);
+  p = _mm256_add_ps (_mm256_mul_ps (p, e), k->one);
+  return _mm256_mul_ps (x, p);
 }
 
 /* a * x + b * y + c * z, in that order */
@@ -102,27 +104,15 @@ block (const Consts * k, const gfloat * lin8, guint8 * p0, guint8 * p1,
   guint16 *const f[3] = { f0, f1, f2 };
   gint i, ch;
 
-#if !defined GATHER && !defined NOLOOKUP
   for (i = 0; i < BLOCK; i++) {
     lin[0][i] = lin8[p0[i]];
     lin[1][i] = lin8[p1[i]];
     lin[2][i] = lin8[p2[i]];
   }
-#endif
   for (i = 0; i < BLOCK / 8; i++) {
-#ifdef GATHER
-    const __m256 r = _mm256_i32gather_ps (lin8, _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p0 + 8 * i))), 4);
-    const __m256 g = _mm256_i32gather_ps (lin8, _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p1 + 8 * i))), 4);
-    const __m256 b = _mm256_i32gather_ps (lin8, _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p2 + 8 * i))), 4);
-#elif defined NOLOOKUP
-    const __m256 r = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p0 + 8 * i))));
-    const __m256 g = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p1 + 8 * i))));
-    const __m256 b = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p2 + 8 * i))));
-#else
     const __m256 r = _mm256_load_ps (lin[0] + 8 * i);
     const __m256 g = _mm256_load_ps (lin[1] + 8 * i);
     const __m256 b = _mm256_load_ps (lin[2] + 8 * i);
-#endif
     const __m256 l = cbrt8 (k, dot3 (k->m1[0], r, g, b));
     const __m256 m = cbrt8 (k, dot3 (k->m1[1], r, g, b));
     const __m256 s = cbrt8 (k, dot3 (k->m1[2], r, g, b));
@@ -168,7 +158,11 @@ kms_oklab_row_avx2 (const KmsOklab * t, guint8 * const *c,
   }
   k.lms_min = _mm256_set1_ps (KMS_OKLAB_LMS_MIN);
   k.third = _mm256_set1_ps (1.0f / 3);
-  k.four_thirds = _mm256_set1_ps (4.0f / 3);
+  k.one = _mm256_set1_ps (1.0f);
+  k.c[0] = _mm256_set1_ps (910.0f / 2187);
+  k.c[1] = _mm256_set1_ps (40.0f / 81);
+  k.c[2] = _mm256_set1_ps (5.0f / 9);
+  k.c[3] = _mm256_set1_ps (2.0f / 3);
   k.half = _mm256_set1_ps (0.5f);
   k.sixteen = _mm256_set1_ps ((gfloat) (1 << KMS_OKLAB_FINE_BITS));
   k.guess = _mm256_set1_epi32 (KMS_OKLAB_CBRT_GUESS);
