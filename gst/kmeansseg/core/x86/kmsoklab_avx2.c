@@ -22,9 +22,8 @@
  * kms_oklab_pixel_fine() (kmsoklab.c, kmsdsp.h: kms_oklab_cbrt(),
  * kms_oklab_byte(), kms_oklab_fine()), no FMA, so the same bytes. 32
  * pixels at a time (the last ones of a row through a padded copy); the
- * linear-light look-ups are scalar loads into a small buffer (gathers were
- * slower on Zen 3), the rest eight pixels a vector; the bytes' clipping is
- * the saturation of the packs. Y'CbCr and grey go to the portable kernel
+ * linear-light look-ups are scalar loads, the rest eight pixels a vector;
+ * the bytes' clipping is the saturation of the packs. Y'CbCr and grey go to the portable kernel
  * of the level. Built with -march=x86-64-v3, called only when the CPU runs
  * that level. */
 
@@ -60,6 +59,15 @@ cbrt8 (const Consts * k, __m256 v)
   p = _mm256_add_ps (_mm256_mul_ps (p, e), k->c[3]);
   p = _mm256_add_ps (_mm256_mul_ps (p, e), k->one);
   return _mm256_mul_ps (x, p);
+}
+
+/* lin8[] of eight bytes: scalar loads inserted into the vector (faster
+ * on Zen 3 than a gather, and than stores to a buffer read back) */
+static inline __attribute__ ((always_inline)) __m256
+lookup8 (const gfloat * lin8, const guint8 * p)
+{
+  return _mm256_setr_ps (lin8[p[0]], lin8[p[1]], lin8[p[2]], lin8[p[3]],
+      lin8[p[4]], lin8[p[5]], lin8[p[6]], lin8[p[7]]);
 }
 
 /* a * x + b * y + c * z, in that order */
@@ -98,21 +106,15 @@ static inline __attribute__ ((always_inline)) void
 block (const Consts * k, const gfloat * lin8, guint8 * p0, guint8 * p1,
     guint8 * p2, guint16 * f0, guint16 * f1, guint16 * f2)
 {
-  gfloat lin[3][BLOCK] __attribute__ ((aligned (32)));
   __m256i out[3][BLOCK / 8], fo[3][BLOCK / 8];
   guint8 *const p[3] = { p0, p1, p2 };
   guint16 *const f[3] = { f0, f1, f2 };
   gint i, ch;
 
-  for (i = 0; i < BLOCK; i++) {
-    lin[0][i] = lin8[p0[i]];
-    lin[1][i] = lin8[p1[i]];
-    lin[2][i] = lin8[p2[i]];
-  }
   for (i = 0; i < BLOCK / 8; i++) {
-    const __m256 r = _mm256_load_ps (lin[0] + 8 * i);
-    const __m256 g = _mm256_load_ps (lin[1] + 8 * i);
-    const __m256 b = _mm256_load_ps (lin[2] + 8 * i);
+    const __m256 r = lookup8 (lin8, p0 + 8 * i);
+    const __m256 g = lookup8 (lin8, p1 + 8 * i);
+    const __m256 b = lookup8 (lin8, p2 + 8 * i);
     const __m256 l = cbrt8 (k, dot3 (k->m1[0], r, g, b));
     const __m256 m = cbrt8 (k, dot3 (k->m1[1], r, g, b));
     const __m256 s = cbrt8 (k, dot3 (k->m1[2], r, g, b));
