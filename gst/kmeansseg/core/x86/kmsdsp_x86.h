@@ -51,8 +51,8 @@ void kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
  * where it has none. The write takes labels below KMS_AVX2_WRITE_K. */
 #define KMS_AVX2_WRITE_K 16
 KmsRowKernels kms_row_kernels_avx2 (KmsFormat format);
-/* The oklab kernel (kmsoklab_avx2.c): sRGB input by hand, the rest by the
- * portable v3 kernel */
+/* The oklab kernel (kmsoklab_avx2.c): sRGB and Y'CbCr input by hand,
+ * grey by the portable v3 kernel */
 void kms_oklab_row_avx2 (const KmsOklab * lab, guint8 * const *c,
     guint16 * const *fine, gint width);
 

@@ -17,14 +17,14 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* The oklab kernel of kmsoklabrow.c for sRGB input at the x86-64-v3
- * level: the same single-precision operations in the same order as
+/* The oklab kernel of kmsoklabrow.c for sRGB and Y'CbCr input at the
+ * x86-64-v3 level: the same single-precision operations in the same order as
  * kms_oklab_pixel_fine() (kmsoklab.c, kmsdsp.h: kms_oklab_cbrt(),
  * kms_oklab_byte(), kms_oklab_fine()), no FMA, so the same bytes. 32
  * pixels at a time (the last ones of a row through a padded copy); the
  * linear-light look-ups are scalar loads, the rest eight pixels a vector;
- * the bytes' clipping is the saturation of the packs. Y'CbCr and grey go to the portable kernel
- * of the level. Built with -march=x86-64-v3, called only when the CPU runs
+ * the bytes' clipping is the saturation of the packs. Grey goes to the
+ * portable kernel of the level. Built with -march=x86-64-v3, called only when the CPU runs
  * that level. */
 
 #include <string.h>
@@ -70,6 +70,21 @@ lookup8 (const gfloat * lin8, const guint8 * p)
       lin8[p[4]], lin8[p[5]], lin8[p[6]], lin8[p[7]]);
 }
 
+/* lin12[] of eight indices */
+static inline __attribute__ ((always_inline)) __m256
+lookup8_12 (const gfloat * lin12, const gint32 * i)
+{
+  return _mm256_setr_ps (lin12[i[0]], lin12[i[1]], lin12[i[2]], lin12[i[3]],
+      lin12[i[4]], lin12[i[5]], lin12[i[6]], lin12[i[7]]);
+}
+
+static inline gint32
+clip12 (gint32 v)
+{
+  return v < 0 ? 0 : v > (1 << KMS_OKLAB_YUV_BITS) - 1 ?
+      (1 << KMS_OKLAB_YUV_BITS) - 1 : v;
+}
+
 /* a * x + b * y + c * z, in that order */
 static inline __attribute__ ((always_inline)) __m256
 dot3 (const __m256 m[3], __m256 x, __m256 y, __m256 z)
@@ -101,20 +116,36 @@ pack_fine (__m256i a, __m256i b)
   return _mm256_permute4x64_epi64 (_mm256_packus_epi32 (a, b), 0xd8);
 }
 
-/* One block of BLOCK pixels of p0, p1, p2 in place (and fine) */
+/* One block of BLOCK pixels of p0, p1, p2 in place (and fine), sRGB or
+ * (@yuv) Y'CbCr */
 static inline __attribute__ ((always_inline)) void
-block (const Consts * k, const gfloat * lin8, guint8 * p0, guint8 * p1,
-    guint8 * p2, guint16 * f0, guint16 * f1, guint16 * f2)
+block (const Consts * k, const KmsOklab * t, gboolean yuv, guint8 * p0,
+    guint8 * p1, guint8 * p2, guint16 * f0, guint16 * f1, guint16 * f2)
 {
+  const gfloat *lin8 = t->lin8, *lin12 = t->lin12;
+  gint32 idx[3][BLOCK];
   __m256i out[3][BLOCK / 8], fo[3][BLOCK / 8];
   guint8 *const p[3] = { p0, p1, p2 };
   guint16 *const f[3] = { f0, f1, f2 };
   gint i, ch;
 
+  /* Y'CbCr: the 12-bit R', G', B' as kms_oklab_pixel_fine() (integers) */
+  if (yuv)
+    for (ch = 0; ch < 3; ch++) {
+      const gint32 yc = t->yc, cb = t->cb[ch], cr = t->cr[ch];
+      const gint32 off = t->off[ch];
+
+      for (i = 0; i < BLOCK; i++)
+        idx[ch][i] = clip12 ((p0[i] * yc + p1[i] * cb + p2[i] * cr + off) >>
+            KMS_OKLAB_YUV_FRAC);
+    }
   for (i = 0; i < BLOCK / 8; i++) {
-    const __m256 r = lookup8 (lin8, p0 + 8 * i);
-    const __m256 g = lookup8 (lin8, p1 + 8 * i);
-    const __m256 b = lookup8 (lin8, p2 + 8 * i);
+    const __m256 r = yuv ? lookup8_12 (lin12, idx[0] + 8 * i) :
+        lookup8 (lin8, p0 + 8 * i);
+    const __m256 g = yuv ? lookup8_12 (lin12, idx[1] + 8 * i) :
+        lookup8 (lin8, p1 + 8 * i);
+    const __m256 b = yuv ? lookup8_12 (lin12, idx[2] + 8 * i) :
+        lookup8 (lin8, p2 + 8 * i);
     const __m256 l = cbrt8 (k, dot3 (k->m1[0], r, g, b));
     const __m256 m = cbrt8 (k, dot3 (k->m1[1], r, g, b));
     const __m256 s = cbrt8 (k, dot3 (k->m1[2], r, g, b));
@@ -144,10 +175,11 @@ kms_oklab_row_avx2 (const KmsOklab * t, guint8 * const *c,
     guint16 * const *fine, gint width)
 {
   guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
+  const gboolean yuv = t->input == KMS_OKLAB_FROM_YUV;
   Consts k;
   gint x, i, j;
 
-  if (t->input != KMS_OKLAB_FROM_RGB) {
+  if (t->input == KMS_OKLAB_FROM_GRAY) {
     kms_oklab_row_v3 (t, c, fine, width);
     return;
   }
@@ -169,12 +201,18 @@ kms_oklab_row_avx2 (const KmsOklab * t, guint8 * const *c,
   k.sixteen = _mm256_set1_ps ((gfloat) (1 << KMS_OKLAB_FINE_BITS));
   k.guess = _mm256_set1_epi32 (KMS_OKLAB_CBRT_GUESS);
 
+  /* the four cases each a loop of its own (block() inlined) */
   for (x = 0; x + BLOCK <= width; x += BLOCK) {
-    if (fine)
-      block (&k, t->lin8, c0 + x, c1 + x, c2 + x, fine[0] + x, fine[1] + x,
+    if (yuv && fine)
+      block (&k, t, TRUE, c0 + x, c1 + x, c2 + x, fine[0] + x, fine[1] + x,
+          fine[2] + x);
+    else if (yuv)
+      block (&k, t, TRUE, c0 + x, c1 + x, c2 + x, NULL, NULL, NULL);
+    else if (fine)
+      block (&k, t, FALSE, c0 + x, c1 + x, c2 + x, fine[0] + x, fine[1] + x,
           fine[2] + x);
     else
-      block (&k, t->lin8, c0 + x, c1 + x, c2 + x, NULL, NULL, NULL);
+      block (&k, t, FALSE, c0 + x, c1 + x, c2 + x, NULL, NULL, NULL);
   }
   if (x < width) {
     /* the last pixels through a padded copy */
@@ -184,7 +222,7 @@ kms_oklab_row_avx2 (const KmsOklab * t, guint8 * const *c,
 
     for (i = 0; i < 3; i++)
       memcpy (pad[i], c[i] + x, n);
-    block (&k, t->lin8, pad[0], pad[1], pad[2], fine ? pf[0] : NULL,
+    block (&k, t, yuv, pad[0], pad[1], pad[2], fine ? pf[0] : NULL,
         pf[1], pf[2]);
     for (i = 0; i < 3; i++) {
       memcpy (c[i] + x, pad[i], n);
