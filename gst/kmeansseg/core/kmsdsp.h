@@ -82,51 +82,82 @@ typedef struct
   gint32 key[3][KMS_CELL_MAX_K];
 } KmsAssignPalette;
 
-/* The integer conversion of a stream's colours to OkLab bytes (filled by
- * kms_oklab_init() in kmsoklab.c, read by the per-level KmsOklabRowFunc):
- * 8-bit sRGB through a 256-entry linearisation table, or Y'CbCr through
- * the matrix and range to 12-bit R'G'B' and a 4096-entry table, to linear
- * light (1.0 = 1 << KMS_OKLAB_LIN_BITS); LMS by a 3x3 matrix
- * (KMS_OKLAB_M1_BITS fractional bits) into 30 bits; each cube root from
- * one table of three segments, finer towards black, where the cube root is
- * steep (see kms_oklab_cbrt_index()); L, a, b by a 3x3 matrix
- * (KMS_OKLAB_M2_BITS) as L * 255, 128 + a * 255, 128 + b * 255, rounded
- * and clipped: one scale for all three, so the squared distance of the
- * bytes is OkLab's, in 1/255 units. Grey: only L, from one 256-entry
- * table. */
-#define KMS_OKLAB_LIN_BITS 18
-#define KMS_OKLAB_M1_BITS 12
-#define KMS_OKLAB_LMS_BITS (KMS_OKLAB_LIN_BITS + KMS_OKLAB_M1_BITS)
-/* the cube roots' table: segment i (0, 1, 2) holds LMS values below
- * 1 << KMS_OKLAB_SEG_END(i) in steps of 1 << KMS_OKLAB_SEG_STEP(i), each
- * KMS_OKLAB_SEG_N entries */
-#define KMS_OKLAB_SEG_N 4096
-#define KMS_OKLAB_SEG_STEP(i) (10 + 4 * (i))
-#define KMS_OKLAB_SEG_END(i) (22 + 4 * (i))
-#define KMS_OKLAB_CBRT_SIZE (3 * KMS_OKLAB_SEG_N - 2 * 256 + 1)
-#define KMS_OKLAB_CBRT_BITS 16
-#define KMS_OKLAB_M2_BITS 20
+/* The conversion of a stream's colours to OkLab bytes (the tables and
+ * matrices filled by kms_oklab_init() in kmsoklab.c, read by
+ * kms_oklab_pixel_fine() there, its reference, and by the per-level
+ * KmsOklabRowFunc): 8-bit sRGB through a 256-entry linearisation table, or
+ * Y'CbCr through the matrix and range (integers) to 12-bit R'G'B' and a
+ * 4096-entry table, to linear light; then in single-precision floats,
+ * LMS by a 3x3 matrix, each cube root by kms_oklab_cbrt(), and L, a, b by
+ * a 3x3 matrix as L * 255, 128 + a * 255, 128 + b * 255, rounded and
+ * clipped by kms_oklab_byte(): one scale for all three, so the squared
+ * distance of the bytes is OkLab's, in 1/255 units. Every level does the
+ * same IEEE operations in the same order (no FMA: every file that
+ * computes them is built with -ffp-contract=off), so every level gives the
+ * same bits. Grey: only L, from one 256-entry table. */
 /* the fine coordinates the fit's points are made of: bytes with this
  * many fractional bits */
 #define KMS_OKLAB_FINE_BITS 4
 #define KMS_OKLAB_YUV_BITS 12
 #define KMS_OKLAB_YUV_FRAC 16
+/* the bits of the cube root's first guess, and the scale that centres
+ * its error (folded into the second matrix), tuned together */
+#define KMS_OKLAB_CBRT_GUESS 0x54a30c00
+#define KMS_OKLAB_CBRT_SCALE 1.00000118
+/* added to LMS (black's cube root stays finite: 2e-7) */
+#define KMS_OKLAB_LMS_MIN 1e-20f
 
-/* The index in the cube roots' table of an LMS value v (0 ..
- * 1 << KMS_OKLAB_LMS_BITS), rounded to the nearest entry of its segment */
-static inline gint32
-kms_oklab_cbrt_index (gint32 v)
+/* The cube root of v (LMS, 0 .. a little over 1), within 3.6e-6 of it
+ * relative once times KMS_OKLAB_CBRT_SCALE: the inverse cube root y
+ * guessed from v's bits (its exponent divided by -3), the root x = v y^2
+ * it gives, and x corrected by (1 - e)^(-2/3) for e = 1 - x y (= 1 - v
+ * y^3), to the fourth power of e (no division; fewer multiplications
+ * than two Newton steps, and closer). Written out so that the vectoriser
+ * takes it whole; the AVX2 kernel (x86/kmsoklab_avx2.c) does the same
+ * operations. */
+static inline gfloat
+kms_oklab_cbrt (gfloat v)
 {
-  const gint32 a = (v + (1 << (KMS_OKLAB_SEG_STEP (0) - 1))) >>
-      KMS_OKLAB_SEG_STEP (0);
-  const gint32 b = KMS_OKLAB_SEG_N + ((v - (1 << KMS_OKLAB_SEG_END (0)) +
-          (1 << (KMS_OKLAB_SEG_STEP (1) - 1))) >> KMS_OKLAB_SEG_STEP (1));
-  const gint32 c = 2 * KMS_OKLAB_SEG_N - 256 + ((v -
-          (1 << KMS_OKLAB_SEG_END (1)) + (1 << (KMS_OKLAB_SEG_STEP (2) - 1)))
-      >> KMS_OKLAB_SEG_STEP (2));
+  union
+  {
+    gfloat f;
+    gint32 i;
+  } u;
+  gfloat y, x, e, p;
 
-  return v < (1 << KMS_OKLAB_SEG_END (0)) ? a :
-      v < (1 << KMS_OKLAB_SEG_END (1)) ? b : c;
+  /* LMS is never negative; black's 0 becomes KMS_OKLAB_LMS_MIN, the
+   * rest stay as they are */
+  v = v + KMS_OKLAB_LMS_MIN;
+  u.f = v;
+  u.i = KMS_OKLAB_CBRT_GUESS - (gint32) ((gfloat) u.i * (1.0f / 3));
+  y = u.f;
+  x = v * (y * y);
+  e = 1.0f - x * y;
+  p = (910.0f / 2187) * e + 40.0f / 81;
+  p = p * e + 5.0f / 9;
+  p = p * e + 2.0f / 3;
+  p = p * e + 1.0f;
+  return x * p;
+}
+
+/* An OkLab coordinate (byte scale, -256 .. 511) to its byte: rounded
+ * half up, clipped (integer clipping: the vectoriser takes it) */
+static inline guint8
+kms_oklab_byte (gfloat v)
+{
+  const gint32 i = (gint32) (v + 0.5f);
+
+  return (guint8) (i < 0 ? 0 : i > 255 ? 255 : i);
+}
+
+/* The same to its fine coordinate (KMS_OKLAB_FINE_BITS fractional bits) */
+static inline guint16
+kms_oklab_fine (gfloat v)
+{
+  const gint32 i = (gint32) (v * (gfloat) (1 << KMS_OKLAB_FINE_BITS) + 0.5f);
+  const gint32 max = (256 << KMS_OKLAB_FINE_BITS) - 1;
+
+  return (guint16) (i < 0 ? 0 : i > max ? max : i);
 }
 
 typedef enum
@@ -143,12 +174,12 @@ typedef struct
    * (Y * yc + Cb * cb[ch] + Cr * cr[ch] + off[ch]) >> KMS_OKLAB_YUV_FRAC,
    * clipped */
   gint32 yc, cb[3], cr[3], off[3];
-  gint32 lin8[256];             /* sRGB byte -> linear */
-  gint32 lin12[1 << KMS_OKLAB_YUV_BITS];        /* 12-bit R' -> linear */
-  gint32 m1[3][3];              /* linear RGB -> LMS */
-  /* LMS -> its cube root (1 << KMS_OKLAB_CBRT_BITS is 1) */
-  guint16 cbrt[KMS_OKLAB_CBRT_SIZE];
-  gint32 m2[3][3];              /* cube roots -> L, a, b bytes, scaled */
+  gfloat lin8[256];             /* sRGB byte -> linear (0 .. 1) */
+  gfloat lin12[1 << KMS_OKLAB_YUV_BITS];        /* 12-bit R' -> linear */
+  gfloat m1[3][3];              /* linear RGB -> LMS */
+  /* kms_oklab_cbrt()'s -> L, a, b in bytes (before off2) */
+  gfloat m2[3][3];
+  gfloat off2[3];               /* 0, 128, 128 */
   guint8 gray[256];             /* grey: Y -> L */
   guint16 gray_fine[256];       /* the same, fine */
 } KmsOklab;

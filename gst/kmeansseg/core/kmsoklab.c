@@ -18,9 +18,10 @@
  */
 
 /* OkLab (Björn Ottosson, 2020): linear sRGB -> LMS -> cube roots -> L, a,
- * b. The pixels go through the integer tables filled here (the per-level
- * row kernel, kmsoklabrow.c, and kms_oklab_pixel() below, its plain
- * reference); centroids and key colours, which are few, through the
+ * b. The pixels go through the tables and the single-precision arithmetic
+ * filled and defined here and in kmsdsp.h (the per-level row kernel,
+ * kmsoklabrow.c, and kms_oklab_pixel() below, its plain reference: both
+ * built with -ffp-contract=off, see meson.build); centroids and key colours, which are few, through the
  * floating-point formula. Every stream is taken as sRGB-encoded (the
  * transfer function of the caps is not read). */
 
@@ -97,67 +98,26 @@ kms_oklab_to_rgb (const gdouble lab[3], gdouble rgb[3])
             M1_INV[i][1] * lms[1] + M1_INV[i][2] * lms[2], 0.0, 1.0));
 }
 
-/* Round each of a matrix's rows to @bits fractional bits; with @sum, the
- * row's integers add up to the rounded sum of its terms (the largest term
- * takes the difference) */
-static void
-quantize_matrix (const gdouble m[3][3], gdouble scale, gboolean sum,
-    gint32 out[3][3])
-{
-  guint i, j;
-
-  for (i = 0; i < 3; i++) {
-    gdouble exact = 0;
-    gint32 total = 0;
-    guint big = 0;
-
-    for (j = 0; j < 3; j++) {
-      out[i][j] = (gint32) lround (m[i][j] * scale);
-      exact += m[i][j] * scale;
-      total += out[i][j];
-      if (fabs (m[i][j]) > fabs (m[i][big]))
-        big = j;
-    }
-    if (sum)
-      out[i][big] += (gint32) lround (exact) - total;
-  }
-}
-
 void
 kms_oklab_init (KmsOklab * t, const KmsColorSpace * cs)
 {
   const KmsFormatInfo *info = kms_format_get_info (cs->format);
-  const gdouble one = 1 << KMS_OKLAB_LIN_BITS;
   const gint max12 = (1 << KMS_OKLAB_YUV_BITS) - 1;
-  guint i;
+  guint i, j;
 
   memset (t, 0, sizeof (*t));
   for (i = 0; i < 256; i++)
-    t->lin8[i] = (gint32) lround (srgb_to_linear (i / 255.0) * one);
+    t->lin8[i] = (gfloat) srgb_to_linear (i / 255.0);
   for (i = 0; i <= (guint) max12; i++)
-    t->lin12[i] = (gint32) lround (srgb_to_linear ((gdouble) i / max12) * one);
-  /* rows of M1 add up to 1: white stays white */
-  quantize_matrix (M1, 1 << KMS_OKLAB_M1_BITS, TRUE, t->m1);
-  /* each entry the cube root of the value its index stands for (the
-   * values round to it) */
-  for (i = 0; i < KMS_OKLAB_CBRT_SIZE; i++) {
-    gdouble v;
-
-    if (i <= KMS_OKLAB_SEG_N)
-      v = ldexp (i, KMS_OKLAB_SEG_STEP (0));
-    else if (i <= 2 * KMS_OKLAB_SEG_N - 256)
-      v = ldexp (1, KMS_OKLAB_SEG_END (0)) + ldexp (i - KMS_OKLAB_SEG_N,
-          KMS_OKLAB_SEG_STEP (1));
-    else
-      v = ldexp (1, KMS_OKLAB_SEG_END (1)) + ldexp (i - 2 * KMS_OKLAB_SEG_N +
-          256, KMS_OKLAB_SEG_STEP (2));
-    /* 1.0 itself (white) is one below: 16 bits an entry */
-    t->cbrt[i] = MIN (lround (cbrt (v / ldexp (1, KMS_OKLAB_LMS_BITS)) *
-            (1 << KMS_OKLAB_CBRT_BITS)), G_MAXUINT16);
-  }
-  /* cube roots to bytes: 255 a unit, with M2_BITS fractional bits */
-  quantize_matrix (M2, 255.0 * (1 << KMS_OKLAB_M2_BITS) /
-      (1 << KMS_OKLAB_CBRT_BITS), FALSE, t->m2);
+    t->lin12[i] = (gfloat) srgb_to_linear ((gdouble) i / max12);
+  for (i = 0; i < 3; i++)
+    for (j = 0; j < 3; j++) {
+      t->m1[i][j] = (gfloat) M1[i][j];
+      /* the cube root's scale (see kms_oklab_cbrt()) folded in */
+      t->m2[i][j] = (gfloat) (M2[i][j] * 255 * KMS_OKLAB_CBRT_SCALE);
+    }
+  t->off2[0] = 0;
+  t->off2[1] = t->off2[2] = 128;
 
   t->input = info->n_channels == 1 ? KMS_OKLAB_FROM_GRAY :
       info->yuv ? KMS_OKLAB_FROM_YUV : KMS_OKLAB_FROM_RGB;
@@ -216,8 +176,7 @@ void
 kms_oklab_pixel_fine (const KmsOklab * t, const guint8 in[3], guint8 out[3],
     guint16 fine[3])
 {
-  const gint fine_shift = KMS_OKLAB_M2_BITS - KMS_OKLAB_FINE_BITS;
-  gint32 lin[3], cr[3];
+  gfloat lin[3], cr[3];
   guint i;
 
   if (t->input == KMS_OKLAB_FROM_GRAY) {
@@ -241,18 +200,17 @@ kms_oklab_pixel_fine (const KmsOklab * t, const guint8 in[3], guint8 out[3],
               (1 << KMS_OKLAB_YUV_BITS) - 1)];
     }
   }
+  /* the order of the operations is the kernels' (kmsoklabrow.c) */
   for (i = 0; i < 3; i++)
-    cr[i] = t->cbrt[kms_oklab_cbrt_index (t->m1[i][0] * lin[0] +
-            t->m1[i][1] * lin[1] + t->m1[i][2] * lin[2])];
+    cr[i] = kms_oklab_cbrt (t->m1[i][0] * lin[0] + t->m1[i][1] * lin[1] +
+        t->m1[i][2] * lin[2]);
   for (i = 0; i < 3; i++) {
-    const gint32 sum = t->m2[i][0] * cr[0] + t->m2[i][1] * cr[1] +
-        t->m2[i][2] * cr[2] + (i ? 128 << KMS_OKLAB_M2_BITS : 0);
+    const gfloat v = t->m2[i][0] * cr[0] + t->m2[i][1] * cr[1] +
+        t->m2[i][2] * cr[2] + t->off2[i];
 
     if (fine)
-      fine[i] = clip_int ((sum + (1 << (fine_shift - 1))) >> fine_shift,
-          (256 << KMS_OKLAB_FINE_BITS) - 1);
-    out[i] = clip_int ((sum + (1 << (KMS_OKLAB_M2_BITS - 1))) >>
-        KMS_OKLAB_M2_BITS, 255);
+      fine[i] = kms_oklab_fine (v);
+    out[i] = kms_oklab_byte (v);
   }
 }
 

@@ -19,13 +19,14 @@
 
 /* This file is compiled once per CPU level (see meson.build): KMS_SUFFIX
  * names its entry point, and the level's flags let the compiler vectorise
- * the loops for it. All of it is integer arithmetic and table look-ups
- * (the tables of KmsOklab, kmsoklab.c), so every level writes the same
- * bytes.
+ * the loops for it. It is table look-ups, integer arithmetic and IEEE
+ * single-precision arithmetic in the order kms_oklab_pixel_fine()
+ * (kmsoklab.c) does it, without FMA (-ffp-contract=off), so every level
+ * writes the same bytes.
  *
  * A row goes through in chunks, one stage a loop over the chunk (the
- * look-ups, then each matrix), which the vectoriser takes stage by
- * stage. */
+ * look-ups, then the arithmetic, then the rounding), which the vectoriser
+ * takes stage by stage. */
 
 #include "kmsdsp.h"
 
@@ -45,40 +46,26 @@ clip12 (gint32 v)
       (1 << KMS_OKLAB_YUV_BITS) - 1 : v;
 }
 
-static inline guint8
-clip8 (gint32 v)
-{
-  return v < 0 ? 0 : v > 255 ? 255 : (guint8) v;
-}
-
-#define FINE_MAX ((256 << KMS_OKLAB_FINE_BITS) - 1)
-#define FINE_SHIFT (KMS_OKLAB_M2_BITS - KMS_OKLAB_FINE_BITS)
-
-static inline guint16
-clip_fine (gint32 v)
-{
-  return v < 0 ? 0 : v > FINE_MAX ? FINE_MAX : (guint16) v;
-}
-
 void
 PASTE (kms_oklab_row_, KMS_SUFFIX) (const KmsOklab * t, guint8 * const *c,
     guint16 * const *fine, gint width)
 {
   guint8 *c0 = c[0], *c1 = c[1], *c2 = c[2];
-  gint32 r[CHUNK], g[CHUNK], b[CHUNK];
+  gint32 yr[CHUNK], yg[CHUNK], yb[CHUNK];
+  gfloat r[CHUNK], g[CHUNK], b[CHUNK];
   /* the coefficients in locals: the byte stores could alias the tables,
    * which would keep the compiler from vectorising */
-  const gint32 m1_00 = t->m1[0][0], m1_01 = t->m1[0][1], m1_02 = t->m1[0][2];
-  const gint32 m1_10 = t->m1[1][0], m1_11 = t->m1[1][1], m1_12 = t->m1[1][2];
-  const gint32 m1_20 = t->m1[2][0], m1_21 = t->m1[2][1], m1_22 = t->m1[2][2];
-  const gint32 m2_00 = t->m2[0][0], m2_01 = t->m2[0][1], m2_02 = t->m2[0][2];
-  const gint32 m2_10 = t->m2[1][0], m2_11 = t->m2[1][1], m2_12 = t->m2[1][2];
-  const gint32 m2_20 = t->m2[2][0], m2_21 = t->m2[2][1], m2_22 = t->m2[2][2];
+  const gfloat m1_00 = t->m1[0][0], m1_01 = t->m1[0][1], m1_02 = t->m1[0][2];
+  const gfloat m1_10 = t->m1[1][0], m1_11 = t->m1[1][1], m1_12 = t->m1[1][2];
+  const gfloat m1_20 = t->m1[2][0], m1_21 = t->m1[2][1], m1_22 = t->m1[2][2];
+  const gfloat m2_00 = t->m2[0][0], m2_01 = t->m2[0][1], m2_02 = t->m2[0][2];
+  const gfloat m2_10 = t->m2[1][0], m2_11 = t->m2[1][1], m2_12 = t->m2[1][2];
+  const gfloat m2_20 = t->m2[2][0], m2_21 = t->m2[2][1], m2_22 = t->m2[2][2];
+  const gfloat o0 = t->off2[0], o1 = t->off2[1], o2 = t->off2[2];
   const gint32 yc = t->yc, cb0 = t->cb[0], cb1 = t->cb[1], cb2 = t->cb[2];
   const gint32 cr0 = t->cr[0], cr1 = t->cr[1], cr2 = t->cr[2];
   const gint32 off0 = t->off[0], off1 = t->off[1], off2 = t->off[2];
-  const gint32 *lin8 = t->lin8, *lin12 = t->lin12;
-  const guint16 *cbrt_tab = t->cbrt;
+  const gfloat *lin8 = t->lin8, *lin12 = t->lin12;
   gint x0, i;
 
   if (t->input == KMS_OKLAB_FROM_GRAY) {
@@ -110,63 +97,43 @@ PASTE (kms_oklab_row_, KMS_SUFFIX) (const KmsOklab * t, guint8 * const *c,
       for (i = 0; i < n; i++) {
         const gint32 y = p0[i] * yc, u = p1[i], v = p2[i];
 
-        r[i] = clip12 ((y + u * cb0 + v * cr0 + off0) >> KMS_OKLAB_YUV_FRAC);
-        g[i] = clip12 ((y + u * cb1 + v * cr1 + off1) >> KMS_OKLAB_YUV_FRAC);
-        b[i] = clip12 ((y + u * cb2 + v * cr2 + off2) >> KMS_OKLAB_YUV_FRAC);
+        yr[i] = clip12 ((y + u * cb0 + v * cr0 + off0) >> KMS_OKLAB_YUV_FRAC);
+        yg[i] = clip12 ((y + u * cb1 + v * cr1 + off1) >> KMS_OKLAB_YUV_FRAC);
+        yb[i] = clip12 ((y + u * cb2 + v * cr2 + off2) >> KMS_OKLAB_YUV_FRAC);
       }
       for (i = 0; i < n; i++) {
-        r[i] = lin12[r[i]];
-        g[i] = lin12[g[i]];
-        b[i] = lin12[b[i]];
+        r[i] = lin12[yr[i]];
+        g[i] = lin12[yg[i]];
+        b[i] = lin12[yb[i]];
       }
     }
 
-    /* LMS (the matrix has no negative term: 0 .. 1 <<
-     * KMS_OKLAB_LMS_BITS), to the index of its cube root */
+    /* LMS, the cube roots, L, a, b (byte scale): the operations of
+     * kms_oklab_pixel_fine(), in its order */
     for (i = 0; i < n; i++) {
-      const gint32 lr = r[i], lg = g[i], lb = b[i];
+      const gfloat lr = r[i], lg = g[i], lb = b[i];
+      const gfloat l = kms_oklab_cbrt (m1_00 * lr + m1_01 * lg + m1_02 * lb);
+      const gfloat m = kms_oklab_cbrt (m1_10 * lr + m1_11 * lg + m1_12 * lb);
+      const gfloat s = kms_oklab_cbrt (m1_20 * lr + m1_21 * lg + m1_22 * lb);
 
-      r[i] = kms_oklab_cbrt_index (m1_00 * lr + m1_01 * lg + m1_02 * lb);
-      g[i] = kms_oklab_cbrt_index (m1_10 * lr + m1_11 * lg + m1_12 * lb);
-      b[i] = kms_oklab_cbrt_index (m1_20 * lr + m1_21 * lg + m1_22 * lb);
-    }
-    for (i = 0; i < n; i++) {
-      r[i] = cbrt_tab[r[i]];
-      g[i] = cbrt_tab[g[i]];
-      b[i] = cbrt_tab[b[i]];
+      r[i] = m2_00 * l + m2_01 * m + m2_02 * s + o0;
+      g[i] = m2_10 * l + m2_11 * m + m2_12 * s + o1;
+      b[i] = m2_20 * l + m2_21 * m + m2_22 * s + o2;
     }
 
-    /* the fine coordinates first (the cube roots stay in r, g, b) */
     if (fine) {
       guint16 *f0 = fine[0] + x0, *f1 = fine[1] + x0, *f2 = fine[2] + x0;
 
       for (i = 0; i < n; i++) {
-        const gint32 l = r[i], m = g[i], s = b[i];
-        const gint32 half = 1 << (FINE_SHIFT - 1);
-        const gint32 mid = (128 << KMS_OKLAB_M2_BITS) + half;
-
-        f0[i] = clip_fine ((m2_00 * l + m2_01 * m + m2_02 * s + half) >>
-            FINE_SHIFT);
-        f1[i] = clip_fine ((m2_10 * l + m2_11 * m + m2_12 * s + mid) >>
-            FINE_SHIFT);
-        f2[i] = clip_fine ((m2_20 * l + m2_21 * m + m2_22 * s + mid) >>
-            FINE_SHIFT);
+        f0[i] = kms_oklab_fine (r[i]);
+        f1[i] = kms_oklab_fine (g[i]);
+        f2[i] = kms_oklab_fine (b[i]);
       }
     }
-
-    /* L, a, b: the offsets of a and b (128) and the rounding are in the
-     * matrix's constant */
     for (i = 0; i < n; i++) {
-      const gint32 l = r[i], m = g[i], s = b[i];
-      const gint32 half = 1 << (KMS_OKLAB_M2_BITS - 1);
-      const gint32 mid = (128 << KMS_OKLAB_M2_BITS) + half;
-
-      p0[i] = clip8 ((m2_00 * l + m2_01 * m + m2_02 * s + half) >>
-          KMS_OKLAB_M2_BITS);
-      p1[i] = clip8 ((m2_10 * l + m2_11 * m + m2_12 * s + mid) >>
-          KMS_OKLAB_M2_BITS);
-      p2[i] = clip8 ((m2_20 * l + m2_21 * m + m2_22 * s + mid) >>
-          KMS_OKLAB_M2_BITS);
+      p0[i] = kms_oklab_byte (r[i]);
+      p1[i] = kms_oklab_byte (g[i]);
+      p2[i] = kms_oklab_byte (b[i]);
     }
   }
 }

@@ -74,6 +74,7 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
     return;
   dsp->level = KMS_CPU_V3;
   PORTABLE (dsp, format, v3);
+  dsp->oklab = kms_oklab_row_avx2;
   {
     const KmsRowKernels rows = kms_row_kernels_avx2 (format);
 

@@ -31,7 +31,8 @@ KmsCpuFlags kms_cpu_detect_x86 (void);
 void kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k,
     KmsCpuFlags flags);
 
-/* Hand-written AVX2 kernels (kmsassign_avx2.c, kmsrows_avx2.c), built with
+/* Hand-written AVX2 kernels (kmsassign_avx2.c, kmsrows_avx2.c,
+ * kmsoklab_avx2.c), built with
  * -march=x86-64-v3 and run only at the v3 level. */
 
 /* Up to this k, the assign kernels scan every centroid and do not read the
@@ -50,6 +51,10 @@ void kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
  * where it has none. The write takes labels below KMS_AVX2_WRITE_K. */
 #define KMS_AVX2_WRITE_K 16
 KmsRowKernels kms_row_kernels_avx2 (KmsFormat format);
+/* The oklab kernel (kmsoklab_avx2.c): sRGB and Y'CbCr input by hand,
+ * grey by the portable v3 kernel */
+void kms_oklab_row_avx2 (const KmsOklab * lab, guint8 * const *c,
+    guint16 * const *fine, gint width);
 
 #if KMS_HAVE_AVX512
 /* Hand-written AVX-512 kernels (kmsassign_avx512.c, kmsrows_avx512.c),
