@@ -53,12 +53,13 @@ typedef enum
   SLOT_PREPARE,
   SLOT_SMOOTH,
   SLOT_OKLAB,
+  SLOT_DITHER,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
-  "smooth", "oklab"
+  "smooth", "oklab", "dither"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -70,6 +71,7 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, prepare),
   G_STRUCT_OFFSET (KmsDsp, smooth),
   G_STRUCT_OFFSET (KmsDsp, oklab),
+  G_STRUCT_OFFSET (KmsDsp, dither),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -84,6 +86,7 @@ typedef struct
   KmsAssignPrepareFunc prepare;
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
+  KmsDitherRowFunc dither;
   guint cells_min_k;
 } KnownDsp;
 
@@ -103,9 +106,11 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, smooth) ==
     G_STRUCT_OFFSET (KnownDsp, smooth));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, oklab) ==
     G_STRUCT_OFFSET (KnownDsp, oklab));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, dither) ==
+    G_STRUCT_OFFSET (KnownDsp, dither));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 8);
+G_STATIC_ASSERT (N_SLOTS == 9);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -124,6 +129,7 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, prepare), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, smooth), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, oklab), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, dither), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -1199,6 +1205,101 @@ run_oklab (Run * run, gint width)
   record_compared (run->dsp, SLOT_OKLAB);
 }
 
+/* The dither contract in plain code: the nearest other colour not fixed
+ * (ties to the lower index), painted where thr 2 |d|^2 < 2 e.d s with
+ * 2 e.d clamped to 0..|d|^2 */
+static guint8
+plain_dither_pixel (const KmsAssignPalette * pal, const KmsDither * dither,
+    const guint8 * px, guint l, guint8 thr)
+{
+  guint32 best = G_MAXUINT32;
+  guint j, other = pal->k;
+  gint64 ed = 0, dd = 0;
+  guint ch;
+
+  if (dither->fixed[l])
+    return l;
+  for (j = 0; j < pal->k; j++)
+    if (j != l && !dither->fixed[j] && dist2 (pal, px, j) < best) {
+      best = dist2 (pal, px, j);
+      other = j;
+    }
+  if (other == pal->k)
+    return l;
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    const gint64 e = (gint64) px[ch] - pal->c[ch][l];
+    const gint64 d = (gint64) pal->c[ch][other] - pal->c[ch][l];
+
+    ed += e * d;
+    dd += d * d;
+  }
+  ed = CLAMP (2 * ed, 0, dd);
+  return (gint64) thr * 2 * dd < ed * dither->strength ? other : l;
+}
+
+/* One dither row: a palette and pixels of a kind, the nearest labels (or,
+ * a third of the time, any labels, as hysteresis may keep), some labels
+ * fixed, a strength and a tile row; the level against the C level or the
+ * plain code */
+static void
+run_dither (Run * run, guint kind, gint width)
+{
+  static const gint32 strengths[] = { 256, 256, 128, 1, 0, 255 };
+  KmsAssignPalette pal;
+  KmsDither dither;
+  Buf c[3], lab, oa, ob;
+  guint8 *pc[3], thr[KMS_DITHER_TILE];
+  const guint any = rng_below (run->s, 3) == 0;
+  guint i;
+  gint x;
+
+  for (i = 0; i < 3; i++) {
+    buf_init (&c[i], width, rng_below (run->s, 64), run->s);
+    pc[i] = c[i].data;
+  }
+  gen_palette_row (kind, run->k, run->info->n_channels, width, &pal, pc,
+      run->s);
+  buf_init (&lab, width, rng_below (run->s, 64), run->s);
+  for (x = 0; x < width; x++) {
+    const guint8 px[3] = { pc[0][x], pc[1][x], pc[2][x] };
+    guint32 d;
+
+    lab.data[x] = any ? rng_below (run->s, run->k) :
+        plain_label (&pal, px, NULL, 0, &d);
+  }
+  dither.strength = rng_below (run->s, 2) ? 256 :
+      strengths[rng_below (run->s, G_N_ELEMENTS (strengths))];
+  for (i = 0; i < KMS_MAX_K; i++)
+    dither.fixed[i] = rng_below (run->s, 8) == 0;
+  for (i = 0; i < KMS_DITHER_TILE; i++)
+    thr[i] = rng_below (run->s, 256);
+  set_case ("%s, k %u, width %d, kind %u, %s labels, strength %d",
+      run->info->name, run->k, width, kind, any ? "any" : "nearest",
+      dither.strength);
+  buf_init (&oa, width, rng_below (run->s, 64), run->s);
+  buf_copy (&ob, &oa);
+  run->dsp->dither (&pal, &dither, (const guint8 * const *) pc, lab.data,
+      thr, width, oa.data);
+  if (run->ref) {
+    run->ref->dither (&pal, &dither, (const guint8 * const *) pc, lab.data,
+        thr, width, ob.data);
+  } else {
+    for (x = 0; x < width; x++) {
+      const guint8 px[3] = { pc[0][x], pc[1][x], pc[2][x] };
+
+      ob.data[x] = plain_dither_pixel (&pal, &dither, px, lab.data[x],
+          thr[x % KMS_DITHER_TILE]);
+    }
+  }
+  assert_same_buf (&oa, &ob, run->level, "dither", "labels");
+  record_compared (run->dsp, SLOT_DITHER);
+  for (i = 0; i < 3; i++)
+    buf_clear (&c[i]);
+  buf_clear (&lab);
+  buf_clear (&oa);
+  buf_clear (&ob);
+}
+
 static void
 run_rows (Run * run, gint width, gint height)
 {
@@ -1400,7 +1501,7 @@ START_TEST (test_kernels)
         ck_assert_int_eq (ref.level, KMS_CPU_C);
         ck_assert_uint_ge (dsp.cells_min_k, 1);
         ck_assert (dsp.rows.unpack && dsp.rows.unpack_step && dsp.rows.write);
-        ck_assert (dsp.assign && dsp.smooth && dsp.oklab);
+        ck_assert (dsp.assign && dsp.smooth && dsp.oklab && dsp.dither);
         ck_assert ((dsp.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
         run.k = ks[ki];
@@ -1420,6 +1521,7 @@ START_TEST (test_kernels)
           run_rows (&run, width, height);
           run_smooth (&run, width);
           run_oklab (&run, width);
+          run_dither (&run, kind, width);
           run_assign (&run, kind, width, FALSE);
           if (dsp.assign_paint)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
@@ -1448,7 +1550,8 @@ START_TEST (test_kernels)
     ck_assert_msg (slot_cases[l][SLOT_ASSIGN] > 0 &&
         slot_cases[l][SLOT_UNPACK] > 0 && slot_cases[l][SLOT_WRITE] > 0 &&
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
-        slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0,
+        slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0 &&
+        slot_cases[l][SLOT_DITHER] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

@@ -208,6 +208,27 @@ typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
 typedef void (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
     const guint8 * b, guint8 * dst, gint width);
 
+/* Ordered dithering (kmsdither.c): the threshold tile is
+ * KMS_DITHER_TILE x KMS_DITHER_TILE levels 0..255, fixed to the picture's
+ * pixel positions (x and y modulo the tile) */
+#define KMS_DITHER_TILE 64
+
+typedef struct
+{
+  gint32 strength;              /* 0..256: 256 mixes the two colours in
+                                 * the share that keeps the local mean */
+  gint32 fixed[KMS_MAX_K];      /* 1: a label neither dithered away from
+                                 * nor into (masked) */
+} KmsDither;
+
+/* Paint labels for a row: each pixel (planar channels c[0..2], in the
+ * space of pal) keeps labels[x] or takes the nearest other colour of pal
+ * where thr[x % KMS_DITHER_TILE] (the tile's row) is below its share of
+ * the mix (see kmsdither.c), into out[] */
+typedef void (*KmsDitherRowFunc) (const KmsAssignPalette * pal,
+    const KmsDither * dither, const guint8 * const *c, const guint8 * labels,
+    const guint8 * thr, gint width, guint8 * out);
+
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
 typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
@@ -230,6 +251,7 @@ typedef struct
   KmsAssignPrepareFunc prepare; /* NULL: nothing to prepare */
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
+  KmsDitherRowFunc dither;
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -252,8 +274,8 @@ KmsCpuFlags kms_cpu_detect (void);
 void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
     gfloat margin, guint64 * cells);
 
-/* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c
- * and kmsoklabrow.c compiled with that level's flags). kms_row_kernels_*()
+/* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c,
+ * kmsoklabrow.c and kmsdither.c compiled with that level's flags). kms_row_kernels_*()
  * returns NULL for an unsupported format. */
 #define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
@@ -267,6 +289,9 @@ void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
     const guint8 * b, guint8 * dst, gint width);                            \
 void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
     guint16 * const *fine, gint width);                                     \
+void kms_dither_row_##suffix (const KmsAssignPalette * pal,                 \
+    const KmsDither * dither, const guint8 * const *c,                      \
+    const guint8 * labels, const guint8 * thr, gint width, guint8 * out);   \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

@@ -57,6 +57,7 @@ kms_cpu_detect_x86 (void)
   dsp->assign = kms_assign_row_##suffix;                                    \
   dsp->smooth = kms_smooth_row_##suffix;                                    \
   dsp->oklab = kms_oklab_row_##suffix;                                      \
+  dsp->dither = kms_dither_row_##suffix;                                    \
   if (dsp->assign_paint)                                                    \
     dsp->assign_paint = kms_assign_paint_row32_##suffix;                    \
 } G_STMT_END

@@ -1,0 +1,121 @@
+/* kmeansseg: ordered dithering between a pixel's two nearest colours
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* This file is compiled once per CPU level (see meson.build): KMS_SUFFIX
+ * names the entry point, and the level's flags let the compiler vectorise
+ * the loops across the pixels of a block. All arithmetic is exact 32-bit
+ * integer, so every level paints the same labels.
+ *
+ * A pixel p labelled c1 may be painted with its second candidate c2, the
+ * nearest other colour (ties to the lower index), as two-colour pattern
+ * dithering mixes them: with e = p - c1, d = c2 - c1, the point of the
+ * segment c1..c2 nearest p is c1 + t d, t = e.d / |d|^2, which the
+ * distances give without a division, e.d = (|e|^2 + |d|^2 - |p - c2|^2) / 2.
+ * With t clamped to 0..1/2 (the pixel is nearer c1; with hysteresis it
+ * may not be) and the strength s in 0..256, c2 is painted where the
+ * threshold (0..255) is below 256 t s / 256, that is where
+ * thr 2 |d|^2 < 2 |d|^2 t s, all of it integers well inside 32 bits
+ * (|d|^2 <= 3 x 255^2). A region of the same colour then shows c2
+ * on a share t of its pixels, so its mean is near p. */
+
+#include <string.h>
+
+#include "kmsdsp.h"
+
+#ifndef KMS_SUFFIX
+#error "KMS_SUFFIX must be defined"
+#endif
+
+#define PASTE_(a, b) a ## b
+#define PASTE(a, b) PASTE_ (a, b)
+#define DITHER_ROW PASTE (kms_dither_row_, KMS_SUFFIX)
+
+#define BLOCK 32
+
+void
+DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
+    const guint8 * const *c, const guint8 * labels, const guint8 * thr,
+    gint width, guint8 * out)
+{
+  const guint k = pal->k;
+  const gint32 s = dither->strength;
+  gint x0;
+
+  for (x0 = 0; x0 < width; x0 += BLOCK) {
+    const gint n = MIN (BLOCK, width - x0);
+    gint32 p0[BLOCK], p1[BLOCK], p2[BLOCK];
+    gint32 q0[BLOCK], q1[BLOCK], q2[BLOCK];
+    gint32 d1[BLOCK], d2[BLOCK], dd[BLOCK], lab[BLOCK], best[BLOCK];
+    gint32 th[BLOCK];
+    guint8 res[BLOCK];
+    guint j;
+    gint i;
+
+    /* the block, padded with its last pixel */
+    for (i = 0; i < BLOCK; i++) {
+      const gint x = x0 + MIN (i, n - 1);
+      const guint l = labels[x];
+
+      p0[i] = c[0][x];
+      p1[i] = c[1][x];
+      p2[i] = c[2][x];
+      lab[i] = l;
+      q0[i] = pal->c[0][l];
+      q1[i] = pal->c[1][l];
+      q2[i] = pal->c[2][l];
+      th[i] = thr[x & (KMS_DITHER_TILE - 1)];
+      /* a label that is not dithered (masked) finds no candidate */
+      d2[i] = dither->fixed[l] ? -1 : G_MAXINT32;
+      dd[i] = 0;
+      best[i] = l;
+    }
+    for (i = 0; i < BLOCK; i++) {
+      const gint32 e0 = p0[i] - q0[i], e1 = p1[i] - q1[i],
+          e2 = p2[i] - q2[i];
+
+      d1[i] = e0 * e0 + e1 * e1 + e2 * e2;
+    }
+    /* the nearest other colour and its distance from c1 */
+    for (j = 0; j < k; j++) {
+      const gint32 a0 = pal->c[0][j], a1 = pal->c[1][j], a2 = pal->c[2][j];
+      const gint32 skip = dither->fixed[j];
+
+      for (i = 0; i < BLOCK; i++) {
+        const gint32 e0 = p0[i] - a0, e1 = p1[i] - a1, e2 = p2[i] - a2;
+        const gint32 f0 = q0[i] - a0, f1 = q1[i] - a1, f2 = q2[i] - a2;
+        const gint32 d = e0 * e0 + e1 * e1 + e2 * e2;
+        const gint32 m = f0 * f0 + f1 * f1 + f2 * f2;
+        const gboolean take = !skip && lab[i] != (gint32) j && d < d2[i];
+
+        d2[i] = take ? d : d2[i];
+        dd[i] = take ? m : dd[i];
+        best[i] = take ? (gint32) j : best[i];
+      }
+    }
+    for (i = 0; i < BLOCK; i++) {
+      /* 2 |d|^2 t, clamped to 0..|d|^2 */
+      const gint32 num = CLAMP (d1[i] + dd[i] - d2[i], 0, dd[i]);
+      /* no candidate: dd is 0, so is num */
+      const gboolean other = th[i] * dd[i] * 2 < num * s;
+
+      res[i] = other ? best[i] : lab[i];
+    }
+    memcpy (out + x0, res, n);
+  }
+}
