@@ -50,6 +50,10 @@
  * in alternating rounds (--color-space-rounds), and prints each one's time
  * over the first's (issue 14: oklab at most 1.5x native).
  *
+ * --dither none,bayer,blue-noise times those dither modes the same way
+ * (posterize; rounds from --color-space-rounds; issue 14: each at most
+ * 1.3x none at k=8).
+ *
  * --cpu times several CPU levels on the same frames (c, v2, v3, avx512,
  * neon, or all this CPU runs), forced with kms_context_set_cpu_flags(), a
  * row group per configuration and then a table with the levels side by
@@ -114,6 +118,7 @@ static gchar *opt_smoothing = NULL;
 static gchar *opt_color_space = NULL;
 static gchar *opt_color_spaces = NULL;
 static gint opt_color_space_rounds = 3;
+static gchar *opt_dither = NULL;
 static gchar *opt_feather = NULL;
 static gchar *opt_clock = NULL;
 static clockid_t bench_clock = CLOCK_MONOTONIC;
@@ -165,6 +170,9 @@ static GOptionEntry entries[] = {
   {"color-spaces", 0, 0, G_OPTION_ARG_STRING, &opt_color_spaces,
         "Then time these colour spaces (e.g. native,oklab) against the first, "
         "in alternating rounds", "LIST"},
+  {"dither", 0, 0, G_OPTION_ARG_STRING, &opt_dither,
+      "Time these dither modes (e.g. none,bayer,blue-noise) against the "
+        "first, in alternating rounds (--color-space-rounds)", "LIST"},
   {"color-space-rounds", 0, 0, G_OPTION_ARG_INT, &opt_color_space_rounds,
       "Rounds of --color-spaces (default 3)", "N"},
   {"mask-feather", 0, 0, G_OPTION_ARG_STRING, &opt_feather,
@@ -929,13 +937,20 @@ color_space_name (KmsClusterSpace space)
   return space == KMS_CLUSTER_OKLAB ? "oklab" : "native";
 }
 
-/* --color-spaces: the frame time in each space, the spaces one after the
- * other in each of several rounds (the machine's drift hits them alike);
- * the median of each space's per-round medians, and its ratio to the
- * first space's */
+static const gchar *
+dither_name (KmsDitherMode mode)
+{
+  return mode == KMS_DITHER_BAYER ? "bayer" :
+      mode == KMS_DITHER_BLUE_NOISE ? "blue-noise" : "none";
+}
+
+/* --color-spaces (or, @dither, --dither): the frame time in each space
+ * (dither mode), one after the other in each of several rounds (the
+ * machine's drift hits them alike); the median of each one's per-round
+ * medians, and its ratio to the first one's */
 static void
 bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
-    guint n_threads, const KmsParams * base)
+    guint n_threads, const KmsParams * base, gboolean dither)
 {
   gsize frame_bytes = frame_size (f->width, f->height);
   guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
@@ -960,7 +975,10 @@ bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
 
         params.k = g_array_index (ks, guint, ki);
         params.n_threads = n_threads;
-        params.color_space = g_array_index (spaces, KmsClusterSpace, si);
+        if (dither)
+          params.dither = g_array_index (spaces, KmsDitherMode, si);
+        else
+          params.color_space = g_array_index (spaces, KmsClusterSpace, si);
         if (!bench_core (f, dst, &params, level, repeat, &res)) {
           g_printerr ("kms_context_process failed at %dx%d\n", f->width,
               f->height);
@@ -988,6 +1006,7 @@ bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
       g_print ("| %dx%d | %u | %u | %s | %s | %u x %u | %.2f | %.2f | %.2f "
           "| %.2f-%.2f |\n", f->width, f->height,
           g_array_index (ks, guint, ki), n_threads, label,
+          dither ? dither_name (g_array_index (spaces, KmsDitherMode, si)) :
           color_space_name (g_array_index (spaces, KmsClusterSpace, si)),
           rounds, repeat, med, mse[si], med / first, lo, hi);
       fflush (stdout);
@@ -1987,8 +2006,41 @@ main (int argc, char **argv)
     g_print ("|---|--:|--:|---|---|--:|--:|--:|--:|--:|\n");
     for (i = 0; i < sets->len; i++)
       bench_color_spaces (g_ptr_array_index (sets, i), ks, spaces,
-          g_array_index (threads, guint, 0), &base);
+          g_array_index (threads, guint, 0), &base, FALSE);
     g_array_free (spaces, TRUE);
+  }
+  if (opt_dither) {
+    gchar **names = g_strsplit (opt_dither, ",", -1);
+    GArray *modes = g_array_new (FALSE, FALSE, sizeof (KmsDitherMode));
+    gchar **n;
+
+    for (n = names; *n; n++) {
+      KmsDitherMode mode;
+
+      g_strstrip (*n);
+      if (!g_strcmp0 (*n, "none"))
+        mode = KMS_DITHER_NONE;
+      else if (!g_strcmp0 (*n, "bayer"))
+        mode = KMS_DITHER_BAYER;
+      else if (!g_strcmp0 (*n, "blue-noise"))
+        mode = KMS_DITHER_BLUE_NOISE;
+      else {
+        g_printerr ("--dither: none, bayer or blue-noise, not '%s'\n", *n);
+        return 2;
+      }
+      g_array_append_val (modes, mode);
+    }
+    g_strfreev (names);
+    g_print ("\nDither modes: ms/frame in each (the median of %d rounds, "
+        "the modes in turn in each round), and over the first (the medians' "
+        "ratio; the lowest and highest of the rounds' ratios)\n\n| size | k | "
+        "threads | level | dither | rounds x frames | ms/frame | MSE | ratio | "
+        "rounds' ratios |\n", MAX (opt_color_space_rounds, 1));
+    g_print ("|---|--:|--:|---|---|--:|--:|--:|--:|--:|\n");
+    for (i = 0; i < sets->len; i++)
+      bench_color_spaces (g_ptr_array_index (sets, i), ks, modes,
+          g_array_index (threads, guint, 0), &base, TRUE);
+    g_array_free (modes, TRUE);
   }
   if (opt_feather) {
     GArray *radii = parse_uint_list (opt_feather, 0, KMS_MAX_MASK_FEATHER,
@@ -2026,6 +2078,7 @@ main (int argc, char **argv)
   g_free (opt_smoothing);
   g_free (opt_color_space);
   g_free (opt_color_spaces);
+  g_free (opt_dither);
   g_free (opt_feather);
   g_free (opt_clock);
   return 0;

@@ -67,45 +67,59 @@ DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
     guint j;
     gint i;
 
-    /* the block, padded with its last pixel */
-    for (i = 0; i < BLOCK; i++) {
-      const gint x = x0 + MIN (i, n - 1);
-      const guint l = labels[x];
+    /* the block, padded with its last pixel (x0 is a multiple of BLOCK,
+     * which divides the tile: the thresholds are consecutive) */
+    if (G_LIKELY (n == BLOCK)) {
+      for (i = 0; i < BLOCK; i++) {
+        p0[i] = c[0][x0 + i];
+        p1[i] = c[1][x0 + i];
+        p2[i] = c[2][x0 + i];
+        lab[i] = labels[x0 + i];
+      }
+    } else {
+      for (i = 0; i < BLOCK; i++) {
+        const gint x = x0 + MIN (i, n - 1);
 
-      p0[i] = c[0][x];
-      p1[i] = c[1][x];
-      p2[i] = c[2][x];
-      lab[i] = l;
-      q0[i] = pal->c[0][l];
-      q1[i] = pal->c[1][l];
-      q2[i] = pal->c[2][l];
-      th[i] = thr[x & (KMS_DITHER_TILE - 1)];
-      /* a label that is not dithered (masked) finds no candidate */
-      d2[i] = dither->fixed[l] ? -1 : G_MAXINT32;
-      dd[i] = 0;
-      best[i] = l;
+        p0[i] = c[0][x];
+        p1[i] = c[1][x];
+        p2[i] = c[2][x];
+        lab[i] = labels[x];
+      }
+    }
+    for (i = 0; i < BLOCK; i++)
+      th[i] = thr[(x0 & (KMS_DITHER_TILE - 1)) + i];
+    for (i = 0; i < BLOCK; i++) {
+      q0[i] = pal->c[0][lab[i]];
+      q1[i] = pal->c[1][lab[i]];
+      q2[i] = pal->c[2][lab[i]];
     }
     for (i = 0; i < BLOCK; i++) {
       const gint32 e0 = p0[i] - q0[i], e1 = p1[i] - q1[i],
           e2 = p2[i] - q2[i];
 
       d1[i] = e0 * e0 + e1 * e1 + e2 * e2;
+      /* a label that is not dithered (masked) finds no candidate */
+      d2[i] = dither->fixed[lab[i]] ? -1 : G_MAXINT32;
+      dd[i] = 0;
+      best[i] = lab[i];
     }
     /* the nearest other colour and its distance from c1 */
     for (j = 0; j < k; j++) {
       const gint32 a0 = pal->c[0][j], a1 = pal->c[1][j], a2 = pal->c[2][j];
-      const gint32 skip = dither->fixed[j];
+      const gint32 jj = j;
 
+      if (dither->fixed[j])
+        continue;
       for (i = 0; i < BLOCK; i++) {
         const gint32 e0 = p0[i] - a0, e1 = p1[i] - a1, e2 = p2[i] - a2;
         const gint32 f0 = q0[i] - a0, f1 = q1[i] - a1, f2 = q2[i] - a2;
         const gint32 d = e0 * e0 + e1 * e1 + e2 * e2;
         const gint32 m = f0 * f0 + f1 * f1 + f2 * f2;
-        const gboolean take = !skip && lab[i] != (gint32) j && d < d2[i];
+        const gboolean take = lab[i] != jj && d < d2[i];
 
         d2[i] = take ? d : d2[i];
         dd[i] = take ? m : dd[i];
-        best[i] = take ? (gint32) j : best[i];
+        best[i] = take ? jj : best[i];
       }
     }
     for (i = 0; i < BLOCK; i++) {
