@@ -1206,15 +1206,16 @@ run_oklab (Run * run, gint width)
 }
 
 /* The dither contract in plain code: the nearest other colour not fixed
- * (ties to the lower index), painted where thr 2 |d|^2 < 2 e.d s with
- * 2 e.d clamped to 0..|d|^2 */
+ * (ties to the lower index), painted where (thr - bias) 2 |d|^2 < 2 e.d s
+ * with 2 e.d clamped to 0..|d|^2, the bias the margin towards the colour
+ * @prev says was shown (-1: no previous) */
 static guint8
 plain_dither_pixel (const KmsAssignPalette * pal, const KmsDither * dither,
-    const guint8 * px, guint l, guint8 thr)
+    const guint8 * px, guint l, guint8 thr, gint prev)
 {
   guint32 best = G_MAXUINT32;
   guint j, other = pal->k;
-  gint64 ed = 0, dd = 0;
+  gint64 ed = 0, dd = 0, bias;
   guint ch;
 
   if (dither->fixed[l])
@@ -1234,7 +1235,9 @@ plain_dither_pixel (const KmsAssignPalette * pal, const KmsDither * dither,
     dd += d * d;
   }
   ed = CLAMP (2 * ed, 0, dd);
-  return (gint64) thr * 2 * dd < ed * dither->strength ? other : l;
+  bias = prev == (gint) other ? dither->margin : prev == (gint) l ?
+      -dither->margin : 0;
+  return ((gint64) thr - bias) * 2 * dd < ed * dither->strength ? other : l;
 }
 
 /* One dither row: a palette and pixels of a kind, the nearest labels (or,
@@ -1247,9 +1250,10 @@ run_dither (Run * run, guint kind, gint width)
   static const gint32 strengths[] = { 256, 256, 128, 1, 0, 255 };
   KmsAssignPalette pal;
   KmsDither dither;
-  Buf c[3], lab, oa, ob;
+  Buf c[3], lab, oa, ob, pa, pb;
   guint8 *pc[3], thr[KMS_DITHER_TILE];
   const guint any = rng_below (run->s, 3) == 0;
+  const gboolean with_prev = rng_below (run->s, 2);
   guint i;
   gint x;
 
@@ -1273,31 +1277,46 @@ run_dither (Run * run, guint kind, gint width)
     dither.fixed[i] = rng_below (run->s, 8) == 0;
   for (i = 0; i < KMS_DITHER_TILE; i++)
     thr[i] = rng_below (run->s, 256);
-  set_case ("%s, k %u, width %d, kind %u, %s labels, strength %d",
-      run->info->name, run->k, width, kind, any ? "any" : "nearest",
-      dither.strength);
+  dither.margin = rng_below (run->s, 2) ? 32 : rng_below (run->s, 256);
+  /* the last frame's: this frame's labels, their candidates, any */
+  buf_init (&pa, width, rng_below (run->s, 64), run->s);
+  for (x = 0; x < width; x++)
+    if (rng_below (run->s, 2))
+      pa.data[x] = lab.data[x];
+    else if (rng_below (run->s, 4))
+      pa.data[x] = rng_below (run->s, run->k);
+  buf_copy (&pb, &pa);
+  set_case ("%s, k %u, width %d, kind %u, %s labels, strength %d, "
+      "margin %d%s", run->info->name, run->k, width, kind,
+      any ? "any" : "nearest", dither.strength, dither.margin,
+      with_prev ? ", previous" : "");
   buf_init (&oa, width, rng_below (run->s, 64), run->s);
   buf_copy (&ob, &oa);
   run->dsp->dither (&pal, &dither, (const guint8 * const *) pc, lab.data,
-      thr, width, oa.data);
+      thr, width, oa.data, with_prev ? pa.data : NULL);
   if (run->ref) {
     run->ref->dither (&pal, &dither, (const guint8 * const *) pc, lab.data,
-        thr, width, ob.data);
+        thr, width, ob.data, with_prev ? pb.data : NULL);
   } else {
     for (x = 0; x < width; x++) {
       const guint8 px[3] = { pc[0][x], pc[1][x], pc[2][x] };
 
       ob.data[x] = plain_dither_pixel (&pal, &dither, px, lab.data[x],
-          thr[x % KMS_DITHER_TILE]);
+          thr[x % KMS_DITHER_TILE], with_prev ? pb.data[x] : -1);
+      if (with_prev)
+        pb.data[x] = ob.data[x];
     }
   }
   assert_same_buf (&oa, &ob, run->level, "dither", "labels");
+  assert_same_buf (&pa, &pb, run->level, "dither", "previous labels");
   record_compared (run->dsp, SLOT_DITHER);
   for (i = 0; i < 3; i++)
     buf_clear (&c[i]);
   buf_clear (&lab);
   buf_clear (&oa);
   buf_clear (&ob);
+  buf_clear (&pa);
+  buf_clear (&pb);
 }
 
 static void

@@ -32,7 +32,13 @@
  * threshold (0..255) is below 256 t s / 256, that is where
  * thr 2 |d|^2 < 2 |d|^2 t s, all of it integers well inside 32 bits
  * (|d|^2 <= 3 x 255^2). A region of the same colour then shows c2
- * on a share t of its pixels, so its mean is near p. */
+ * on a share t of its pixels, so its mean is near p.
+ *
+ * Over time, a still pixel's t moves with the noise of its input and the
+ * drift of the centroids, and would cross its threshold now and then: so
+ * a pixel that showed c2 last frame keeps it while thr - margin is below
+ * its share, and one that showed c1 takes c2 only when thr + margin is
+ * (the same compare with the threshold moved by -margin or +margin). */
 
 #include <string.h>
 
@@ -51,10 +57,11 @@
 void
 DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
     const guint8 * const *c, const guint8 * labels, const guint8 * thr,
-    gint width, guint8 * out)
+    gint width, guint8 * out, guint8 * prev)
 {
   const guint k = pal->k;
   const gint32 s = dither->strength;
+  const gint32 margin = dither->margin;
   gint x0;
 
   for (x0 = 0; x0 < width; x0 += BLOCK) {
@@ -62,7 +69,7 @@ DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
     gint32 p0[BLOCK], p1[BLOCK], p2[BLOCK];
     gint32 q0[BLOCK], q1[BLOCK], q2[BLOCK];
     gint32 d1[BLOCK], d2[BLOCK], dd[BLOCK], lab[BLOCK], best[BLOCK];
-    gint32 th[BLOCK];
+    gint32 th[BLOCK], pv[BLOCK];
     guint8 res[BLOCK];
     guint j;
     gint i;
@@ -122,14 +129,25 @@ DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
         best[i] = take ? jj : best[i];
       }
     }
+    if (prev) {
+      for (i = 0; i < n; i++)
+        pv[i] = prev[x0 + i];
+      for (; i < BLOCK; i++)
+        pv[i] = pv[n - 1];
+    }
     for (i = 0; i < BLOCK; i++) {
       /* 2 |d|^2 t, clamped to 0..|d|^2 */
       const gint32 num = CLAMP (d1[i] + dd[i] - d2[i], 0, dd[i]);
+      /* the margin towards the colour shown last time, with @prev */
+      const gint32 bias = !prev ? 0 : pv[i] == best[i] ? margin :
+          pv[i] == lab[i] ? -margin : 0;
       /* no candidate: dd is 0, so is num */
-      const gboolean other = th[i] * dd[i] * 2 < num * s;
+      const gboolean other = (th[i] - bias) * dd[i] * 2 < num * s;
 
       res[i] = other ? best[i] : lab[i];
     }
     memcpy (out + x0, res, n);
+    if (prev)
+      memcpy (prev + x0, res, n);
   }
 }

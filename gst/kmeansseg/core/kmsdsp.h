@@ -219,15 +219,21 @@ typedef struct
                                  * the share that keeps the local mean */
   gint32 fixed[KMS_MAX_K];      /* 1: a label neither dithered away from
                                  * nor into (masked) */
+  gint32 margin;                /* 0..255 threshold levels: with @prev, a
+                                 * pixel that showed one of its two colours
+                                 * keeps it unless its threshold is this
+                                 * far on the other side (0: none) */
 } KmsDither;
 
 /* Paint labels for a row: each pixel (planar channels c[0..2], in the
  * space of pal) keeps labels[x] or takes the nearest other colour of pal
  * where thr[x % KMS_DITHER_TILE] (the tile's row) is below its share of
- * the mix (see kmsdither.c), into out[] */
+ * the mix (see kmsdither.c), into out[]; unless @prev is NULL, it holds
+ * the row's painted labels of the last frame (the margin applies to
+ * them) and receives these. */
 typedef void (*KmsDitherRowFunc) (const KmsAssignPalette * pal,
     const KmsDither * dither, const guint8 * const *c, const guint8 * labels,
-    const guint8 * thr, gint width, guint8 * out);
+    const guint8 * thr, gint width, guint8 * out, guint8 * prev);
 
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
@@ -291,7 +297,8 @@ void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
     guint16 * const *fine, gint width);                                     \
 void kms_dither_row_##suffix (const KmsAssignPalette * pal,                 \
     const KmsDither * dither, const guint8 * const *c,                      \
-    const guint8 * labels, const guint8 * thr, gint width, guint8 * out);   \
+    const guint8 * labels, const guint8 * thr, gint width, guint8 * out,    \
+    guint8 * prev);                                                         \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

@@ -126,7 +126,8 @@ dither_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
   pass->dsp->dither (&pass->apal, &pass->dith,
       (const guint8 * const *) band->row, lab,
       pass->tile + (y & (KMS_DITHER_TILE - 1)) * KMS_DITHER_TILE,
-      pass->in->width, paint);
+      pass->in->width, paint, pass->prev_paint ? pass->prev_paint +
+      (gsize) y * pass->in->width : NULL);
 }
 
 /* Still pixels: a pixel whose input is within KMS_STILL_LEVELS of the
@@ -892,6 +893,27 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     for (c = 0; c < k; c++)
       pass->dith.fixed[c] = pass->masked[c];
   }
+  /* With hysteresis, the margin towards the colour each pixel showed on
+   * the last frame, when that frame was numbered and sized as this one */
+  pass->prev_paint = NULL;
+  pass->dith.margin = 0;
+  if (pass->dither && params->hysteresis > 0) {
+    const gsize n = (gsize) in->width * in->height;
+    gsize alloc = pp->prev_paint_alloc;
+
+    if (n > pp->prev_paint_alloc) {
+      pp->prev_paint = kms_grow (pp->prev_paint, &alloc, n, 1);
+      pp->prev_paint_alloc = alloc;
+      pp->prev_paint_valid = FALSE;
+    }
+    pass->prev_paint = pp->prev_paint;
+    if (pp->prev_paint_valid && pass->prev_apply &&
+        pp->prev_paint_size == n && pp->prev_paint_mode == params->dither)
+      pass->dith.margin = KMS_DITHER_MARGIN;
+    pp->prev_paint_size = n;
+    pp->prev_paint_mode = params->dither;
+  }
+  pp->prev_paint_valid = pass->prev_paint != NULL;
 
   pass->smooth = MIN (params->spatial_smoothing, KMS_MAX_SPATIAL_SMOOTHING);
   {
@@ -985,6 +1007,7 @@ kms_pass_clear (KmsPass * pp)
   g_free (pp->prev_labels);
   g_free (pp->prev_in);
   g_free (pp->prev_final);
+  g_free (pp->prev_paint);
   g_free (pp->cells);
   for (i = 0; i < G_N_ELEMENTS (pp->maps); i++)
     g_free (pp->maps[i]);

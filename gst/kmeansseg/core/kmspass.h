@@ -32,6 +32,11 @@ G_BEGIN_DECLS
  * since the last frame counts as still */
 #define KMS_STILL_LEVELS 3
 
+/* Dithering with hysteresis: a pixel keeps the colour it showed on the
+ * last frame unless its threshold is this many levels (of 256) past its
+ * share of the mix */
+#define KMS_DITHER_MARGIN 48
+
 /* One thread's share of the pixel pass, and its scratch */
 typedef struct
 {
@@ -85,6 +90,8 @@ typedef struct
   gboolean dither;
   KmsDither dith;
   const guint8 *tile;
+  guint8 *prev_paint;           /* with hysteresis: the painted labels of
+                                 * the last frame, receiving this one's */
   /* Spatial smoothing and feathering read neighbours' labels, so the
    * labels go through whole-frame maps (width each row): assigned into
    * map, then each smoothing pass from src to dst */
@@ -140,6 +147,11 @@ typedef struct
   /* Dithering's threshold tiles (made on first use), by KmsDitherMode */
   guint8 tiles[3][KMS_DITHER_TILE * KMS_DITHER_TILE];
   gboolean tile_made[3];
+  guint8 *prev_paint;
+  gsize prev_paint_alloc;
+  gboolean prev_paint_valid;
+  gsize prev_paint_size;
+  KmsDitherMode prev_paint_mode;
 } KmsPass;
 
 /* Assign every pixel of @in to the nearest of the @k colours @assign (in
