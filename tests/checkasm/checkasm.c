@@ -1278,6 +1278,8 @@ run_dither (Run * run, guint kind, gint width)
   for (i = 0; i < KMS_DITHER_TILE; i++)
     thr[i] = rng_below (run->s, 256);
   dither.margin = rng_below (run->s, 2) ? 32 : rng_below (run->s, 256);
+  dither.dist = g_new (gint32, run->k * run->k);
+  kms_dither_prepare (&pal, &dither);
   /* the last frame's: this frame's labels, their candidates, any */
   buf_init (&pa, width, rng_below (run->s, 64), run->s);
   for (x = 0; x < width; x++)
@@ -1317,6 +1319,7 @@ run_dither (Run * run, guint kind, gint width)
   buf_clear (&ob);
   buf_clear (&pa);
   buf_clear (&pb);
+  g_free (dither.dist);
 }
 
 static void

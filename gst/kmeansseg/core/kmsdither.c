@@ -67,9 +67,8 @@ DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
   for (x0 = 0; x0 < width; x0 += BLOCK) {
     const gint n = MIN (BLOCK, width - x0);
     gint32 p0[BLOCK], p1[BLOCK], p2[BLOCK];
-    gint32 q0[BLOCK], q1[BLOCK], q2[BLOCK];
     gint32 d1[BLOCK], d2[BLOCK], dd[BLOCK], lab[BLOCK], best[BLOCK];
-    gint32 th[BLOCK], pv[BLOCK];
+    gint32 fx[BLOCK], th[BLOCK], pv[BLOCK];
     guint8 res[BLOCK];
     guint j;
     gint i;
@@ -93,41 +92,47 @@ DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
         lab[i] = labels[x];
       }
     }
-    for (i = 0; i < BLOCK; i++)
+    for (i = 0; i < BLOCK; i++) {
       th[i] = thr[(x0 & (KMS_DITHER_TILE - 1)) + i];
-    for (i = 0; i < BLOCK; i++) {
-      q0[i] = pal->c[0][lab[i]];
-      q1[i] = pal->c[1][lab[i]];
-      q2[i] = pal->c[2][lab[i]];
-    }
-    for (i = 0; i < BLOCK; i++) {
-      const gint32 e0 = p0[i] - q0[i], e1 = p1[i] - q1[i],
-          e2 = p2[i] - q2[i];
-
-      d1[i] = e0 * e0 + e1 * e1 + e2 * e2;
-      /* a label that is not dithered (masked) finds no candidate */
-      d2[i] = dither->fixed[lab[i]] ? -1 : G_MAXINT32;
-      dd[i] = 0;
+      d1[i] = 0;
+      d2[i] = G_MAXINT32;
       best[i] = lab[i];
+      fx[i] = 0;
     }
-    /* the nearest other colour and its distance from c1 */
+    /* the distance to c1, and the nearest other colour not fixed (no
+     * look-ups by label: AMD's gathers are slow) */
     for (j = 0; j < k; j++) {
       const gint32 a0 = pal->c[0][j], a1 = pal->c[1][j], a2 = pal->c[2][j];
       const gint32 jj = j;
 
-      if (dither->fixed[j])
+      /* selects as masks: the vectoriser would make conditional stores
+       * of them */
+      if (dither->fixed[j]) {
+        for (i = 0; i < BLOCK; i++) {
+          const gint32 e0 = p0[i] - a0, e1 = p1[i] - a1, e2 = p2[i] - a2;
+          const gint32 d = e0 * e0 + e1 * e1 + e2 * e2;
+          const gint32 own = -(gint32) (lab[i] == jj);
+
+          d1[i] = (d & own) | (d1[i] & ~own);
+          fx[i] |= own;
+        }
         continue;
+      }
       for (i = 0; i < BLOCK; i++) {
         const gint32 e0 = p0[i] - a0, e1 = p1[i] - a1, e2 = p2[i] - a2;
-        const gint32 f0 = q0[i] - a0, f1 = q1[i] - a1, f2 = q2[i] - a2;
         const gint32 d = e0 * e0 + e1 * e1 + e2 * e2;
-        const gint32 m = f0 * f0 + f1 * f1 + f2 * f2;
-        const gboolean take = lab[i] != jj && d < d2[i];
+        const gint32 own = -(gint32) (lab[i] == jj);
+        const gint32 take = ~own & -(gint32) (d < d2[i]);
 
-        d2[i] = take ? d : d2[i];
-        dd[i] = take ? m : dd[i];
-        best[i] = take ? jj : best[i];
+        d1[i] = (d & own) | (d1[i] & ~own);
+        d2[i] = (d & take) | (d2[i] & ~take);
+        best[i] = (jj & take) | (best[i] & ~take);
       }
+    }
+    /* a fixed label takes no other; |c2 - c1|^2 (0 when c2 is c1) */
+    for (i = 0; i < BLOCK; i++) {
+      best[i] = fx[i] ? lab[i] : best[i];
+      dd[i] = dither->dist[lab[i] * (gint32) k + best[i]];
     }
     if (prev) {
       for (i = 0; i < n; i++)

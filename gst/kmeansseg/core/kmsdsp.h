@@ -219,6 +219,9 @@ typedef struct
                                  * the share that keeps the local mean */
   gint32 fixed[KMS_MAX_K];      /* 1: a label neither dithered away from
                                  * nor into (masked) */
+  /* |c_i - c_j|^2 of the palette's colours, at dist[i * k + j] (k x k;
+   * kms_dither_prepare() fills it) */
+  gint32 *dist;
   gint32 margin;                /* 0..255 threshold levels: with @prev, a
                                  * pixel that showed one of its two colours
                                  * keeps it unless its threshold is this
@@ -234,6 +237,25 @@ typedef struct
 typedef void (*KmsDitherRowFunc) (const KmsAssignPalette * pal,
     const KmsDither * dither, const guint8 * const *c, const guint8 * labels,
     const guint8 * thr, gint width, guint8 * out, guint8 * prev);
+
+/* Fill dither->dist for @pal (k x k entries) */
+static inline void
+kms_dither_prepare (const KmsAssignPalette * pal, KmsDither * dither)
+{
+  guint i, j, ch;
+
+  for (i = 0; i < pal->k; i++)
+    for (j = 0; j < pal->k; j++) {
+      gint32 d = 0;
+
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+        const gint32 e = pal->c[ch][i] - pal->c[ch][j];
+
+        d += e * e;
+      }
+      dither->dist[i * pal->k + j] = d;
+    }
+}
 
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */

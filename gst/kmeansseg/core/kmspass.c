@@ -892,6 +892,10 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->tile = pp->tiles[t];
     for (c = 0; c < k; c++)
       pass->dith.fixed[c] = pass->masked[c];
+    if (!pp->dither_dist)
+      pp->dither_dist = g_new (gint32, KMS_MAX_K * KMS_MAX_K);
+    pass->dith.dist = pp->dither_dist;
+    kms_dither_prepare (&pass->apal, &pass->dith);
   }
   /* With hysteresis, the margin towards the colour each pixel showed on
    * the last frame, when that frame was numbered and sized as this one */
@@ -1008,6 +1012,7 @@ kms_pass_clear (KmsPass * pp)
   g_free (pp->prev_in);
   g_free (pp->prev_final);
   g_free (pp->prev_paint);
+  g_free (pp->dither_dist);
   g_free (pp->cells);
   for (i = 0; i < G_N_ELEMENTS (pp->maps); i++)
     g_free (pp->maps[i]);

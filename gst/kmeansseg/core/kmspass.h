@@ -147,6 +147,7 @@ typedef struct
   /* Dithering's threshold tiles (made on first use), by KmsDitherMode */
   guint8 tiles[3][KMS_DITHER_TILE * KMS_DITHER_TILE];
   gboolean tile_made[3];
+  gint32 *dither_dist;          /* KmsDither.dist (256 KiB, on first use) */
   guint8 *prev_paint;
   gsize prev_paint_alloc;
   gboolean prev_paint_valid;
