@@ -83,6 +83,7 @@
 #include "kmsdsp.h"
 #include "kmsformat.h"
 #include "kmssample.h"
+#include "kmsthreshold.h"
 
 #define BPP 4                   /* RGBx */
 #define DEFAULT_KS "3,8,16,64"
@@ -1139,6 +1140,7 @@ enum
   KERN_PAINT_HYST,
   KERN_PAINT,
   KERN_OKLAB,
+  KERN_DITHER,
   KERN_N
 };
 
@@ -1159,6 +1161,7 @@ static const struct
   [KERN_PAINT_HYST] = {"assign_paint, hysteresis", "ns/px", TRUE},
   [KERN_PAINT] = {"assign_paint, nearest", "ns/px", TRUE},
   [KERN_OKLAB] = {"oklab (color-space=oklab), every row", "ns/px", FALSE},
+  [KERN_DITHER] = {"dither (Bayer, from the nearest labels)", "ns/px", TRUE},
 };
 
 /* What one level runs at one k */
@@ -1448,6 +1451,59 @@ kernel_write (KernelBench * kb, const KmsDsp * dsp)
   return res;
 }
 
+/* dither on every row from the labels of the last assign, each block of
+ * rows unpacked first (untimed); the Bayer tile, full strength, no
+ * previous frame */
+static gdouble
+kernel_dither (KernelBench * kb, const KernelLevel * kl)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const KmsAssignPalette *pal = &kl->plain;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  guint8 *tile = g_malloc (KMS_DITHER_TILE * KMS_DITHER_TILE);
+  KmsDither dither;
+  guint8 *c[KMS_MAX_CHANNELS];
+  KmsFrame in;
+  guint r;
+  gint y, j;
+
+  memset (&dither, 0, sizeof (dither));
+  dither.strength = 256;
+  dither.dist = g_new (gint32, pal->k * pal->k);
+  kms_dither_prepare (pal, &dither);
+  kms_threshold_bayer (tile);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 total = 0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    for (y = 0; y < h; y += kb->block_rows) {
+      const gint n = MIN (kb->block_rows, h - y);
+      gint64 t0;
+
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        kl->dsp.rows.unpack (&in, y + j, c);
+      }
+      t0 = now_ns ();
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        kl->dsp.dither (pal, &dither, (const guint8 * const *) c,
+            kb->labels + (gsize) (y + j) * w,
+            tile + ((y + j) % KMS_DITHER_TILE) * KMS_DITHER_TILE, w,
+            kb->dst + (gsize) (y + j) * w, NULL);
+      }
+      total += now_ns () - t0;
+    }
+    ns[r] = (gdouble) total / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->dst, (gsize) w * h);
+  res = median (ns, kb->reps);
+  g_free (ns);
+  g_free (tile);
+  g_free (dither.dist);
+  return res;
+}
+
 /* assign_paint on every row, out of place, as the pass runs 4-byte
  * formats */
 static gdouble
@@ -1720,6 +1776,9 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
             break;
           case KERN_OKLAB:
             v[li] = kernel_oklab (&kb, &kl[li].dsp);
+            break;
+          case KERN_DITHER:
+            v[li] = kernel_dither (&kb, &kl[li]);
             break;
         }
         hash[li] = kb.hash;
