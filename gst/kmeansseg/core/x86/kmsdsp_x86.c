@@ -83,6 +83,7 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
       dsp->rows.write = rows.write;
   }
   if (k <= KMS_CELL_MAX_K) {
+    dsp->dither = kms_dither_row_avx2;
     dsp->assign = kms_assign_row_avx2;
     if (dsp->assign_paint)
       dsp->assign_paint = kms_assign_paint_row32_avx2;
