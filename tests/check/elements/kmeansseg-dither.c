@@ -213,6 +213,43 @@ GST_START_TEST (test_blue_noise)
 
 GST_END_TEST;
 
+/* A still picture whose colour moves by a level (noise): with hysteresis
+ * (the default) every pixel keeps the colour it showed; without, the
+ * pattern follows the new share exactly: M one level towards A has
+ * 2 e.d = 23880 of |d|^2 = 24400, B where the matrix is at most 125 (two
+ * levels fewer than 127) */
+GST_START_TEST (test_still_margin)
+{
+  const Fmt *fmt = fmt_get ("RGBx");
+  const gint w = 32, ht = 32;
+  guint hyst;
+
+  for (hyst = 0; hyst < 2; hyst++) {
+    GstHarness *h = harness_mid (fmt, w, ht, "bayer", 1.0);
+    Image *img = image_flat (w, ht, COL_M), *img2;
+    Image *exp = image_copy (img), *a, *b;
+    gint x, y;
+
+    g_object_set (h->element, "hysteresis", hyst ? 1.0 : 0.0, NULL);
+    img2 = image_flat (w, ht, COL_M - 0x010101);
+    for (y = 0; y < ht; y++)
+      for (x = 0; x < w; x++)
+        PIX (exp, x, y) = bayer16 (x & 15, y & 15) <= 125 ? COL_B : COL_A;
+    a = process (h, fmt, img);
+    b = process (h, fmt, img2);
+    assert_image_eq (b, hyst ? a : exp, TRUE, hyst ? "a level of noise, "
+        "with hysteresis" : "a level of noise, without hysteresis");
+    image_free (a);
+    image_free (b);
+    image_free (exp);
+    image_free (img);
+    image_free (img2);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 /* labels and original modes ignore dither: the same bytes as none */
 GST_START_TEST (test_other_modes)
 {
@@ -406,6 +443,7 @@ kmeansseg_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_bayer_exact);
   tcase_add_test (tc, test_blue_noise);
+  tcase_add_test (tc, test_still_margin);
   tcase_add_test (tc, test_other_modes);
   tcase_add_test (tc, test_masked);
   tcase_add_test (tc, test_yuv_formats);
