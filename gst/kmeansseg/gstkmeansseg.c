@@ -272,10 +272,10 @@ gst_kmeans_seg_dither_get_type (void)
   static const GEnumValue values[] = {
     {GST_KMEANS_SEG_DITHER_NONE, "Each pixel its cluster's colour", "none"},
     {GST_KMEANS_SEG_DITHER_BAYER,
-        "Ordered dithering with the 16x16 Bayer matrix (a regular cross-hatch)",
+          "Ordered dithering with the 16x16 Bayer matrix (a regular cross-hatch)",
         "bayer"},
     {GST_KMEANS_SEG_DITHER_BLUE_NOISE,
-          "Ordered dithering with a 64x64 blue-noise tile (an even, "
+        "Ordered dithering with a 64x64 blue-noise tile (an even, "
           "patternless grain)", "blue-noise"},
     {0, NULL, NULL},
   };
@@ -288,8 +288,7 @@ gst_kmeans_seg_dither_get_type (void)
 }
 
 G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_NONE == (gint) KMS_DITHER_NONE);
-G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_BAYER ==
-    (gint) KMS_DITHER_BAYER);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_BAYER == (gint) KMS_DITHER_BAYER);
 G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_BLUE_NOISE ==
     (gint) KMS_DITHER_BLUE_NOISE);
 

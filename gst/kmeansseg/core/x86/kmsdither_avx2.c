@@ -165,8 +165,7 @@ kms_dither_row_avx2 (const KmsAssignPalette * pal, const KmsDither * dither,
 
         bias = _mm256_blendv_epi8 (bias, nmargin, _mm256_cmpeq_epi32 (pv,
                 lab[v]));
-        bias = _mm256_blendv_epi8 (bias, margin, _mm256_cmpeq_epi32 (pv,
-                best));
+        bias = _mm256_blendv_epi8 (bias, margin, _mm256_cmpeq_epi32 (pv, best));
       }
       lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
           _mm256_add_epi32 (dd, dd));
