@@ -809,7 +809,8 @@ END_TEST;
  * map, counts, mse and centroids are those of the same stream without
  * it, frame after frame (native and OkLab, with and without smoothing,
  * which paints from whole-frame maps), every pixel is painted with one of
- * the palette's colours, and some pixels with another than their own */
+ * the palette's colours, and some pixels with another than their own;
+ * the C level paints the same bytes as the best level */
 START_TEST (test_dither_labels)
 {
   static const KmsFormat formats[] = {
@@ -823,6 +824,7 @@ START_TEST (test_dither_labels)
   for (f = 0; f < G_N_ELEMENTS (formats); f++)
     for (v = 0; v < 8; v++) {
       KmsContext *a = kms_context_new (), *b = kms_context_new ();
+      KmsContext *cl = kms_context_new ();
       guint8 *rgb = g_malloc (3 * n), *out = g_malloc (3 * n);
       guint8 *la = g_malloc (n), *lb = g_malloc (n);
       KmsParams pa, pb;
@@ -836,11 +838,13 @@ START_TEST (test_dither_labels)
       pa = pb;
       pa.dither = v % 2 ? KMS_DITHER_BLUE_NOISE : KMS_DITHER_BAYER;
       pa.dither_strength = 0.75;
+      /* the C level paints the same, frame after frame */
+      kms_context_set_cpu_flags (cl, KMS_CPU_FLAG (KMS_CPU_C));
 
       for (frame = 0; frame < 3; frame++) {
-        TestImage *ia, *ib;
-        KmsFrame fa, fb, fla, flb;
-        KmsResult ra, rb;
+        TestImage *ia, *ib, *ic;
+        KmsFrame fa, fb, fc, fla, flb;
+        KmsResult ra, rb, rc;
         guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
         gchar *what = g_strdup_printf ("%s, variant %u, frame %u",
             kms_format_to_string (formats[f]), v, frame);
@@ -850,8 +854,10 @@ START_TEST (test_dither_labels)
         gen_uniform_or_blobs (rgb, n, frame != 1, 6, 25, &s);
         ia = image_new_from_rgb (formats[f], w, h, 2, rgb, &s);
         ib = image_copy (ia);
+        ic = image_copy (ia);
         image_frame (ia, &fa);
         image_frame (ib, &fb);
+        image_frame (ic, &fc);
         memset (&fla, 0, sizeof (fla));
         fla.format = KMS_FORMAT_GRAY8;
         fla.width = w;
@@ -862,6 +868,8 @@ START_TEST (test_dither_labels)
         flb.data[0] = lb;
         ck_assert (kms_context_process_full (a, &pa, &fa, &fa, &fla, &ra));
         ck_assert (kms_context_process_full (b, &pb, &fb, &fb, &flb, &rb));
+        ck_assert (kms_context_process (cl, &pa, &fc, &fc, &rc));
+        assert_images_equal (ic, ia, what);
         assert_stats_equal (&ra, &rb, what);
         assert_contexts_equal (a, b, pb.k, what);
         ck_assert_msg (memcmp (la, lb, n) == 0, "%s: label maps differ", what);
@@ -883,12 +891,14 @@ START_TEST (test_dither_labels)
         }
         image_free (ia);
         image_free (ib);
+        image_free (ic);
         g_free (what);
       }
       ck_assert_msg (differ > 0, "%s, variant %u: nothing dithered",
           kms_format_to_string (formats[f]), v);
       kms_context_free (a);
       kms_context_free (b);
+      kms_context_free (cl);
       g_free (rgb);
       g_free (out);
       g_free (la);
