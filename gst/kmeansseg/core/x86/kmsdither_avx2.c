@@ -59,7 +59,8 @@ kms_dither_row_avx2 (const KmsAssignPalette * pal, const KmsDither * dither,
   const __m256i nmargin = _mm256_set1_epi32 (-dither->margin);
   const __m256i order = _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7);
   __m256i init[KMS_CELL_MAX_K], w01[KMS_CELL_MAX_K], w2[KMS_CELL_MAX_K];
-  __m256i fix[KMS_CELL_MAX_K], tab[3];
+  __m256i fix[KMS_CELL_MAX_K], tab[3], tinit, tw01, tw2;
+  gboolean any_fixed = FALSE;
   guint j, ch;
   gint x0, v;
 
@@ -73,9 +74,24 @@ kms_dither_row_avx2 (const KmsAssignPalette * pal, const KmsDither * dither,
             ((guint32) (guint16) (-128 * a1) << 16)));
     w2[j] = _mm256_set1_epi32 ((gint32) (guint16) (-128 * a2));
     fix[j] = dither->fixed[j] ? all : zero;
+    any_fixed |= dither->fixed[j] != 0;
   }
   for (ch = 0; ch < 3; ch++)
     tab[ch] = _mm256_loadu_si256 ((const __m256i *) pal->c[ch]);
+  /* k <= 8: the terms as 8-entry tables, for the own colour's key */
+  tinit = tw01 = tw2 = zero;
+  if (k <= 8) {
+    gint32 t[3][8] VECTOR_ALIGNED = { {0,}, };
+
+    for (j = 0; j < k; j++) {
+      t[0][j] = _mm256_extract_epi32 (init[j], 0);
+      t[1][j] = _mm256_extract_epi32 (w01[j], 0);
+      t[2][j] = _mm256_extract_epi32 (w2[j], 0);
+    }
+    tinit = _mm256_load_si256 ((const __m256i *) t[0]);
+    tw01 = _mm256_load_si256 ((const __m256i *) t[1]);
+    tw2 = _mm256_load_si256 ((const __m256i *) t[2]);
+  }
 
   for (x0 = 0; x0 < width; x0 += BLOCK) {
     const gint n = MIN (BLOCK, width - x0);
@@ -114,19 +130,49 @@ kms_dither_row_avx2 (const KmsAssignPalette * pal, const KmsDither * dither,
       other[v] = all;
       fx[v] = zero;
     }
-    for (j = 0; j < k; j++) {
-      const __m256i jv = _mm256_set1_epi32 ((gint32) j);
+    if (k <= 8 && !any_fixed) {
+      /* the two smallest keys of all; the own colour's key from the
+       * tables: the nearest other is the smallest unless that is the own
+       * colour (then the second) */
+      __m256i m1[VECS], m2[VECS];
 
+      for (v = 0; v < VECS; v++)
+        m1[v] = m2[v] = all;
+      for (j = 0; j < k; j++)
+        for (v = 0; v < VECS; v++) {
+          const __m256i key = _mm256_add_epi32 (init[j],
+              _mm256_add_epi32 (_mm256_madd_epi16 (x01[v], w01[j]),
+                  _mm256_madd_epi16 (x2[v], w2[j])));
+
+          m2[v] = _mm256_min_epu32 (m2[v], _mm256_max_epu32 (m1[v], key));
+          m1[v] = _mm256_min_epu32 (m1[v], key);
+        }
       for (v = 0; v < VECS; v++) {
-        const __m256i key = _mm256_add_epi32 (init[j],
-            _mm256_add_epi32 (_mm256_madd_epi16 (x01[v], w01[j]),
-                _mm256_madd_epi16 (x2[v], w2[j])));
-        const __m256i eq = _mm256_cmpeq_epi32 (lab[v], jv);
+        const __m256i first = _mm256_cmpeq_epi32 (_mm256_and_si256 (m1[v],
+                low), lab[v]);
 
-        own[v] = _mm256_blendv_epi8 (own[v], key, eq);
-        other[v] = _mm256_min_epu32 (other[v], _mm256_or_si256 (key,
-                _mm256_or_si256 (eq, fix[j])));
-        fx[v] = _mm256_or_si256 (fx[v], _mm256_and_si256 (eq, fix[j]));
+        own[v] = _mm256_add_epi32 (_mm256_permutevar8x32_epi32 (tinit,
+                lab[v]), _mm256_add_epi32 (_mm256_madd_epi16 (x01[v],
+                    _mm256_permutevar8x32_epi32 (tw01, lab[v])),
+                _mm256_madd_epi16 (x2[v], _mm256_permutevar8x32_epi32 (tw2,
+                        lab[v]))));
+        other[v] = _mm256_blendv_epi8 (m1[v], m2[v], first);
+      }
+    } else {
+      for (j = 0; j < k; j++) {
+        const __m256i jv = _mm256_set1_epi32 ((gint32) j);
+
+        for (v = 0; v < VECS; v++) {
+          const __m256i key = _mm256_add_epi32 (init[j],
+              _mm256_add_epi32 (_mm256_madd_epi16 (x01[v], w01[j]),
+                  _mm256_madd_epi16 (x2[v], w2[j])));
+          const __m256i eq = _mm256_cmpeq_epi32 (lab[v], jv);
+
+          own[v] = _mm256_blendv_epi8 (own[v], key, eq);
+          other[v] = _mm256_min_epu32 (other[v], _mm256_or_si256 (key,
+                  _mm256_or_si256 (eq, fix[j])));
+          fx[v] = _mm256_or_si256 (fx[v], _mm256_and_si256 (eq, fix[j]));
+        }
       }
     }
     for (v = 0; v < VECS; v++) {
