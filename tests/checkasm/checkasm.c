@@ -54,12 +54,13 @@ typedef enum
   SLOT_SMOOTH,
   SLOT_OKLAB,
   SLOT_DITHER,
+  SLOT_ASSIGN_DITHER_PAINT,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
-  "smooth", "oklab", "dither"
+  "smooth", "oklab", "dither", "assign_dither_paint"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -72,6 +73,7 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, smooth),
   G_STRUCT_OFFSET (KmsDsp, oklab),
   G_STRUCT_OFFSET (KmsDsp, dither),
+  G_STRUCT_OFFSET (KmsDsp, assign_dither_paint),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -87,6 +89,7 @@ typedef struct
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
   KmsDitherRowFunc dither;
+  KmsAssignDitherPaintRow32Func assign_dither_paint;
   guint cells_min_k;
 } KnownDsp;
 
@@ -108,9 +111,11 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, oklab) ==
     G_STRUCT_OFFSET (KnownDsp, oklab));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, dither) ==
     G_STRUCT_OFFSET (KnownDsp, dither));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, assign_dither_paint) ==
+    G_STRUCT_OFFSET (KnownDsp, assign_dither_paint));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 9);
+G_STATIC_ASSERT (N_SLOTS == 10);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -130,6 +135,7 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, smooth), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, oklab), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, dither), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, assign_dither_paint), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -970,6 +976,158 @@ run_assign (Run * run, guint kind, gint width, gboolean paint_row)
   g_free (cells);
 }
 
+static guint8 plain_dither_pixel (const KmsAssignPalette * pal,
+    const KmsDither * dither, const guint8 * px, guint l, guint8 thr,
+    gint prev);
+
+/* assign_dither_paint: a row of 4-byte pixels assigned (hysteresis none,
+ * off or applied), dithered (labels fixed or none, strengths, margins, a
+ * last frame's painted row or none) and painted in posterize mode, in
+ * place or not; against the C level, or for the C level the plain
+ * assign, dither and paint one after the other */
+static void
+run_assign_dither (Run * run, guint kind, gint width)
+{
+  static const gint32 strengths[] = { 256, 256, 128, 1, 0, 255 };
+  const KmsFormatInfo *info = run->info;
+  const guint hmode = rng_below (run->s, 3);
+  const gdouble margin = margins[rng_below (run->s, G_N_ELEMENTS (margins))];
+  const gboolean with_sse = rng_below (run->s, 4) != 0;
+  const gboolean in_place = rng_below (run->s, 2);
+  const gboolean with_prev = rng_below (run->s, 4) != 0;
+  const guint align = run->counter % 64, dalign = (run->counter * 5) % 64;
+  guint64 *cells = NULL;
+  KmsAssignPalette pal, pal_a, pal_b;
+  KmsDither dither;
+  Buf rows[3], prev0, prev_a, prev_b, pp_a, pp_b, src_a, src_b, dst_a, dst_b;
+  guint64 counts_a[KMS_MAX_K], counts_b[KMS_MAX_K], sse_a, sse_b;
+  KmsHysteresis hyst_a, hyst_b;
+  guint8 *c[3], thr[KMS_DITHER_TILE];
+  guint shift[KMS_MAX_CHANNELS];
+  KmsPaint paint;
+  guint ch, i;
+  gint x;
+
+  for (ch = 0; ch < 3; ch++) {
+    buf_init (&rows[ch], width, (align + 16 * ch) % 64, run->s);
+    c[ch] = rows[ch].data;
+  }
+  gen_palette_row (kind, run->k, info->n_channels, width, &pal, c, run->s);
+  buf_init (&prev0, width, dalign, run->s);
+  gen_prev (kind, &pal, (const guint8 * const *) c, width, prev0.data,
+      run->s);
+  buf_copy (&prev_a, &prev0);
+  buf_copy (&prev_b, &prev0);
+  hyst_a.prev = prev_a.data;
+  hyst_b.prev = prev_b.data;
+  hyst_a.apply = hyst_b.apply = hmode == 2;
+  hyst_a.margin = hyst_b.margin = margin;
+  pal_a = pal;
+  pal_b = pal;
+  ready_palette (run->dsp, info, &pal_a, hmode ? &hyst_a : NULL, &cells);
+  if (run->ref)
+    ready_palette (run->ref, info, &pal_b, hmode ? &hyst_b : NULL, &cells);
+
+  /* posterize; masked labels are the fixed ones, half of the time none */
+  gen_paint (info, &paint, KMS_MODE_POSTERIZE, run->k, run->s);
+  if (rng_below (run->s, 2)) {
+    memset (paint.masked, 0, sizeof (paint.masked));
+    kms_paint_prepare (info, &paint, KMS_MODE_POSTERIZE, run->k);
+  }
+  memset (&dither, 0, sizeof (dither));
+  for (i = 0; i < run->k; i++)
+    dither.fixed[i] = paint.masked[i];
+  dither.strength = rng_below (run->s, 2) ? 256 :
+      strengths[rng_below (run->s, G_N_ELEMENTS (strengths))];
+  dither.margin = rng_below (run->s, 2) ? 48 : rng_below (run->s, 256);
+  dither.dist = g_new (gint32, run->k * run->k);
+  kms_dither_prepare (&pal, &dither);
+  for (i = 0; i < KMS_DITHER_TILE; i++)
+    thr[i] = rng_below (run->s, 256);
+  buf_init (&pp_a, width, dalign, run->s);
+  for (x = 0; x < width; x++)
+    if (rng_below (run->s, 2))
+      pp_a.data[x] = prev0.data[x];
+    else if (rng_below (run->s, 2))
+      pp_a.data[x] = rng_below (run->s, run->k);
+  buf_copy (&pp_b, &pp_a);
+
+  for (x = 0; x < KMS_MAX_K; x++)
+    counts_a[x] = counts_b[x] = rng_below (run->s, 1000);
+  sse_a = sse_b = rng_next (run->s);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ? info->offset[ch] :
+        3 - info->offset[ch]);
+  buf_init (&src_a, 4 * (gsize) width, align, run->s);
+  for (x = 0; x < width; x++)
+    for (ch = 0; ch < 3; ch++)
+      src_a.data[4 * x + info->offset[ch]] = c[ch][x];
+  buf_init (&dst_a, 4 * (gsize) width, dalign, run->s);
+  buf_copy (&src_b, &src_a);
+  buf_copy (&dst_b, &dst_a);
+  set_case ("%s, k %u, kind %u, width %d, hysteresis %s, margin %g, sse %s, "
+      "%u fixed, strength %d, dither margin %d%s, %s", info->name, run->k,
+      kind, width, hmode == 0 ? "none" : hmode == 1 ? "off" : "applied",
+      margin, with_sse ? "on" : "NULL", n_masked (&paint, run->k),
+      dither.strength, dither.margin, with_prev ? ", previous" : "",
+      in_place ? "in place" : "out of place");
+
+  run->dsp->assign_dither_paint (&pal_a, &paint, &dither, shift, src_a.data,
+      in_place ? src_a.data : dst_a.data, thr, width, counts_a,
+      with_sse ? &sse_a : NULL, hmode ? &hyst_a : NULL,
+      with_prev ? pp_a.data : NULL);
+  if (run->ref) {
+    run->ref->assign_dither_paint (&pal_b, &paint, &dither, shift,
+        src_b.data, in_place ? src_b.data : dst_b.data, thr, width, counts_b,
+        with_sse ? &sse_b : NULL, hmode ? &hyst_b : NULL,
+        with_prev ? pp_b.data : NULL);
+  } else {
+    guint8 *lab = g_malloc (width);
+    guint8 *out = in_place ? src_b.data : dst_b.data;
+
+    plain_assign (&pal, (const guint8 * const *) c, width, lab, counts_b,
+        with_sse ? &sse_b : NULL, hmode ? &hyst_b : NULL);
+    for (x = 0; x < width; x++) {
+      const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
+      const guint8 l = plain_dither_pixel (&pal, &dither, px, lab[x],
+          thr[x % KMS_DITHER_TILE], with_prev ? pp_b.data[x] : -1);
+      guint32 v;
+
+      if (with_prev)
+        pp_b.data[x] = l;
+      memcpy (&v, src_b.data + 4 * x, 4);
+      v = (v & paint.keep[l]) | paint.set[l];
+      memcpy (out + 4 * x, &v, 4);
+    }
+    g_free (lab);
+  }
+  assert_same_buf (&src_a, &src_b, run->level, "assign_dither_paint",
+      "source");
+  assert_same_buf (&dst_a, &dst_b, run->level, "assign_dither_paint",
+      "destination");
+  assert_same_buf (&prev_a, &prev_b, run->level, "assign_dither_paint",
+      "previous labels");
+  assert_same_buf (&pp_a, &pp_b, run->level, "assign_dither_paint",
+      "previous painted labels");
+  assert_same_sums (counts_a, counts_b, sse_a, sse_b, run->level,
+      "assign_dither_paint");
+  record_compared (run->dsp, SLOT_ASSIGN_DITHER_PAINT);
+
+  for (ch = 0; ch < 3; ch++)
+    buf_clear (&rows[ch]);
+  buf_clear (&prev0);
+  buf_clear (&prev_a);
+  buf_clear (&prev_b);
+  buf_clear (&pp_a);
+  buf_clear (&pp_b);
+  buf_clear (&src_a);
+  buf_clear (&src_b);
+  buf_clear (&dst_a);
+  buf_clear (&dst_b);
+  g_free (dither.dist);
+  g_free (cells);
+}
+
 /* A frame in two copies, every plane its own guarded buffer */
 typedef struct
 {
@@ -1526,6 +1684,8 @@ START_TEST (test_kernels)
         ck_assert (dsp.assign && dsp.smooth && dsp.oklab && dsp.dither);
         ck_assert ((dsp.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
+        ck_assert ((dsp.assign_dither_paint != NULL) ==
+            (run.info->bpp == 4));
         run.k = ks[ki];
         run.dsp = &dsp;
         /* the C level against the plain code, the others against it */
@@ -1547,6 +1707,8 @@ START_TEST (test_kernels)
           run_assign (&run, kind, width, FALSE);
           if (dsp.assign_paint)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
+          if (dsp.assign_dither_paint)
+            run_assign_dither (&run, (kind + 5) % PAL_N_KINDS, width);
         }
       }
     }
@@ -1573,7 +1735,8 @@ START_TEST (test_kernels)
         slot_cases[l][SLOT_UNPACK] > 0 && slot_cases[l][SLOT_WRITE] > 0 &&
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
         slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0 &&
-        slot_cases[l][SLOT_DITHER] > 0,
+        slot_cases[l][SLOT_DITHER] > 0 &&
+        slot_cases[l][SLOT_ASSIGN_DITHER_PAINT] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

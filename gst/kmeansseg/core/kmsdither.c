@@ -156,3 +156,50 @@ DITHER_ROW (const KmsAssignPalette * pal, const KmsDither * dither,
       memcpy (prev + x0, res, n);
   }
 }
+
+/* Assign, dither and paint a row of 4-byte pixels: the level's own
+ * kernels on chunks of the row, unpacked into the stack (a multiple of
+ * the tile: the thresholds' positions do not move) */
+#define CHUNK 256
+
+void
+PASTE (kms_assign_dither_paint_row32_, KMS_SUFFIX) (const KmsAssignPalette *
+    pal, const KmsPaint * paint, const KmsDither * dither,
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst, guint8 * prev)
+{
+  guint8 c0[CHUNK], c1[CHUNK], c2[CHUNK], lab[CHUNK], pl[CHUNK];
+  guint8 *c[KMS_MAX_CHANNELS] = { c0, c1, c2 };
+  KmsHysteresis h;
+  gint x, i;
+
+  G_STATIC_ASSERT (CHUNK % KMS_DITHER_TILE == 0);
+  for (x = 0; x < width; x += CHUNK) {
+    const gint n = MIN (CHUNK, width - x);
+
+    for (i = 0; i < n; i++) {
+      guint32 v;
+
+      memcpy (&v, src + 4 * (gsize) (x + i), 4);
+      c0[i] = v >> shift[0];
+      c1[i] = v >> shift[1];
+      c2[i] = v >> shift[2];
+    }
+    if (hyst) {
+      h = *hyst;
+      h.prev = hyst->prev + x;
+    }
+    PASTE (kms_assign_row_, KMS_SUFFIX) (pal, (const guint8 * const *) c, n,
+        lab, counts, sse, hyst ? &h : NULL);
+    DITHER_ROW (pal, dither, (const guint8 * const *) c, lab, thr, n, pl,
+        prev ? prev + x : NULL);
+    for (i = 0; i < n; i++) {
+      guint32 v;
+
+      memcpy (&v, src + 4 * (gsize) (x + i), 4);
+      v = (v & paint->keep[pl[i]]) | paint->set[pl[i]];
+      memcpy (dst + 4 * (gsize) (x + i), &v, 4);
+    }
+  }
+}

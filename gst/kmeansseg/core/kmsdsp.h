@@ -257,6 +257,17 @@ kms_dither_prepare (const KmsAssignPalette * pal, KmsDither * dither)
     }
 }
 
+/* The 4-byte formats in posterize mode with dithering: assign_paint's
+ * labels, counts, error and hysteresis, and the pixels painted with the
+ * labels that @dither, the threshold row @thr and the last frame's
+ * painted row @prev (NULL: none) give, as KmsDitherRowFunc does;
+ * @dst may be @src */
+typedef void (*KmsAssignDitherPaintRow32Func) (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const KmsDither * dither,
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst, guint8 * prev);
+
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
 typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
@@ -280,6 +291,8 @@ typedef struct
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
   KmsDitherRowFunc dither;
+  KmsAssignDitherPaintRow32Func assign_dither_paint;    /* NULL: no 4-byte
+                                                         * format */
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -321,6 +334,11 @@ void kms_dither_row_##suffix (const KmsAssignPalette * pal,                 \
     const KmsDither * dither, const guint8 * const *c,                      \
     const guint8 * labels, const guint8 * thr, gint width, guint8 * out,    \
     guint8 * prev);                                                         \
+void kms_assign_dither_paint_row32_##suffix (const KmsAssignPalette * pal,  \
+    const KmsPaint * paint, const KmsDither * dither,                       \
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,  \
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,        \
+    const KmsHysteresis * hyst, guint8 * prev);                             \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

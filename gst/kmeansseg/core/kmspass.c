@@ -264,6 +264,20 @@ process_band (gpointer data, guint index)
     return;
   }
 
+  if (pass->dither && pass->dsp->assign_dither_paint && !pass->labels &&
+      !pass->still && !pass->lab) {
+    /* 4-byte pixels, dithered: read, assign, dither and paint in one
+     * pass */
+    for (y = y0; y < y1; y++)
+      pass->dsp->assign_dither_paint (&pass->apal, &pass->paint, &pass->dith,
+          pass->shift, in->data[0] + (gsize) y * in->stride[0],
+          out->data[0] + (gsize) y * out->stride[0],
+          pass->tile + (y & (KMS_DITHER_TILE - 1)) * KMS_DITHER_TILE,
+          in->width, band->counts, pass->measure ? &band->sse : NULL,
+          row_hysteresis (pass, &hyst, y), pass->prev_paint ?
+          pass->prev_paint + (gsize) y * in->width : NULL);
+    return;
+  }
   if (pass->dsp->assign_paint && !pass->labels_out && !pass->labels &&
       !pass->still && !pass->lab && !pass->dither) {
     /* 4-byte pixels: read, assign and paint in one pass */
