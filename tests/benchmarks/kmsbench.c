@@ -1141,6 +1141,7 @@ enum
   KERN_PAINT,
   KERN_OKLAB,
   KERN_DITHER,
+  KERN_DITHER_PAINT,
   KERN_N
 };
 
@@ -1162,6 +1163,8 @@ static const struct
   [KERN_PAINT] = {"assign_paint, nearest", "ns/px", TRUE},
   [KERN_OKLAB] = {"oklab (color-space=oklab), every row", "ns/px", FALSE},
   [KERN_DITHER] = {"dither (Bayer, from the nearest labels)", "ns/px", TRUE},
+  [KERN_DITHER_PAINT] = {"assign_dither_paint, hysteresis (Bayer)", "ns/px",
+      TRUE},
 };
 
 /* What one level runs at one k */
@@ -1542,6 +1545,57 @@ kernel_assign_paint (KernelBench * kb, const KernelLevel * kl,
   return res;
 }
 
+/* assign_dither_paint on every row, out of place, as the pass runs the
+ * 4-byte formats dithered: hysteresis, the Bayer tile, full strength, the
+ * last frame's painted labels (those of the run before) */
+static gdouble
+kernel_assign_dither_paint (KernelBench * kb, const KernelLevel * kl)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const KmsAssignPalette *pal = &kl->hyst;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsHysteresis hyst = { NULL, TRUE, kb->margin };
+  guint8 *tile = g_malloc (KMS_DITHER_TILE * KMS_DITHER_TILE);
+  guint8 *pp = g_malloc0 ((gsize) w * h);
+  KmsDither dither;
+  KmsFrame in;
+  guint r;
+  gint y;
+
+  memset (&dither, 0, sizeof (dither));
+  dither.strength = 256;
+  dither.margin = 48;
+  dither.dist = g_new (gint32, pal->k * pal->k);
+  kms_dither_prepare (pal, &dither);
+  kms_threshold_bayer (tile);
+  memcpy (kb->prev, kb->prev0, (gsize) w * h);
+  memcpy (kb->dst, kb->f->bufs[0], kb->frame_bytes);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    memset (kb->counts, 0, sizeof (kb->counts));
+    t0 = now_ns ();
+    for (y = 0; y < h; y++) {
+      hyst.prev = kb->prev + (gsize) y * w;
+      kl->dsp.assign_dither_paint (pal, &kb->paint, &dither, kb->shift,
+          in.data[0] + (gsize) y * in.stride[0],
+          kb->dst + (gsize) y * in.stride[0],
+          tile + (y % KMS_DITHER_TILE) * KMS_DITHER_TILE, w, kb->counts,
+          NULL, &hyst, pp + (gsize) y * w);
+    }
+    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->dst, kb->frame_bytes);
+  kb->hash = hash_bytes (kb->hash, kb->counts, pal->k * sizeof (guint64));
+  res = median (ns, kb->reps);
+  g_free (ns);
+  g_free (tile);
+  g_free (pp);
+  g_free (dither.dist);
+  return res;
+}
+
 /* The palette of one level at k: the level's prepare, and the colour cells
  * when its assign kernels read them (as kms_pass_run() does) */
 static void
@@ -1779,6 +1833,11 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
             break;
           case KERN_DITHER:
             v[li] = kernel_dither (&kb, &kl[li]);
+            break;
+          case KERN_DITHER_PAINT:
+            have[li] = kl[li].dsp.assign_dither_paint != NULL;
+            if (have[li])
+              v[li] = kernel_assign_dither_paint (&kb, &kl[li]);
             break;
         }
         hash[li] = kb.hash;

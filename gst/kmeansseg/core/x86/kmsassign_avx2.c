@@ -479,8 +479,10 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
 
       oth[v] = _mm256_blendv_epi8 (key[v], oth[v], first);
       dl[v] = d[v];
-      dot[v] = _mm256_blendv_epi8 (key_distance (oth[v], sq[v]), all,
-          _mm256_cmpeq_epi32 (oth[v], all));
+      dot[v] = key_distance (oth[v], sq[v]);
+      /* k = 1: no other colour */
+      if (r->k == 1)
+        dot[v] = all;
     }
   }
 
@@ -621,7 +623,7 @@ kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
 typedef struct
 {
   __m256i s, margin, nmargin;
-  gboolean with_prev;
+  gboolean full;                /* strength 256: a shift */
 } Dither;
 
 /* One block for dithering, as paint_block (always written): the painted
@@ -635,7 +637,7 @@ dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
     const guint8 * thr, guint64 * counts)
 {
   const __m256i low = _mm256_set1_epi32 ((1 << KEY_SHIFT) - 1);
-  const __m256i all = _mm256_set1_epi32 (-1), zero = _mm256_setzero_si256 ();
+  const __m256i zero = _mm256_setzero_si256 ();
   __m256i px[VECS], x01[VECS], x2[VECS], l[VECS], pl[VECS], l8;
   __m256i oth[VECS], dl[VECS], dot[VECS];
   guint v;
@@ -651,9 +653,8 @@ dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
   for (v = 0; v < VECS; v++) {
     const __m256i th = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i
                 *) (thr + 8 * v)));
-    const __m256i none = _mm256_cmpeq_epi32 (oth[v], all);
-    const __m256i best = _mm256_blendv_epi8 (_mm256_and_si256 (oth[v], low),
-        l[v], none);
+    /* k = 1: no second colour, c2 is c1 */
+    const __m256i best = r->k == 1 ? l[v] : _mm256_and_si256 (oth[v], low);
     /* |c2 - c1|^2 (0 without a second colour); 2 |d|^2 t =
      * |d|^2 - (d2 - d1), clamped to 0..|d|^2 */
     const __m256i e01 = _mm256_sub_epi16 (lookup (r->col01, 1, best),
@@ -678,7 +679,8 @@ dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
     }
     lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
         _mm256_add_epi32 (dd, dd));
-    rhs = _mm256_mullo_epi32 (num, dt->s);
+    rhs = dt->full ? _mm256_slli_epi32 (num, 8) :
+        _mm256_mullo_epi32 (num, dt->s);
     pl[v] = _mm256_blendv_epi8 (l[v], best, _mm256_cmpgt_epi32 (rhs, lhs));
     /* (pixel & keep) | set of the painted label */
     k = same_keep ? keep[0] : lookup (keep, 1, pl[v]);
@@ -730,6 +732,7 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
   dt.s = _mm256_set1_epi32 (dither->strength);
   dt.margin = _mm256_set1_epi32 (dither->margin);
   dt.nmargin = _mm256_set1_epi32 (-dither->margin);
+  dt.full = dither->strength == 256;
 
   for (x = 0; x + BLOCK <= width; x += BLOCK)
     dither_paint_block (&r, &dt, keep, set, same_keep, ix01, ix2, src + 4 * x,
