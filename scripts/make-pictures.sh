@@ -131,6 +131,18 @@ echo "made alpha-over.png"
 picture color-space-native-k8 k=8
 picture color-space-oklab-k8 k=8 color-space=oklab
 
+# Dithering (issue 14): k=4 without dithering, with the Bayer matrix and
+# with blue noise; a 480x240 crop of the photo's middle at its own pixels
+# (not scaled), so that the pattern shows as it is painted
+for d in none bayer blue-noise; do
+  gst-launch-1.0 -q filesrc location="$photo" ! jpegdec ! videoconvert \
+    ! videocrop left=16 right=16 top=120 bottom=120 \
+    ! video/x-raw,format=RGBx ! kmeansseg k=4 dither=$d ! videoconvert \
+    ! video/x-raw,format=RGB ! pngenc compression-level=9 \
+    ! filesink location="$out/dither-$d-k4.png"
+  echo "made dither-$d-k4.png"
+done
+
 # Clean masks (issue 15): the darkest of six groups black, labelled pixel
 # by pixel, then with two passes of the plain 3x3 majority
 picture mask-k6 k=6 mode=original mask-cluster=0

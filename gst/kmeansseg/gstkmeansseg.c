@@ -40,6 +40,9 @@
  * |[
  * gst-launch-1.0 v4l2src ! videoconvert ! kmeansseg k=4 mode=original mask-cluster=0 ! videoconvert ! autovideosink
  * ]| Paints the darkest colour group of a webcam black.
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=smpte ! videoconvert ! kmeansseg k=4 dither=blue-noise ! videoconvert ! autovideosink
+ * ]| Four colours, dithered with blue noise so gradients keep their shading.
  *
  * ## CPU levels
  * The per-pixel kernels are chosen once per stream for the best CPU level
@@ -120,6 +123,8 @@ enum
   PROP_MASK_INVERT,
   PROP_COLOR_SPACE,
   PROP_MASK_FEATHER,
+  PROP_DITHER,
+  PROP_DITHER_STRENGTH,
 #ifdef HAVE_GST_ANALYTICS
   PROP_ANALYTICS_META,
 #endif
@@ -258,6 +263,34 @@ gst_kmeans_seg_color_space_get_type (void)
   }
   return type;
 }
+
+#define GST_TYPE_KMEANS_SEG_DITHER (gst_kmeans_seg_dither_get_type ())
+static GType
+gst_kmeans_seg_dither_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_KMEANS_SEG_DITHER_NONE, "Each pixel its cluster's colour", "none"},
+    {GST_KMEANS_SEG_DITHER_BAYER,
+          "Ordered dithering with the 16x16 Bayer matrix (a regular cross-hatch)",
+        "bayer"},
+    {GST_KMEANS_SEG_DITHER_BLUE_NOISE,
+        "Ordered dithering with a 64x64 blue-noise tile (an even, "
+          "patternless grain)", "blue-noise"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstKMeansSegDither", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_NONE == (gint) KMS_DITHER_NONE);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_BAYER == (gint) KMS_DITHER_BAYER);
+G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_DITHER_BLUE_NOISE ==
+    (gint) KMS_DITHER_BLUE_NOISE);
 
 G_STATIC_ASSERT ((gint) GST_KMEANS_SEG_COLOR_SPACE_NATIVE ==
     (gint) KMS_CLUSTER_NATIVE);
@@ -477,6 +510,49 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
           "Where the clusters are made: the stream's own values, or OkLab "
           "(perceptual, slower)",
           GST_TYPE_KMEANS_SEG_COLOR_SPACE, (gint) def.color_space,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:dither:
+   *
+   * Ordered dithering in `posterize` mode: a pixel is painted either with
+   * its cluster's colour or with the nearest other centroid's, the two
+   * mixed (over the pixels around it) in the share that comes nearest its
+   * own colour, so gradients show as a fine pattern instead of bands. Which
+   * pixels take the second colour is a threshold tile fixed to the
+   * picture's pixel positions (`bayer`: the 16x16 Bayer matrix, a regular
+   * cross-hatch; `blue-noise`: a 64x64 void-and-cluster tile, an even grain
+   * without pattern), so a still region stays still from frame to frame.
+   * The mix is worked out where the clusters are made
+   * (#GstKMeansSeg:color-space: the stream's R, G, B or Y, U, V, or OkLab).
+   * Masked clusters are neither dithered into nor out of. Only what is
+   * painted changes: the labels (`labels` mode, the label map, the
+   * analytics meta), the messages' counts and their `mse` still describe
+   * each pixel's nearest centroid. `labels` and `original` modes ignore
+   * it. Costs some speed (docs/performance.md).
+   */
+  g_object_class_install_property (gobject_class, PROP_DITHER,
+      g_param_spec_enum ("dither", "Dither",
+          "Posterize mode: mix each pixel's two nearest palette colours in a "
+          "fixed threshold pattern (labels and messages stay the nearest)",
+          GST_TYPE_KMEANS_SEG_DITHER, (gint) def.dither,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstKMeansSeg:dither-strength:
+   *
+   * How much of the mix #GstKMeansSeg:dither paints: 1 paints the second
+   * colour on the share of pixels that keeps a flat region's mean colour
+   * (up to half of them, midway between two colours); 0.5 on half that
+   * share; 0 dithers nothing. Taken in steps of 1/256.
+   */
+  g_object_class_install_property (gobject_class, PROP_DITHER_STRENGTH,
+      g_param_spec_double ("dither-strength", "Dither strength",
+          "Share of the two-colour mix that dithering paints (1 = keeps the "
+          "local mean colour, 0 = no dithering)", 0.0, 1.0,
+          def.dither_strength,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
@@ -795,6 +871,7 @@ gst_kmeans_seg_class_init (GstKMeansSegClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_INIT, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_COLOR_SPACE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_KMEANS_SEG_DITHER, 0);
 }
 
 static void
@@ -910,6 +987,12 @@ gst_kmeans_seg_set_property (GObject * object, guint prop_id,
       break;
     case PROP_COLOR_SPACE:
       self->params.color_space = (KmsClusterSpace) g_value_get_enum (value);
+      break;
+    case PROP_DITHER:
+      self->params.dither = (KmsDitherMode) g_value_get_enum (value);
+      break;
+    case PROP_DITHER_STRENGTH:
+      self->params.dither_strength = g_value_get_double (value);
       break;
     case PROP_SEED:
       self->params.seed = g_value_get_uint (value);
@@ -1060,6 +1143,12 @@ gst_kmeans_seg_get_property (GObject * object, guint prop_id,
       break;
     case PROP_COLOR_SPACE:
       g_value_set_enum (value, (gint) self->params.color_space);
+      break;
+    case PROP_DITHER:
+      g_value_set_enum (value, (gint) self->params.dither);
+      break;
+    case PROP_DITHER_STRENGTH:
+      g_value_set_double (value, self->params.dither_strength);
       break;
     case PROP_STILL_HYSTERESIS:
       g_value_set_double (value, self->params.still_hysteresis);

@@ -68,6 +68,20 @@ typedef enum
   GST_KMEANS_SEG_COLOR_SPACE_OKLAB,
 } GstKMeansSegColorSpace;
 
+/**
+ * GstKMeansSegDither:
+ * @GST_KMEANS_SEG_DITHER_NONE: each pixel painted with its cluster's colour
+ * @GST_KMEANS_SEG_DITHER_BAYER: ordered dithering, the 16x16 Bayer matrix
+ * @GST_KMEANS_SEG_DITHER_BLUE_NOISE: ordered dithering, a 64x64 blue-noise
+ *   tile
+ */
+typedef enum
+{
+  GST_KMEANS_SEG_DITHER_NONE,
+  GST_KMEANS_SEG_DITHER_BAYER,
+  GST_KMEANS_SEG_DITHER_BLUE_NOISE,
+} GstKMeansSegDither;
+
 GST_ELEMENT_REGISTER_DECLARE (kmeansseg);
 
 G_END_DECLS

@@ -50,6 +50,10 @@
  * in alternating rounds (--color-space-rounds), and prints each one's time
  * over the first's (issue 14: oklab at most 1.5x native).
  *
+ * --dither none,bayer,blue-noise times those dither modes the same way
+ * (posterize; rounds from --color-space-rounds; issue 14: each at most
+ * 1.3x none at k=8).
+ *
  * --cpu times several CPU levels on the same frames (c, v2, v3, avx512,
  * neon, or all this CPU runs), forced with kms_context_set_cpu_flags(), a
  * row group per configuration and then a table with the levels side by
@@ -79,6 +83,7 @@
 #include "kmsdsp.h"
 #include "kmsformat.h"
 #include "kmssample.h"
+#include "kmsthreshold.h"
 
 #define BPP 4                   /* RGBx */
 #define DEFAULT_KS "3,8,16,64"
@@ -114,6 +119,7 @@ static gchar *opt_smoothing = NULL;
 static gchar *opt_color_space = NULL;
 static gchar *opt_color_spaces = NULL;
 static gint opt_color_space_rounds = 3;
+static gchar *opt_dither = NULL;
 static gchar *opt_feather = NULL;
 static gchar *opt_clock = NULL;
 static clockid_t bench_clock = CLOCK_MONOTONIC;
@@ -165,6 +171,9 @@ static GOptionEntry entries[] = {
   {"color-spaces", 0, 0, G_OPTION_ARG_STRING, &opt_color_spaces,
         "Then time these colour spaces (e.g. native,oklab) against the first, "
         "in alternating rounds", "LIST"},
+  {"dither", 0, 0, G_OPTION_ARG_STRING, &opt_dither,
+      "Time these dither modes (e.g. none,bayer,blue-noise) against the "
+        "first, in alternating rounds (--color-space-rounds)", "LIST"},
   {"color-space-rounds", 0, 0, G_OPTION_ARG_INT, &opt_color_space_rounds,
       "Rounds of --color-spaces (default 3)", "N"},
   {"mask-feather", 0, 0, G_OPTION_ARG_STRING, &opt_feather,
@@ -929,13 +938,20 @@ color_space_name (KmsClusterSpace space)
   return space == KMS_CLUSTER_OKLAB ? "oklab" : "native";
 }
 
-/* --color-spaces: the frame time in each space, the spaces one after the
- * other in each of several rounds (the machine's drift hits them alike);
- * the median of each space's per-round medians, and its ratio to the
- * first space's */
+static const gchar *
+dither_name (KmsDitherMode mode)
+{
+  return mode == KMS_DITHER_BAYER ? "bayer" :
+      mode == KMS_DITHER_BLUE_NOISE ? "blue-noise" : "none";
+}
+
+/* --color-spaces (or, @dither, --dither): the frame time in each space
+ * (dither mode), one after the other in each of several rounds (the
+ * machine's drift hits them alike); the median of each one's per-round
+ * medians, and its ratio to the first one's */
 static void
 bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
-    guint n_threads, const KmsParams * base)
+    guint n_threads, const KmsParams * base, gboolean dither)
 {
   gsize frame_bytes = frame_size (f->width, f->height);
   guint repeat = opt_repeat > 0 ? (guint) opt_repeat :
@@ -960,7 +976,10 @@ bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
 
         params.k = g_array_index (ks, guint, ki);
         params.n_threads = n_threads;
-        params.color_space = g_array_index (spaces, KmsClusterSpace, si);
+        if (dither)
+          params.dither = g_array_index (spaces, KmsDitherMode, si);
+        else
+          params.color_space = g_array_index (spaces, KmsClusterSpace, si);
         if (!bench_core (f, dst, &params, level, repeat, &res)) {
           g_printerr ("kms_context_process failed at %dx%d\n", f->width,
               f->height);
@@ -988,6 +1007,7 @@ bench_color_spaces (const BenchFrames * f, GArray * ks, GArray * spaces,
       g_print ("| %dx%d | %u | %u | %s | %s | %u x %u | %.2f | %.2f | %.2f "
           "| %.2f-%.2f |\n", f->width, f->height,
           g_array_index (ks, guint, ki), n_threads, label,
+          dither ? dither_name (g_array_index (spaces, KmsDitherMode, si)) :
           color_space_name (g_array_index (spaces, KmsClusterSpace, si)),
           rounds, repeat, med, mse[si], med / first, lo, hi);
       fflush (stdout);
@@ -1120,6 +1140,8 @@ enum
   KERN_PAINT_HYST,
   KERN_PAINT,
   KERN_OKLAB,
+  KERN_DITHER,
+  KERN_DITHER_PAINT,
   KERN_N
 };
 
@@ -1140,6 +1162,9 @@ static const struct
   [KERN_PAINT_HYST] = {"assign_paint, hysteresis", "ns/px", TRUE},
   [KERN_PAINT] = {"assign_paint, nearest", "ns/px", TRUE},
   [KERN_OKLAB] = {"oklab (color-space=oklab), every row", "ns/px", FALSE},
+  [KERN_DITHER] = {"dither (Bayer, from the nearest labels)", "ns/px", TRUE},
+  [KERN_DITHER_PAINT] = {"assign_dither_paint, hysteresis (Bayer)", "ns/px",
+      TRUE},
 };
 
 /* What one level runs at one k */
@@ -1429,6 +1454,59 @@ kernel_write (KernelBench * kb, const KmsDsp * dsp)
   return res;
 }
 
+/* dither on every row from the labels of the last assign, each block of
+ * rows unpacked first (untimed); the Bayer tile, full strength, no
+ * previous frame */
+static gdouble
+kernel_dither (KernelBench * kb, const KernelLevel * kl)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const KmsAssignPalette *pal = &kl->plain;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  guint8 *tile = g_malloc (KMS_DITHER_TILE * KMS_DITHER_TILE);
+  KmsDither dither;
+  guint8 *c[KMS_MAX_CHANNELS];
+  KmsFrame in;
+  guint r;
+  gint y, j;
+
+  memset (&dither, 0, sizeof (dither));
+  dither.strength = 256;
+  dither.dist = g_new (gint32, pal->k * pal->k);
+  kms_dither_prepare (pal, &dither);
+  kms_threshold_bayer (tile);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 total = 0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    for (y = 0; y < h; y += kb->block_rows) {
+      const gint n = MIN (kb->block_rows, h - y);
+      gint64 t0;
+
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        kl->dsp.rows.unpack (&in, y + j, c);
+      }
+      t0 = now_ns ();
+      for (j = 0; j < n; j++) {
+        kernel_block_rows (kb, c, j);
+        kl->dsp.dither (pal, &dither, (const guint8 * const *) c,
+            kb->labels + (gsize) (y + j) * w,
+            tile + ((y + j) % KMS_DITHER_TILE) * KMS_DITHER_TILE, w,
+            kb->dst + (gsize) (y + j) * w, NULL);
+      }
+      total += now_ns () - t0;
+    }
+    ns[r] = (gdouble) total / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->dst, (gsize) w * h);
+  res = median (ns, kb->reps);
+  g_free (ns);
+  g_free (tile);
+  g_free (dither.dist);
+  return res;
+}
+
 /* assign_paint on every row, out of place, as the pass runs 4-byte
  * formats */
 static gdouble
@@ -1464,6 +1542,57 @@ kernel_assign_paint (KernelBench * kb, const KernelLevel * kl,
   kb->hash = hash_bytes (kb->hash, kb->counts, pal->k * sizeof (guint64));
   res = median (ns, kb->reps);
   g_free (ns);
+  return res;
+}
+
+/* assign_dither_paint on every row, out of place, as the pass runs the
+ * 4-byte formats dithered: hysteresis, the Bayer tile, full strength, the
+ * last frame's painted labels (those of the run before) */
+static gdouble
+kernel_assign_dither_paint (KernelBench * kb, const KernelLevel * kl)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  const KmsAssignPalette *pal = &kl->hyst;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  KmsHysteresis hyst = { NULL, TRUE, kb->margin };
+  guint8 *tile = g_malloc (KMS_DITHER_TILE * KMS_DITHER_TILE);
+  guint8 *pp = g_malloc0 ((gsize) w * h);
+  KmsDither dither;
+  KmsFrame in;
+  guint r;
+  gint y;
+
+  memset (&dither, 0, sizeof (dither));
+  dither.strength = 256;
+  dither.margin = 48;
+  dither.dist = g_new (gint32, pal->k * pal->k);
+  kms_dither_prepare (pal, &dither);
+  kms_threshold_bayer (tile);
+  memcpy (kb->prev, kb->prev0, (gsize) w * h);
+  memcpy (kb->dst, kb->f->bufs[0], kb->frame_bytes);
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0;
+
+    init_frame (&in, w, h, (guint8 *) kernel_input (kb, r));
+    memset (kb->counts, 0, sizeof (kb->counts));
+    t0 = now_ns ();
+    for (y = 0; y < h; y++) {
+      hyst.prev = kb->prev + (gsize) y * w;
+      kl->dsp.assign_dither_paint (pal, &kb->paint, &dither, kb->shift,
+          in.data[0] + (gsize) y * in.stride[0],
+          kb->dst + (gsize) y * in.stride[0],
+          tile + (y % KMS_DITHER_TILE) * KMS_DITHER_TILE, w, kb->counts,
+          NULL, &hyst, pp + (gsize) y * w);
+    }
+    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  }
+  kb->hash = hash_bytes (2166136261u, kb->dst, kb->frame_bytes);
+  kb->hash = hash_bytes (kb->hash, kb->counts, pal->k * sizeof (guint64));
+  res = median (ns, kb->reps);
+  g_free (ns);
+  g_free (tile);
+  g_free (pp);
+  g_free (dither.dist);
   return res;
 }
 
@@ -1701,6 +1830,14 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
             break;
           case KERN_OKLAB:
             v[li] = kernel_oklab (&kb, &kl[li].dsp);
+            break;
+          case KERN_DITHER:
+            v[li] = kernel_dither (&kb, &kl[li]);
+            break;
+          case KERN_DITHER_PAINT:
+            have[li] = kl[li].dsp.assign_dither_paint != NULL;
+            if (have[li])
+              v[li] = kernel_assign_dither_paint (&kb, &kl[li]);
             break;
         }
         hash[li] = kb.hash;
@@ -1987,8 +2124,41 @@ main (int argc, char **argv)
     g_print ("|---|--:|--:|---|---|--:|--:|--:|--:|--:|\n");
     for (i = 0; i < sets->len; i++)
       bench_color_spaces (g_ptr_array_index (sets, i), ks, spaces,
-          g_array_index (threads, guint, 0), &base);
+          g_array_index (threads, guint, 0), &base, FALSE);
     g_array_free (spaces, TRUE);
+  }
+  if (opt_dither) {
+    gchar **names = g_strsplit (opt_dither, ",", -1);
+    GArray *modes = g_array_new (FALSE, FALSE, sizeof (KmsDitherMode));
+    gchar **n;
+
+    for (n = names; *n; n++) {
+      KmsDitherMode mode;
+
+      g_strstrip (*n);
+      if (!g_strcmp0 (*n, "none"))
+        mode = KMS_DITHER_NONE;
+      else if (!g_strcmp0 (*n, "bayer"))
+        mode = KMS_DITHER_BAYER;
+      else if (!g_strcmp0 (*n, "blue-noise"))
+        mode = KMS_DITHER_BLUE_NOISE;
+      else {
+        g_printerr ("--dither: none, bayer or blue-noise, not '%s'\n", *n);
+        return 2;
+      }
+      g_array_append_val (modes, mode);
+    }
+    g_strfreev (names);
+    g_print ("\nDither modes: ms/frame in each (the median of %d rounds, "
+        "the modes in turn in each round), and over the first (the medians' "
+        "ratio; the lowest and highest of the rounds' ratios)\n\n| size | k | "
+        "threads | level | dither | rounds x frames | ms/frame | MSE | ratio | "
+        "rounds' ratios |\n", MAX (opt_color_space_rounds, 1));
+    g_print ("|---|--:|--:|---|---|--:|--:|--:|--:|--:|\n");
+    for (i = 0; i < sets->len; i++)
+      bench_color_spaces (g_ptr_array_index (sets, i), ks, modes,
+          g_array_index (threads, guint, 0), &base, TRUE);
+    g_array_free (modes, TRUE);
   }
   if (opt_feather) {
     GArray *radii = parse_uint_list (opt_feather, 0, KMS_MAX_MASK_FEATHER,
@@ -2026,6 +2196,7 @@ main (int argc, char **argv)
   g_free (opt_smoothing);
   g_free (opt_color_space);
   g_free (opt_color_spaces);
+  g_free (opt_dither);
   g_free (opt_feather);
   g_free (opt_clock);
   return 0;

@@ -15,8 +15,17 @@ that of a converged K-means done in OkLab itself (floats, scikit-learn, on
 every pixel), per photo and k; the targets of issue 14 are an oklab mean
 ratio <= 1.03 and none above 1.06 (the exit status says whether they hold).
 
+With --dither (issue 14), instead: the blurred error of dither=none, bayer
+and blue-noise: input and output both blurred by a Gaussian of sigma 1.5
+pixels (cv2.GaussianBlur on the sRGB values, as floats), then the mean
+squared OkLab distance between them (x100 units, squared), which is what
+the eye sees of a fine pattern from a little way off; beside it the plain
+(unblurred) OkLab error. The target of issue 14: each of bayer and
+blue-noise at least 30% below none on every photo and k (the exit status
+says whether it holds). Default --ks 4,8.
+
 Usage: tests/benchmarks/photo-quality.py [--ks 3,8] [--props "max-iters=100"]
-                                         [--oklab] [photo ...]
+                                         [--oklab | --dither] [photo ...]
 Needs: python3-numpy, python3-sklearn, python3-opencv (sizes), gstreamer1.0-plugins-good (jpegdec,
 pngdec); photos default to opencv-doc's examples (Debian's opencv-doc).
 """
@@ -112,6 +121,55 @@ def main_oklab(args, photos, ks):
     return 0 if sum(r) / len(r) <= 1.03 and max(r) <= 1.06 else 1
 
 
+def blurred_oklab_err(src, out, sigma=1.5):
+    """Mean squared OkLab distance (x100 units) after a Gaussian blur of
+    both pictures (sigma in pixels, on the sRGB values)."""
+    import cv2
+    a = cv2.GaussianBlur(src.astype(np.float32), (0, 0), sigma)
+    b = cv2.GaussianBlur(out.astype(np.float32), (0, 0), sigma)
+    la = to_oklab(np.clip(a, 0, 255).reshape(-1, 3))
+    lb = to_oklab(np.clip(b, 0, 255).reshape(-1, 3))
+    return (((la - lb) * 100) ** 2).sum(axis=1).mean()
+
+
+def main_dither(args, photos, ks):
+    modes = ["none", "bayer", "blue-noise"]
+    worst = 0.0
+    print("| photo | k | " + " | ".join(
+        "%s: blurred (plain)" % m for m in modes) +
+        " | bayer / none | blue-noise / none |")
+    print("|---|--:|" + "--:|" * (len(modes) + 2))
+    sums = {(m, k): [] for m in modes for k in ks}
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = os.path.join(tmp, "out.raw")
+        for photo in photos:
+            src = gst_raw(photo, None, raw)
+            lab = to_oklab(src.reshape(-1, 3))
+            for k in ks:
+                errs = {}
+                cells = []
+                for m in modes:
+                    el = "kmeansseg k=%d dither=%s %s" % (k, m, args.props)
+                    out = gst_raw(photo, el, raw)
+                    errs[m] = blurred_oklab_err(src, out)
+                    plain = (((to_oklab(out.reshape(-1, 3)) - lab) * 100)
+                             ** 2).sum(axis=1).mean()
+                    sums[(m, k)].append(errs[m])
+                    cells.append("%.2f (%.2f)" % (errs[m], plain))
+                rb = errs["bayer"] / errs["none"]
+                rn = errs["blue-noise"] / errs["none"]
+                worst = max(worst, rb, rn)
+                print("| %s | %d | %s | %.3f | %.3f |" % (
+                    os.path.basename(photo), k, " | ".join(cells), rb, rn))
+                sys.stdout.flush()
+    for k in ks:
+        mean = {m: sum(sums[(m, k)]) / len(sums[(m, k)]) for m in modes}
+        print("k=%d mean blurred error: %s" % (k, ", ".join(
+            "%s %.2f" % (m, mean[m]) for m in modes)))
+    print("worst dithered / none: %.3f (target <= 0.70)" % worst)
+    return 0 if worst <= 0.70 else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ks", default=None)
@@ -120,11 +178,17 @@ def main():
     ap.add_argument("--oklab", action="store_true",
                     help="the OkLab error ratio, native against oklab "
                     "(default --ks 4,8,16)")
+    ap.add_argument("--dither", action="store_true",
+                    help="the blurred OkLab error of dither=none, bayer and "
+                    "blue-noise (default --ks 4,8)")
     ap.add_argument("photos", nargs="*")
     args = ap.parse_args()
     photos = args.photos or [os.path.join(DATA, p) for p in DEFAULT_PHOTOS]
     ks = [int(k) for k in (args.ks or ("4,8,16" if args.oklab else
+                                       "4,8" if args.dither else
                                        "3,8")).split(",")]
+    if args.dither:
+        return main_dither(args, photos, ks)
     if args.oklab:
         return main_oklab(args, photos, ks)
 

@@ -54,12 +54,14 @@ typedef enum
   SLOT_SMOOTH,
   SLOT_OKLAB,
   SLOT_NEAREST,
+  SLOT_DITHER,
+  SLOT_ASSIGN_DITHER_PAINT,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
-  "smooth", "oklab", "nearest"
+  "smooth", "oklab", "nearest", "dither", "assign_dither_paint"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -72,6 +74,8 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, smooth),
   G_STRUCT_OFFSET (KmsDsp, oklab),
   G_STRUCT_OFFSET (KmsDsp, nearest),
+  G_STRUCT_OFFSET (KmsDsp, dither),
+  G_STRUCT_OFFSET (KmsDsp, assign_dither_paint),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -87,6 +91,8 @@ typedef struct
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
   KmsNearestFunc nearest;
+  KmsDitherRowFunc dither;
+  KmsAssignDitherPaintRow32Func assign_dither_paint;
   guint cells_min_k;
 } KnownDsp;
 
@@ -108,9 +114,13 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, oklab) ==
     G_STRUCT_OFFSET (KnownDsp, oklab));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, nearest) ==
     G_STRUCT_OFFSET (KnownDsp, nearest));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, dither) ==
+    G_STRUCT_OFFSET (KnownDsp, dither));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, assign_dither_paint) ==
+    G_STRUCT_OFFSET (KnownDsp, assign_dither_paint));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 9);
+G_STATIC_ASSERT (N_SLOTS == 11);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -130,6 +140,8 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, smooth), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, oklab), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, nearest), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, dither), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, assign_dither_paint), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -970,6 +982,158 @@ run_assign (Run * run, guint kind, gint width, gboolean paint_row)
   g_free (cells);
 }
 
+static guint8 plain_dither_pixel (const KmsAssignPalette * pal,
+    const KmsDither * dither, const guint8 * px, guint l, guint8 thr,
+    gint prev);
+
+/* assign_dither_paint: a row of 4-byte pixels assigned (hysteresis none,
+ * off or applied), dithered (labels fixed or none, strengths, margins, a
+ * last frame's painted row or none) and painted in posterize mode, in
+ * place or not; against the C level, or for the C level the plain
+ * assign, dither and paint one after the other */
+static void
+run_assign_dither (Run * run, guint kind, gint width)
+{
+  static const gint32 strengths[] = { 256, 256, 128, 1, 0, 255 };
+  const KmsFormatInfo *info = run->info;
+  const guint hmode = rng_below (run->s, 3);
+  const gdouble margin = margins[rng_below (run->s, G_N_ELEMENTS (margins))];
+  const gboolean with_sse = rng_below (run->s, 4) != 0;
+  const gboolean in_place = rng_below (run->s, 2);
+  const gboolean with_prev = rng_below (run->s, 4) != 0;
+  const guint align = run->counter % 64, dalign = (run->counter * 5) % 64;
+  guint64 *cells = NULL;
+  KmsAssignPalette pal, pal_a, pal_b;
+  KmsDither dither;
+  Buf rows[3], prev0, prev_a, prev_b, pp_a, pp_b, src_a, src_b, dst_a, dst_b;
+  guint64 counts_a[KMS_MAX_K], counts_b[KMS_MAX_K], sse_a, sse_b;
+  KmsHysteresis hyst_a, hyst_b;
+  guint8 *c[3], thr[KMS_DITHER_TILE];
+  guint shift[KMS_MAX_CHANNELS];
+  KmsPaint paint;
+  guint ch, i;
+  gint x;
+
+  for (ch = 0; ch < 3; ch++) {
+    buf_init (&rows[ch], width, (align + 16 * ch) % 64, run->s);
+    c[ch] = rows[ch].data;
+  }
+  gen_palette_row (kind, run->k, info->n_channels, width, &pal, c, run->s);
+  buf_init (&prev0, width, dalign, run->s);
+  gen_prev (kind, &pal, (const guint8 * const *) c, width, prev0.data,
+      run->s);
+  buf_copy (&prev_a, &prev0);
+  buf_copy (&prev_b, &prev0);
+  hyst_a.prev = prev_a.data;
+  hyst_b.prev = prev_b.data;
+  hyst_a.apply = hyst_b.apply = hmode == 2;
+  hyst_a.margin = hyst_b.margin = margin;
+  pal_a = pal;
+  pal_b = pal;
+  ready_palette (run->dsp, info, &pal_a, hmode ? &hyst_a : NULL, &cells);
+  if (run->ref)
+    ready_palette (run->ref, info, &pal_b, hmode ? &hyst_b : NULL, &cells);
+
+  /* posterize; masked labels are the fixed ones, half of the time none */
+  gen_paint (info, &paint, KMS_MODE_POSTERIZE, run->k, run->s);
+  if (rng_below (run->s, 2)) {
+    memset (paint.masked, 0, sizeof (paint.masked));
+    kms_paint_prepare (info, &paint, KMS_MODE_POSTERIZE, run->k);
+  }
+  memset (&dither, 0, sizeof (dither));
+  for (i = 0; i < run->k; i++)
+    dither.fixed[i] = paint.masked[i];
+  dither.strength = rng_below (run->s, 2) ? 256 :
+      strengths[rng_below (run->s, G_N_ELEMENTS (strengths))];
+  dither.margin = rng_below (run->s, 2) ? 48 : rng_below (run->s, 256);
+  dither.dist = g_new (gint32, run->k * run->k);
+  kms_dither_prepare (&pal, &dither);
+  for (i = 0; i < KMS_DITHER_TILE; i++)
+    thr[i] = rng_below (run->s, 256);
+  buf_init (&pp_a, width, dalign, run->s);
+  for (x = 0; x < width; x++)
+    if (rng_below (run->s, 2))
+      pp_a.data[x] = prev0.data[x];
+    else if (rng_below (run->s, 2))
+      pp_a.data[x] = rng_below (run->s, run->k);
+  buf_copy (&pp_b, &pp_a);
+
+  for (x = 0; x < KMS_MAX_K; x++)
+    counts_a[x] = counts_b[x] = rng_below (run->s, 1000);
+  sse_a = sse_b = rng_next (run->s);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    shift[ch] = 8 * (G_BYTE_ORDER == G_LITTLE_ENDIAN ? info->offset[ch] :
+        3 - info->offset[ch]);
+  buf_init (&src_a, 4 * (gsize) width, align, run->s);
+  for (x = 0; x < width; x++)
+    for (ch = 0; ch < 3; ch++)
+      src_a.data[4 * x + info->offset[ch]] = c[ch][x];
+  buf_init (&dst_a, 4 * (gsize) width, dalign, run->s);
+  buf_copy (&src_b, &src_a);
+  buf_copy (&dst_b, &dst_a);
+  set_case ("%s, k %u, kind %u, width %d, hysteresis %s, margin %g, sse %s, "
+      "%u fixed, strength %d, dither margin %d%s, %s", info->name, run->k,
+      kind, width, hmode == 0 ? "none" : hmode == 1 ? "off" : "applied",
+      margin, with_sse ? "on" : "NULL", n_masked (&paint, run->k),
+      dither.strength, dither.margin, with_prev ? ", previous" : "",
+      in_place ? "in place" : "out of place");
+
+  run->dsp->assign_dither_paint (&pal_a, &paint, &dither, shift, src_a.data,
+      in_place ? src_a.data : dst_a.data, thr, width, counts_a,
+      with_sse ? &sse_a : NULL, hmode ? &hyst_a : NULL,
+      with_prev ? pp_a.data : NULL);
+  if (run->ref) {
+    run->ref->assign_dither_paint (&pal_b, &paint, &dither, shift,
+        src_b.data, in_place ? src_b.data : dst_b.data, thr, width, counts_b,
+        with_sse ? &sse_b : NULL, hmode ? &hyst_b : NULL,
+        with_prev ? pp_b.data : NULL);
+  } else {
+    guint8 *lab = g_malloc (width);
+    guint8 *out = in_place ? src_b.data : dst_b.data;
+
+    plain_assign (&pal, (const guint8 * const *) c, width, lab, counts_b,
+        with_sse ? &sse_b : NULL, hmode ? &hyst_b : NULL);
+    for (x = 0; x < width; x++) {
+      const guint8 px[3] = { c[0][x], c[1][x], c[2][x] };
+      const guint8 l = plain_dither_pixel (&pal, &dither, px, lab[x],
+          thr[x % KMS_DITHER_TILE], with_prev ? pp_b.data[x] : -1);
+      guint32 v;
+
+      if (with_prev)
+        pp_b.data[x] = l;
+      memcpy (&v, src_b.data + 4 * x, 4);
+      v = (v & paint.keep[l]) | paint.set[l];
+      memcpy (out + 4 * x, &v, 4);
+    }
+    g_free (lab);
+  }
+  assert_same_buf (&src_a, &src_b, run->level, "assign_dither_paint",
+      "source");
+  assert_same_buf (&dst_a, &dst_b, run->level, "assign_dither_paint",
+      "destination");
+  assert_same_buf (&prev_a, &prev_b, run->level, "assign_dither_paint",
+      "previous labels");
+  assert_same_buf (&pp_a, &pp_b, run->level, "assign_dither_paint",
+      "previous painted labels");
+  assert_same_sums (counts_a, counts_b, sse_a, sse_b, run->level,
+      "assign_dither_paint");
+  record_compared (run->dsp, SLOT_ASSIGN_DITHER_PAINT);
+
+  for (ch = 0; ch < 3; ch++)
+    buf_clear (&rows[ch]);
+  buf_clear (&prev0);
+  buf_clear (&prev_a);
+  buf_clear (&prev_b);
+  buf_clear (&pp_a);
+  buf_clear (&pp_b);
+  buf_clear (&src_a);
+  buf_clear (&src_b);
+  buf_clear (&dst_a);
+  buf_clear (&dst_b);
+  g_free (dither.dist);
+  g_free (cells);
+}
+
 /* A frame in two copies, every plane its own guarded buffer */
 typedef struct
 {
@@ -1305,6 +1469,123 @@ run_oklab (Run * run, gint width)
   record_compared (run->dsp, SLOT_OKLAB);
 }
 
+/* The dither contract in plain code: the nearest other colour not fixed
+ * (ties to the lower index), painted where (thr - bias) 2 |d|^2 < 2 e.d s
+ * with 2 e.d clamped to 0..|d|^2, the bias the margin towards the colour
+ * @prev says was shown (-1: no previous) */
+static guint8
+plain_dither_pixel (const KmsAssignPalette * pal, const KmsDither * dither,
+    const guint8 * px, guint l, guint8 thr, gint prev)
+{
+  guint32 best = G_MAXUINT32;
+  guint j, other = pal->k;
+  gint64 ed = 0, dd = 0, bias;
+  guint ch;
+
+  if (dither->fixed[l])
+    return l;
+  for (j = 0; j < pal->k; j++)
+    if (j != l && !dither->fixed[j] && dist2 (pal, px, j) < best) {
+      best = dist2 (pal, px, j);
+      other = j;
+    }
+  if (other == pal->k)
+    return l;
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    const gint64 e = (gint64) px[ch] - pal->c[ch][l];
+    const gint64 d = (gint64) pal->c[ch][other] - pal->c[ch][l];
+
+    ed += e * d;
+    dd += d * d;
+  }
+  ed = CLAMP (2 * ed, 0, dd);
+  bias = prev == (gint) other ? dither->margin : prev == (gint) l ?
+      -dither->margin : 0;
+  return ((gint64) thr - bias) * 2 * dd < ed * dither->strength ? other : l;
+}
+
+/* One dither row: a palette and pixels of a kind, the nearest labels (or,
+ * a third of the time, any labels, as hysteresis may keep), some labels
+ * fixed, a strength and a tile row; the level against the C level or the
+ * plain code */
+static void
+run_dither (Run * run, guint kind, gint width)
+{
+  static const gint32 strengths[] = { 256, 256, 128, 1, 0, 255 };
+  KmsAssignPalette pal;
+  KmsDither dither;
+  Buf c[3], lab, oa, ob, pa, pb;
+  guint8 *pc[3], thr[KMS_DITHER_TILE];
+  const guint any = rng_below (run->s, 3) == 0;
+  const gboolean with_prev = rng_below (run->s, 2);
+  guint i;
+  gint x;
+
+  for (i = 0; i < 3; i++) {
+    buf_init (&c[i], width, rng_below (run->s, 64), run->s);
+    pc[i] = c[i].data;
+  }
+  gen_palette_row (kind, run->k, run->info->n_channels, width, &pal, pc,
+      run->s);
+  buf_init (&lab, width, rng_below (run->s, 64), run->s);
+  for (x = 0; x < width; x++) {
+    const guint8 px[3] = { pc[0][x], pc[1][x], pc[2][x] };
+    guint32 d;
+
+    lab.data[x] = any ? rng_below (run->s, run->k) :
+        plain_label (&pal, px, NULL, 0, &d);
+  }
+  dither.strength = rng_below (run->s, 2) ? 256 :
+      strengths[rng_below (run->s, G_N_ELEMENTS (strengths))];
+  for (i = 0; i < KMS_MAX_K; i++)
+    dither.fixed[i] = rng_below (run->s, 8) == 0;
+  for (i = 0; i < KMS_DITHER_TILE; i++)
+    thr[i] = rng_below (run->s, 256);
+  dither.margin = rng_below (run->s, 2) ? 32 : rng_below (run->s, 256);
+  dither.dist = g_new (gint32, run->k * run->k);
+  kms_dither_prepare (&pal, &dither);
+  /* the last frame's: this frame's labels, their candidates, any */
+  buf_init (&pa, width, rng_below (run->s, 64), run->s);
+  for (x = 0; x < width; x++)
+    if (rng_below (run->s, 2))
+      pa.data[x] = lab.data[x];
+    else if (rng_below (run->s, 4))
+      pa.data[x] = rng_below (run->s, run->k);
+  buf_copy (&pb, &pa);
+  set_case ("%s, k %u, width %d, kind %u, %s labels, strength %d, "
+      "margin %d%s", run->info->name, run->k, width, kind,
+      any ? "any" : "nearest", dither.strength, dither.margin,
+      with_prev ? ", previous" : "");
+  buf_init (&oa, width, rng_below (run->s, 64), run->s);
+  buf_copy (&ob, &oa);
+  run->dsp->dither (&pal, &dither, (const guint8 * const *) pc, lab.data,
+      thr, width, oa.data, with_prev ? pa.data : NULL);
+  if (run->ref) {
+    run->ref->dither (&pal, &dither, (const guint8 * const *) pc, lab.data,
+        thr, width, ob.data, with_prev ? pb.data : NULL);
+  } else {
+    for (x = 0; x < width; x++) {
+      const guint8 px[3] = { pc[0][x], pc[1][x], pc[2][x] };
+
+      ob.data[x] = plain_dither_pixel (&pal, &dither, px, lab.data[x],
+          thr[x % KMS_DITHER_TILE], with_prev ? pb.data[x] : -1);
+      if (with_prev)
+        pb.data[x] = ob.data[x];
+    }
+  }
+  assert_same_buf (&oa, &ob, run->level, "dither", "labels");
+  assert_same_buf (&pa, &pb, run->level, "dither", "previous labels");
+  record_compared (run->dsp, SLOT_DITHER);
+  for (i = 0; i < 3; i++)
+    buf_clear (&c[i]);
+  buf_clear (&lab);
+  buf_clear (&oa);
+  buf_clear (&ob);
+  buf_clear (&pa);
+  buf_clear (&pb);
+  g_free (dither.dist);
+}
+
 static void
 run_rows (Run * run, gint width, gint height)
 {
@@ -1506,9 +1787,12 @@ START_TEST (test_kernels)
         ck_assert_int_eq (ref.level, KMS_CPU_C);
         ck_assert_uint_ge (dsp.cells_min_k, 1);
         ck_assert (dsp.rows.unpack && dsp.rows.unpack_step && dsp.rows.write);
-        ck_assert (dsp.assign && dsp.smooth && dsp.oklab && dsp.nearest);
+        ck_assert (dsp.assign && dsp.smooth && dsp.oklab && dsp.nearest &&
+            dsp.dither);
         ck_assert ((dsp.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
+        ck_assert ((dsp.assign_dither_paint != NULL) ==
+            (run.info->bpp == 4));
         run.k = ks[ki];
         run.dsp = &dsp;
         /* the C level against the plain code, the others against it */
@@ -1527,9 +1811,12 @@ START_TEST (test_kernels)
           run_smooth (&run, width);
           run_oklab (&run, width);
           run_nearest (&run, width);
+          run_dither (&run, kind, width);
           run_assign (&run, kind, width, FALSE);
           if (dsp.assign_paint)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
+          if (dsp.assign_dither_paint)
+            run_assign_dither (&run, (kind + 5) % PAL_N_KINDS, width);
         }
       }
     }
@@ -1556,7 +1843,8 @@ START_TEST (test_kernels)
         slot_cases[l][SLOT_UNPACK] > 0 && slot_cases[l][SLOT_WRITE] > 0 &&
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
         slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0 &&
-        slot_cases[l][SLOT_NEAREST] > 0,
+        slot_cases[l][SLOT_NEAREST] > 0 && slot_cases[l][SLOT_DITHER] > 0 &&
+        slot_cases[l][SLOT_ASSIGN_DITHER_PAINT] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

@@ -37,7 +37,9 @@
  *   - packed RGB without hysteresis: each pixel goes to the nearest painted
  *     centroid (exact integer distance, ties to the lower index) and is
  *     written as the mode and mask say, alpha and padding bytes kept; the
- *     counts and the MSE are those of that assignment; with hysteresis,
+ *     counts and the MSE are those of that assignment (dithered: the
+ *     label map, counts and MSE still are, and each pixel not masked is
+ *     painted with a colour of a cluster not masked); with hysteresis,
  *     spatial smoothing or clustering in OkLab, every written colour is a
  *     centroid's (posterize without a mask).
  * A failed check aborts, which libFuzzer reports as a crash. Each plane is
@@ -541,6 +543,24 @@ check_rgb (const char *who, const KmsParams * p, const Mem * in,
       if (!pd)
         continue;
       masked = masked_label[label];
+      /* dithered: the labels, counts and mse above stay exact; a pixel
+       * not masked is painted with a centroid's colour that is not
+       * masked, its other bytes kept */
+      if (p->dither != KMS_DITHER_NONE && p->mode == KMS_MODE_POSTERIZE &&
+          !masked) {
+        for (c = 0; c < k; c++)
+          if (!masked_label[c] && pd[f->off[0]] == s->pal[c][0] &&
+              pd[f->off[1]] == s->pal[c][1] && pd[f->off[2]] == s->pal[c][2])
+            break;
+        CHECK (c < k, "%s: dithered pixel (%d,%d) is no unmasked centroid's "
+            "colour", who, x, y);
+        for (b = 0; b < f->bpp; b++)
+          if ((gint) b != f->off[0] && (gint) b != f->off[1]
+              && (gint) b != f->off[2])
+            CHECK (pd[b] == ps[b], "%s: pixel (%d,%d) byte %u written", who,
+                x, y, b);
+        continue;
+      }
       memcpy (exp, ps, f->bpp);
       for (ch = 0; ch < 3; ch++) {
         if (p->mode == KMS_MODE_LABELS)
@@ -757,6 +777,10 @@ read_params (Reader * r, KmsParams * p)
   /* clustering in OkLab */
   p->color_space = (t & 16) ? KMS_CLUSTER_OKLAB :
       KMS_CLUSTER_NATIVE;
+  /* dithering, at any strength */
+  p->dither = (t & 32) ? ((t & 64) ? KMS_DITHER_BLUE_NOISE :
+      KMS_DITHER_BAYER) : KMS_DITHER_NONE;
+  p->dither_strength = (t & 128) ? rd8 (r) / 255.0 : def.dither_strength;
 }
 
 

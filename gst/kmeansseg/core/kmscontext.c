@@ -100,6 +100,8 @@ kms_params_init_defaults (KmsParams * params)
   params->still_hysteresis = 0;
   params->measure_error = TRUE;
   params->color_space = KMS_CLUSTER_NATIVE;
+  params->dither = KMS_DITHER_NONE;
+  params->dither_strength = 1.0;
 }
 
 KmsContext *

@@ -64,6 +64,14 @@ typedef enum
   KMS_CLUSTER_OKLAB             /* OkLab, as bytes (see KmsOklab) */
 } KmsClusterSpace;
 
+/* Ordered dithering of the posterized picture */
+typedef enum
+{
+  KMS_DITHER_NONE = 0,
+  KMS_DITHER_BAYER,             /* the 16x16 Bayer matrix */
+  KMS_DITHER_BLUE_NOISE         /* a 64x64 void-and-cluster tile */
+} KmsDitherMode;
+
 /* Per-frame settings, copied by the caller (the element copies them from
  * its properties under the object lock). */
 typedef struct
@@ -130,6 +138,16 @@ typedef struct
                                  * in OkLab bytes (1/255 of a unit); the
                                  * colours painted, centroids[] and
                                  * palette[] stay the stream's */
+  KmsDitherMode dither;         /* posterize mode: paint a pixel with the
+                                 * nearest other centroid where the tile's
+                                 * threshold at its position is below its
+                                 * share of the two-colour mix nearest its
+                                 * colour (in the clustering space); the
+                                 * labels, counts and mse stay those of
+                                 * the nearest centroids */
+  gdouble dither_strength;      /* 0..1: the share of that mix painted
+                                 * (1: the mean of a flat region is kept;
+                                 * 0: no dithering) */
 } KmsParams;
 
 /* What a frame did, and what the element posts of it; filled by
@@ -142,8 +160,9 @@ typedef struct
                                  * fresh start, a scene cut or an adopted
                                  * refresh */
   gboolean scene_cut;           /* a scene cut was detected */
-  gdouble mse;                  /* per-channel MSE of the written colours
-                                 * against the input (posterize mode; the
+  gdouble mse;                  /* per-channel MSE of the labels' colours
+                                 * against the input (posterize mode: the
+                                 * written colours, unless dithered; the
                                  * labels after spatial smoothing); -1
                                  * when not measure_error */
   guint fit_points;             /* weighted points the fit ran on */

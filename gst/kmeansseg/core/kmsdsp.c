@@ -52,6 +52,9 @@ kms_dsp_init (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->smooth = kms_smooth_row_c;
   dsp->oklab = kms_oklab_row_c;
   dsp->nearest = kms_nearest_points_c;
+  dsp->dither = kms_dither_row_c;
+  dsp->assign_dither_paint = info->bpp == 4 ?
+      kms_assign_dither_paint_row32_c : NULL;
   dsp->cells_min_k = 2;
 
   /* then what the best level in @flags replaces */

@@ -256,6 +256,66 @@ typedef void (*KmsNearestFunc) (const KmsCentroidLanes * lanes, guint k,
     guint nc, const KmsPoint * p, gsize n, gsize step, guint8 * label,
     gdouble * dist);
 
+/* Ordered dithering (kmsdither.c): the threshold tile is
+ * KMS_DITHER_TILE x KMS_DITHER_TILE levels 0..255, fixed to the picture's
+ * pixel positions (x and y modulo the tile) */
+#define KMS_DITHER_TILE 64
+
+typedef struct
+{
+  gint32 strength;              /* 0..256: 256 mixes the two colours in
+                                 * the share that keeps the local mean */
+  gint32 fixed[KMS_MAX_K];      /* 1: a label neither dithered away from
+                                 * nor into (masked) */
+  /* |c_i - c_j|^2 of the palette's colours, at dist[i * k + j] (k x k;
+   * kms_dither_prepare() fills it) */
+  gint32 *dist;
+  gint32 margin;                /* 0..255 threshold levels: with @prev, a
+                                 * pixel that showed one of its two colours
+                                 * keeps it unless its threshold is this
+                                 * far on the other side (0: none) */
+} KmsDither;
+
+/* Paint labels for a row: each pixel (planar channels c[0..2], in the
+ * space of pal) keeps labels[x] or takes the nearest other colour of pal
+ * where thr[x % KMS_DITHER_TILE] (the tile's row) is below its share of
+ * the mix (see kmsdither.c), into out[]; unless @prev is NULL, it holds
+ * the row's painted labels of the last frame (the margin applies to
+ * them) and receives these. */
+typedef void (*KmsDitherRowFunc) (const KmsAssignPalette * pal,
+    const KmsDither * dither, const guint8 * const *c, const guint8 * labels,
+    const guint8 * thr, gint width, guint8 * out, guint8 * prev);
+
+/* Fill dither->dist for @pal (k x k entries) */
+static inline void
+kms_dither_prepare (const KmsAssignPalette * pal, KmsDither * dither)
+{
+  guint i, j, ch;
+
+  for (i = 0; i < pal->k; i++)
+    for (j = 0; j < pal->k; j++) {
+      gint32 d = 0;
+
+      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+        const gint32 e = pal->c[ch][i] - pal->c[ch][j];
+
+        d += e * e;
+      }
+      dither->dist[i * pal->k + j] = d;
+    }
+}
+
+/* The 4-byte formats in posterize mode with dithering: assign_paint's
+ * labels, counts, error and hysteresis, and the pixels painted with the
+ * labels that @dither, the threshold row @thr and the last frame's
+ * painted row @prev (NULL: none) give, as KmsDitherRowFunc does;
+ * @dst may be @src */
+typedef void (*KmsAssignDitherPaintRow32Func) (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const KmsDither * dither,
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst, guint8 * prev);
+
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
 typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
@@ -279,6 +339,9 @@ typedef struct
   KmsSmoothRowFunc smooth;
   KmsOklabRowFunc oklab;
   KmsNearestFunc nearest;       /* the fit's, on weighted points */
+  KmsDitherRowFunc dither;
+  KmsAssignDitherPaintRow32Func assign_dither_paint;    /* NULL: no 4-byte
+                                                         * format */
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -302,7 +365,7 @@ void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
     gfloat margin, guint64 * cells);
 
 /* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c,
- * kmsoklabrow.c and kmsnearest.c compiled with that level's flags). kms_row_kernels_*()
+ * kmsoklabrow.c, kmsnearest.c and kmsdither.c compiled with that level's flags). kms_row_kernels_*()
  * returns NULL for an unsupported format. */
 #define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
@@ -319,6 +382,15 @@ void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
 void kms_nearest_points_##suffix (const KmsCentroidLanes * lanes, guint k, \
     guint nc, const KmsPoint * p, gsize n, gsize step, guint8 * label,      \
     gdouble * dist);                                                        \
+void kms_dither_row_##suffix (const KmsAssignPalette * pal,                 \
+    const KmsDither * dither, const guint8 * const *c,                      \
+    const guint8 * labels, const guint8 * thr, gint width, guint8 * out,    \
+    guint8 * prev);                                                         \
+void kms_assign_dither_paint_row32_##suffix (const KmsAssignPalette * pal,  \
+    const KmsPaint * paint, const KmsDither * dither,                       \
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,  \
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,        \
+    const KmsHysteresis * hyst, guint8 * prev);                             \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

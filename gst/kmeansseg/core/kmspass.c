@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "kmspass.h"
+#include "kmsthreshold.h"
 
 static void
 ensure_rows (KmsPassBand * band, gint width)
@@ -36,6 +37,7 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (band->labels, 2, width);
   kms_realloc_rows (band->weight, 2, width);
   kms_realloc_rows (&band->old, 1, width);
+  kms_realloc_rows (band->paint, 2, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
   g_free (band->prefix);
@@ -89,9 +91,11 @@ band_rows (const KmsPassFrame * pass, guint index, gint * y0, gint * y1)
 }
 
 /* Write the row group at @y (@n rows) from its labels: the label maps
- * asked for, then the picture */
+ * asked for, then the picture (from @paint, the labels dithered, unless
+ * NULL) */
 static void
-write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab)
+write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab,
+    guint8 * const *paint)
 {
   const KmsFrame *in = pass->in;
   KmsFrame *out = pass->out;
@@ -110,7 +114,20 @@ write_group (const KmsPassFrame * pass, gint y, gint n, guint8 * const *lab)
   if (out->data[0] != in->data[0])
     copy_rows (pass->info, in, out, y, n);
   if (pass->write)
-    pass->dsp->rows.write (out, y, n, lab, &pass->paint);
+    pass->dsp->rows.write (out, y, n, paint ? paint : lab, &pass->paint);
+}
+
+/* The painted labels of row @y from its labels @lab and its pixels
+ * (band->row, unpacked and converted as assigned) */
+static inline void
+dither_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    const guint8 * lab, guint8 * paint)
+{
+  pass->dsp->dither (&pass->apal, &pass->dith,
+      (const guint8 * const *) band->row, lab,
+      pass->tile + (y & (KMS_DITHER_TILE - 1)) * KMS_DITHER_TILE,
+      pass->in->width, paint, pass->prev_paint ? pass->prev_paint +
+      (gsize) y * pass->in->width : NULL);
 }
 
 /* Bytes x0 .. x0 + 7 of @a (those below @width; 0 past it), byte i of
@@ -370,6 +387,20 @@ process_band (gpointer data, guint index)
     return;
   }
 
+  if (pass->dither && pass->dsp->assign_dither_paint && !pass->labels &&
+      !pass->still && !pass->lab) {
+    /* 4-byte pixels, dithered: read, assign, dither and paint in one
+     * pass */
+    for (y = y0; y < y1; y++)
+      pass->dsp->assign_dither_paint (&pass->apal, &pass->paint, &pass->dith,
+          pass->shift, in->data[0] + (gsize) y * in->stride[0],
+          out->data[0] + (gsize) y * out->stride[0],
+          pass->tile + (y & (KMS_DITHER_TILE - 1)) * KMS_DITHER_TILE,
+          in->width, band->counts, pass->measure ? &band->sse : NULL,
+          row_hysteresis (pass, &hyst, y), pass->prev_paint ?
+          pass->prev_paint + (gsize) y * in->width : NULL);
+    return;
+  }
   if (pass->fused) {
     /* 4-byte pixels: read, assign and paint in one pass (still pixels: the
      * row's labels and input as they were first) */
@@ -395,9 +426,12 @@ process_band (gpointer data, guint index)
 
     /* every row of the group is read before the group is written: in
      * place is safe */
-    for (r = 0; r < n; r++)
+    for (r = 0; r < n; r++) {
       assign_row (pass, band, y + r, band->labels[r]);
-    write_group (pass, y, n, band->labels);
+      if (pass->dither)
+        dither_row (pass, band, y + r, band->labels[r], band->paint[r]);
+    }
+    write_group (pass, y, n, band->labels, pass->dither ? band->paint : NULL);
   }
 }
 
@@ -812,6 +846,13 @@ write_band (gpointer data, guint index)
       const guint8 *after = pass->final + (y + r) * w;
 
       lab[r] = (guint8 *) after;
+      /* before the group is written: in place, the input is still there */
+      if (pass->dither) {
+        pass->dsp->rows.unpack (pass->in, y + r, band->row);
+        if (pass->lab)
+          pass->dsp->oklab (pass->lab, band->row, NULL, pass->in->width);
+        dither_row (pass, band, y + r, after, band->paint[r]);
+      }
       /* the hysteresis keeps the labels as assigned (in pass->prev
        * already), which smoothing then cleans the same way frame after
        * frame */
@@ -836,7 +877,7 @@ write_band (gpointer data, guint index)
         }
       }
     }
-    write_group (pass, y, n, lab);
+    write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
     if (pass->feather) {
       for (r = 0; r < n; r++) {
         wt[r] = weight_row (pass, band, band->weight[r]) ?
@@ -1037,6 +1078,54 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->apal.cells = pp->cells;
   }
 
+  /* Dithering: posterize mode only, never into or out of a masked
+   * cluster; strength 0 is none */
+  pass->dith.strength = (gint32) CLAMP (floor (params->dither_strength *
+          256 + 0.5), 0, 256);
+  pass->dither = params->mode == KMS_MODE_POSTERIZE && !pass->labels_out &&
+      k >= 2 && pass->dith.strength > 0 &&
+      (params->dither == KMS_DITHER_BAYER ||
+      params->dither == KMS_DITHER_BLUE_NOISE);
+  if (pass->dither) {
+    const guint t = params->dither;
+
+    if (!pp->tile_made[t]) {
+      if (t == KMS_DITHER_BAYER)
+        kms_threshold_bayer (pp->tiles[t]);
+      else
+        kms_threshold_blue_noise (pp->tiles[t]);
+      pp->tile_made[t] = TRUE;
+    }
+    pass->tile = pp->tiles[t];
+    for (c = 0; c < k; c++)
+      pass->dith.fixed[c] = pass->masked[c];
+    if (!pp->dither_dist)
+      pp->dither_dist = g_new (gint32, KMS_MAX_K * KMS_MAX_K);
+    pass->dith.dist = pp->dither_dist;
+    kms_dither_prepare (&pass->apal, &pass->dith);
+  }
+  /* With hysteresis, the margin towards the colour each pixel showed on
+   * the last frame, when that frame was numbered and sized as this one */
+  pass->prev_paint = NULL;
+  pass->dith.margin = 0;
+  if (pass->dither && params->hysteresis > 0) {
+    const gsize n = (gsize) in->width * in->height;
+    gsize alloc = pp->prev_paint_alloc;
+
+    if (n > pp->prev_paint_alloc) {
+      pp->prev_paint = kms_grow (pp->prev_paint, &alloc, n, 1);
+      pp->prev_paint_alloc = alloc;
+      pp->prev_paint_valid = FALSE;
+    }
+    pass->prev_paint = pp->prev_paint;
+    if (pp->prev_paint_valid && pass->prev_apply &&
+        pp->prev_paint_size == n && pp->prev_paint_mode == params->dither)
+      pass->dith.margin = KMS_DITHER_MARGIN;
+    pp->prev_paint_size = n;
+    pp->prev_paint_mode = params->dither;
+  }
+  pp->prev_paint_valid = pass->prev_paint != NULL;
+
   pass->smooth = MIN (params->spatial_smoothing, KMS_MAX_SPATIAL_SMOOTHING);
   {
     const guint st = MIN (params->spatial_smoothing_strength, 255);
@@ -1060,9 +1149,10 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
 
   /* 4-byte pixels go through in one pass, unless the labels are wanted
-   * as such or other steps (OkLab, smoothing, feathering) come between */
+   * as such or other steps (OkLab, smoothing, feathering) come between;
+   * dithered, the kernel that dithers too does */
   pass->fused = dsp->assign_paint && !pass->labels_out && !pass->labels &&
-      !pass->lab && !pass->use_map;
+      !pass->lab && !pass->use_map && !pass->dither;
 
   /* Still pixels need the last frame's input too, of the same size, and
    * the hysteresis's labels */
@@ -1161,10 +1251,14 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].colsum);
     g_free (pp->bands[b].prefix);
     g_free (pp->bands[b].old);
+    g_free (pp->bands[b].paint[0]);
+    g_free (pp->bands[b].paint[1]);
   }
   g_free (pp->prev_labels);
   g_free (pp->prev_in);
   g_free (pp->prev_final);
+  g_free (pp->prev_paint);
+  g_free (pp->dither_dist);
   g_free (pp->cells);
   for (i = 0; i < G_N_ELEMENTS (pp->maps); i++)
     g_free (pp->maps[i]);

@@ -35,6 +35,10 @@ G_BEGIN_DECLS
 /* Feathering boxes up to this radius add their columns up directly (in
  * vector lanes); wider ones by prefix sums */
 #define KMS_FEATHER_DIRECT 8
+/* Dithering with hysteresis: a pixel keeps the colour it showed on the
+ * last frame unless its threshold is this many levels (of 256) past its
+ * share of the mix */
+#define KMS_DITHER_MARGIN 48
 
 /* One thread's share of the pixel pass, and its scratch */
 typedef struct
@@ -48,6 +52,8 @@ typedef struct
   guint colsum_lo, colsum_hi;   /* feathering: the least and most of colsum */
   guint8 *weight[2];            /* feathering: a group of rows' weights */
   guint8 *old;                  /* still pixels: a row's last labels */
+  guint8 *paint[2];             /* dithering: a group of rows' painted
+                                 * labels */
   gint row_alloc;
   guint64 counts[KMS_MAX_K];
   guint64 sse;
@@ -92,6 +98,12 @@ typedef struct
   guint8 *prev_final;
   gboolean prev_final_apply;
   gboolean measure;             /* add up the error */
+  /* Dithering: whether, how, and the threshold tile */
+  gboolean dither;
+  KmsDither dith;
+  const guint8 *tile;
+  guint8 *prev_paint;           /* with hysteresis: the painted labels of
+                                 * the last frame, receiving this one's */
   /* Spatial smoothing and feathering read neighbours' labels, so the
    * labels go through whole-frame maps (width each row): assigned into
    * map, then each smoothing pass from src to dst */
@@ -148,12 +160,22 @@ typedef struct
   /* Spatial smoothing: whole-frame label maps */
   guint8 *maps[5];              /* labels x 3, the mask map, still */
   gsize maps_alloc;
+  /* Dithering's threshold tiles (made on first use), by KmsDitherMode */
+  guint8 tiles[3][KMS_DITHER_TILE * KMS_DITHER_TILE];
+  gboolean tile_made[3];
+  gint32 *dither_dist;          /* KmsDither.dist (256 KiB, on first use) */
+  guint8 *prev_paint;
+  gsize prev_paint_alloc;
+  gboolean prev_paint_valid;
+  gsize prev_paint_size;
+  KmsDitherMode prev_paint_mode;
 } KmsPass;
 
 /* Assign every pixel of @in to the nearest of the @k colours @assign (in
  * the format's channel order; with @lab, in OkLab bytes, the pixels
  * converted with its tables), paint each with its label's colour in
- * @colors (the format's channel order) and write @out as params->mode
+ * @colors (or, dithered, with the nearest other's where the threshold
+ * says) (the format's channel order) and write @out as params->mode
  * says (a GRAY8 @out of another format: the label map), and the labels
  * into @labels too unless it is NULL, in bands of rows
  * over the threads of @pool, with the kernels of @dsp. @renumbered: the

@@ -805,6 +805,109 @@ START_TEST (test_mask_key_follows)
 
 END_TEST;
 
+/* Dithering changes only what is painted: with dither on, the label
+ * map, counts, mse and centroids are those of the same stream without
+ * it, frame after frame (native and OkLab, with and without smoothing,
+ * which paints from whole-frame maps), every pixel is painted with one of
+ * the palette's colours, and some pixels with another than their own;
+ * the C level paints the same bytes as the best level */
+START_TEST (test_dither_labels)
+{
+  static const KmsFormat formats[] = {
+    KMS_FORMAT_RGBx, KMS_FORMAT_RGB, KMS_FORMAT_BGRA, KMS_FORMAT_xBGR
+  };
+  const gint w = 53, h = 31;
+  const gsize n = (gsize) w * h;
+  guint64 s = 0xd17e4;
+  guint f, v, frame;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (v = 0; v < 8; v++) {
+      KmsContext *a = kms_context_new (), *b = kms_context_new ();
+      KmsContext *cl = kms_context_new ();
+      guint8 *rgb = g_malloc (3 * n), *out = g_malloc (3 * n);
+      guint8 *la = g_malloc (n), *lb = g_malloc (n);
+      KmsParams pa, pb;
+      guint64 differ = 0;
+
+      kms_params_init_defaults (&pb);
+      pb.k = 6;
+      pb.n_threads = 1 + v % 2;
+      pb.color_space = v & 2 ? KMS_CLUSTER_OKLAB : KMS_CLUSTER_NATIVE;
+      pb.spatial_smoothing = v & 4 ? 1 : 0;
+      pa = pb;
+      pa.dither = v % 2 ? KMS_DITHER_BLUE_NOISE : KMS_DITHER_BAYER;
+      pa.dither_strength = 0.75;
+      /* the C level paints the same, frame after frame */
+      kms_context_set_cpu_flags (cl, KMS_CPU_FLAG (KMS_CPU_C));
+
+      for (frame = 0; frame < 3; frame++) {
+        TestImage *ia, *ib, *ic;
+        KmsFrame fa, fb, fc, fla, flb;
+        KmsResult ra, rb, rc;
+        guint8 pal[KMS_MAX_K][KMS_MAX_CHANNELS];
+        gchar *what = g_strdup_printf ("%s, variant %u, frame %u",
+            kms_format_to_string (formats[f]), v, frame);
+        gsize i;
+        guint c;
+
+        gen_uniform_or_blobs (rgb, n, frame != 1, 6, 25, &s);
+        ia = image_new_from_rgb (formats[f], w, h, 2, rgb, &s);
+        ib = image_copy (ia);
+        ic = image_copy (ia);
+        image_frame (ia, &fa);
+        image_frame (ib, &fb);
+        image_frame (ic, &fc);
+        memset (&fla, 0, sizeof (fla));
+        fla.format = KMS_FORMAT_GRAY8;
+        fla.width = w;
+        fla.height = h;
+        fla.stride[0] = w;
+        flb = fla;
+        fla.data[0] = la;
+        flb.data[0] = lb;
+        ck_assert (kms_context_process_full (a, &pa, &fa, &fa, &fla, &ra));
+        ck_assert (kms_context_process_full (b, &pb, &fb, &fb, &flb, &rb));
+        ck_assert (kms_context_process (cl, &pa, &fc, &fc, &rc));
+        assert_images_equal (ic, ia, what);
+        assert_stats_equal (&ra, &rb, what);
+        assert_contexts_equal (a, b, pb.k, what);
+        ck_assert_msg (memcmp (la, lb, n) == 0, "%s: label maps differ", what);
+        ck_assert_msg (memcmp (ra.counts, rb.counts, pb.k *
+                sizeof (ra.counts[0])) == 0, "%s: counts differ", what);
+        ck_assert_uint_eq (kms_context_get_centroids (a, pal, KMS_MAX_K),
+            pb.k);
+        image_unpack (ia, out);
+        image_unpack (ib, rgb);
+        for (i = 0; i < n; i++) {
+          gboolean found = FALSE;
+
+          for (c = 0; c < pb.k; c++)
+            found |= memcmp (out + 3 * i, pal[c], 3) == 0;
+          ck_assert_msg (found, "%s: pixel %" G_GSIZE_FORMAT " painted "
+              "%u,%u,%u, no palette colour", what, i, out[3 * i],
+              out[3 * i + 1], out[3 * i + 2]);
+          differ += memcmp (out + 3 * i, rgb + 3 * i, 3) != 0;
+        }
+        image_free (ia);
+        image_free (ib);
+        image_free (ic);
+        g_free (what);
+      }
+      ck_assert_msg (differ > 0, "%s, variant %u: nothing dithered",
+          kms_format_to_string (formats[f]), v);
+      kms_context_free (a);
+      kms_context_free (b);
+      kms_context_free (cl);
+      g_free (rgb);
+      g_free (out);
+      g_free (la);
+      g_free (lb);
+    }
+}
+
+END_TEST;
+
 static Suite *
 context_suite (void)
 {
@@ -818,6 +921,7 @@ context_suite (void)
   tcase_add_test (tc, test_cpu_levels);
   tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_labels_beside);
+  tcase_add_test (tc, test_dither_labels);
   tcase_add_test (tc, test_spatial_smoothing);
   tcase_add_test (tc, test_mask_selection);
   tcase_add_test (tc, test_mask_key_follows);

@@ -47,6 +47,9 @@ kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->smooth = kms_smooth_row_neon;
   dsp->oklab = kms_oklab_row_neon;
   dsp->nearest = kms_nearest_points_neon;
+  dsp->dither = kms_dither_row_neon;
+  if (dsp->assign_dither_paint)
+    dsp->assign_dither_paint = kms_assign_dither_paint_row32_neon;
   if (dsp->assign_paint)
     dsp->assign_paint = kms_assign_paint_row32_neon;
   /* up to k = 64: the hand-written kernels */

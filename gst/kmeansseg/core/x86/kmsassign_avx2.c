@@ -329,10 +329,14 @@ labels_to_bytes (const __m256i * l)
  * pairs x01 = (c0, c1) and x2 = (c2, 0) of pixels 8 v .. 8 v + 7 in
  * vector v (padding pixels 0); the previous labels at @prev (32 bytes,
  * with hysteresis). Returns them as bytes, and in 32-bit lanes in l[];
- * adds to the counts and the error. */
+ * adds to the counts and the error. For dithering (@oth not NULL, no
+ * colour cells): also the key of each pixel's nearest colour other than
+ * its label in oth[] (all ones: none), the distance to its label in dl[]
+ * and to that colour in dot[]. */
 INLINE __m256i
 label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
-    const guint8 * prev, guint64 * counts, __m256i * l)
+    const guint8 * prev, guint64 * counts, __m256i * l, __m256i * oth,
+    __m256i * dl, __m256i * dot)
 {
   const __m256i low = _mm256_set1_epi32 ((1 << KEY_SHIFT) - 1);
   const guint32 valid = n == BLOCK ? 0xffffffffu : (1u << n) - 1;
@@ -341,14 +345,22 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
   guint i, v;
 
   if (!r->cells) {
-    /* every centroid (a scan of each costs less than finding fewer) */
+    /* every centroid (a scan of each costs less than finding fewer); for
+     * dithering the second smallest key too */
     bits = r->used;
-    for (v = 0; v < VECS; v++)
+    for (v = 0; v < VECS; v++) {
       key[v] = search_key (&r->cent[0], x01[v], x2[v]);
+      if (oth)
+        oth[v] = _mm256_set1_epi32 (-1);
+    }
     for (i = 1; i < r->k; i++)
-      for (v = 0; v < VECS; v++)
-        key[v] = _mm256_min_epu32 (key[v], search_key (&r->cent[i], x01[v],
-                x2[v]));
+      for (v = 0; v < VECS; v++) {
+        const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
+
+        if (oth)
+          oth[v] = _mm256_min_epu32 (oth[v], _mm256_max_epu32 (key[v], kk));
+        key[v] = _mm256_min_epu32 (key[v], kk);
+      }
   } else {
     /* the union of the pixels' cells: the two lowest candidates (twice
      * the one, if alone) without a branch, then any others: their number
@@ -373,8 +385,9 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
   }
   for (v = 0; v < VECS; v++)
     l[v] = _mm256_and_si256 (key[v], low);
-  if (r->measure || r->margin) {
-    /* the distances: for the error, or against a previous label */
+  if (r->measure || r->margin || oth) {
+    /* the distances: for the error, against a previous label, or for
+     * dithering */
     for (v = 0; v < VECS; v++) {
       sq[v] = _mm256_add_epi32 (_mm256_madd_epi16 (x01[v], x01[v]),
           _mm256_madd_epi16 (x2[v], x2[v]));
@@ -455,6 +468,24 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
     }
   }
 
+  /* the nearest colour other than the label: the nearest, unless that is
+   * the label (then the second) */
+  if (oth) {
+    const __m256i all = _mm256_set1_epi32 (-1);
+
+    for (v = 0; v < VECS; v++) {
+      const __m256i first = _mm256_cmpeq_epi32 (_mm256_and_si256 (key[v],
+              low), l[v]);
+
+      oth[v] = _mm256_blendv_epi8 (key[v], oth[v], first);
+      dl[v] = d[v];
+      dot[v] = key_distance (oth[v], sq[v]);
+      /* k = 1: no other colour */
+      if (r->k == 1)
+        dot[v] = all;
+    }
+  }
+
   /* the error of the valid pixels */
   if (r->measure) {
     __m256i add = _mm256_setzero_si256 ();
@@ -513,7 +544,7 @@ paint_block (Row * r, const __m256i * keep, const __m256i * set,
     x01[v] = _mm256_shuffle_epi8 (px[v], ix01);
     x2[v] = _mm256_shuffle_epi8 (px[v], ix2);
   }
-  l8 = label_block (r, x01, x2, n, prev, counts, l);
+  l8 = label_block (r, x01, x2, n, prev, counts, l, NULL, NULL, NULL);
   if (prev)
     _mm256_storeu_si256 ((__m256i *) prev, l8);
   if (!out)
@@ -588,6 +619,151 @@ kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
   row_finish (&r, counts, sse);
 }
 
+/* Dithering's constants for a row */
+typedef struct
+{
+  __m256i s, margin, nmargin;
+  gboolean full;                /* strength 256: a shift */
+} Dither;
+
+/* One block for dithering, as paint_block (always written): the painted
+ * labels from the labels, the nearest other colours and the thresholds at
+ * @thr (32), the last frame's painted labels at @pprev (32, unless NULL;
+ * receives these) */
+INLINE void
+dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
+    const __m256i * set, gboolean same_keep, __m256i ix01, __m256i ix2,
+    const guint8 * src, guint8 * out, gint n, guint8 * prev, guint8 * pprev,
+    const guint8 * thr, guint64 * counts)
+{
+  const __m256i low = _mm256_set1_epi32 ((1 << KEY_SHIFT) - 1);
+  const __m256i zero = _mm256_setzero_si256 ();
+  __m256i px[VECS], x01[VECS], x2[VECS], l[VECS], pl[VECS], l8;
+  __m256i oth[VECS], dl[VECS], dot[VECS];
+  guint v;
+
+  for (v = 0; v < VECS; v++) {
+    px[v] = _mm256_loadu_si256 ((const __m256i *) (src + 32 * v));
+    x01[v] = _mm256_shuffle_epi8 (px[v], ix01);
+    x2[v] = _mm256_shuffle_epi8 (px[v], ix2);
+  }
+  l8 = label_block (r, x01, x2, n, prev, counts, l, oth, dl, dot);
+  if (prev)
+    _mm256_storeu_si256 ((__m256i *) prev, l8);
+  for (v = 0; v < VECS; v++) {
+    const __m256i th = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i
+                *) (thr + 8 * v)));
+    /* k = 1: no second colour, c2 is c1 */
+    const __m256i best = r->k == 1 ? l[v] : _mm256_and_si256 (oth[v], low);
+    /* |c2 - c1|^2 (0 without a second colour); 2 |d|^2 t =
+     * |d|^2 - (d2 - d1), clamped to 0..|d|^2 */
+    const __m256i e01 = _mm256_sub_epi16 (lookup (r->col01, 1, best),
+        lookup (r->col01, 1, l[v]));
+    const __m256i e2 = _mm256_sub_epi16 (lookup (r->col2, 1, best),
+        lookup (r->col2, 1, l[v]));
+    const __m256i dd = _mm256_add_epi32 (_mm256_madd_epi16 (e01, e01),
+        _mm256_madd_epi16 (e2, e2));
+    const __m256i num = _mm256_min_epi32 (_mm256_max_epi32 (_mm256_sub_epi32
+            (dd, _mm256_sub_epi32 (dot[v], dl[v])), zero), dd);
+    __m256i bias = zero, lhs, rhs;
+    __m256i k;
+
+    if (pprev) {
+      const __m256i pv = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const
+                  __m128i *) (pprev + 8 * v)));
+
+      bias = _mm256_blendv_epi8 (bias, dt->nmargin, _mm256_cmpeq_epi32 (pv,
+              l[v]));
+      bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv,
+              best));
+    }
+    lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
+        _mm256_add_epi32 (dd, dd));
+    rhs = dt->full ? _mm256_slli_epi32 (num, 8) :
+        _mm256_mullo_epi32 (num, dt->s);
+    pl[v] = _mm256_blendv_epi8 (l[v], best, _mm256_cmpgt_epi32 (rhs, lhs));
+    /* (pixel & keep) | set of the painted label */
+    k = same_keep ? keep[0] : lookup (keep, 1, pl[v]);
+    px[v] = _mm256_or_si256 (_mm256_and_si256 (px[v], k), lookup (set, 1,
+            pl[v]));
+    _mm256_storeu_si256 ((__m256i *) (out + 32 * v), px[v]);
+  }
+  if (pprev)
+    _mm256_storeu_si256 ((__m256i *) pprev, labels_to_bytes (pl));
+}
+
+void
+kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const KmsDither * dither,
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst, guint8 * prev)
+{
+  const guint k = pal->k;
+  const __m256i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
+  const __m256i ix2 = pair_index (shift[2] / 8, -1);
+  guint32 keep_tab[8] VECTOR_ALIGNED, set_tab[8] VECTOR_ALIGNED;
+  __m256i keep[1], set[1];
+  gboolean same_keep;
+  Dither dt;
+  Row r;
+  guint i;
+  gint x;
+
+  /* a label fixed (masked): the portable kernel */
+  for (i = 0; i < k && !dither->fixed[i]; i++);
+  if (i < k || k > KMS_AVX2_ALL_K) {
+    kms_assign_dither_paint_row32_v3 (pal, paint, dither, shift, src, dst,
+        thr, width, counts, sse, hyst, prev);
+    return;
+  }
+  row_init (&r, pal, hyst, sse != NULL);
+  g_assert (!r.cells && r.n_tab == 1);
+  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
+  same_keep = i == k;
+  for (i = 0; i < 8; i++) {
+    keep_tab[i] = i < k ? paint->keep[i] : 0;
+    set_tab[i] = i < k ? paint->set[i] : 0;
+  }
+  keep[0] = _mm256_load_si256 ((const __m256i *) keep_tab);
+  set[0] = _mm256_load_si256 ((const __m256i *) set_tab);
+  if (same_keep)
+    keep[0] = _mm256_set1_epi32 ((gint) paint->keep[0]);
+  dt.s = _mm256_set1_epi32 (dither->strength);
+  dt.margin = _mm256_set1_epi32 (dither->margin);
+  dt.nmargin = _mm256_set1_epi32 (-dither->margin);
+  dt.full = dither->strength == 256;
+
+  for (x = 0; x + BLOCK <= width; x += BLOCK)
+    dither_paint_block (&r, &dt, keep, set, same_keep, ix01, ix2, src + 4 * x,
+        dst + 4 * x, BLOCK, hyst ? hyst->prev + x : NULL,
+        prev ? prev + x : NULL, thr + (x & (KMS_DITHER_TILE - 1)), counts);
+  if (x < width) {
+    /* the last pixels, padded with black */
+    const gint n = width - x;
+    guint8 in[4 * BLOCK] VECTOR_ALIGNED, out[4 * BLOCK] VECTOR_ALIGNED;
+    guint8 hp[BLOCK] VECTOR_ALIGNED, pp[BLOCK] VECTOR_ALIGNED;
+
+    memset (in, 0, sizeof (in));
+    memcpy (in, src + 4 * x, 4 * n);
+    memset (hp, 0, sizeof (hp));
+    memset (pp, 0, sizeof (pp));
+    if (hyst)
+      memcpy (hp, hyst->prev + x, n);
+    if (prev)
+      memcpy (pp, prev + x, n);
+    dither_paint_block (&r, &dt, keep, set, same_keep, ix01, ix2, in, out, n,
+        hyst ? hp : NULL, prev ? pp : NULL,
+        thr + (x & (KMS_DITHER_TILE - 1)), counts);
+    if (hyst)
+      memcpy (hyst->prev + x, hp, n);
+    if (prev)
+      memcpy (prev + x, pp, n);
+    memcpy (dst + 4 * x, out, 4 * n);
+  }
+  row_finish (&r, counts, sse);
+}
+
 /* (c0, c1) and (c2, 0) pairs of 32 pixels from planar bytes (32 readable
  * of each) */
 INLINE void
@@ -621,7 +797,7 @@ kms_assign_row_avx2 (const KmsAssignPalette * pal, const guint8 * const *c,
   for (x = 0; x + BLOCK <= width; x += BLOCK) {
     planar_pairs (c[0] + x, c[1] + x, c[2] + x, x01, x2);
     l8 = label_block (&r, x01, x2, BLOCK, hyst ? hyst->prev + x : NULL,
-        counts, l);
+        counts, l, NULL, NULL, NULL);
     _mm256_storeu_si256 ((__m256i *) (labels + x), l8);
     if (hyst)
       _mm256_storeu_si256 ((__m256i *) (hyst->prev + x), l8);
@@ -642,7 +818,8 @@ kms_assign_row_avx2 (const KmsAssignPalette * pal, const guint8 * const *c,
       memcpy (prev, hyst->prev + x, n);
     }
     planar_pairs (in[0], in[1], in[2], x01, x2);
-    l8 = label_block (&r, x01, x2, n, hyst ? prev : NULL, counts, l);
+    l8 = label_block (&r, x01, x2, n, hyst ? prev : NULL, counts, l, NULL,
+        NULL, NULL);
     _mm256_store_si256 ((__m256i *) out, l8);
     memcpy (labels + x, out, n);
     if (hyst)

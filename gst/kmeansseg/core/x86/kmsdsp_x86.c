@@ -58,6 +58,9 @@ kms_cpu_detect_x86 (void)
   dsp->smooth = kms_smooth_row_##suffix;                                    \
   dsp->oklab = kms_oklab_row_##suffix;                                      \
   dsp->nearest = kms_nearest_points_##suffix;                               \
+  dsp->dither = kms_dither_row_##suffix;                                    \
+  if (dsp->assign_dither_paint)                                             \
+    dsp->assign_dither_paint = kms_assign_dither_paint_row32_##suffix;      \
   if (dsp->assign_paint)                                                    \
     dsp->assign_paint = kms_assign_paint_row32_##suffix;                    \
 } G_STMT_END
@@ -84,6 +87,9 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
       dsp->rows.write = rows.write;
   }
   if (k <= KMS_CELL_MAX_K) {
+    dsp->dither = kms_dither_row_avx2;
+    if (dsp->assign_dither_paint && k <= KMS_AVX2_ALL_K)
+      dsp->assign_dither_paint = kms_assign_dither_paint_row32_avx2;
     dsp->assign = kms_assign_row_avx2;
     if (dsp->assign_paint)
       dsp->assign_paint = kms_assign_paint_row32_avx2;

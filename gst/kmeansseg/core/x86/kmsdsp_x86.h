@@ -46,6 +46,17 @@ void kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],
     gboolean write, const guint8 * src, guint8 * dst, gint width,
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);
+/* Assign, dither and paint 4-byte pixels for k <= KMS_AVX2_ALL_K
+ * (kmsassign_avx2.c; with a label fixed, the v3 level's portable kernel) */
+void kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
+    const KmsPaint * paint, const KmsDither * dither,
+    const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,
+    const guint8 * thr, gint width, guint64 * counts, guint64 * sse,
+    const KmsHysteresis * hyst, guint8 * prev);
+/* The dither kernel for k <= KMS_CELL_MAX_K (kmsdither_avx2.c) */
+void kms_dither_row_avx2 (const KmsAssignPalette * pal,
+    const KmsDither * dither, const guint8 * const *c, const guint8 * labels,
+    const guint8 * thr, gint width, guint8 * out, guint8 * prev);
 /* The unpack and write of @format (I420, YV12, NV12, NV21; the write of
  * the 4-byte formats), the same bytes as the portable ones; NULL members
  * where it has none. The write takes labels below KMS_AVX2_WRITE_K. */
