@@ -34,7 +34,7 @@ G_BEGIN_DECLS
 
 /* Feathering boxes up to this radius add their columns up directly (in
  * vector lanes); wider ones by prefix sums */
-#define KMS_FEATHER_DIRECT 8
+#define KMS_FEATHER_DIRECT 2
 /* Dithering with hysteresis: a pixel keeps the colour it showed on the
  * last frame unless its threshold is this many levels (of 256) past its
  * share of the mix */
