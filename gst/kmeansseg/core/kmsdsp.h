@@ -239,6 +239,27 @@ typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
 typedef void (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
     const guint8 * b, guint8 * dst, gint width);
 
+/* The label that holds most of the n labels, ties to the first: the
+ * label a chroma sample takes from the pixels it covers (every level's
+ * write) */
+static inline guint8
+kms_label_majority (const guint8 * l, guint n)
+{
+  guint best = 0, best_count = 0, a, b;
+
+  for (a = 0; a < n; a++) {
+    guint count = 0;
+
+    for (b = 0; b < n; b++)
+      count += l[b] == l[a];
+    if (count > best_count) {
+      best_count = count;
+      best = a;
+    }
+  }
+  return l[best];
+}
+
 /* The centroids of a fit by channel (unused channels 0), so that the
  * distances of a point to several of them sit in vector lanes */
 typedef struct

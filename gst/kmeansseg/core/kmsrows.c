@@ -169,25 +169,6 @@ unpack_yuv (const KmsFrame * f, gint y, gint x0, gint step, gint n,
     memset (c[k], 0, n);
 }
 
-/* The label that holds most of the n labels, ties to the first */
-static inline guint8
-majority (const guint8 * l, guint n)
-{
-  guint best = 0, best_count = 0, a, b;
-
-  for (a = 0; a < n; a++) {
-    guint count = 0;
-
-    for (b = 0; b < n; b++)
-      count += l[b] == l[a];
-    if (count > best_count) {
-      best_count = count;
-      best = a;
-    }
-  }
-  return l[best];
-}
-
 static inline __attribute__ ((always_inline)) void
 write_yuv (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
     const KmsPaint * p, const KmsChannel * ch, const guint nch)
@@ -229,7 +210,7 @@ write_yuv (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
       for (r = 0; r < 2 && r < MIN (n_rows, 1 << vs); r++)
         for (i = 0; i < 2 && x0 + i < x1; i++)
           cover[n++] = labels[r][x0 + i];
-      m = n == 1 ? cover[0] : majority (cover, n);
+      m = n == 1 ? cover[0] : kms_label_majority (cover, n);
       if (p->writes[m]) {
         r1[(gsize) ch[1].pstride * cx] = p->value[m][1];
         r2[(gsize) ch[2].pstride * cx] = p->value[m][2];

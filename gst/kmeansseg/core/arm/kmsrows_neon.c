@@ -41,26 +41,6 @@ row_of (const KmsFrame * f, guint plane, gint y)
   return f->data[plane] + (gsize) y * f->stride[plane];
 }
 
-/* The label that holds most of the n labels, ties to the first (as
- * kmsrows.c) */
-static inline guint8
-majority (const guint8 * l, guint n)
-{
-  guint best = 0, best_count = 0, a, b;
-
-  for (a = 0; a < n; a++) {
-    guint count = 0;
-
-    for (b = 0; b < n; b++)
-      count += l[b] == l[a];
-    if (count > best_count) {
-      best_count = count;
-      best = a;
-    }
-  }
-  return l[best];
-}
-
 /* The majority of four byte labels a, b, c, d, ties to the first: how
  * many of the others hold each one's label (an equal pair is -1 for both
  * of its labels), then the first of the most */
@@ -206,7 +186,7 @@ write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
         if (2 * x + 1 < w)
           cover[n++] = labels[r][2 * x + 1];
       }
-      m = n == 1 ? cover[0] : majority (cover, n);
+      m = n == 1 ? cover[0] : kms_label_majority (cover, n);
       if (p->writes[m]) {
         ru[(semi ? 2 : 1) * x] = p->value[m][1];
         rv[(semi ? 2 : 1) * x] = p->value[m][2];

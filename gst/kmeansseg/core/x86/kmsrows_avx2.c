@@ -139,26 +139,6 @@ blend_store (guint8 * p, __m256i m, __m256i v)
   _mm256_storeu_si256 ((__m256i *) p, _mm256_blendv_epi8 (old, v, m));
 }
 
-/* The label that holds most of the n labels, ties to the first (as
- * kmsrows.c) */
-static inline guint8
-majority (const guint8 * l, guint n)
-{
-  guint best = 0, best_count = 0, a, b;
-
-  for (a = 0; a < n; a++) {
-    guint count = 0;
-
-    for (b = 0; b < n; b++)
-      count += l[b] == l[a];
-    if (count > best_count) {
-      best_count = count;
-      best = a;
-    }
-  }
-  return l[best];
-}
-
 /* One row group (n_rows 1 or 2, starting on an even row) of a 4:2:0
  * frame whose labels are below KMS_AVX2_WRITE_K: luma in plane 0; chroma
  * planar (U in plane pu, V in plane pv) or, with @semi, interleaved in
@@ -242,7 +222,7 @@ write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
         if (2 * x + 1 < w)
           cover[n++] = labels[r][2 * x + 1];
       }
-      m = n == 1 ? cover[0] : majority (cover, n);
+      m = n == 1 ? cover[0] : kms_label_majority (cover, n);
       if (p->writes[m]) {
         ru[(semi ? 2 : 1) * x] = p->value[m][1];
         rv[(semi ? 2 : 1) * x] = p->value[m][2];
