@@ -1070,6 +1070,9 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
 
     if (n > pp->prev_paint_alloc) {
       pp->prev_paint = kms_grow (pp->prev_paint, &alloc, n, 1);
+      /* read before it is valid, with no margin (which makes its values
+       * moot): defined bytes all the same */
+      memset (pp->prev_paint, 0, alloc);
       pp->prev_paint_alloc = alloc;
       pp->prev_paint_valid = FALSE;
     }
