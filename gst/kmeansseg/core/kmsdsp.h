@@ -260,6 +260,24 @@ kms_label_majority (const guint8 * l, guint n)
   return l[best];
 }
 
+/* The label of 4:2:0 chroma sample @cx: the majority of the (up to) 2x2
+ * pixels it covers in label rows @labels (@n_rows of them, 1 or 2, @w
+ * pixels wide) */
+static inline guint8
+kms_label_cover_420 (guint8 * const *labels, gint n_rows, gint w, gint cx)
+{
+  guint8 cover[4];
+  guint n = 0;
+  gint r;
+
+  for (r = 0; r < MIN (n_rows, 2); r++) {
+    cover[n++] = labels[r][2 * cx];
+    if (2 * cx + 1 < w)
+      cover[n++] = labels[r][2 * cx + 1];
+  }
+  return n == 1 ? cover[0] : kms_label_majority (cover, n);
+}
+
 /* The centroids of a fit by channel (unused channels 0), so that the
  * distances of a point to several of them sit in vector lanes */
 typedef struct

@@ -213,16 +213,8 @@ write_420 (KmsFrame * f, gint y, gint n_rows, guint8 * const *labels,
       }
     }
     for (; x < cw; x++) {
-      guint8 cover[4];
-      guint n = 0;
-      guint8 m;
+      const guint8 m = kms_label_cover_420 (labels, n_rows, w, x);
 
-      for (r = 0; r < MIN (n_rows, 2); r++) {
-        cover[n++] = labels[r][2 * x];
-        if (2 * x + 1 < w)
-          cover[n++] = labels[r][2 * x + 1];
-      }
-      m = n == 1 ? cover[0] : kms_label_majority (cover, n);
       if (p->writes[m]) {
         ru[(semi ? 2 : 1) * x] = p->value[m][1];
         rv[(semi ? 2 : 1) * x] = p->value[m][2];
