@@ -13,6 +13,10 @@ prints one Markdown table per variant:
              changes (tol=0), on every pixel of the frame: inertia / (3 N).
              Cached in --cache, so a rerun only runs the element.
   ratio      mean over frames of MSE / ref, and the worst frame
+  8-bit ref  the worst frame's MSE over that of the reference's palette
+             rounded to whole levels (each pixel painted with its nearest
+             rounded colour): any 8-bit output pays for the rounding, which
+             on dark, flat frames (a fade to black) is most of ref
   flicker    share of the pixels whose input stays within --stable levels on
              every channel from one frame to the next but whose cluster
              changes (see "Clusters" below)
@@ -217,12 +221,25 @@ def references(clips, ks, restarts, cache, jobs, log):
                                              time.time() - t0))
     out = {}
     for key, ps in paths.items():
-        vals = []
+        vals, cents = [], []
         for p in ps:
             with open(p) as f:
-                vals.append(json.load(f)["mse"])
-        out[key] = np.array(vals)
+                rec = json.load(f)
+            vals.append(rec["mse"])
+            cents.append(np.asarray(rec["centers"], np.float64))
+        out[key] = (np.array(vals), cents)
     return out
+
+
+def rounded_reference(frame, centers):
+    """Per-channel MSE of the reference's palette rounded to whole levels,
+    each pixel painted with its nearest rounded colour: what the converged
+    K-means can show in 8 bits a channel (the floor any 8-bit output starts
+    from, above the unrounded reference on dark, flat frames)."""
+    pal = np.clip(np.rint(centers), 0, 255)
+    px = frame.reshape(-1, 3).astype(np.float64)
+    d = ((px[:, None, :] - pal[None, :, :]) ** 2).sum(2)
+    return float(d.min(1).mean() / 3)
 
 
 # --------------------------------------------------------------------------
@@ -372,11 +389,16 @@ def _palette(out):
 
 def measure(frames, outs, ref, cut, stable_levels, jump_levels):
     t = len(frames)
+    ref, cents = ref
     diff = outs.astype(np.int32) - frames.astype(np.int32)
     mse = (diff.reshape(t, -1).astype(np.float64) ** 2).mean(1)
+    ref8 = np.array([rounded_reference(frames[i], cents[i])
+                     for i in range(t)])
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(ref > 0, mse / np.where(ref > 0, ref, 1),
                          np.where(mse > 0, np.inf, 1.0))
+        ratio8 = np.where(ref8 > 0, mse / np.where(ref8 > 0, ref8, 1),
+                          np.where(mse > 0, np.inf, 1.0))
     n_stable = n_changed = n_jumps = n_pairs = 0
     flick = []
     pal, lab = _palette(outs[0])
@@ -406,6 +428,9 @@ def measure(frames, outs, ref, cut, stable_levels, jump_levels):
         "ratio_mean": float(np.mean(ratio)),
         "ratio_worst": float(np.max(ratio)),
         "worst_frame": int(np.argmax(ratio)),
+        "ref8": ref8, "ratio8": ratio8,
+        "ratio8_worst": float(np.max(ratio8)),
+        "worst8_frame": int(np.argmax(ratio8)),
         "flicker": 100.0 * n_changed / n_stable if n_stable else 0.0,
         "flicker_frames": flick,
         "stable_share": n_stable / max(1, n_pairs * frames[0].shape[0]
@@ -427,20 +452,21 @@ def fmt_ratio(x):
 
 def table(results, clips, ks):
     lines = ["| clip | k | frames | MSE | ref | ratio mean | ratio worst "
-             "(frame) | flicker % | unchanged px % | jumps /100 "
-             "| cut: 1st, 2nd frame |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "(frame) | worst vs 8-bit ref (frame) | flicker % "
+             "| unchanged px % | jumps /100 | cut: 1st, 2nd frame |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for clip in clips:
         for k in ks:
             r = results[(clip.name, k)]
             cut = ("%s, %s" % (fmt_ratio(r["cut0"]), fmt_ratio(r["cut1"]))
                    if "cut1" in r else "")
-            lines.append("| %s | %d | %d | %.2f | %.2f | %s | %s (%d) | %.2f "
-                         "| %.0f | %.1f | %s |" % (
+            lines.append("| %s | %d | %d | %.2f | %.2f | %s | %s (%d) "
+                         "| %s (%d) | %.2f | %.0f | %.1f | %s |" % (
                              clip.name, k, r["frames"], np.mean(r["mse"]),
                              np.mean(r["ref"]), fmt_ratio(r["ratio_mean"]),
                              fmt_ratio(r["ratio_worst"]), r["worst_frame"],
-                             r["flicker"], 100 * r["stable_share"],
+                             fmt_ratio(r["ratio8_worst"]),
+                             r["worst8_frame"], r["flicker"], 100 * r["stable_share"],
                              r["jumps"], cut))
     return "\n".join(lines)
 
