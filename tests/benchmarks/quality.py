@@ -389,11 +389,13 @@ def _palette(out):
 
 def measure(frames, outs, ref, cut, stable_levels, jump_levels):
     t = len(frames)
-    ref, cents = ref
+    # ref: (MSE per frame, centroids per frame) as references() gives, or
+    # the MSE alone (no 8-bit reference then: ref stands in)
+    ref, cents = ref if isinstance(ref, tuple) else (ref, None)
     diff = outs.astype(np.int32) - frames.astype(np.int32)
     mse = (diff.reshape(t, -1).astype(np.float64) ** 2).mean(1)
-    ref8 = np.array([rounded_reference(frames[i], cents[i])
-                     for i in range(t)])
+    ref8 = (np.array([rounded_reference(frames[i], cents[i])
+                      for i in range(t)]) if cents is not None else ref)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(ref > 0, mse / np.where(ref > 0, ref, 1),
                          np.where(mse > 0, np.inf, 1.0))
