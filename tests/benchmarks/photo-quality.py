@@ -22,7 +22,10 @@ squared OkLab distance between them (x100 units, squared), which is what
 the eye sees of a fine pattern from a little way off; beside it the plain
 (unblurred) OkLab error. The target of issue 14: each of bayer and
 blue-noise at least 30% below none on every photo and k (the exit status
-says whether it holds). Default --ks 4,8.
+says whether it holds). Default --ks 4,8. For comparison, when Pillow
+(python3-pil) is there: the same picture dithered by Floyd-Steinberg error
+diffusion (Pillow's quantize, in C) to the palette dither=none painted, the
+usual best of still-image dithers (and unfit for video: it flickers).
 
 Usage: tests/benchmarks/photo-quality.py [--ks 3,8] [--props "max-iters=100"]
                                          [--oklab | --dither] [photo ...]
@@ -132,13 +135,29 @@ def blurred_oklab_err(src, out, sigma=1.5):
     return (((la - lb) * 100) ** 2).sum(axis=1).mean()
 
 
+def floyd_steinberg(src, palette):
+    """src (H, W, 3 uint8) dithered by Pillow's Floyd-Steinberg to the
+    palette's colours (N, 3), or None without Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    pal = Image.new("P", (1, 1))
+    flat = palette.reshape(-1).tolist()
+    pal.putpalette(flat + flat[:3] * (256 - len(palette)))
+    out = Image.fromarray(np.ascontiguousarray(src), "RGB").quantize(
+        palette=pal, dither=Image.Dither.FLOYDSTEINBERG)
+    return np.asarray(out.convert("RGB"))
+
+
 def main_dither(args, photos, ks):
     modes = ["none", "bayer", "blue-noise"]
     worst = 0.0
     print("| photo | k | " + " | ".join(
         "%s: blurred (plain)" % m for m in modes) +
-        " | bayer / none | blue-noise / none |")
-    print("|---|--:|" + "--:|" * (len(modes) + 2))
+        " | bayer / none | blue-noise / none "
+        "| Floyd-Steinberg / none (same palette) |")
+    print("|---|--:|" + "--:|" * (len(modes) + 3))
     sums = {(m, k): [] for m in modes for k in ks}
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "out.raw")
@@ -159,8 +178,15 @@ def main_dither(args, photos, ks):
                 rb = errs["bayer"] / errs["none"]
                 rn = errs["blue-noise"] / errs["none"]
                 worst = max(worst, rb, rn)
-                print("| %s | %d | %s | %.3f | %.3f |" % (
-                    os.path.basename(photo), k, " | ".join(cells), rb, rn))
+                none = gst_raw(photo, "kmeansseg k=%d %s" % (k, args.props),
+                               raw)
+                fs = floyd_steinberg(src, np.unique(none.reshape(-1, 3),
+                                                    axis=0))
+                rf = ("%.3f" % (blurred_oklab_err(src, fs) / errs["none"])
+                      if fs is not None else "- (no Pillow)")
+                print("| %s | %d | %s | %.3f | %.3f | %s |" % (
+                    os.path.basename(photo), k, " | ".join(cells), rb, rn,
+                    rf))
                 sys.stdout.flush()
     for k in ks:
         mean = {m: sum(sums[(m, k)]) / len(sums[(m, k)]) for m in modes}
