@@ -215,6 +215,26 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
   }
 }
 
+/* The histogram cell of a colour */
+static inline guint32
+cell_id (guint v0, guint v1, guint v2)
+{
+  return ((v0 >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
+      ((v1 >> HIST_SHIFT) << KMS_HIST_BITS) | (v2 >> HIST_SHIFT);
+}
+
+/* A new bin for cell @id: the bin index + 1 */
+static G_GNUC_NO_INLINE guint32
+bin_new (guint32 * index, KmsBin * bins, guint n_bins, guint32 id)
+{
+  KmsBin *bin = &bins[n_bins];
+
+  bin->id = id;
+  bin->n = 0;
+  bin->s[0] = bin->s[1] = bin->s[2] = 0;
+  return index[id] = n_bins + 1;
+}
+
 /* Add sampled pixels 0..n-1 of a row (their cells in ids[], HIST_AHEAD
  * more after them) to the band's histogram: the channels' values (s0..s2)
  * or, in OkLab, the fine coordinates. Every 16 pixels, @lines more lines
@@ -239,16 +259,9 @@ bin_row (KmsSampleBand * band, guint n_bins, const guint32 * ids, gint n,
     __builtin_prefetch (&index[ids[x + HIST_AHEAD]]);
     b = index[id];
 
-    if (G_UNLIKELY (b == 0)) {
-      g_assert (n_bins < band->bins_alloc);
-      b = index[id] = ++n_bins;
-      bin = &band->bins[b - 1];
-      bin->id = id;
-      bin->n = 0;
-      bin->s[0] = bin->s[1] = bin->s[2] = 0;
-    } else {
-      bin = &band->bins[b - 1];
-    }
+    if (G_UNLIKELY (b == 0))
+      b = bin_new (index, band->bins, n_bins++, id);
+    bin = &band->bins[b - 1];
     bin->n++;
     if (f0) {
       bin->s[0] += f0[x];
@@ -259,6 +272,101 @@ bin_row (KmsSampleBand * band, guint n_bins, const guint32 * ids, gint n,
       bin->s[1] += c1[x];
       bin->s[2] += c2[x];
     }
+  }
+  return n_bins;
+}
+
+/* The packed RGB row of sampled pixels 0..n-1 at @src, @pstep bytes apart,
+ * their channels at bytes o0..o2, binned as bin_row() does but straight
+ * from the frame: no unpacked row. Constant offsets (a copy per format)
+ * keep the loop in registers. The cells of 16 pixels are found a block
+ * ahead of their binning, and their index entries asked for. */
+static inline __attribute__ ((always_inline)) guint
+bin_packed_row (KmsSampleBand * band, guint n_bins, const guint8 * src,
+    gsize pstep, gint n, const gint o0, const gint o1, const gint o2,
+    RowPrefetch * pf, guint lines)
+{
+  guint32 *index = band->hist_index;
+  KmsBin *bins = band->bins;
+  guint32 ids[2][HIST_AHEAD];
+  const guint8 *ahead = src;
+  gint x, i, m, m_next;
+
+  m_next = MIN (n, HIST_AHEAD);
+  for (i = 0; i < m_next; i++, ahead += pstep)
+    ids[0][i] = cell_id (ahead[o0], ahead[o1], ahead[o2]);
+  for (x = 0; x < n; x += m) {
+    const guint32 *cur = ids[(x / HIST_AHEAD) & 1];
+    guint32 *next = ids[((x / HIST_AHEAD) & 1) ^ 1];
+
+    m = m_next;
+    m_next = MIN (n - x - m, HIST_AHEAD);
+    row_prefetch_next (pf, lines);
+    /* the index is 1 MiB: the next block's entries now */
+    for (i = 0; i < m_next; i++, ahead += pstep) {
+      next[i] = cell_id (ahead[o0], ahead[o1], ahead[o2]);
+      __builtin_prefetch (&index[next[i]]);
+    }
+    for (i = 0; i < m; i++, src += pstep) {
+      const guint32 id = cur[i];
+      guint32 b = index[id];
+      KmsBin *bin;
+
+      if (G_UNLIKELY (b == 0))
+        b = bin_new (index, bins, n_bins++, id);
+      bin = &bins[b - 1];
+      bin->n++;
+      bin->s[0] += src[o0];
+      bin->s[1] += src[o1];
+      bin->s[2] += src[o2];
+    }
+  }
+  return n_bins;
+}
+
+/* The packed RGB rows: bin_rows() without the unpacking, per format */
+static guint
+bin_packed_rows (KmsSampleBand * band, guint n_bins,
+    const KmsFormatInfo * info, const KmsFrame * in, gint y_first,
+    gint y_end, guint step, gint x0, gint n, guint lines)
+{
+  const guint bpp = info->bpp;
+  RowPrefetch pf;
+  gint y;
+
+  for (y = y_first; y < y_end; y += step) {
+    const guint8 *src = in->data[0] + (gsize) y * in->stride[0] +
+        (gsize) x0 * bpp;
+    const gsize pstep = (gsize) step * bpp;
+
+    row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
+#define PACKED_ROW(o0, o1, o2) \
+    bin_packed_row (band, n_bins, src, pstep, n, o0, o1, o2, &pf, lines)
+    switch (info->format) {
+      case KMS_FORMAT_RGB:
+      case KMS_FORMAT_RGBx:
+      case KMS_FORMAT_RGBA:
+        n_bins = PACKED_ROW (0, 1, 2);
+        break;
+      case KMS_FORMAT_BGR:
+      case KMS_FORMAT_BGRx:
+      case KMS_FORMAT_BGRA:
+        n_bins = PACKED_ROW (2, 1, 0);
+        break;
+      case KMS_FORMAT_xRGB:
+      case KMS_FORMAT_ARGB:
+        n_bins = PACKED_ROW (1, 2, 3);
+        break;
+      case KMS_FORMAT_xBGR:
+      case KMS_FORMAT_ABGR:
+        n_bins = PACKED_ROW (3, 2, 1);
+        break;
+      default:
+        n_bins = PACKED_ROW (info->offset[0], info->offset[1],
+            info->offset[2]);
+        break;
+    }
+#undef PACKED_ROW
   }
   return n_bins;
 }
@@ -292,15 +400,21 @@ bin_rows (const KmsSampler * s, KmsSampleBand * band,
   while (row_prefetch_next (&pf, 64));
   row_prefetch_init (&pf, info, in, y_first + (gint) step, y_end);
   while (row_prefetch_next (&pf, 64));
+  /* never more bins than samples (build_histogram() allots them) */
+  g_assert (n_bins + (gsize) n * ((y_end - y_first + step - 1) / step) <=
+      band->bins_alloc || band->bins_alloc >= HIST_CELLS);
+  if (info->bpp && !s->lab) {
+    band->n_bins = bin_packed_rows (band, n_bins, info, in, y_first, y_end,
+        step, x0, n, lines);
+    return;
+  }
   for (y = y_first; y < y_end; y += step) {
     row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
     rows->unpack_step (in, y, x0, step, n, band->row);
     if (s->lab)
       s->to_lab (s->lab, band->row, band->fine, n);
     for (x = 0; x < n; x++)
-      ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
-          ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
-          (c2[x] >> HIST_SHIFT);
+      ids[x] = cell_id (c0[x], c1[x], c2[x]);
     /* (two copies, the OkLab test out of the loop) */
     if (s->lab)
       n_bins = bin_row (band, n_bins, ids, n, &pf, lines, NULL, NULL, NULL,
