@@ -221,11 +221,13 @@ pick_weighted (KmsFit * fit, Points pts, const gdouble * f)
   return pick_cumulative (fit->cum, pts.n, rng_double (&fit->rng) * total);
 }
 
-/* Update point_d for a new centroid; return the new total potential */
-static gdouble
-potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
+/* The potential of the points with centroid c added, point_d updated when
+ * @update, for @nc channels (constant in each copy, which unrolls the
+ * distances) */
+static inline __attribute__ ((always_inline)) gdouble
+potential_with_nc (KmsFit * fit, Points pts, const gdouble * c,
+    gboolean update, const guint nc)
 {
-  const guint nc = fit->n_channels;
   gdouble pot = 0;
   guint i;
 
@@ -238,6 +240,17 @@ potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
       fit->point_d[i] = d;
     pot += d * pts.p[i].w;
   }
+  return pot;
+}
+
+/* Update point_d for a new centroid; return the new total potential */
+static gdouble
+potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
+{
+  const gdouble pot = fit->n_channels == 3 ?
+      potential_with_nc (fit, pts, c, update, 3) :
+      potential_with_nc (fit, pts, c, update, fit->n_channels);
+
   fit->evals += pts.n;
   return pot;
 }
@@ -371,8 +384,15 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
         const gdouble best = fit->point_d[i0 + i];
         const guint bl = lab[i];
 
-        for (ch = 0; ch < nc; ch++)
-          acc[bl][ch] += p->c[ch] * p->w;
+        /* (three channels unrolled: the same sums) */
+        if (nc == 3) {
+          acc[bl][0] += p->c[0] * p->w;
+          acc[bl][1] += p->c[1] * p->w;
+          acc[bl][2] += p->c[2] * p->w;
+        } else {
+          for (ch = 0; ch < nc; ch++)
+            acc[bl][ch] += p->c[ch] * p->w;
+        }
         wsum[bl] += p->w;
         err += best * p->w;
       }
