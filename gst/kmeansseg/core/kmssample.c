@@ -465,6 +465,7 @@ build_histogram (KmsSampler * s, const KmsFormatInfo * info,
 {
   KmsSampleBand *b0 = &s->bands[0];
   KmsHistPass hp;
+  gdouble scale;
   gsize per_row, alloc;
   guint b, i;
 
@@ -524,15 +525,17 @@ build_histogram (KmsSampler * s, const KmsFormatInfo * info,
   }
 
   ensure_points (s, b0->n_bins);
+  scale = s->lab ? 1 << KMS_OKLAB_FINE_BITS : 1;
   for (i = 0; i < b0->n_bins; i++) {
     const KmsBin *bin = &b0->bins[i];
     KmsPoint *p = &s->points[i];
-    const gdouble n = s->lab ? (gdouble) bin->n * (1 << KMS_OKLAB_FINE_BITS) :
-        bin->n;
+    const gdouble n = (gdouble) bin->n * scale;
 
-    p->c[0] = (gdouble) bin->s[0] / n;
-    p->c[1] = (gdouble) bin->s[1] / n;
-    p->c[2] = (gdouble) bin->s[2] / n;
+    /* (the sums are far below 2^63: signed, the cheaper conversion, gives
+     * the same doubles) */
+    p->c[0] = (gdouble) (gint64) bin->s[0] / n;
+    p->c[1] = (gdouble) (gint64) bin->s[1] / n;
+    p->c[2] = (gdouble) (gint64) bin->s[2] / n;
     p->w = bin->n;
     b0->hist_index[bin->id] = 0;
   }
