@@ -69,8 +69,8 @@ ensure_rows (KmsSampleBand * band, gint width)
  * the miss buffers */
 typedef struct
 {
-  const guint8 *at[KMS_MAX_PLANES];
-  gsize left[KMS_MAX_PLANES];
+  const guint8 *row[KMS_MAX_PLANES];
+  gsize at[KMS_MAX_PLANES], bytes[KMS_MAX_PLANES];
   guint plane, n_planes;
 } RowPrefetch;
 
@@ -83,9 +83,10 @@ row_prefetch_init (RowPrefetch * pf, const KmsFormatInfo * info,
   pf->plane = 0;
   pf->n_planes = y < y_end ? info->n_planes : 0;
   for (p = 0; p < pf->n_planes; p++) {
-    pf->at[p] = in->data[p] +
+    pf->row[p] = in->data[p] +
         (gsize) (y >> kms_format_plane_vsub (info, p)) * in->stride[p];
-    pf->left[p] = kms_format_plane_row_bytes (info, p, in->width);
+    pf->at[p] = 0;
+    pf->bytes[p] = kms_format_plane_row_bytes (info, p, in->width);
   }
 }
 
@@ -94,15 +95,13 @@ static inline gboolean
 row_prefetch_next (RowPrefetch * pf, guint n)
 {
   while (pf->plane < pf->n_planes) {
-    guint p = pf->plane;
+    const guint p = pf->plane;
+    const gsize bytes = pf->bytes[p];
+    gsize at = pf->at[p];
 
-    for (; n > 0 && pf->left[p] > 0; n--) {
-      const gsize step = MIN (pf->left[p], 64);
-
-      __builtin_prefetch (pf->at[p]);
-      pf->at[p] += step;
-      pf->left[p] -= step;
-    }
+    for (; n > 0 && at < bytes; n--, at += 64)
+      __builtin_prefetch (pf->row[p] + at);
+    pf->at[p] = at;
     if (n == 0)
       return TRUE;
     pf->plane++;
