@@ -370,6 +370,102 @@ bin_packed_rows (KmsSampleBand * band, guint n_bins,
   return n_bins;
 }
 
+/* A YUV row's sampled pixels x0, x0 + step, ... (n of them), each channel
+ * read where it lies (@ch: constant in each copy), binned as
+ * bin_packed_row() does */
+static inline __attribute__ ((always_inline)) guint
+bin_yuv_row (KmsSampleBand * band, guint n_bins, const KmsFrame * in, gint y,
+    gint x0, gint step, gint n, const KmsChannel * ch, RowPrefetch * pf,
+    guint lines)
+{
+  guint32 *index = band->hist_index;
+  KmsBin *bins = band->bins;
+  const guint8 *r0 = in->data[ch[0].plane] + ch[0].offset +
+      (gsize) (y >> ch[0].vsub) * in->stride[ch[0].plane];
+  const guint8 *r1 = in->data[ch[1].plane] + ch[1].offset +
+      (gsize) (y >> ch[1].vsub) * in->stride[ch[1].plane];
+  const guint8 *r2 = in->data[ch[2].plane] + ch[2].offset +
+      (gsize) (y >> ch[2].vsub) * in->stride[ch[2].plane];
+  guint32 ids[2][HIST_AHEAD];
+  gint x, i, m, m_next, xa = x0, xb = x0;
+
+#define AT(r, k, x) (r)[(gsize) ch[k].pstride * ((guint) (x) >> ch[k].hsub)]
+  m_next = MIN (n, HIST_AHEAD);
+  for (i = 0; i < m_next; i++, xa += step)
+    ids[0][i] = cell_id (AT (r0, 0, xa), AT (r1, 1, xa), AT (r2, 2, xa));
+  for (x = 0; x < n; x += m) {
+    const guint32 *cur = ids[(x / HIST_AHEAD) & 1];
+    guint32 *next = ids[((x / HIST_AHEAD) & 1) ^ 1];
+
+    m = m_next;
+    m_next = MIN (n - x - m, HIST_AHEAD);
+    row_prefetch_next (pf, lines);
+    for (i = 0; i < m_next; i++, xa += step) {
+      next[i] = cell_id (AT (r0, 0, xa), AT (r1, 1, xa), AT (r2, 2, xa));
+      __builtin_prefetch (&index[next[i]]);
+    }
+    for (i = 0; i < m; i++, xb += step) {
+      const guint32 id = cur[i];
+      guint32 b = index[id];
+      KmsBin *bin;
+
+      if (G_UNLIKELY (b == 0))
+        b = bin_new (index, bins, n_bins++, id);
+      bin = &bins[b - 1];
+      bin->n++;
+      bin->s[0] += AT (r0, 0, xb);
+      bin->s[1] += AT (r1, 1, xb);
+      bin->s[2] += AT (r2, 2, xb);
+    }
+  }
+#undef AT
+  return n_bins;
+}
+
+/* The layouts of the YUV formats, for copies of bin_yuv_row() */
+static const KmsChannel layout_i420[] = { KMS_LAYOUT_I420 };
+static const KmsChannel layout_yv12[] = { KMS_LAYOUT_YV12 };
+static const KmsChannel layout_nv12[] = { KMS_LAYOUT_NV12 };
+static const KmsChannel layout_nv21[] = { KMS_LAYOUT_NV21 };
+static const KmsChannel layout_y444[] = { KMS_LAYOUT_Y444 };
+static const KmsChannel layout_y42b[] = { KMS_LAYOUT_Y42B };
+static const KmsChannel layout_yuy2[] = { KMS_LAYOUT_YUY2 };
+static const KmsChannel layout_uyvy[] = { KMS_LAYOUT_UYVY };
+
+/* The YUV rows (three channels): bin_rows() without the unpacking, per
+ * format; FALSE for a format it has no copy for (grey) */
+static gboolean
+bin_yuv_rows (KmsSampleBand * band, guint * n_bins,
+    const KmsFormatInfo * info, const KmsFrame * in, gint y_first,
+    gint y_end, guint step, gint x0, gint n, guint lines)
+{
+  RowPrefetch pf;
+  gint y;
+
+  switch (info->format) {
+#define YUV_CASE(fmt, name) \
+    case fmt: \
+      for (y = y_first; y < y_end; y += step) { \
+        row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end); \
+        *n_bins = bin_yuv_row (band, *n_bins, in, y, x0, step, n, \
+            layout_##name, &pf, lines); \
+      } \
+      return TRUE
+      YUV_CASE (KMS_FORMAT_I420, i420);
+      YUV_CASE (KMS_FORMAT_YV12, yv12);
+      YUV_CASE (KMS_FORMAT_NV12, nv12);
+      YUV_CASE (KMS_FORMAT_NV21, nv21);
+      YUV_CASE (KMS_FORMAT_Y444, y444);
+      YUV_CASE (KMS_FORMAT_Y42B, y42b);
+      YUV_CASE (KMS_FORMAT_YUY2, yuy2);
+      YUV_CASE (KMS_FORMAT_UYVY, uyvy);
+#undef YUV_CASE
+    default:
+      break;
+  }
+  return FALSE;
+}
+
 /* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
  * own histogram, in the order the cells first turn up */
 static void
@@ -405,6 +501,11 @@ bin_rows (const KmsSampler * s, KmsSampleBand * band,
   if (info->bpp && !s->lab) {
     band->n_bins = bin_packed_rows (band, n_bins, info, in, y_first, y_end,
         step, x0, n, lines);
+    return;
+  }
+  if (!s->lab && bin_yuv_rows (band, &n_bins, info, in, y_first, y_end,
+          step, x0, n, lines)) {
+    band->n_bins = n_bins;
     return;
   }
   for (y = y_first; y < y_end; y += step) {
