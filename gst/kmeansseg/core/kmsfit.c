@@ -221,11 +221,13 @@ pick_weighted (KmsFit * fit, Points pts, const gdouble * f)
   return pick_cumulative (fit->cum, pts.n, rng_double (&fit->rng) * total);
 }
 
-/* Update point_d for a new centroid; return the new total potential */
-static gdouble
-potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
+/* The potential of the points with centroid c added, point_d updated when
+ * @update, for @nc channels (constant in each copy, which unrolls the
+ * distances) */
+static inline __attribute__ ((always_inline)) gdouble
+potential_with_nc (KmsFit * fit, Points pts, const gdouble * c,
+    gboolean update, const guint nc)
 {
-  const guint nc = fit->n_channels;
   gdouble pot = 0;
   guint i;
 
@@ -238,6 +240,17 @@ potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
       fit->point_d[i] = d;
     pot += d * pts.p[i].w;
   }
+  return pot;
+}
+
+/* Update point_d for a new centroid; return the new total potential */
+static gdouble
+potential_with (KmsFit * fit, Points pts, const gdouble * c, gboolean update)
+{
+  const gdouble pot = fit->n_channels == 3 ?
+      potential_with_nc (fit, pts, c, update, 3) :
+      potential_with_nc (fit, pts, c, update, fit->n_channels);
+
   fit->evals += pts.n;
   return pot;
 }
@@ -371,8 +384,15 @@ lloyd (KmsFit * fit, Points pts, Centroids cent, guint k, guint max_iters,
         const gdouble best = fit->point_d[i0 + i];
         const guint bl = lab[i];
 
-        for (ch = 0; ch < nc; ch++)
-          acc[bl][ch] += p->c[ch] * p->w;
+        /* (three channels unrolled: the same sums) */
+        if (nc == 3) {
+          acc[bl][0] += p->c[0] * p->w;
+          acc[bl][1] += p->c[1] * p->w;
+          acc[bl][2] += p->c[2] * p->w;
+        } else {
+          for (ch = 0; ch < nc; ch++)
+            acc[bl][ch] += p->c[ch] * p->w;
+        }
         wsum[bl] += p->w;
         err += best * p->w;
       }
@@ -458,7 +478,8 @@ inertia_of (KmsFit * fit, Points pts, Centroids cent, guint k)
 }
 
 /* The frame's weighted mean colour and its spread (root mean squared
- * distance of its colours to the mean, per channel) */
+ * distance of its colours to the mean, per channel); the points' total
+ * weight goes to fit->total_w */
 static gdouble
 frame_stats (KmsFit * fit, gdouble mean[KMS_MAX_CHANNELS])
 {
@@ -480,6 +501,7 @@ frame_stats (KmsFit * fit, gdouble mean[KMS_MAX_CHANNELS])
     w += p->w;
   }
   memset (mean, 0, KMS_MAX_CHANNELS * sizeof (gdouble));
+  fit->total_w = w;
   if (w <= 0)
     return 0;
   /* (an unused channel is 0 in every point) */
@@ -515,7 +537,7 @@ inertia_pair (KmsFit * fit, Centroids a, Centroids b, guint k, gdouble * ea,
   KmsCentroidLanes la, lb;
   guint8 lab[NEAREST_CHUNK];
   gdouble da[NEAREST_CHUNK], db[NEAREST_CHUNK];
-  gdouble ta = 0, tb = 0, w = 0, all = 0;
+  gdouble ta = 0, tb = 0, w = 0, all;
   guint i, i0;
 
   lanes_set (&la, a, k, nc);
@@ -535,8 +557,7 @@ inertia_pair (KmsFit * fit, Centroids a, Centroids b, guint k, gdouble * ea,
     }
   }
   fit->evals += 2 * (guint64) ((fit->n_points + step - 1) / step) * k;
-  for (i = 0; i < fit->n_points; i++)
-    all += fit->points[i].w;
+  all = fit->total_w;
   *ea = w > 0 ? ta * all / w : 0;
   *eb = w > 0 ? tb * all / w : 0;
 }
@@ -697,17 +718,6 @@ match_identity (KmsFit * fit, Centroids old_in, Centroids fresh_in, guint k)
   }
 }
 
-static gdouble
-total_weight (KmsFit * fit)
-{
-  gdouble total = 0;
-  guint i;
-
-  for (i = 0; i < fit->n_points; i++)
-    total += fit->points[i].w;
-  return total;
-}
-
 /* The cells of refresh candidates: few enough that a k-means++ seeding on
  * them costs about half a pass over the frame's points */
 static Points
@@ -766,7 +776,8 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
   guint c, ch, iters;
 
   *reinit = *cut = FALSE;
-  total = total_weight (fit);
+  spread = frame_stats (fit, mean);
+  total = fit->total_w;
   /* errors per pixel and channel, comparable across frame sizes */
   scale = 1.0 / (total * fit->n_channels);
 
@@ -779,7 +790,6 @@ kms_fit_warm (KmsFit * fit, const KmsParams * params, guint k,
     return 0;                   /* the centroids are the user's to keep */
   }
   memcpy (prev, fit->cent, k * sizeof (prev[0]));
-  spread = frame_stats (fit, mean);
   flat = spread < KMS_FLAT_SPREAD;
   fit->shift = 0;
   set_tolerance (fit, params, spread);
@@ -970,7 +980,7 @@ kms_fit_fresh_start (KmsFit * fit, const KmsParams * params, guint k,
   iters = fit_fresh (fit, params, k, KMS_FRESH_RESTARTS, KMS_FRESH_CELLS,
       KMS_FRESH_PASSES, params->max_iters, &err);
   sort_by_luma (fit, info, k);
-  fit->level = fit->drift_base = err / (total_weight (fit) * fit->n_channels);
+  fit->level = fit->drift_base = err / (fit->total_w * fit->n_channels);
   fit->frames = 1;
   fit->last_refresh = 0;
   fit->last_soft = 0;

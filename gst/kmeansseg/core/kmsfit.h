@@ -53,6 +53,7 @@ typedef struct
   gdouble shift;                /* this frame's largest change of gain */
   gboolean yuv;                 /* channels 1, 2 are chroma around 128 */
   gdouble tol;                  /* this frame's Lloyd tolerance */
+  gdouble total_w;              /* this frame's points' total weight */
 
   /* A refresh candidate, fitted a little on each frame beside the warm
    * fit until it wins or is given up */

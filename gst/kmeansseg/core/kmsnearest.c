@@ -89,10 +89,11 @@ PASTE (kms_nearest_points_, KMS_SUFFIX) (const KmsCentroidLanes * lanes,
           const gdouble t0 = x0[i] - b0, t1 = x1[i] - b1, t2 = x2[i] - b2;
           const gdouble d = t0 * t0 + t1 * t1 + t2 * t2;
 
-          const gboolean nearer = d < best[i];
+          /* all ones where nearer: a blend, not a masked store */
+          const gint64 nearer = -(gint64) (d < best[i]);
 
-          lab[i] = nearer ? (gint64) c : lab[i];
-          best[i] = nearer ? d : best[i];
+          lab[i] = (lab[i] & ~nearer) | ((gint64) c & nearer);
+          best[i] = d < best[i] ? d : best[i];
         }
       }
     } else {
@@ -111,10 +112,11 @@ PASTE (kms_nearest_points_, KMS_SUFFIX) (const KmsCentroidLanes * lanes,
           const gdouble t0 = x0[i] - b0;
           const gdouble d = t0 * t0;
 
-          const gboolean nearer = d < best[i];
+          /* all ones where nearer: a blend, not a masked store */
+          const gint64 nearer = -(gint64) (d < best[i]);
 
-          lab[i] = nearer ? (gint64) c : lab[i];
-          best[i] = nearer ? d : best[i];
+          lab[i] = (lab[i] & ~nearer) | ((gint64) c & nearer);
+          best[i] = d < best[i] ? d : best[i];
         }
       }
     }

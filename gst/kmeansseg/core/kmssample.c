@@ -69,8 +69,8 @@ ensure_rows (KmsSampleBand * band, gint width)
  * the miss buffers */
 typedef struct
 {
-  const guint8 *at[KMS_MAX_PLANES];
-  gsize left[KMS_MAX_PLANES];
+  const guint8 *row[KMS_MAX_PLANES];
+  gsize at[KMS_MAX_PLANES], bytes[KMS_MAX_PLANES];
   guint plane, n_planes;
 } RowPrefetch;
 
@@ -83,9 +83,10 @@ row_prefetch_init (RowPrefetch * pf, const KmsFormatInfo * info,
   pf->plane = 0;
   pf->n_planes = y < y_end ? info->n_planes : 0;
   for (p = 0; p < pf->n_planes; p++) {
-    pf->at[p] = in->data[p] +
+    pf->row[p] = in->data[p] +
         (gsize) (y >> kms_format_plane_vsub (info, p)) * in->stride[p];
-    pf->left[p] = kms_format_plane_row_bytes (info, p, in->width);
+    pf->at[p] = 0;
+    pf->bytes[p] = kms_format_plane_row_bytes (info, p, in->width);
   }
 }
 
@@ -94,15 +95,13 @@ static inline gboolean
 row_prefetch_next (RowPrefetch * pf, guint n)
 {
   while (pf->plane < pf->n_planes) {
-    guint p = pf->plane;
+    const guint p = pf->plane;
+    const gsize bytes = pf->bytes[p];
+    gsize at = pf->at[p];
 
-    for (; n > 0 && pf->left[p] > 0; n--) {
-      const gsize step = MIN (pf->left[p], 64);
-
-      __builtin_prefetch (pf->at[p]);
-      pf->at[p] += step;
-      pf->left[p] -= step;
-    }
+    for (; n > 0 && at < bytes; n--, at += 64)
+      __builtin_prefetch (pf->row[p] + at);
+    pf->at[p] = at;
     if (n == 0)
       return TRUE;
     pf->plane++;
@@ -215,6 +214,26 @@ build_exact (KmsSampler * s, const KmsRowKernels * rows,
   }
 }
 
+/* The histogram cell of a colour */
+static inline guint32
+cell_id (guint v0, guint v1, guint v2)
+{
+  return ((v0 >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
+      ((v1 >> HIST_SHIFT) << KMS_HIST_BITS) | (v2 >> HIST_SHIFT);
+}
+
+/* A new bin for cell @id: the bin index + 1 */
+static G_GNUC_NO_INLINE guint32
+bin_new (guint32 * index, KmsBin * bins, guint n_bins, guint32 id)
+{
+  KmsBin *bin = &bins[n_bins];
+
+  bin->id = id;
+  bin->n = 0;
+  bin->s[0] = bin->s[1] = bin->s[2] = 0;
+  return index[id] = n_bins + 1;
+}
+
 /* Add sampled pixels 0..n-1 of a row (their cells in ids[], HIST_AHEAD
  * more after them) to the band's histogram: the channels' values (s0..s2)
  * or, in OkLab, the fine coordinates. Every 16 pixels, @lines more lines
@@ -239,16 +258,9 @@ bin_row (KmsSampleBand * band, guint n_bins, const guint32 * ids, gint n,
     __builtin_prefetch (&index[ids[x + HIST_AHEAD]]);
     b = index[id];
 
-    if (G_UNLIKELY (b == 0)) {
-      g_assert (n_bins < band->bins_alloc);
-      b = index[id] = ++n_bins;
-      bin = &band->bins[b - 1];
-      bin->id = id;
-      bin->n = 0;
-      bin->s[0] = bin->s[1] = bin->s[2] = 0;
-    } else {
-      bin = &band->bins[b - 1];
-    }
+    if (G_UNLIKELY (b == 0))
+      b = bin_new (index, band->bins, n_bins++, id);
+    bin = &band->bins[b - 1];
     bin->n++;
     if (f0) {
       bin->s[0] += f0[x];
@@ -261,6 +273,197 @@ bin_row (KmsSampleBand * band, guint n_bins, const guint32 * ids, gint n,
     }
   }
   return n_bins;
+}
+
+/* The packed RGB row of sampled pixels 0..n-1 at @src, @pstep bytes apart,
+ * their channels at bytes o0..o2, binned as bin_row() does but straight
+ * from the frame: no unpacked row. Constant offsets (a copy per format)
+ * keep the loop in registers. The cells of 16 pixels are found a block
+ * ahead of their binning, and their index entries asked for. */
+static inline __attribute__ ((always_inline)) guint
+bin_packed_row (KmsSampleBand * band, guint n_bins, const guint8 * src,
+    gsize pstep, gint n, const gint o0, const gint o1, const gint o2,
+    RowPrefetch * pf, guint lines)
+{
+  guint32 *index = band->hist_index;
+  KmsBin *bins = band->bins;
+  guint32 ids[2][HIST_AHEAD];
+  const guint8 *ahead = src;
+  gint x, i, m, m_next;
+
+  m_next = MIN (n, HIST_AHEAD);
+  for (i = 0; i < m_next; i++, ahead += pstep)
+    ids[0][i] = cell_id (ahead[o0], ahead[o1], ahead[o2]);
+  for (x = 0; x < n; x += m) {
+    const guint32 *cur = ids[(x / HIST_AHEAD) & 1];
+    guint32 *next = ids[((x / HIST_AHEAD) & 1) ^ 1];
+
+    m = m_next;
+    m_next = MIN (n - x - m, HIST_AHEAD);
+    row_prefetch_next (pf, lines);
+    /* the index is 1 MiB: the next block's entries now */
+    for (i = 0; i < m_next; i++, ahead += pstep) {
+      next[i] = cell_id (ahead[o0], ahead[o1], ahead[o2]);
+      __builtin_prefetch (&index[next[i]]);
+    }
+    for (i = 0; i < m; i++, src += pstep) {
+      const guint32 id = cur[i];
+      guint32 b = index[id];
+      KmsBin *bin;
+
+      if (G_UNLIKELY (b == 0))
+        b = bin_new (index, bins, n_bins++, id);
+      bin = &bins[b - 1];
+      bin->n++;
+      bin->s[0] += src[o0];
+      bin->s[1] += src[o1];
+      bin->s[2] += src[o2];
+    }
+  }
+  return n_bins;
+}
+
+/* The packed RGB rows: bin_rows() without the unpacking, per format */
+static guint
+bin_packed_rows (KmsSampleBand * band, guint n_bins,
+    const KmsFormatInfo * info, const KmsFrame * in, gint y_first,
+    gint y_end, guint step, gint x0, gint n, guint lines)
+{
+  const guint bpp = info->bpp;
+  RowPrefetch pf;
+  gint y;
+
+  for (y = y_first; y < y_end; y += step) {
+    const guint8 *src = in->data[0] + (gsize) y * in->stride[0] +
+        (gsize) x0 * bpp;
+    const gsize pstep = (gsize) step * bpp;
+
+    row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
+#define PACKED_ROW(o0, o1, o2) \
+    bin_packed_row (band, n_bins, src, pstep, n, o0, o1, o2, &pf, lines)
+    switch (info->format) {
+      case KMS_FORMAT_RGB:
+      case KMS_FORMAT_RGBx:
+      case KMS_FORMAT_RGBA:
+        n_bins = PACKED_ROW (0, 1, 2);
+        break;
+      case KMS_FORMAT_BGR:
+      case KMS_FORMAT_BGRx:
+      case KMS_FORMAT_BGRA:
+        n_bins = PACKED_ROW (2, 1, 0);
+        break;
+      case KMS_FORMAT_xRGB:
+      case KMS_FORMAT_ARGB:
+        n_bins = PACKED_ROW (1, 2, 3);
+        break;
+      case KMS_FORMAT_xBGR:
+      case KMS_FORMAT_ABGR:
+        n_bins = PACKED_ROW (3, 2, 1);
+        break;
+      default:
+        n_bins = PACKED_ROW (info->offset[0], info->offset[1],
+            info->offset[2]);
+        break;
+    }
+#undef PACKED_ROW
+  }
+  return n_bins;
+}
+
+/* A YUV row's sampled pixels x0, x0 + step, ... (n of them), each channel
+ * read where it lies (@ch: constant in each copy), binned as
+ * bin_packed_row() does */
+static inline __attribute__ ((always_inline)) guint
+bin_yuv_row (KmsSampleBand * band, guint n_bins, const KmsFrame * in, gint y,
+    gint x0, gint step, gint n, const KmsChannel * ch, RowPrefetch * pf,
+    guint lines)
+{
+  guint32 *index = band->hist_index;
+  KmsBin *bins = band->bins;
+  const guint8 *r0 = in->data[ch[0].plane] + ch[0].offset +
+      (gsize) (y >> ch[0].vsub) * in->stride[ch[0].plane];
+  const guint8 *r1 = in->data[ch[1].plane] + ch[1].offset +
+      (gsize) (y >> ch[1].vsub) * in->stride[ch[1].plane];
+  const guint8 *r2 = in->data[ch[2].plane] + ch[2].offset +
+      (gsize) (y >> ch[2].vsub) * in->stride[ch[2].plane];
+  guint32 ids[2][HIST_AHEAD];
+  gint x, i, m, m_next, xa = x0, xb = x0;
+
+#define AT(r, k, x) (r)[(gsize) ch[k].pstride * ((guint) (x) >> ch[k].hsub)]
+  m_next = MIN (n, HIST_AHEAD);
+  for (i = 0; i < m_next; i++, xa += step)
+    ids[0][i] = cell_id (AT (r0, 0, xa), AT (r1, 1, xa), AT (r2, 2, xa));
+  for (x = 0; x < n; x += m) {
+    const guint32 *cur = ids[(x / HIST_AHEAD) & 1];
+    guint32 *next = ids[((x / HIST_AHEAD) & 1) ^ 1];
+
+    m = m_next;
+    m_next = MIN (n - x - m, HIST_AHEAD);
+    row_prefetch_next (pf, lines);
+    for (i = 0; i < m_next; i++, xa += step) {
+      next[i] = cell_id (AT (r0, 0, xa), AT (r1, 1, xa), AT (r2, 2, xa));
+      __builtin_prefetch (&index[next[i]]);
+    }
+    for (i = 0; i < m; i++, xb += step) {
+      const guint32 id = cur[i];
+      guint32 b = index[id];
+      KmsBin *bin;
+
+      if (G_UNLIKELY (b == 0))
+        b = bin_new (index, bins, n_bins++, id);
+      bin = &bins[b - 1];
+      bin->n++;
+      bin->s[0] += AT (r0, 0, xb);
+      bin->s[1] += AT (r1, 1, xb);
+      bin->s[2] += AT (r2, 2, xb);
+    }
+  }
+#undef AT
+  return n_bins;
+}
+
+/* The layouts of the YUV formats, for copies of bin_yuv_row() */
+static const KmsChannel layout_i420[] = { KMS_LAYOUT_I420 };
+static const KmsChannel layout_yv12[] = { KMS_LAYOUT_YV12 };
+static const KmsChannel layout_nv12[] = { KMS_LAYOUT_NV12 };
+static const KmsChannel layout_nv21[] = { KMS_LAYOUT_NV21 };
+static const KmsChannel layout_y444[] = { KMS_LAYOUT_Y444 };
+static const KmsChannel layout_y42b[] = { KMS_LAYOUT_Y42B };
+static const KmsChannel layout_yuy2[] = { KMS_LAYOUT_YUY2 };
+static const KmsChannel layout_uyvy[] = { KMS_LAYOUT_UYVY };
+
+/* The YUV rows (three channels): bin_rows() without the unpacking, per
+ * format; FALSE for a format it has no copy for (grey) */
+static gboolean
+bin_yuv_rows (KmsSampleBand * band, guint * n_bins,
+    const KmsFormatInfo * info, const KmsFrame * in, gint y_first,
+    gint y_end, guint step, gint x0, gint n, guint lines)
+{
+  RowPrefetch pf;
+  gint y;
+
+  switch (info->format) {
+#define YUV_CASE(fmt, name) \
+    case fmt: \
+      for (y = y_first; y < y_end; y += step) { \
+        row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end); \
+        *n_bins = bin_yuv_row (band, *n_bins, in, y, x0, step, n, \
+            layout_##name, &pf, lines); \
+      } \
+      return TRUE
+      YUV_CASE (KMS_FORMAT_I420, i420);
+      YUV_CASE (KMS_FORMAT_YV12, yv12);
+      YUV_CASE (KMS_FORMAT_NV12, nv12);
+      YUV_CASE (KMS_FORMAT_NV21, nv21);
+      YUV_CASE (KMS_FORMAT_Y444, y444);
+      YUV_CASE (KMS_FORMAT_Y42B, y42b);
+      YUV_CASE (KMS_FORMAT_YUY2, yuy2);
+      YUV_CASE (KMS_FORMAT_UYVY, uyvy);
+#undef YUV_CASE
+    default:
+      break;
+  }
+  return FALSE;
 }
 
 /* Bin sampled rows y_first, y_first + step, ... (< y_end) into the band's
@@ -292,15 +495,26 @@ bin_rows (const KmsSampler * s, KmsSampleBand * band,
   while (row_prefetch_next (&pf, 64));
   row_prefetch_init (&pf, info, in, y_first + (gint) step, y_end);
   while (row_prefetch_next (&pf, 64));
+  /* never more bins than samples (build_histogram() allots them) */
+  g_assert (n_bins + (gsize) n * ((y_end - y_first + step - 1) / step) <=
+      band->bins_alloc || band->bins_alloc >= HIST_CELLS);
+  if (info->bpp && !s->lab) {
+    band->n_bins = bin_packed_rows (band, n_bins, info, in, y_first, y_end,
+        step, x0, n, lines);
+    return;
+  }
+  if (!s->lab && bin_yuv_rows (band, &n_bins, info, in, y_first, y_end,
+          step, x0, n, lines)) {
+    band->n_bins = n_bins;
+    return;
+  }
   for (y = y_first; y < y_end; y += step) {
     row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
     rows->unpack_step (in, y, x0, step, n, band->row);
     if (s->lab)
       s->to_lab (s->lab, band->row, band->fine, n);
     for (x = 0; x < n; x++)
-      ids[x] = ((guint32) (c0[x] >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
-          ((guint32) (c1[x] >> HIST_SHIFT) << KMS_HIST_BITS) |
-          (c2[x] >> HIST_SHIFT);
+      ids[x] = cell_id (c0[x], c1[x], c2[x]);
     /* (two copies, the OkLab test out of the loop) */
     if (s->lab)
       n_bins = bin_row (band, n_bins, ids, n, &pf, lines, NULL, NULL, NULL,
@@ -351,6 +565,7 @@ build_histogram (KmsSampler * s, const KmsFormatInfo * info,
 {
   KmsSampleBand *b0 = &s->bands[0];
   KmsHistPass hp;
+  gdouble scale;
   gsize per_row, alloc;
   guint b, i;
 
@@ -410,15 +625,17 @@ build_histogram (KmsSampler * s, const KmsFormatInfo * info,
   }
 
   ensure_points (s, b0->n_bins);
+  scale = s->lab ? 1 << KMS_OKLAB_FINE_BITS : 1;
   for (i = 0; i < b0->n_bins; i++) {
     const KmsBin *bin = &b0->bins[i];
     KmsPoint *p = &s->points[i];
-    const gdouble n = s->lab ? (gdouble) bin->n * (1 << KMS_OKLAB_FINE_BITS) :
-        bin->n;
+    const gdouble n = (gdouble) bin->n * scale;
 
-    p->c[0] = (gdouble) bin->s[0] / n;
-    p->c[1] = (gdouble) bin->s[1] / n;
-    p->c[2] = (gdouble) bin->s[2] / n;
+    /* (the sums are far below 2^63: signed, the cheaper conversion, gives
+     * the same doubles) */
+    p->c[0] = (gdouble) (gint64) bin->s[0] / n;
+    p->c[1] = (gdouble) (gint64) bin->s[1] / n;
+    p->c[2] = (gdouble) (gint64) bin->s[2] / n;
     p->w = bin->n;
     b0->hist_index[bin->id] = 0;
   }
