@@ -360,7 +360,7 @@ label_block (Row * r, guint k, const __m256i * x01, const __m256i * x2,
       /* k is a constant here (see dither_blocks()): unrolled, the keys
        * need no moves between registers from one centroid to the next */
 #pragma GCC unroll 8
-      for (i = 1; i < K; i++)
+      for (i = 1; i < k; i++)
         for (v = 0; v < VECS; v++) {
           const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
 
@@ -638,18 +638,19 @@ kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
 typedef struct
 {
   __m256i s, margin, nmargin;
-  gboolean full;                /* strength 256: a shift */
 } Dither;
 
 /* One block for dithering, as paint_block (always written): the painted
  * labels from the labels, the nearest other colours and the thresholds at
- * @thr (32), the last frame's painted labels at @pprev (32, unless NULL;
- * receives these) */
+ * @thr (32), the last frame's painted labels at @pprev (32; receives
+ * these). No branch a pixel vector: every label is looked up in @keep,
+ * the same for every label or not, the strength multiplies (256 too), and
+ * without a last frame @pprev is scratch and the margins are 0. */
 INLINE void
 dither_paint_block (Row * r, guint k, const Dither * dt, const __m256i * keep,
-    const __m256i * set, gboolean same_keep, __m256i ix01, __m256i ix2,
-    const guint8 * src, guint8 * out, gint n, guint8 * prev, guint8 * pprev,
-    const guint8 * thr, guint64 * counts)
+    const __m256i * set, __m256i ix01, __m256i ix2, const guint8 * src,
+    guint8 * out, gint n, guint8 * prev, guint8 * pprev, const guint8 * thr,
+    guint64 * counts)
 {
   const __m256i low = _mm256_set1_epi32 ((1 << KEY_SHIFT) - 1);
   const __m256i zero = _mm256_setzero_si256 ();
@@ -680,45 +681,40 @@ dither_paint_block (Row * r, guint k, const Dither * dt, const __m256i * keep,
         _mm256_madd_epi16 (e2, e2));
     const __m256i num = _mm256_min_epi32 (_mm256_max_epi32 (_mm256_sub_epi32
             (dd, _mm256_sub_epi32 (dot[v], dl[v])), zero), dd);
-    __m256i bias = zero, lhs, rhs, kp;
+    const __m256i pv = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const
+                __m128i *) (pprev + 8 * v)));
+    __m256i bias, lhs, rhs;
 
-    if (pprev) {
-      const __m256i pv = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const
-                  __m128i *) (pprev + 8 * v)));
-
-      bias = _mm256_blendv_epi8 (bias, dt->nmargin, _mm256_cmpeq_epi32 (pv,
-              l[v]));
-      bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv,
-              best));
-    }
+    bias = _mm256_blendv_epi8 (zero, dt->nmargin, _mm256_cmpeq_epi32 (pv,
+            l[v]));
+    bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv,
+            best));
     lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
         _mm256_add_epi32 (dd, dd));
-    rhs = dt->full ? _mm256_slli_epi32 (num, 8) :
-        _mm256_mullo_epi32 (num, dt->s);
+    rhs = _mm256_mullo_epi32 (num, dt->s);
     pl[v] = _mm256_blendv_epi8 (l[v], best, _mm256_cmpgt_epi32 (rhs, lhs));
     /* (pixel & keep) | set of the painted label */
-    kp = same_keep ? keep[0] : lookup (keep, 1, pl[v]);
-    px[v] = _mm256_or_si256 (_mm256_and_si256 (px[v], kp), lookup (set, 1,
-            pl[v]));
+    px[v] = _mm256_or_si256 (_mm256_and_si256 (px[v], lookup (keep, 1,
+                pl[v])), lookup (set, 1, pl[v]));
     _mm256_storeu_si256 ((__m256i *) (out + 32 * v), px[v]);
   }
-  if (pprev)
-    _mm256_storeu_si256 ((__m256i *) pprev, labels_to_bytes (pl));
+  _mm256_storeu_si256 ((__m256i *) pprev, labels_to_bytes (pl));
 }
 
-/* The whole blocks of a row; returns where they end */
+/* The whole blocks of a row (@prev: the painted labels, or scratch with
+ * @stride 0); returns where they end */
 INLINE gint
 dither_blocks (Row * r, guint k, const Dither * dt, const __m256i * keep,
-    const __m256i * set, gboolean same_keep, __m256i ix01, __m256i ix2,
-    const guint8 * src, guint8 * dst, const guint8 * thr, gint width,
-    guint64 * counts, const KmsHysteresis * hyst, guint8 * prev)
+    const __m256i * set, __m256i ix01, __m256i ix2, const guint8 * src,
+    guint8 * dst, const guint8 * thr, gint width, guint64 * counts,
+    const KmsHysteresis * hyst, guint8 * prev, gint stride)
 {
   gint x;
 
   for (x = 0; x + BLOCK <= width; x += BLOCK)
-    dither_paint_block (r, k, dt, keep, set, same_keep, ix01, ix2,
-        src + 4 * x, dst + 4 * x, BLOCK, hyst ? hyst->prev + x : NULL,
-        prev ? prev + x : NULL, thr + (x & (KMS_DITHER_TILE - 1)), counts);
+    dither_paint_block (r, k, dt, keep, set, ix01, ix2, src + 4 * x,
+        dst + 4 * x, BLOCK, hyst ? hyst->prev + x : NULL, prev + stride * x,
+        thr + (x & (KMS_DITHER_TILE - 1)), counts);
   return x;
 }
 
@@ -733,8 +729,8 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
   const __m256i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
   const __m256i ix2 = pair_index (shift[2] / 8, -1);
   guint32 keep_tab[8] VECTOR_ALIGNED, set_tab[8] VECTOR_ALIGNED;
+  guint8 scratch[BLOCK] VECTOR_ALIGNED;
   __m256i keep[1], set[1];
-  gboolean same_keep;
   Dither dt;
   Row r;
   guint i;
@@ -749,25 +745,21 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
   }
   row_init (&r, pal, hyst, sse != NULL);
   g_assert (!r.cells && r.n_tab == 1);
-  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
-  same_keep = i == k;
   for (i = 0; i < 8; i++) {
     keep_tab[i] = i < k ? paint->keep[i] : 0;
     set_tab[i] = i < k ? paint->set[i] : 0;
   }
   keep[0] = _mm256_load_si256 ((const __m256i *) keep_tab);
   set[0] = _mm256_load_si256 ((const __m256i *) set_tab);
-  if (same_keep)
-    keep[0] = _mm256_set1_epi32 ((gint) paint->keep[0]);
   dt.s = _mm256_set1_epi32 (dither->strength);
-  dt.margin = _mm256_set1_epi32 (dither->margin);
-  dt.nmargin = _mm256_set1_epi32 (-dither->margin);
-  dt.full = dither->strength == 256;
+  dt.margin = _mm256_set1_epi32 (prev ? dither->margin : 0);
+  dt.nmargin = _mm256_set1_epi32 (prev ? -dither->margin : 0);
+  memset (scratch, 0, sizeof (scratch));
 
   switch (k) {
       /* the centroids' loop unrolled for each k */
-#define BLOCKS(kk) dither_blocks (&r, kk, &dt, keep, set, same_keep, ix01, \
-      ix2, src, dst, thr, width, counts, hyst, prev)
+#define BLOCKS(kk) dither_blocks (&r, kk, &dt, keep, set, ix01, ix2, src, \
+      dst, thr, width, counts, hyst, prev ? prev : scratch, prev ? 1 : 0)
     case 2:
       x = BLOCKS (2);
       break;
@@ -808,10 +800,8 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
       memcpy (hp, hyst->prev + x, n);
     if (prev)
       memcpy (pp, prev + x, n);
-    dither_paint_block (&r, r.k, &dt, keep, set, same_keep, ix01, ix2, in,
-        out, n,
-        hyst ? hp : NULL, prev ? pp : NULL,
-        thr + (x & (KMS_DITHER_TILE - 1)), counts);
+    dither_paint_block (&r, r.k, &dt, keep, set, ix01, ix2, in, out, n,
+        hyst ? hp : NULL, pp, thr + (x & (KMS_DITHER_TILE - 1)), counts);
     if (hyst)
       memcpy (hyst->prev + x, hp, n);
     if (prev)
