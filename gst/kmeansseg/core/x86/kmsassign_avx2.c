@@ -685,8 +685,7 @@ dither_paint_block (Row * r, guint k, const Dither * dt, const __m256i * keep,
                 __m128i *) (pprev + 8 * v)));
     __m256i bias, lhs, rhs;
 
-    bias = _mm256_blendv_epi8 (zero, dt->nmargin, _mm256_cmpeq_epi32 (pv,
-            l[v]));
+    bias = _mm256_and_si256 (_mm256_cmpeq_epi32 (pv, l[v]), dt->nmargin);
     bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv,
             best));
     lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
