@@ -356,18 +356,25 @@ label_block (Row * r, guint k, const __m256i * x01, const __m256i * x2,
       if (oth)
         oth[v] = _mm256_set1_epi32 (-1);
     }
-    if (oth) {
+    if (oth && k >= 2) {
       /* k is a constant here (see dither_blocks()): unrolled, the keys
-       * need no moves between registers from one centroid to the next */
+       * need no moves between registers from one centroid to the next;
+       * the second centroid's key starts the second smallest */
+      for (v = 0; v < VECS; v++) {
+        const __m256i kk = search_key (&r->cent[1], x01[v], x2[v]);
+
+        oth[v] = _mm256_max_epu32 (key[v], kk);
+        key[v] = _mm256_min_epu32 (key[v], kk);
+      }
 #pragma GCC unroll 8
-      for (i = 1; i < k; i++)
+      for (i = 2; i < k; i++)
         for (v = 0; v < VECS; v++) {
           const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
 
           oth[v] = _mm256_min_epu32 (oth[v], _mm256_max_epu32 (key[v], kk));
           key[v] = _mm256_min_epu32 (key[v], kk);
         }
-    } else {
+    } else if (!oth) {
       for (i = 1; i < K; i++)
         for (v = 0; v < VECS; v++) {
           const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
