@@ -693,8 +693,7 @@ dither_paint_block (Row * r, guint k, const Dither * dt, const __m256i * keep,
     __m256i bias, lhs, rhs;
 
     bias = _mm256_and_si256 (_mm256_cmpeq_epi32 (pv, l[v]), dt->nmargin);
-    bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv,
-            best));
+    bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv, best));
     lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
         _mm256_add_epi32 (dd, dd));
     rhs = _mm256_mullo_epi32 (num, dt->s);
