@@ -332,12 +332,15 @@ labels_to_bytes (const __m256i * l)
  * adds to the counts and the error. For dithering (@oth not NULL, no
  * colour cells): also the key of each pixel's nearest colour other than
  * its label in oth[] (all ones: none), the distance to its label in dl[]
- * and to that colour in dot[]. */
+ * and to that colour in dot[]; then @k is r->k, a constant where the
+ * caller unrolls for it. */
 INLINE __m256i
-label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
-    const guint8 * prev, guint64 * counts, __m256i * l, __m256i * oth,
+label_block (Row * r, guint k, const __m256i * x01, const __m256i * x2,
+    gint n, const guint8 * prev, guint64 * counts, __m256i * l, __m256i * oth,
     __m256i * dl, __m256i * dot)
 {
+  /* r->k, or for dithering @k */
+#define K (oth ? k : r->k)
   const __m256i low = _mm256_set1_epi32 ((1 << KEY_SHIFT) - 1);
   const guint32 valid = n == BLOCK ? 0xffffffffu : (1u << n) - 1;
   __m256i key[VECS], sq[VECS], d[VECS], l8;
@@ -353,14 +356,32 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
       if (oth)
         oth[v] = _mm256_set1_epi32 (-1);
     }
-    for (i = 1; i < r->k; i++)
+    if (oth && k >= 2) {
+      /* k is a constant here (see dither_blocks()): unrolled, the keys
+       * need no moves between registers from one centroid to the next;
+       * the second centroid's key starts the second smallest */
       for (v = 0; v < VECS; v++) {
-        const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
+        const __m256i kk = search_key (&r->cent[1], x01[v], x2[v]);
 
-        if (oth)
-          oth[v] = _mm256_min_epu32 (oth[v], _mm256_max_epu32 (key[v], kk));
+        oth[v] = _mm256_max_epu32 (key[v], kk);
         key[v] = _mm256_min_epu32 (key[v], kk);
       }
+#pragma GCC unroll 8
+      for (i = 2; i < k; i++)
+        for (v = 0; v < VECS; v++) {
+          const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
+
+          oth[v] = _mm256_min_epu32 (oth[v], _mm256_max_epu32 (key[v], kk));
+          key[v] = _mm256_min_epu32 (key[v], kk);
+        }
+    } else if (!oth) {
+      for (i = 1; i < K; i++)
+        for (v = 0; v < VECS; v++) {
+          const __m256i kk = search_key (&r->cent[i], x01[v], x2[v]);
+
+          key[v] = _mm256_min_epu32 (key[v], kk);
+        }
+    }
   } else {
     /* the union of the pixels' cells: the two lowest candidates (twice
      * the one, if alone) without a branch, then any others: their number
@@ -401,7 +422,7 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
      * is no more than the margin farther */
     const __m256i p8 = _mm256_loadu_si256 ((const __m256i *) prev);
     const __m256i in_k = _mm256_cmpeq_epi8 (_mm256_min_epu8 (p8,
-            _mm256_set1_epi8 ((gchar) (r->k - 1))), p8);
+            _mm256_set1_epi8 ((gchar) (K - 1))), p8);
     const __m256i same = _mm256_cmpeq_epi8 (p8, l8);
     const guint32 differ = (guint32) _mm256_movemask_epi8 (_mm256_andnot_si256
         (same, in_k)) & valid;
@@ -443,7 +464,7 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
     }
   }
 
-  if (r->k <= NIBBLE_K) {
+  if (K <= NIBBLE_K) {
     /* a 4-bit counter per label in each 32-bit lane */
     const __m256i one = _mm256_set1_epi32 (1);
     __m256i add = _mm256_setzero_si256 ();
@@ -459,7 +480,7 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
     }
     r->c.nib = _mm256_add_epi32 (r->c.nib, add);
     if (++r->c.n_nib == NIBBLE_BLOCKS)
-      flush_nibbles (&r->c, r->k, counts);
+      flush_nibbles (&r->c, K, counts);
   } else {
     for (left = bits; left; left &= left - 1) {
       i = __builtin_ctzll (left);
@@ -481,7 +502,7 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
       dl[v] = d[v];
       dot[v] = key_distance (oth[v], sq[v]);
       /* k = 1: no other colour */
-      if (r->k == 1)
+      if (K == 1)
         dot[v] = all;
     }
   }
@@ -507,6 +528,7 @@ label_block (Row * r, const __m256i * x01, const __m256i * x2, gint n,
     }
   }
   return l8;
+#undef K
 }
 
 /* Byte shuffles (within 128-bit lanes) that make (c0, c1) and (c2, 0) of
@@ -544,7 +566,7 @@ paint_block (Row * r, const __m256i * keep, const __m256i * set,
     x01[v] = _mm256_shuffle_epi8 (px[v], ix01);
     x2[v] = _mm256_shuffle_epi8 (px[v], ix2);
   }
-  l8 = label_block (r, x01, x2, n, prev, counts, l, NULL, NULL, NULL);
+  l8 = label_block (r, 0, x01, x2, n, prev, counts, l, NULL, NULL, NULL);
   if (prev)
     _mm256_storeu_si256 ((__m256i *) prev, l8);
   if (!out)
@@ -623,18 +645,19 @@ kms_assign_paint_row32_avx2 (const KmsAssignPalette * pal,
 typedef struct
 {
   __m256i s, margin, nmargin;
-  gboolean full;                /* strength 256: a shift */
 } Dither;
 
 /* One block for dithering, as paint_block (always written): the painted
  * labels from the labels, the nearest other colours and the thresholds at
- * @thr (32), the last frame's painted labels at @pprev (32, unless NULL;
- * receives these) */
+ * @thr (32), the last frame's painted labels at @pprev (32; receives
+ * these). No branch a pixel vector: every label is looked up in @keep,
+ * the same for every label or not, the strength multiplies (256 too), and
+ * without a last frame @pprev is scratch and the margins are 0. */
 INLINE void
-dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
-    const __m256i * set, gboolean same_keep, __m256i ix01, __m256i ix2,
-    const guint8 * src, guint8 * out, gint n, guint8 * prev, guint8 * pprev,
-    const guint8 * thr, guint64 * counts)
+dither_paint_block (Row * r, guint k, const Dither * dt, const __m256i * keep,
+    const __m256i * set, __m256i ix01, __m256i ix2, const guint8 * src,
+    guint8 * out, gint n, guint8 * prev, guint8 * pprev, const guint8 * thr,
+    guint64 * counts)
 {
   const __m256i low = _mm256_set1_epi32 ((1 << KEY_SHIFT) - 1);
   const __m256i zero = _mm256_setzero_si256 ();
@@ -647,14 +670,14 @@ dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
     x01[v] = _mm256_shuffle_epi8 (px[v], ix01);
     x2[v] = _mm256_shuffle_epi8 (px[v], ix2);
   }
-  l8 = label_block (r, x01, x2, n, prev, counts, l, oth, dl, dot);
+  l8 = label_block (r, k, x01, x2, n, prev, counts, l, oth, dl, dot);
   if (prev)
     _mm256_storeu_si256 ((__m256i *) prev, l8);
   for (v = 0; v < VECS; v++) {
     const __m256i th = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i
                 *) (thr + 8 * v)));
     /* k = 1: no second colour, c2 is c1 */
-    const __m256i best = r->k == 1 ? l[v] : _mm256_and_si256 (oth[v], low);
+    const __m256i best = k == 1 ? l[v] : _mm256_and_si256 (oth[v], low);
     /* |c2 - c1|^2 (0 without a second colour); 2 |d|^2 t =
      * |d|^2 - (d2 - d1), clamped to 0..|d|^2 */
     const __m256i e01 = _mm256_sub_epi16 (lookup (r->col01, 1, best),
@@ -665,31 +688,39 @@ dither_paint_block (Row * r, const Dither * dt, const __m256i * keep,
         _mm256_madd_epi16 (e2, e2));
     const __m256i num = _mm256_min_epi32 (_mm256_max_epi32 (_mm256_sub_epi32
             (dd, _mm256_sub_epi32 (dot[v], dl[v])), zero), dd);
-    __m256i bias = zero, lhs, rhs;
-    __m256i k;
+    const __m256i pv = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const
+                __m128i *) (pprev + 8 * v)));
+    __m256i bias, lhs, rhs;
 
-    if (pprev) {
-      const __m256i pv = _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const
-                  __m128i *) (pprev + 8 * v)));
-
-      bias = _mm256_blendv_epi8 (bias, dt->nmargin, _mm256_cmpeq_epi32 (pv,
-              l[v]));
-      bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv,
-              best));
-    }
+    bias = _mm256_and_si256 (_mm256_cmpeq_epi32 (pv, l[v]), dt->nmargin);
+    bias = _mm256_blendv_epi8 (bias, dt->margin, _mm256_cmpeq_epi32 (pv, best));
     lhs = _mm256_mullo_epi32 (_mm256_sub_epi32 (th, bias),
         _mm256_add_epi32 (dd, dd));
-    rhs = dt->full ? _mm256_slli_epi32 (num, 8) :
-        _mm256_mullo_epi32 (num, dt->s);
+    rhs = _mm256_mullo_epi32 (num, dt->s);
     pl[v] = _mm256_blendv_epi8 (l[v], best, _mm256_cmpgt_epi32 (rhs, lhs));
     /* (pixel & keep) | set of the painted label */
-    k = same_keep ? keep[0] : lookup (keep, 1, pl[v]);
-    px[v] = _mm256_or_si256 (_mm256_and_si256 (px[v], k), lookup (set, 1,
-            pl[v]));
+    px[v] = _mm256_or_si256 (_mm256_and_si256 (px[v], lookup (keep, 1,
+                pl[v])), lookup (set, 1, pl[v]));
     _mm256_storeu_si256 ((__m256i *) (out + 32 * v), px[v]);
   }
-  if (pprev)
-    _mm256_storeu_si256 ((__m256i *) pprev, labels_to_bytes (pl));
+  _mm256_storeu_si256 ((__m256i *) pprev, labels_to_bytes (pl));
+}
+
+/* The whole blocks of a row (@prev: the painted labels, or scratch with
+ * @stride 0); returns where they end */
+INLINE gint
+dither_blocks (Row * r, guint k, const Dither * dt, const __m256i * keep,
+    const __m256i * set, __m256i ix01, __m256i ix2, const guint8 * src,
+    guint8 * dst, const guint8 * thr, gint width, guint64 * counts,
+    const KmsHysteresis * hyst, guint8 * prev, gint stride)
+{
+  gint x;
+
+  for (x = 0; x + BLOCK <= width; x += BLOCK)
+    dither_paint_block (r, k, dt, keep, set, ix01, ix2, src + 4 * x,
+        dst + 4 * x, BLOCK, hyst ? hyst->prev + x : NULL, prev + stride * x,
+        thr + (x & (KMS_DITHER_TILE - 1)), counts);
+  return x;
 }
 
 void
@@ -703,8 +734,8 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
   const __m256i ix01 = pair_index (shift[0] / 8, shift[1] / 8);
   const __m256i ix2 = pair_index (shift[2] / 8, -1);
   guint32 keep_tab[8] VECTOR_ALIGNED, set_tab[8] VECTOR_ALIGNED;
+  guint8 scratch[BLOCK] VECTOR_ALIGNED;
   __m256i keep[1], set[1];
-  gboolean same_keep;
   Dither dt;
   Row r;
   guint i;
@@ -719,25 +750,47 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
   }
   row_init (&r, pal, hyst, sse != NULL);
   g_assert (!r.cells && r.n_tab == 1);
-  for (i = 1; i < k && paint->keep[i] == paint->keep[0]; i++);
-  same_keep = i == k;
   for (i = 0; i < 8; i++) {
     keep_tab[i] = i < k ? paint->keep[i] : 0;
     set_tab[i] = i < k ? paint->set[i] : 0;
   }
   keep[0] = _mm256_load_si256 ((const __m256i *) keep_tab);
   set[0] = _mm256_load_si256 ((const __m256i *) set_tab);
-  if (same_keep)
-    keep[0] = _mm256_set1_epi32 ((gint) paint->keep[0]);
   dt.s = _mm256_set1_epi32 (dither->strength);
-  dt.margin = _mm256_set1_epi32 (dither->margin);
-  dt.nmargin = _mm256_set1_epi32 (-dither->margin);
-  dt.full = dither->strength == 256;
+  dt.margin = _mm256_set1_epi32 (prev ? dither->margin : 0);
+  dt.nmargin = _mm256_set1_epi32 (prev ? -dither->margin : 0);
+  memset (scratch, 0, sizeof (scratch));
 
-  for (x = 0; x + BLOCK <= width; x += BLOCK)
-    dither_paint_block (&r, &dt, keep, set, same_keep, ix01, ix2, src + 4 * x,
-        dst + 4 * x, BLOCK, hyst ? hyst->prev + x : NULL,
-        prev ? prev + x : NULL, thr + (x & (KMS_DITHER_TILE - 1)), counts);
+  switch (k) {
+      /* the centroids' loop unrolled for each k */
+#define BLOCKS(kk) dither_blocks (&r, kk, &dt, keep, set, ix01, ix2, src, \
+      dst, thr, width, counts, hyst, prev ? prev : scratch, prev ? 1 : 0)
+    case 2:
+      x = BLOCKS (2);
+      break;
+    case 3:
+      x = BLOCKS (3);
+      break;
+    case 4:
+      x = BLOCKS (4);
+      break;
+    case 5:
+      x = BLOCKS (5);
+      break;
+    case 6:
+      x = BLOCKS (6);
+      break;
+    case 7:
+      x = BLOCKS (7);
+      break;
+    case 8:
+      x = BLOCKS (8);
+      break;
+    default:
+      x = BLOCKS (k);
+      break;
+#undef BLOCKS
+  }
   if (x < width) {
     /* the last pixels, padded with black */
     const gint n = width - x;
@@ -752,9 +805,8 @@ kms_assign_dither_paint_row32_avx2 (const KmsAssignPalette * pal,
       memcpy (hp, hyst->prev + x, n);
     if (prev)
       memcpy (pp, prev + x, n);
-    dither_paint_block (&r, &dt, keep, set, same_keep, ix01, ix2, in, out, n,
-        hyst ? hp : NULL, prev ? pp : NULL,
-        thr + (x & (KMS_DITHER_TILE - 1)), counts);
+    dither_paint_block (&r, r.k, &dt, keep, set, ix01, ix2, in, out, n,
+        hyst ? hp : NULL, pp, thr + (x & (KMS_DITHER_TILE - 1)), counts);
     if (hyst)
       memcpy (hyst->prev + x, hp, n);
     if (prev)
@@ -796,7 +848,7 @@ kms_assign_row_avx2 (const KmsAssignPalette * pal, const guint8 * const *c,
   row_init (&r, pal, hyst, sse != NULL);
   for (x = 0; x + BLOCK <= width; x += BLOCK) {
     planar_pairs (c[0] + x, c[1] + x, c[2] + x, x01, x2);
-    l8 = label_block (&r, x01, x2, BLOCK, hyst ? hyst->prev + x : NULL,
+    l8 = label_block (&r, 0, x01, x2, BLOCK, hyst ? hyst->prev + x : NULL,
         counts, l, NULL, NULL, NULL);
     _mm256_storeu_si256 ((__m256i *) (labels + x), l8);
     if (hyst)
@@ -818,8 +870,8 @@ kms_assign_row_avx2 (const KmsAssignPalette * pal, const guint8 * const *c,
       memcpy (prev, hyst->prev + x, n);
     }
     planar_pairs (in[0], in[1], in[2], x01, x2);
-    l8 = label_block (&r, x01, x2, n, hyst ? prev : NULL, counts, l, NULL,
-        NULL, NULL);
+    l8 = label_block (&r, 0, x01, x2, n, hyst ? prev : NULL, counts, l,
+        NULL, NULL, NULL);
     _mm256_store_si256 ((__m256i *) out, l8);
     memcpy (labels + x, out, n);
     if (hyst)
