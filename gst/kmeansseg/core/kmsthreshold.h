@@ -30,8 +30,9 @@ G_BEGIN_DECLS
 void kms_threshold_bayer (guint8 * tile);
 
 /* The same, blue noise: void-and-cluster ranks (a Gaussian of sigma 1.5
- * on the torus, integer energies, a fixed seed), so every build and run
- * makes the same tile; each level 16 times. A few milliseconds. */
+ * on the torus, integer energies, a fixed seed; kmsbluenoisegen.c, run at
+ * build time), the same tile in every build; each level 16 times. A copy
+ * of the built table. */
 void kms_threshold_blue_noise (guint8 * tile);
 
 G_END_DECLS

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "coretest.h"
+#include "kmsthreshold.h"
 
 /* ------------------------------------------------------------------ */
 /* 13. Bad input */
@@ -811,6 +812,56 @@ END_TEST;
  * which paints from whole-frame maps), every pixel is painted with one of
  * the palette's colours, and some pixels with another than their own;
  * the C level paints the same bytes as the best level */
+/* The dithering tiles: every threshold level equally often, Bayer's
+ * regular, the blue noise (made at build time) even at every 8x8 */
+START_TEST (test_threshold_tiles)
+{
+  guint8 tile[KMS_DITHER_TILE * KMS_DITHER_TILE];
+  guint count[256];
+  gint x, y, bx, by, i;
+
+  kms_threshold_bayer (tile);
+  for (by = 0; by < KMS_DITHER_TILE; by += 16)
+    for (bx = 0; bx < KMS_DITHER_TILE; bx += 16) {
+      memset (count, 0, sizeof (count));
+      for (y = by; y < by + 16; y++)
+        for (x = bx; x < bx + 16; x++) {
+          count[tile[y * KMS_DITHER_TILE + x]]++;
+          ck_assert_uint_eq (tile[y * KMS_DITHER_TILE + x],
+              tile[(y % 16) * KMS_DITHER_TILE + x % 16]);
+        }
+      for (i = 0; i < 256; i++)
+        ck_assert_uint_eq (count[i], 1);
+    }
+  /* the recursive matrix's corner: 0 8 2 10 / 12 4 14 6 / 3 11 1 9 ... in
+   * sixteenths of its 256 levels */
+  ck_assert_uint_eq (tile[0], 0);
+  ck_assert_uint_eq (tile[1], 128);
+  ck_assert_uint_eq (tile[KMS_DITHER_TILE + 1], 64);
+  ck_assert_uint_eq (tile[KMS_DITHER_TILE], 192);
+
+  kms_threshold_blue_noise (tile);
+  memset (count, 0, sizeof (count));
+  for (i = 0; i < KMS_DITHER_TILE * KMS_DITHER_TILE; i++)
+    count[tile[i]]++;
+  for (i = 0; i < 256; i++)
+    ck_assert_uint_eq (count[i], KMS_DITHER_TILE * KMS_DITHER_TILE / 256);
+  /* half of each 8x8 below 128, within +-5 (white noise strays to 24 and
+   * 43 in this count; this tile keeps to 28..35) */
+  for (by = 0; by < KMS_DITHER_TILE; by += 8)
+    for (bx = 0; bx < KMS_DITHER_TILE; bx += 8) {
+      guint low = 0;
+
+      for (y = by; y < by + 8; y++)
+        for (x = bx; x < bx + 8; x++)
+          low += tile[y * KMS_DITHER_TILE + x] < 128;
+      ck_assert_uint_ge (low, 27);
+      ck_assert_uint_le (low, 37);
+    }
+}
+
+END_TEST;
+
 START_TEST (test_dither_labels)
 {
   static const KmsFormat formats[] = {
@@ -921,6 +972,7 @@ context_suite (void)
   tcase_add_test (tc, test_cpu_levels);
   tcase_add_test (tc, test_n_threads);
   tcase_add_test (tc, test_labels_beside);
+  tcase_add_test (tc, test_threshold_tiles);
   tcase_add_test (tc, test_dither_labels);
   tcase_add_test (tc, test_spatial_smoothing);
   tcase_add_test (tc, test_mask_selection);
