@@ -4,13 +4,18 @@ real footage and on generated clips, for live pipelines, where what counts
 is the slowest frame.
 
 For every clip x size x k x threads the element runs alone over the clip's
-frames, RGBx, default properties but k and n-threads: the tool calls
-kmeansseg's sink pad itself (gst_pad_chain from this thread, with the
-stream-start, caps and segment events sent first; a fakesink after it), so
-no queue or other thread sits between, and GstPad probes on kmeansseg's
-sink pad (buffer in) and src pad (buffer out) read the monotonic clock
-(time.perf_counter_ns). A frame's time is src minus sink: what the element
-does with that buffer, the output buffer's allocation included. The whole
+frames, RGBx, default properties but k and n-threads: the tool calls the
+sink pad of `videoconvert ! video/x-raw,format=RGBx ! kmeansseg ! fakesink`
+itself (gst_pad_chain from this thread with RGB frames, the stream-start,
+caps and segment events sent first), so no queue or other thread sits
+between, and GstPad probes on kmeansseg's sink pad (buffer in) and src pad
+(buffer out) read the monotonic clock (time.perf_counter_ns). A frame's
+time is src minus sink: what the element does with that buffer, in place
+on the writable, pooled buffer videoconvert hands on, as a decoder would
+(until stop 21 the frames went straight to kmeansseg in buffers the Python
+binding kept a reference to, so GstBaseTransform first copied each into
+freshly allocated memory: 8 MB and its page faults at 1080p, inside the
+timing). The whole
 clip runs --runs times, each in a fresh pipeline (so each run starts with
 the first frame's fresh fit), and each frame's time is the least over the
 runs (--combine min; or their median): other work on the machine only ever
@@ -124,12 +129,23 @@ class Runner:
     def run(self, frames, k, threads, props=(), clock=time.perf_counter_ns,
             cuts=None):
         """ns per frame inside the element (sink probe to src probe), by
-        clock. With a list @cuts (an untimed run): post-messages on, and
-        the indices of the frames the element took as scene cuts are
-        appended to it."""
+        clock, of frames (t, h, w, 3: RGB). With a list @cuts (an untimed
+        run): post-messages on, and the indices of the frames the element
+        took as scene cuts are appended to it.
+
+        The frames go through videoconvert to RGBx first (untimed: before
+        kmeansseg's sink probe, in the same thread), so that kmeansseg
+        gets what a decoder hands on, a writable buffer from a pool, and
+        works in place on it. Fed straight from Python, a buffer is never
+        writable (the binding keeps a reference), and GstBaseTransform
+        would copy each frame into new memory first, inside the timing."""
         Gst = self.Gst
         t, h, w = frames.shape[:3]
         pipe = Gst.Pipeline.new("frametime")
+        conv = Gst.ElementFactory.make("videoconvert", None)
+        rgbx = Gst.ElementFactory.make("capsfilter", None)
+        rgbx.set_property("caps", Gst.Caps.from_string(
+            "video/x-raw,format=RGBx"))
         seg = Gst.ElementFactory.make("kmeansseg", None)
         sink = Gst.ElementFactory.make("fakesink", None)
         sink.set_property("sync", False)
@@ -140,9 +156,11 @@ class Runner:
             Gst.util_set_object_arg(seg, name, value)
         if cuts is not None:
             seg.set_property("post-messages", True)
-        pipe.add(seg)
-        pipe.add(sink)
-        seg.link(sink)
+        for e in (conv, rgbx, seg, sink):
+            pipe.add(e)
+        if not (conv.link(rgbx) and rgbx.link(seg) and seg.link(sink)):
+            raise RuntimeError("cannot link videoconvert ! RGBx ! kmeansseg")
+        feed = conv.get_static_pad("sink")
         sinkpad = seg.get_static_pad("sink")
         srcpad = seg.get_static_pad("src")
         t_in = np.zeros(t, np.int64)
@@ -162,14 +180,14 @@ class Runner:
         if pipe.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
             raise RuntimeError("pipeline does not start")
         caps = Gst.Caps.from_string(
-            "video/x-raw,format=RGBx,width=%d,height=%d,framerate=30/1,"
+            "video/x-raw,format=RGB,width=%d,height=%d,framerate=30/1,"
             "pixel-aspect-ratio=1/1" % (w, h))
-        sinkpad.send_event(Gst.Event.new_stream_start("frametime"))
-        if not sinkpad.send_event(Gst.Event.new_caps(caps)):
-            raise RuntimeError("kmeansseg refuses %s" % caps.to_string())
+        feed.send_event(Gst.Event.new_stream_start("frametime"))
+        if not feed.send_event(Gst.Event.new_caps(caps)):
+            raise RuntimeError("videoconvert refuses %s" % caps.to_string())
         segment = Gst.Segment()
         segment.init(Gst.Format.TIME)
-        sinkpad.send_event(Gst.Event.new_segment(segment))
+        feed.send_event(Gst.Event.new_segment(segment))
         dur = Gst.SECOND // 30
         try:
             for i in range(t):
@@ -177,7 +195,7 @@ class Runner:
                 buf.pts = i * dur
                 buf.duration = dur
                 idx[0] = i
-                ret = sinkpad.chain(buf)
+                ret = feed.chain(buf)
                 if ret != Gst.FlowReturn.OK:
                     raise RuntimeError("frame %d: %s" % (i, ret))
                 if t_out[i] == 0:
@@ -379,9 +397,7 @@ def main():
                 continue
             about.setdefault(name, {}).setdefault(clip.about, []).append(
                 size)
-            rgbx = np.empty(clip.frames.shape[:3] + (4,), np.uint8)
-            rgbx[..., :3] = clip.frames
-            rgbx[..., 3] = 255
+            rgb = np.ascontiguousarray(clip.frames)
             del clip.frames
             for k in ks:
                 for nt in threads:
@@ -390,8 +406,8 @@ def main():
                     gc.disable()
                     cuts = [] if clip.cut is None else [clip.cut]
                     try:
-                        runner.run(rgbx, k, nt, props, clock, cuts)
-                        runs = [runner.run(rgbx, k, nt, props, clock)
+                        runner.run(rgb, k, nt, props, clock, cuts)
+                        runs = [runner.run(rgb, k, nt, props, clock)
                                 for _ in range(max(1, args.runs))]
                     finally:
                         gc.enable()
@@ -402,7 +418,7 @@ def main():
                     results[(name, size, k, nt)] = s
                     rows.append(row(name, size, k, nt, s))
                     log(rows[-1])
-            del rgbx
+            del rgb
     if args.pin is not None:
         os.sched_setaffinity(0, set(cpus0))
 
