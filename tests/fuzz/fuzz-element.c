@@ -630,8 +630,7 @@ push_short (GstHarness * h, State * s, Reader * r, gboolean meta)
         meta ? " with meta" : "", need, gst_flow_get_name (ret));
     /* the output was negotiated before the buffer was found short: a
      * label map now stays one for these caps, as after push_frame() */
-    s->label_map = s->gray8_downstream &&
-        s->format != GST_VIDEO_FORMAT_GRAY8;
+    s->label_map = s->gray8_downstream && s->format != GST_VIDEO_FORMAT_GRAY8;
   } else {
     CHECK (ret != GST_FLOW_OK, "a short buffer went through");
   }
