@@ -349,6 +349,141 @@ assign_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
     still_row (pass, band, y, lab);
 }
 
+/* Squared distance of pixel x of row y (its input, not written yet) to
+ * label a's colour minus that to label b's */
+static gint64
+pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
+    guint b)
+{
+  const KmsFormatInfo *info = pass->info;
+  const KmsFrame *in = pass->in;
+  guint8 v[KMS_MAX_CHANNELS] = { 0 };
+  gint64 d = 0;
+  guint ch;
+
+  /* the pixel read in place, as the format's unpack reads it (a call of
+   * the row kernel per pixel cost more than the check) */
+  if (info->bpp) {
+    const guint8 *px = in->data[0] + (gsize) y * in->stride[0] +
+        (gsize) info->bpp * x;
+
+    for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+      v[ch] = px[info->offset[ch]];
+  } else {
+    for (ch = 0; ch < info->n_channels; ch++) {
+      const KmsChannel l = info->ch[ch];
+
+      v[ch] = in->data[l.plane][(gsize) (y >> l.vsub) * in->stride[l.plane] +
+          l.offset + (gsize) l.pstride * (x >> l.hsub)];
+    }
+  }
+  if (pass->lab)
+    kms_oklab_pixel (pass->lab, v, v);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    const gint ea = (gint) v[ch] - pass->apal.c[ch][a];
+    const gint eb = (gint) v[ch] - pass->apal.c[ch][b];
+
+    d += ea * ea - eb * eb;
+  }
+  return d;
+}
+
+/* Neighbours of pixel x (of 8, the map's edge repeated) labelled @l */
+static inline guint
+neighbours_with (const guint8 * a, const guint8 * c, const guint8 * b,
+    gint x, gint width, guint8 l)
+{
+  const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, width - 1);
+
+  return (a[xl] == l) + (a[x] == l) + (a[xr] == l) + (c[xl] == l) +
+      (c[xr] == l) + (b[xl] == l) + (b[x] == l) + (b[xr] == l);
+}
+
+/* One pass of the smoothing over row @y, src to dst: the 3x3 majority
+ * (the level's kernel), then each pixel it relabelled keeps its own label
+ * unless its colour is at most smooth_lambda (squared levels: 3 x the
+ * strength squared) farther from the majority's colour than from its own,
+ * per neighbour the majority has more than its own label: noise along a
+ * boundary follows its neighbours, a small object of a colour of its own
+ * stays. With @band, the band's counts and error follow the labels that
+ * changed (as write_band does for the stepped pass). */
+static inline __attribute__ ((always_inline)) void
+smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gsize w = pass->in->width;
+  const gint h = pass->in->height;
+  const guint8 *a = pass->src + (gsize) MAX (y - 1, 0) * w;
+  const guint8 *c = pass->src + y * w;
+  const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
+  guint8 *d = pass->dst + y * w;
+  gint x0;
+
+  pass->dsp->smooth (a, c, b, d, (gint) w);
+  /* few pixels change: eight labels compared at once, and only those
+   * that changed read their input (not written yet) */
+  for (x0 = 0; x0 < (gint) w; x0 += 8) {
+    guint64 bits = row_word (c, x0, (gint) w) ^ row_word (d, x0, (gint) w);
+
+    while (bits) {
+      const guint i = (guint) __builtin_ctzll (bits) / 8;
+      const gint x = x0 + (gint) i;
+      gint64 more, dd;
+
+      bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
+      more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
+          (gint) neighbours_with (a, c, b, x, w, c[x]);
+      dd = pixel_distance_diff (pass, y, x, d[x], c[x]);
+      if (dd > more * (gint64) pass->smooth_lambda) {
+        d[x] = c[x];
+      } else if (band) {
+        band->counts[c[x]]--;
+        band->counts[d[x]]++;
+        if (pass->measure)
+          band->sse += dd;
+      }
+    }
+  }
+}
+
+/* One pass of the smoothing over a band of rows, src to dst */
+static void
+smooth_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  gint y0, y1, y;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++)
+    smooth_row (pass, NULL, y);
+}
+
+/* The fused smoothing's row @y: smoothed, its counts and error fixed, and
+ * written (in place, its input is read before) */
+static void
+smooth_write_row (KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  guint8 *lab = pass->dst + (gsize) y * pass->in->width;
+
+  smooth_row (pass, band, y);
+  write_group (pass, y, 1, &lab, NULL);
+}
+
+/* The fused smoothing's rows that need another band's labels, once every
+ * band is assigned: the first and the last of each band */
+static void
+smooth_edges_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  KmsPassBand *band = &pass->bands[index];
+  gint y0, y1;
+
+  band_rows (pass, index, &y0, &y1);
+  if (y0 < y1)
+    smooth_write_row (pass, band, y0);
+  if (y1 - 1 > y0)
+    smooth_write_row (pass, band, y1 - 1);
+}
+
 /* One band of rows: assign and paint, counts and error into the band;
  * with smoothing, only assign (into pass->map) */
 static void
@@ -378,6 +513,10 @@ process_band (gpointer data, guint index)
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, FALSE,
           src, (guint8 *) src, in->width, band->counts,
           pass->measure ? &band->sse : NULL, &h);
+      /* one smoothing pass: the row above has its neighbours now (the
+       * band's first and last rows wait for the other bands) */
+      if (pass->smooth_fused && y >= y0 + 2)
+        smooth_write_row (pass, band, y - 1);
     }
     return;
   }
@@ -432,84 +571,6 @@ process_band (gpointer data, guint index)
         dither_row (pass, band, y + r, band->labels[r], band->paint[r]);
     }
     write_group (pass, y, n, band->labels, pass->dither ? band->paint : NULL);
-  }
-}
-
-/* Squared distance of pixel x of row y (its input, not written yet) to
- * label a's colour minus that to label b's */
-static gint64
-pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
-    guint b)
-{
-  guint8 v[KMS_MAX_CHANNELS] = { 0 };
-  guint8 *c[KMS_MAX_CHANNELS] = { &v[0], &v[1], &v[2] };
-  gint64 d = 0;
-  guint ch;
-
-  pass->dsp->rows.unpack_step (pass->in, y, x, 1, 1, c);
-  if (pass->lab)
-    kms_oklab_pixel (pass->lab, v, v);
-  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-    const gint ea = (gint) v[ch] - pass->apal.c[ch][a];
-    const gint eb = (gint) v[ch] - pass->apal.c[ch][b];
-
-    d += ea * ea - eb * eb;
-  }
-  return d;
-}
-
-/* Neighbours of pixel x (of 8, the map's edge repeated) labelled @l */
-static inline guint
-neighbours_with (const guint8 * a, const guint8 * c, const guint8 * b,
-    gint x, gint width, guint8 l)
-{
-  const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, width - 1);
-
-  return (a[xl] == l) + (a[x] == l) + (a[xr] == l) + (c[xl] == l) +
-      (c[xr] == l) + (b[xl] == l) + (b[x] == l) + (b[xr] == l);
-}
-
-/* One pass of the smoothing over a band of rows, src to dst: the 3x3
- * majority (the level's kernel), then each pixel it relabelled keeps its
- * own label unless its colour is at most smooth_lambda (squared levels:
- * 3 x the strength squared) farther from the majority's colour than from
- * its own, per neighbour the majority has more than its own label: noise
- * along a boundary follows its neighbours, a small object of a colour of
- * its own stays */
-static void
-smooth_band (gpointer data, guint index)
-{
-  KmsPassFrame *pass = data;
-  const gsize w = pass->in->width;
-  const gint h = pass->in->height;
-  gint y0, y1, y, x0;
-
-  band_rows (pass, index, &y0, &y1);
-  for (y = y0; y < y1; y++) {
-    const guint8 *a = pass->src + (gsize) MAX (y - 1, 0) * w;
-    const guint8 *c = pass->src + y * w;
-    const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
-    guint8 *d = pass->dst + y * w;
-
-    pass->dsp->smooth (a, c, b, d, (gint) w);
-    /* few pixels change: eight labels compared at once, and only those
-     * that changed read their input (not written yet) */
-    for (x0 = 0; x0 < (gint) w; x0 += 8) {
-      guint64 bits = row_word (c, x0, (gint) w) ^ row_word (d, x0, (gint) w);
-
-      while (bits) {
-        const guint i = (guint) __builtin_ctzll (bits) / 8;
-        const gint x = x0 + (gint) i;
-        gint64 more, dd;
-
-        bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
-        more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
-            (gint) neighbours_with (a, c, b, x, w, c[x]);
-        dd = pixel_distance_diff (pass, y, x, d[x], c[x]);
-        if (dd > more * (gint64) pass->smooth_lambda)
-          d[x] = c[x];
-      }
-    }
   }
 }
 
@@ -1165,9 +1226,20 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   pp->prev_final_valid = pass->still_map != NULL;
 
+  /* One smoothing pass and nothing else on the map, 4-byte pixels: rows
+   * smoothed and written as the assignment goes */
+  pass->smooth_fused = pass->map_fused && pass->smooth == 1 &&
+      !pass->feather && !pass->dither && !pass->still_map;
+  if (pass->smooth_fused) {
+    pass->src = pass->map;
+    pass->dst = pp->maps[1];
+  }
+
   kms_pool_run (pool, process_band, pass);
 
-  if (pass->use_map) {
+  if (pass->smooth_fused) {
+    kms_pool_run (pool, smooth_edges_band, pass);
+  } else if (pass->use_map) {
     guint i;
 
     /* every pass reads the whole previous one: one job each */
