@@ -351,7 +351,7 @@ assign_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
 
 /* Squared distance of pixel x of row y (its input, not written yet) to
  * label a's colour minus that to label b's */
-static gint64
+static inline __attribute__ ((always_inline)) gint64
 pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
     guint b)
 {
@@ -388,17 +388,6 @@ pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
   return d;
 }
 
-/* Neighbours of pixel x (of 8, the map's edge repeated) labelled @l */
-static inline guint
-neighbours_with (const guint8 * a, const guint8 * c, const guint8 * b,
-    gint x, gint width, guint8 l)
-{
-  const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, width - 1);
-
-  return (a[xl] == l) + (a[x] == l) + (a[xr] == l) + (c[xl] == l) +
-      (c[xr] == l) + (b[xl] == l) + (b[x] == l) + (b[xr] == l);
-}
-
 /* One pass of the smoothing over row @y, src to dst: the 3x3 majority
  * (the level's kernel), then each pixel it relabelled keeps its own label
  * unless its colour is at most smooth_lambda (squared levels: 3 x the
@@ -427,12 +416,20 @@ smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
     while (bits) {
       const guint i = (guint) __builtin_ctzll (bits) / 8;
       const gint x = x0 + (gint) i;
-      gint64 more, dd;
+      const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, (gint) w - 1);
+      const guint8 to = d[x], from = c[x];
+      const guint8 nb[8] = { a[xl], a[x], a[xr], c[xl], c[xr], b[xl], b[x],
+        b[xr]
+      };
+      gint64 more = 0, dd;
+      guint j;
 
       bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
-      more = (gint) neighbours_with (a, c, b, x, w, d[x]) -
-          (gint) neighbours_with (a, c, b, x, w, c[x]);
-      dd = pixel_distance_diff (pass, y, x, d[x], c[x]);
+      /* of its 8 neighbours (the map's edge repeated), those with the
+       * new label less those with its own */
+      for (j = 0; j < 8; j++)
+        more += (nb[j] == to) - (nb[j] == from);
+      dd = pixel_distance_diff (pass, y, x, to, from);
       if (dd > more * (gint64) pass->smooth_lambda) {
         d[x] = c[x];
       } else if (band) {
