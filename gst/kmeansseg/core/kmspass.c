@@ -304,30 +304,6 @@ still_after32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
   }
 }
 
-/* After smoothing: a still pixel that kept its label shows what it showed
- * on the last frame (so its neighbours' noise does not move it either);
- * the labels shown are kept for the next frame */
-static void
-still_final_band (gpointer data, guint index)
-{
-  KmsPassFrame *pass = data;
-  const gsize w = pass->in->width;
-  guint8 *final = (guint8 *) pass->final;
-  gint y0, y1, y;
-  gsize x;
-
-  band_rows (pass, index, &y0, &y1);
-  for (y = y0; y < y1; y++) {
-    guint8 *f = final + w * y, *pf = pass->prev_final + w * y;
-    const guint8 *sm = pass->still_map + w * y;
-
-    if (pass->prev_final_apply)
-      for (x = 0; x < w; x++)
-        f[x] = sm[x] ? pf[x] : f[x];
-    memcpy (pf, f, w);
-  }
-}
-
 /* Unpack and assign row y into @lab, with the hysteresis and the still
  * pixels' */
 static void
@@ -454,31 +430,102 @@ smooth_band (gpointer data, guint index)
     smooth_row (pass, NULL, y);
 }
 
-/* The fused smoothing's row @y: smoothed, its counts and error fixed, and
- * written (in place, its input is read before) */
+/* After smoothing, row @y: a still pixel that kept its label shows what it
+ * showed on the last frame (so its neighbours' noise does not move it
+ * either); the labels shown are kept for the next frame */
 static void
-smooth_write_row (KmsPassFrame * pass, KmsPassBand * band, gint y)
+still_final_row (const KmsPassFrame * pass, gint y)
 {
-  guint8 *lab = pass->dst + (gsize) y * pass->in->width;
+  const gsize w = pass->in->width;
+  guint8 *f = (guint8 *) pass->final + w * y, *pf = pass->prev_final + w * y;
+  const guint8 *sm = pass->still_map + w * y;
+  gsize x;
 
-  smooth_row (pass, band, y);
-  write_group (pass, y, 1, &lab, NULL);
+  if (pass->prev_final_apply)
+    for (x = 0; x < w; x++)
+      f[x] = sm[x] ? pf[x] : f[x];
+  memcpy (pf, f, w);
 }
 
-/* The fused smoothing's rows that need another band's labels, once every
- * band is assigned: the first and the last of each band */
+/* The band's counts and error follow the labels of row @y that changed
+ * from as assigned (pass->map) to as shown (pass->final); before the row
+ * is written: in place, its input is still there. Few labels change, so
+ * eight are compared at once first. */
+static void
+fix_counts_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gint w = pass->in->width;
+  const guint8 *before = pass->map + (gsize) y * w;
+  const guint8 *after = pass->final + (gsize) y * w;
+  gint x0;
+
+  for (x0 = 0; x0 < w; x0 += 8) {
+    guint64 bits = row_word (before, x0, w) ^ row_word (after, x0, w);
+
+    while (bits) {
+      const guint i = (guint) __builtin_ctzll (bits) / 8;
+      const gint x = x0 + (gint) i;
+
+      bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
+      band->counts[before[x]]--;
+      band->counts[after[x]]++;
+      if (pass->measure)
+        band->sse += pixel_distance_diff (pass, y, x, after[x], before[x]);
+    }
+  }
+}
+
+/* The fused smoothing's row group at @y: smoothed (with the still pixels
+ * put back), its counts and error fixed, and written */
+static void
+smooth_write_group (KmsPassFrame * pass, KmsPassBand * band, gint y)
+{
+  const gint n = MIN (pass->info->v_group, pass->in->height - y);
+  guint8 *lab[2];
+  gint r;
+
+  for (r = 0; r < n; r++) {
+    lab[r] = pass->dst + (gsize) (y + r) * pass->in->width;
+    if (!pass->still_map) {
+      /* the check fixes the counts of what it keeps */
+      smooth_row (pass, band, y + r);
+    } else {
+      smooth_row (pass, NULL, y + r);
+      still_final_row (pass, y + r);
+      fix_counts_row (pass, band, y + r);
+    }
+  }
+  write_group (pass, y, n, lab, NULL);
+}
+
+/* The fused smoothing's row groups that need another band's labels, once
+ * every band is assigned: the first and the last of each band */
 static void
 smooth_edges_band (gpointer data, guint index)
 {
   KmsPassFrame *pass = data;
   KmsPassBand *band = &pass->bands[index];
+  const gint g = pass->info->v_group;
   gint y0, y1;
 
   band_rows (pass, index, &y0, &y1);
-  if (y0 < y1)
-    smooth_write_row (pass, band, y0);
-  if (y1 - 1 > y0)
-    smooth_write_row (pass, band, y1 - 1);
+  if (y0 >= y1)
+    return;
+  smooth_write_group (pass, band, y0);
+  if (y0 + g * ((y1 - 1 - y0) / g) > y0)
+    smooth_write_group (pass, band, y0 + g * ((y1 - 1 - y0) / g));
+}
+
+/* The still pixels after the last pass, over a band of rows */
+static void
+still_final_band (gpointer data, guint index)
+{
+  KmsPassFrame *pass = data;
+  gint y0, y1, y;
+
+  band_rows (pass, index, &y0, &y1);
+  for (y = y0; y < y1; y++)
+    still_final_row (pass, y);
 }
 
 /* One band of rows: assign and paint, counts and error into the band;
@@ -513,13 +560,19 @@ process_band (gpointer data, guint index)
       /* one smoothing pass: the row above has its neighbours now (the
        * band's first and last rows wait for the other bands) */
       if (pass->smooth_fused && y >= y0 + 2)
-        smooth_write_row (pass, band, y - 1);
+        smooth_write_group (pass, band, y - 1);
     }
     return;
   }
   if (pass->use_map) {
-    for (y = y0; y < y1; y++)
-      assign_row (pass, band, y, pass->map + (gsize) y * in->width);
+    for (y = y0; y < y1; y += g) {
+      for (r = 0; r < MIN (g, in->height - y); r++)
+        assign_row (pass, band, y + r, pass->map + (gsize) (y + r) *
+            in->width);
+      /* the same, a group behind */
+      if (pass->smooth_fused && y >= y0 + 2 * g)
+        smooth_write_group (pass, band, y - g);
+    }
     return;
   }
 
@@ -846,7 +899,7 @@ write_band (gpointer data, guint index)
   const KmsFrame *in = pass->in;
   const gsize w = in->width;
   const gint g = pass->info->v_group;
-  gint y0, y1, y, r, x, x0;
+  gint y0, y1, y, r;
 
   band_rows (pass, index, &y0, &y1);
   if (pass->feather && y0 < y1)
@@ -870,26 +923,8 @@ write_band (gpointer data, guint index)
       /* the hysteresis keeps the labels as assigned (in pass->prev
        * already), which smoothing then cleans the same way frame after
        * frame */
-      if (before == after)
-        continue;
-      /* before the group is written: in place, the input is still there;
-       * few labels change, so a run of 32 is compared at once first */
-      for (x0 = 0; x0 < (gint) w; x0 += 8) {
-        guint64 bits = row_word (before, x0, (gint) w) ^ row_word (after, x0,
-            (gint) w);
-
-        while (bits) {
-          const guint i = (guint) __builtin_ctzll (bits) / 8;
-
-          x = x0 + (gint) i;
-          bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
-          band->counts[before[x]]--;
-          band->counts[after[x]]++;
-          if (pass->measure)
-            band->sse += pixel_distance_diff (pass, y + r, x, after[x],
-                before[x]);
-        }
-      }
+      if (before != after)
+        fix_counts_row (pass, band, y + r);
     }
     write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
     if (pass->feather) {
@@ -1225,11 +1260,12 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
 
   /* One smoothing pass and nothing else on the map, 4-byte pixels: rows
    * smoothed and written as the assignment goes */
-  pass->smooth_fused = pass->map_fused && pass->smooth == 1 &&
-      !pass->feather && !pass->dither && !pass->still_map;
+  pass->smooth_fused = pass->use_map && pass->smooth == 1 &&
+      !pass->feather && !pass->dither;
   if (pass->smooth_fused) {
     pass->src = pass->map;
     pass->dst = pp->maps[1];
+    pass->final = pass->dst;
   }
 
   kms_pool_run (pool, process_band, pass);
