@@ -195,16 +195,20 @@ still_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
   }
   /* with smoothing: which pixels are still and kept their label */
   if (pass->still_map) {
-    guint8 *sm = pass->still_map + w * y;
+    guint8 *__restrict sm = pass->still_map + w * y;
+    const guint8 *__restrict r0 = band->row[0], *__restrict r1 = band->row[1];
+    const guint8 *__restrict r2 = band->row[2];
+    const guint8 *__restrict p0 = prev_in, *__restrict p1 = prev_in + w;
+    const guint8 *__restrict p2 = prev_in + 2 * w;
+    const guint8 *__restrict l = lab, *__restrict o = old;
+    const guint8 apply = pass->still_apply;
 
-    for (x = 0; x < (gint) w; x++) {
-      guint8 st = pass->still_apply && lab[x] == old[x];
-
-      for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
-        st &= ABS ((gint) band->row[ch][x] - prev_in[ch * w + x]) <=
-            KMS_STILL_LEVELS;
-      sm[x] = st;
-    }
+    /* restrict and byte arithmetic: the loop vectorises */
+    for (x = 0; x < (gint) w; x++)
+      sm[x] = apply & (l[x] == o[x]) &
+          (ABS ((gint) r0[x] - p0[x]) <= KMS_STILL_LEVELS) &
+          (ABS ((gint) r1[x] - p1[x]) <= KMS_STILL_LEVELS) &
+          (ABS ((gint) r2[x] - p2[x]) <= KMS_STILL_LEVELS);
   }
   for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
     memcpy (prev_in + ch * w, band->row[ch], w);
