@@ -256,7 +256,7 @@ still_before32 (const KmsPassFrame * pass, gint y, const guint8 * src,
  * and is painted again */
 static void
 still_after32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
-    const guint8 * still, guint8 * dst)
+    const guint8 * still, guint8 * dst, gboolean paint)
 {
   const KmsAssignPalette *pal = &pass->apal;
   const gsize w = pass->in->width;
@@ -297,7 +297,7 @@ still_after32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
       band->counts[o] += back;
       band->sse += pass->measure && back ? (gint64) dp - (gint64) dn : 0;
       lab[x] = back ? o : l;
-      if (pass->write) {
+      if (paint) {
         const guint32 px = back ? (a & pass->paint.keep[o]) |
             pass->paint.set[o] : (a & pass->paint.keep[l]) |
             pass->paint.set[l];
@@ -306,6 +306,27 @@ still_after32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
       }
     }
   }
+}
+
+/* With smoothing, row y of the packed pass: which pixels are still (1 in
+ * @still) and kept their label */
+static void
+still_map_row32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    const guint8 * still)
+{
+  const gsize w = pass->in->width;
+  guint8 *__restrict sm = pass->still_map + w * y;
+  const guint8 *__restrict l = pass->prev + w * y;
+  const guint8 *__restrict o = band->old;
+  const guint8 *__restrict st = still;
+  gsize x;
+
+  if (!pass->still_apply) {
+    memset (sm, 0, w);
+    return;
+  }
+  for (x = 0; x < w; x++)
+    sm[x] = st[x] & (l[x] == o[x]);
 }
 
 /* Unpack and assign row y into @lab, with the hysteresis and the still
@@ -558,9 +579,20 @@ process_band (gpointer data, guint index)
 
       if (pass->prev)
         row_hysteresis (pass, &h, y);
+      if (pass->still) {
+        memcpy (band->old, pass->prev + (gsize) y * in->width, in->width);
+        still_before32 (pass, y, src, band->labels[0]);
+      }
       pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, FALSE,
           src, (guint8 *) src, in->width, band->counts,
           pass->measure ? &band->sse : NULL, &h);
+      /* still pixels put back (not painted: the input stays for the steps
+       * after) */
+      if (pass->still) {
+        still_after32 (pass, band, y, band->labels[0], NULL, FALSE);
+        if (pass->still_map)
+          still_map_row32 (pass, band, y, band->labels[0]);
+      }
       /* one smoothing pass: the row above has its neighbours now (the
        * band's first and last rows wait for the other bands) */
       if (pass->smooth_fused && y >= y0 + 2)
@@ -609,7 +641,7 @@ process_band (gpointer data, guint index)
           pass->write, src, dst, in->width, band->counts,
           pass->measure ? &band->sse : NULL, row_hysteresis (pass, &hyst, y));
       if (pass->still)
-        still_after32 (pass, band, y, band->labels[0], dst);
+        still_after32 (pass, band, y, band->labels[0], dst, pass->write);
     }
     return;
   }
@@ -1210,12 +1242,21 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   pass->fused = dsp->assign_paint && !pass->labels_out && !pass->labels &&
       !pass->lab && !pass->use_map && !pass->dither;
 
-  /* Still pixels need the last frame's input too, of the same size, and
-   * the hysteresis's labels */
+  /* With a map, 4-byte pixels are labelled by the fused kernel (no
+   * painting) straight into it, which is the hysteresis's own map when it
+   * runs (the smoothing writes the others) */
+  pass->map_fused = pass->use_map && dsp->assign_paint && !pass->lab;
+  if (pass->map_fused && pass->prev)
+    pass->map = pass->prev;
+
+  /* Still pixels need the last frame's input too, of the same size (4-byte
+   * pixels as they came in where the fused kernel reads them, else three
+   * unpacked planes), and the hysteresis's labels */
   pass->still = pass->prev && params->still_hysteresis > 0;
   pass->still_apply = FALSE;
   if (pass->still) {
-    gsize n = (gsize) (pass->fused ? 4 : 3) * in->width * in->height;
+    const gboolean packed = pass->fused || pass->map_fused;
+    gsize n = (gsize) (packed ? 4 : 3) * in->width * in->height;
     gsize alloc = pp->prev_in_alloc;
 
     if (n > pp->prev_in_alloc) {
@@ -1226,22 +1267,13 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->prev_in = pp->prev_in;
     pass->still_apply = pass->prev_apply && pp->prev_in_valid &&
         pp->prev_in_size == n && pp->prev_in_width == in->width &&
-        pp->prev_in_packed == pass->fused;
+        pp->prev_in_packed == packed;
     pass->still_margin = MAX (params->still_hysteresis, params->hysteresis);
     pp->prev_in_size = n;
     pp->prev_in_width = in->width;
-    pp->prev_in_packed = pass->fused;
+    pp->prev_in_packed = packed;
   }
   pp->prev_in_valid = pass->still;
-
-  /* With a map, 4-byte pixels are labelled by the fused kernel (no
-   * painting) straight into it, which is the hysteresis's own map when it
-   * runs (the smoothing writes the others); still pixels need the unpacked
-   * rows */
-  pass->map_fused = pass->use_map && dsp->assign_paint && !pass->lab &&
-      !pass->still;
-  if (pass->map_fused && pass->prev)
-    pass->map = pass->prev;
 
   /* Still pixels with smoothing: the labels shown last time, kept */
   pass->still_map = NULL;

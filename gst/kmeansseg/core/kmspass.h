@@ -153,7 +153,7 @@ typedef struct
   guint8 *prev_in;
   gsize prev_in_alloc;
   gboolean prev_in_valid;
-  gboolean prev_in_packed;      /* kept as 4-byte pixels (the fused pass) */
+  gboolean prev_in_packed;      /* kept as 4-byte pixels (fused kernel) */
   gsize prev_in_size;
   gint prev_in_width;
   guint8 *prev_final;
