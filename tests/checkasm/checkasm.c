@@ -1206,19 +1206,23 @@ assert_same_frame (const TestFrame * a, const TestFrame * b,
  * a histogram of the clamped window; the most held label, the centre's
  * own on a tie with it, else the lowest number */
 static guint8
-plain_smooth_pixel (const guint8 * const rows[3], gint x, gint width)
+plain_smooth_pixel (const guint8 * const rows[3], gint x, gint width,
+    guint8 * more)
 {
   guint n[256] = { 0 };
-  guint best, i;
+  guint best, i, own = rows[1][x];
   gint dy, dx;
 
   for (dy = 0; dy < 3; dy++)
     for (dx = -1; dx <= 1; dx++)
       n[rows[dy][CLAMP (x + dx, 0, width - 1)]]++;
-  best = rows[1][x];
+  best = own;
   for (i = 0; i < 256; i++)
     if (n[i] > n[best])
       best = i;
+  /* of the 8 neighbours (the window less the centre), those with the new
+   * label less those with the own */
+  *more = best != own ? n[best] - (n[own] - 1) : 0;
   return best;
 }
 
@@ -1356,7 +1360,7 @@ run_smooth (Run * run, gint width)
 {
   const guint kind = rng_below (run->s, 4);
   const guint edge = rng_below (run->s, 4);
-  Buf rows[3], da, db;
+  Buf rows[3], da, db, ma, mb;
   const guint8 *r[3];
   gint i, x;
 
@@ -1374,18 +1378,23 @@ run_smooth (Run * run, gint width)
     r[2] = r[1];
   buf_init (&da, width, rng_below (run->s, 64), run->s);
   buf_copy (&db, &da);
-  run->dsp->smooth (r[0], r[1], r[2], da.data, width);
+  buf_init (&ma, width, rng_below (run->s, 64), run->s);
+  buf_copy (&mb, &ma);
+  run->dsp->smooth (r[0], r[1], r[2], da.data, ma.data, width);
   if (run->ref)
-    run->ref->smooth (r[0], r[1], r[2], db.data, width);
+    run->ref->smooth (r[0], r[1], r[2], db.data, mb.data, width);
   else
     for (x = 0; x < width; x++)
-      db.data[x] = plain_smooth_pixel (r, x, width);
+      db.data[x] = plain_smooth_pixel (r, x, width, &mb.data[x]);
   assert_same_buf (&da, &db, run->level, "smooth", "labels");
+  assert_same_buf (&ma, &mb, run->level, "smooth", "leads");
   record_compared (run->dsp, SLOT_SMOOTH);
   for (i = 0; i < 3; i++)
     buf_clear (&rows[i]);
   buf_clear (&da);
   buf_clear (&db);
+  buf_clear (&ma);
+  buf_clear (&mb);
 }
 
 /* One row to OkLab: the format's channels (as unpacked: grey has only

@@ -234,10 +234,12 @@ typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
     guint16 * const *fine, gint width);
 
 /* One pass of the 3x3 majority filter over label row @c (@a above, @b
- * below; at the map's edges the caller passes @c again), into @dst (see
+ * below; at the map's edges the caller passes @c again), into @dst, and
+ * into @more, for each pixel it relabels, how many more of its 8
+ * neighbours hold the new label than its own (0 for the others; see
  * kmssmooth.c) */
 typedef void (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
-    const guint8 * b, guint8 * dst, gint width);
+    const guint8 * b, guint8 * dst, guint8 * more, gint width);
 
 /* The label that holds most of the n labels, ties to the first: the
  * label a chroma sample takes from the pixels it covers (every level's
@@ -415,7 +417,7 @@ void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
     gboolean write, const guint8 * src, guint8 * dst, gint width,           \
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);           \
 void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
-    const guint8 * b, guint8 * dst, gint width);                            \
+    const guint8 * b, guint8 * dst, guint8 * more, gint width);             \
 void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
     guint16 * const *fine, gint width);                                     \
 void kms_nearest_points_##suffix (const KmsCentroidLanes * lanes, guint k, \

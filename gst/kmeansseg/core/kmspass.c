@@ -37,6 +37,7 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (band->labels, 2, width);
   kms_realloc_rows (band->weight, 2, width);
   kms_realloc_rows (&band->old, 1, width);
+  kms_realloc_rows (&band->more, 1, width);
   kms_realloc_rows (band->paint, 2, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
@@ -395,10 +396,11 @@ pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
  * strength squared) farther from the majority's colour than from its own,
  * per neighbour the majority has more than its own label: noise along a
  * boundary follows its neighbours, a small object of a colour of its own
- * stays. With @band, the band's counts and error follow the labels that
+ * stays. With @fix, the band's counts and error follow the labels that
  * changed (as write_band does for the stepped pass). */
 static inline __attribute__ ((always_inline)) void
-smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
+smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
+    gboolean fix)
 {
   const gsize w = pass->in->width;
   const gint h = pass->in->height;
@@ -406,9 +408,10 @@ smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
   const guint8 *c = pass->src + y * w;
   const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
   guint8 *d = pass->dst + y * w;
+  const guint8 *more = band->more;
   gint x0;
 
-  pass->dsp->smooth (a, c, b, d, (gint) w);
+  pass->dsp->smooth (a, c, b, d, band->more, (gint) w);
   /* few pixels change: eight labels compared at once, and only those
    * that changed read their input (not written yet) */
   for (x0 = 0; x0 < (gint) w; x0 += 8) {
@@ -417,23 +420,14 @@ smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
     while (bits) {
       const guint i = (guint) __builtin_ctzll (bits) / 8;
       const gint x = x0 + (gint) i;
-      const gint xl = MAX (x - 1, 0), xr = MIN (x + 1, (gint) w - 1);
       const guint8 to = d[x], from = c[x];
-      const guint8 nb[8] = { a[xl], a[x], a[xr], c[xl], c[xr], b[xl], b[x],
-        b[xr]
-      };
-      gint64 more = 0, dd;
-      guint j;
+      gint64 dd;
 
       bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
-      /* of its 8 neighbours (the map's edge repeated), those with the
-       * new label less those with its own */
-      for (j = 0; j < 8; j++)
-        more += (nb[j] == to) - (nb[j] == from);
       dd = pixel_distance_diff (pass, y, x, to, from);
-      if (dd > more * (gint64) pass->smooth_lambda) {
+      if (dd > more[x] * (gint64) pass->smooth_lambda) {
         d[x] = c[x];
-      } else if (band) {
+      } else if (fix) {
         band->counts[c[x]]--;
         band->counts[d[x]]++;
         if (pass->measure)
@@ -452,7 +446,7 @@ smooth_band (gpointer data, guint index)
 
   band_rows (pass, index, &y0, &y1);
   for (y = y0; y < y1; y++)
-    smooth_row (pass, NULL, y);
+    smooth_row (pass, &pass->bands[index], y, FALSE);
 }
 
 /* After smoothing, row @y: a still pixel that kept its label shows what it
@@ -513,9 +507,9 @@ smooth_write_group (KmsPassFrame * pass, KmsPassBand * band, gint y)
     lab[r] = pass->dst + (gsize) (y + r) * pass->in->width;
     if (!pass->still_map) {
       /* the check fixes the counts of what it keeps */
-      smooth_row (pass, band, y + r);
+      smooth_row (pass, band, y + r, TRUE);
     } else {
-      smooth_row (pass, NULL, y + r);
+      smooth_row (pass, band, y + r, FALSE);
       still_final_row (pass, y + r);
       fix_counts_row (pass, band, y + r);
     }
@@ -1351,6 +1345,7 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].colsum);
     g_free (pp->bands[b].prefix);
     g_free (pp->bands[b].old);
+    g_free (pp->bands[b].more);
     g_free (pp->bands[b].paint[0]);
     g_free (pp->bands[b].paint[1]);
   }

@@ -30,7 +30,11 @@
  * label; another label holds at most 8 - s, which beats 1 + s only when
  * s <= 3. So most pixels are decided by counting s alone (a few byte
  * compares the vectoriser turns into vector compares), and only those
- * with s <= 3 (speckle and boundaries) look at the whole window. */
+ * with s <= 3 (speckle and boundaries) look at the whole window.
+ *
+ * For each pixel it relabels, it also gives how many more of its
+ * neighbours hold the new label than its own (the new label's count less
+ * 1 + s, plus 1), which the strength check weighs; 0 for the others. */
 
 #include "kmsdsp.h"
 
@@ -55,11 +59,13 @@
 } G_STMT_END
 
 /* The majority of the nine labels v0..v8 (v4 the centre), with no branch:
- * each label's count from the 36 pairs, then the best in window order */
+ * each label's count from the 36 pairs, then the best in window order;
+ * into @more, the new label's neighbours less the centre's own (0 when
+ * it keeps its label) */
 static inline __attribute__ ((always_inline)) guint8
 majority9 (const guint8 v0, const guint8 v1, const guint8 v2,
     const guint8 v3, const guint8 v4, const guint8 v5, const guint8 v6,
-    const guint8 v7, const guint8 v8)
+    const guint8 v7, const guint8 v8, guint8 * more)
 {
   const guint8 e01 = v0 == v1;
   const guint8 e02 = v0 == v2;
@@ -116,23 +122,26 @@ majority9 (const guint8 v0, const guint8 v1, const guint8 v2,
   MAJORITY_STEP (v6, n6);
   MAJORITY_STEP (v7, n7);
   MAJORITY_STEP (v8, n8);
+  /* best_n counts no centre when best is not its label */
+  *more = best != v4 ? best_n + 1 - n4 : 0;
   return best;
 }
 
 /* Pixel x of the row, neighbours clamped to the row */
 static inline guint8
 smooth_pixel (const guint8 * a, const guint8 * c, const guint8 * b, gint x,
-    gint width)
+    gint width, guint8 * more)
 {
   const gint l = MAX (x - 1, 0), r = MIN (x + 1, width - 1);
 
-  return majority9 (a[l], a[x], a[r], c[l], c[x], c[r], b[l], b[x], b[r]);
+  return majority9 (a[l], a[x], a[r], c[l], c[x], c[r], b[l], b[x], b[r],
+      more);
 }
 
 /* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row) */
 static inline __attribute__ ((always_inline)) void
 smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
-    guint8 * __restrict dst, gint x0)
+    guint8 * __restrict dst, guint8 * __restrict more, gint x0)
 {
   guint8 any = 0;
   gint i;
@@ -148,6 +157,7 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
 
     any |= n < 4;
     dst[x] = v;
+    more[x] = 0;
   }
   if (G_LIKELY (!any))
     return;
@@ -156,12 +166,13 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
     const gint x = x0 + i;
 
     dst[x] = majority9 (a[x - 1], a[x], a[x + 1], c[x - 1], c[x],
-        c[x + 1], b[x - 1], b[x], b[x + 1]);
+        c[x + 1], b[x - 1], b[x], b[x + 1], &more[x]);
   }
 }
 
 void PASTE (kms_smooth_row_, KMS_SUFFIX) (const guint8 * a, const guint8 * c,
-    const guint8 * b, guint8 * __restrict dst, gint width)
+    const guint8 * b, guint8 * __restrict dst, guint8 * __restrict more,
+    gint width)
 {
   gint x0, x;
 
@@ -169,15 +180,16 @@ void PASTE (kms_smooth_row_, KMS_SUFFIX) (const guint8 * a, const guint8 * c,
     return;
   if (width < CHUNK + 2) {
     for (x = 0; x < width; x++)
-      dst[x] = smooth_pixel (a, c, b, x, width);
+      dst[x] = smooth_pixel (a, c, b, x, width, &more[x]);
     return;
   }
-  dst[0] = smooth_pixel (a, c, b, 0, width);
+  dst[0] = smooth_pixel (a, c, b, 0, width, &more[0]);
   for (x0 = 1; x0 + CHUNK < width; x0 += CHUNK)
-    smooth_chunk (a, c, b, dst, x0);
+    smooth_chunk (a, c, b, dst, more, x0);
   /* the rest: the last chunk again, overlapping (each pixel's label
    * depends on the source only) */
   if (x0 < width - 1)
-    smooth_chunk (a, c, b, dst, width - 1 - CHUNK);
-  dst[width - 1] = smooth_pixel (a, c, b, width - 1, width);
+    smooth_chunk (a, c, b, dst, more, width - 1 - CHUNK);
+  dst[width - 1] = smooth_pixel (a, c, b, width - 1, width,
+      &more[width - 1]);
 }
