@@ -134,8 +134,7 @@ smooth_pixel (const guint8 * a, const guint8 * c, const guint8 * b, gint x,
 {
   const gint l = MAX (x - 1, 0), r = MIN (x + 1, width - 1);
 
-  return majority9 (a[l], a[x], a[r], c[l], c[x], c[r], b[l], b[x], b[r],
-      more);
+  return majority9 (a[l], a[x], a[r], c[l], c[x], c[r], b[l], b[x], b[r], more);
 }
 
 /* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row) */
