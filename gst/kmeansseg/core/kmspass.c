@@ -494,8 +494,9 @@ fix_counts_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
   }
 }
 
-/* The fused smoothing's row group at @y: smoothed (with the still pixels
- * put back), its counts and error fixed, and written */
+/* The first smoothing pass over the row group at @y; when it is the only
+ * step, with the still pixels put back, the counts and error fixed, and
+ * written */
 static void
 smooth_write_group (KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
@@ -503,6 +504,11 @@ smooth_write_group (KmsPassFrame * pass, KmsPassBand * band, gint y)
   guint8 *lab[2];
   gint r;
 
+  if (!pass->smooth_fused) {
+    for (r = 0; r < n; r++)
+      smooth_row (pass, band, y + r, FALSE);
+    return;
+  }
   for (r = 0; r < n; r++) {
     lab[r] = pass->dst + (gsize) (y + r) * pass->in->width;
     if (!pass->still_map) {
@@ -517,8 +523,8 @@ smooth_write_group (KmsPassFrame * pass, KmsPassBand * band, gint y)
   write_group (pass, y, n, lab, NULL);
 }
 
-/* The fused smoothing's row groups that need another band's labels, once
- * every band is assigned: the first and the last of each band */
+/* The first smoothing pass's row groups that need another band's labels,
+ * once every band is assigned: the first and the last of each band */
 static void
 smooth_edges_band (gpointer data, guint index)
 {
@@ -589,7 +595,7 @@ process_band (gpointer data, guint index)
       }
       /* one smoothing pass: the row above has its neighbours now (the
        * band's first and last rows wait for the other bands) */
-      if (pass->smooth_fused && y >= y0 + 2)
+      if (pass->smooth_first && y >= y0 + 2)
         smooth_write_group (pass, band, y - 1);
     }
     return;
@@ -600,7 +606,7 @@ process_band (gpointer data, guint index)
         assign_row (pass, band, y + r, pass->map + (gsize) (y + r) *
             in->width);
       /* the same, a group behind */
-      if (pass->smooth_fused && y >= y0 + 2 * g)
+      if (pass->smooth_first && y >= y0 + 2 * g)
         smooth_write_group (pass, band, y - g);
     }
     return;
@@ -1288,26 +1294,28 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   pp->prev_final_valid = pass->still_map != NULL;
 
-  /* One smoothing pass and nothing else on the map, 4-byte pixels: rows
-   * smoothed and written as the assignment goes */
-  pass->smooth_fused = pass->use_map && pass->smooth == 1 &&
+  /* The first smoothing pass runs as the assignment goes, a row group
+   * behind it; when it is the only step on the map, its rows are written
+   * there too */
+  pass->smooth_first = pass->use_map && pass->smooth > 0;
+  pass->smooth_fused = pass->smooth_first && pass->smooth == 1 &&
       !pass->feather && !pass->dither;
-  if (pass->smooth_fused) {
+  if (pass->smooth_first) {
     pass->src = pass->map;
     pass->dst = pp->maps[1];
     pass->final = pass->dst;
   }
 
   kms_pool_run (pool, process_band, pass);
-
-  if (pass->smooth_fused) {
+  if (pass->smooth_first)
     kms_pool_run (pool, smooth_edges_band, pass);
-  } else if (pass->use_map) {
+
+  if (pass->use_map && !pass->smooth_fused) {
     guint i;
 
-    /* every pass reads the whole previous one: one job each */
-    pass->src = pass->map;
-    for (i = 0; i < pass->smooth; i++) {
+    /* every further pass reads the whole previous one: one job each */
+    pass->src = pass->smooth_first ? pp->maps[1] : pass->map;
+    for (i = pass->smooth_first ? 1 : 0; i < pass->smooth; i++) {
       pass->dst = pp->maps[1 + i % 2];
       kms_pool_run (pool, smooth_band, pass);
       pass->src = pass->dst;

@@ -110,9 +110,10 @@ typedef struct
    * map, then each smoothing pass from src to dst */
   gboolean use_map;             /* FALSE: labels stay in the band */
   guint smooth;                 /* passes */
-  /* one pass on 4-byte pixels, nothing else on the map: each row
-   * smoothed, checked and written right after the next is assigned,
-   * while its pixels are in cache (see process_band) */
+  /* the first pass smoothed a row group behind the assignment, while
+   * its pixels are in cache (see process_band); when it is the only step
+   * on the map, its rows are written there too */
+  gboolean smooth_first;
   gboolean smooth_fused;
   guint smooth_lambda;          /* what a neighbour is worth (see
                                  * smooth_band) */
