@@ -554,7 +554,8 @@ still_final_band (gpointer data, guint index)
 }
 
 /* One band of rows: assign and paint, counts and error into the band;
- * with smoothing, only assign (into pass->map) */
+ * with a label map, assign into pass->map (and run the first smoothing
+ * pass a row group behind) */
 static void
 process_band (gpointer data, guint index)
 {
@@ -593,8 +594,8 @@ process_band (gpointer data, guint index)
         if (pass->still_map)
           still_map_row32 (pass, band, y, band->labels[0]);
       }
-      /* one smoothing pass: the row above has its neighbours now (the
-       * band's first and last rows wait for the other bands) */
+      /* the first smoothing pass: the row above has its neighbours now
+       * (the band's first and last rows wait for the other bands) */
       if (pass->smooth_first && y >= y0 + 2)
         smooth_write_group (pass, band, y - 1);
     }
