@@ -222,6 +222,143 @@ cell_id (guint v0, guint v1, guint v2)
       ((v1 >> HIST_SHIFT) << KMS_HIST_BITS) | (v2 >> HIST_SHIFT);
 }
 
+/* Exact colours again, from the histogram just built (band 0's bins, its
+ * index clean) when its cells are few: each sampled colour lies in one of
+ * them, at one of the 2^(3 HIST_SHIFT) places a cell holds. The sample's
+ * colours are counted in a table of that many entries a cell, the cells
+ * sorted (no sort of the sample), and each colour counted is a point,
+ * read out in the order of their packed values: the points of
+ * build_exact(), to the bit. FALSE, and no points, when a sampled
+ * colour's cell is not in the histogram (a format whose channels are
+ * binned otherwise). */
+static gboolean
+build_exact_cells (KmsSampler * s, const KmsRowKernels * rows,
+    const KmsFrame * in, guint sample_size)
+{
+  KmsSampleBand *b0 = &s->bands[0];
+  const guint n_bins = b0->n_bins;
+  const guint side = 1u << HIST_SHIFT, low = side - 1;
+  const guint places = 1u << (3 * HIST_SHIFT);
+  const gsize n_counts = (gsize) n_bins * places;
+  guint32 *index = b0->hist_index, *count, *ids, *tmp;
+  guint32 radix[1 << (3 * KMS_HIST_BITS / 2 + 1)];
+  gsize alloc = s->keys_alloc;
+  gboolean ok = TRUE;
+  gint x0, y0, x, y;
+  guint step, per_row, i, j, pass;
+
+  step = kms_sample_grid (in, sample_size, &x0, &y0);
+  per_row = (in->width - x0 + step - 1) / step;
+  s->cell_counts = kms_grow (s->cell_counts, &s->cell_counts_alloc,
+      n_counts, sizeof (guint32));
+  count = s->cell_counts;
+  memset (count, 0, n_counts * sizeof (guint32));
+  s->keys = kms_grow (s->keys, &alloc, n_bins, sizeof (guint32));
+  if (alloc != s->keys_alloc) {
+    g_free (s->keys_tmp);
+    s->keys_tmp = g_malloc_n (alloc, sizeof (guint32));
+    s->keys_alloc = alloc;
+  }
+
+  /* the cells in order (LSD radix sort, two passes of half their bits),
+   * each index entry its first count + 1 */
+  ids = s->keys;
+  tmp = s->keys_tmp;
+  for (i = 0; i < n_bins; i++)
+    ids[i] = b0->bins[i].id;
+  for (pass = 0; pass < 2; pass++) {
+    const guint shift = pass * (3 * KMS_HIST_BITS / 2);
+    const guint32 mask = (1u << (3 * KMS_HIST_BITS - 3 * KMS_HIST_BITS / 2))
+        - 1;
+    guint32 sum = 0, *t;
+
+    memset (radix, 0, sizeof (radix));
+    for (i = 0; i < n_bins; i++)
+      radix[(ids[i] >> shift) & mask]++;
+    for (j = 0; j <= mask; j++) {
+      const guint32 c = radix[j];
+
+      radix[j] = sum;
+      sum += c;
+    }
+    for (i = 0; i < n_bins; i++)
+      tmp[radix[(ids[i] >> shift) & mask]++] = ids[i];
+    t = ids;
+    ids = tmp;
+    tmp = t;
+  }
+  for (i = 0; i < n_bins; i++)
+    index[ids[i]] = i * places + 1;
+
+  for (y = y0; y < in->height && ok; y += step) {
+    const guint8 *c0 = b0->row[0], *c1 = b0->row[1], *c2 = b0->row[2];
+
+    if (step == 1)
+      rows->unpack (in, y, b0->row);
+    else
+      rows->unpack_step (in, y, x0, step, per_row, b0->row);
+    for (x = 0; x < (gint) per_row; x++) {
+      const guint v0 = c0[x], v1 = c1[x], v2 = c2[x];
+      const guint32 at = index[cell_id (v0, v1, v2)];
+
+      if (G_UNLIKELY (at == 0)) {
+        ok = FALSE;
+        break;
+      }
+      count[at - 1 + ((v0 & low) << (2 * HIST_SHIFT) | (v1 & low) <<
+              HIST_SHIFT | (v2 & low))]++;
+    }
+  }
+  for (i = 0; i < n_bins; i++)
+    index[ids[i]] = 0;
+  s->n_points = 0;
+  if (!ok)
+    return FALSE;
+
+  {
+    gsize m = 0;
+
+    for (i = 0; i < n_counts; i++)
+      m += count[i] != 0;
+    ensure_points (s, m);
+  }
+  /* packed order: the cells of one first channel's value (i..i_end), in
+   * them the low bits of that channel, then the second channel's cells
+   * (g..g_end), its low bits, then the third's cells and low bits */
+  {
+    guint i_end, g, g_end, b, v0, v1, v2;
+
+    for (i = 0; i < n_bins; i = i_end) {
+      for (i_end = i; i_end < n_bins &&
+          ids[i_end] >> (2 * KMS_HIST_BITS) == ids[i] >> (2 * KMS_HIST_BITS);
+          i_end++);
+      for (v0 = 0; v0 < side; v0++)
+        for (g = i; g < i_end; g = g_end) {
+          for (g_end = g; g_end < i_end &&
+              ids[g_end] >> KMS_HIST_BITS == ids[g] >> KMS_HIST_BITS; g_end++);
+          for (v1 = 0; v1 < side; v1++)
+            for (b = g; b < g_end; b++)
+              for (v2 = 0; v2 < side; v2++) {
+                const guint32 n = count[b * places + (v0 << (2 * HIST_SHIFT) |
+                        v1 << HIST_SHIFT | v2)];
+                const guint32 id = ids[b];
+                KmsPoint *p;
+
+                if (n == 0)
+                  continue;
+                p = &s->points[s->n_points++];
+                p->c[0] = (id >> (2 * KMS_HIST_BITS)) << HIST_SHIFT | v0;
+                p->c[1] = ((id >> KMS_HIST_BITS) & ((1u << KMS_HIST_BITS) -
+                        1)) << HIST_SHIFT | v1;
+                p->c[2] = (id & ((1u << KMS_HIST_BITS) - 1)) << HIST_SHIFT | v2;
+                p->w = n;
+              }
+        }
+    }
+  }
+  return TRUE;
+}
+
 /* A new bin for cell @id: the bin index + 1 */
 static G_GNUC_NO_INLINE guint32
 bin_new (guint32 * index, KmsBin * bins, guint n_bins, guint32 id)
@@ -660,7 +797,8 @@ kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
   /* Few cells: a dim or flat frame, where 6-bit cells are too coarse to
    * tell its colours apart (a fade from black); the sample's exact colours
    * are few then too, and cheap */
-  if (s->n_points < KMS_REFINE_POINTS)
+  if (s->n_points < KMS_REFINE_POINTS && (s->lab ||
+          !build_exact_cells (s, rows, in, sample_size)))
     build_exact (s, rows, in, sample_size);
 }
 
@@ -742,6 +880,7 @@ kms_sampler_clear (KmsSampler * s)
   g_free (s->points);
   g_free (s->keys);
   g_free (s->keys_tmp);
+  g_free (s->cell_counts);
   for (b = 0; b < KMS_MAX_THREADS; b++) {
     for (i = 0; i < KMS_MAX_CHANNELS; i++) {
       g_free (s->bands[b].row[i]);
