@@ -240,7 +240,7 @@ build_exact_cells (KmsSampler * s, const KmsRowKernels * rows,
   const guint side = 1u << HIST_SHIFT, low = side - 1;
   const guint places = 1u << (3 * HIST_SHIFT);
   const gsize n_counts = (gsize) n_bins * places;
-  guint32 *index = b0->hist_index, *count, *ids, *tmp;
+  guint32 *index = b0->hist_index, *count, *ids, *tmp, *cells;
   guint32 radix[1 << (3 * KMS_HIST_BITS / 2 + 1)];
   gsize alloc = s->keys_alloc;
   gboolean ok = TRUE;
@@ -289,6 +289,10 @@ build_exact_cells (KmsSampler * s, const KmsRowKernels * rows,
   }
   for (i = 0; i < n_bins; i++)
     index[ids[i]] = i * places + 1;
+  /* (past a row's end: cell 0) */
+  cells = b0->ids;
+  for (x = per_row; x < (gint) per_row + HIST_AHEAD; x++)
+    cells[x] = 0;
 
   for (y = y0; y < in->height && ok; y += step) {
     const guint8 *c0 = b0->row[0], *c1 = b0->row[1], *c2 = b0->row[2];
@@ -297,10 +301,15 @@ build_exact_cells (KmsSampler * s, const KmsRowKernels * rows,
       rows->unpack (in, y, b0->row);
     else
       rows->unpack_step (in, y, x0, step, per_row, b0->row);
+    /* the index is 1 MiB: its entries asked for a few samples ahead */
+    for (x = 0; x < (gint) per_row; x++)
+      cells[x] = cell_id (c0[x], c1[x], c2[x]);
     for (x = 0; x < (gint) per_row; x++) {
       const guint v0 = c0[x], v1 = c1[x], v2 = c2[x];
-      const guint32 at = index[cell_id (v0, v1, v2)];
+      guint32 at;
 
+      __builtin_prefetch (&index[cells[x + HIST_AHEAD]]);
+      at = index[cells[x]];
       if (G_UNLIKELY (at == 0)) {
         ok = FALSE;
         break;
