@@ -449,7 +449,18 @@ build_exact_cells (KmsSampler * s, const KmsFormatInfo * info,
         for (g_end = g; g_end < i_end &&
             ids[g_end] >> KMS_HIST_BITS == ids[g] >> KMS_HIST_BITS; g_end++);
         for (v1 = 0; v1 < side >> drop; v1++)
-          for (b = g; b < g_end; b++)
+          for (b = g; b < g_end; b++) {
+            const guint32 *cell = count + b * places;
+            guint32 any = 0, d0, d1;
+
+            /* most rows of a cell's table are empty: skipped at once */
+            for (d0 = 0; d0 < 1u << drop; d0++)
+              for (d1 = 0; d1 < 1u << drop; d1++)
+                for (v2 = 0; v2 < side; v2++)
+                  any |= cell[(v0 << drop | d0) << (2 * HIST_SHIFT) |
+                      (v1 << drop | d1) << HIST_SHIFT | v2];
+            if (!any)
+              continue;
             for (v2 = 0; v2 < side >> drop; v2++) {
               /* (a copy for each, the loops of one unrolled) */
               if (drop)
@@ -457,6 +468,7 @@ build_exact_cells (KmsSampler * s, const KmsFormatInfo * info,
               else
                 exact_point (s, count + b * places, ids[b], v0, v1, v2, 0);
             }
+          }
       }
   }
   return TRUE;
