@@ -38,6 +38,9 @@
 #define KMS_PARALLEL_SAMPLES 16384
 /* Fewer histogram cells than this: fit on the sample's exact colours */
 #define KMS_REFINE_POINTS 1024
+/* ... and more of them than this: cells of one bit finer than the
+ * histogram's instead (build_exact_cells()) */
+#define KMS_EXACT_POINTS 2048
 
 static void
 ensure_points (KmsSampler * s, gsize n)
@@ -220,6 +223,255 @@ cell_id (guint v0, guint v1, guint v2)
 {
   return ((v0 >> HIST_SHIFT) << (2 * KMS_HIST_BITS)) |
       ((v1 >> HIST_SHIFT) << KMS_HIST_BITS) | (v2 >> HIST_SHIFT);
+}
+
+/* The point of a cell's colours (their counts at @count, the cell @id)
+ * whose low bits, less @drop bits, are v0..v2: their count and mean */
+static inline __attribute__ ((always_inline)) void
+exact_point (KmsSampler * s, const guint32 * count, guint32 id, guint v0,
+    guint v1, guint v2, guint drop)
+{
+  const guint32 cmask = (1u << KMS_HIST_BITS) - 1;
+  const guint base[3] = { (id >> (2 * KMS_HIST_BITS)) << HIST_SHIFT,
+    ((id >> KMS_HIST_BITS) & cmask) << HIST_SHIFT, (id & cmask) << HIST_SHIFT
+  };
+  guint64 sum[3] = { 0, 0, 0 }, w = 0;
+  guint d0, d1, d2, ch;
+  KmsPoint *p;
+
+  for (d0 = 0; d0 < 1u << drop; d0++)
+    for (d1 = 0; d1 < 1u << drop; d1++)
+      for (d2 = 0; d2 < 1u << drop; d2++) {
+        const guint a0 = v0 << drop | d0, a1 = v1 << drop | d1,
+            a2 = v2 << drop | d2;
+        const guint32 n = count[a0 << (2 * HIST_SHIFT) | a1 << HIST_SHIFT | a2];
+
+        w += n;
+        sum[0] += n * (guint64) a0;
+        sum[1] += n * (guint64) a1;
+        sum[2] += n * (guint64) a2;
+      }
+  if (w == 0)
+    return;
+  /* (one colour: its own value, to the bit) */
+  p = &s->points[s->n_points++];
+  for (ch = 0; ch < 3; ch++)
+    p->c[ch] = (gdouble) (base[ch] * w + sum[ch]) / (gdouble) w;
+  p->w = (gdouble) w;
+}
+
+/* Count @n sampled colours of a packed row at @src, @pstep bytes apart,
+ * their channels at bytes o0..o2, in their cells' tables (@index: a
+ * cell's first count + 1); FALSE at a colour whose cell has none */
+static inline __attribute__ ((always_inline)) gboolean
+count_packed_row (const guint32 * index, guint32 * count, const guint8 * src,
+    gsize pstep, guint n, const gint o0, const gint o1, const gint o2)
+{
+  const guint low = (1u << HIST_SHIFT) - 1;
+  guint x;
+
+  for (x = 0; x < n; x++, src += pstep) {
+    const guint v0 = src[o0], v1 = src[o1], v2 = src[o2];
+    const guint32 at = index[cell_id (v0, v1, v2)];
+
+    if (G_UNLIKELY (at == 0))
+      return FALSE;
+    count[at - 1 + ((v0 & low) << (2 * HIST_SHIFT) | (v1 & low) <<
+            HIST_SHIFT | (v2 & low))]++;
+  }
+  return TRUE;
+}
+
+/* Exact colours again, from the histogram just built (band 0's bins, its
+ * index clean) when its cells are few: each sampled colour lies in one of
+ * them, at one of the 2^(3 HIST_SHIFT) places a cell holds. The sample's
+ * colours are counted in a table of that many entries a cell, the cells
+ * sorted (no sort of the sample), and each colour counted is a point,
+ * read out in the order of their packed values: the points of
+ * build_exact(), to the bit. When they are more than KMS_EXACT_POINTS
+ * (a dim frame, not a dark one, has up to 8,000 at 640x480, and the fit's
+ * time grows with them), each point is instead a cell one bit finer than
+ * the histogram's, the mean of its colours, in the same order. FALSE, and
+ * no points, when a sampled colour's cell is not in the histogram (a
+ * format whose channels are binned otherwise). */
+static gboolean
+build_exact_cells (KmsSampler * s, const KmsFormatInfo * info,
+    const KmsRowKernels * rows, const KmsFrame * in, guint sample_size)
+{
+  KmsSampleBand *b0 = &s->bands[0];
+  const guint n_bins = b0->n_bins;
+  const guint side = 1u << HIST_SHIFT, low = side - 1;
+  const guint places = 1u << (3 * HIST_SHIFT);
+  const gsize n_counts = (gsize) n_bins * places;
+  guint32 *index = b0->hist_index, *count, *ids, *tmp, *cells;
+  guint32 radix[1 << (3 * KMS_HIST_BITS / 2 + 1)];
+  gsize alloc = s->keys_alloc;
+  gboolean ok = TRUE;
+  gint x0, y0, x, y;
+  guint step, per_row, i, j, pass, drop, i_end, g, g_end, b, v0, v1, v2;
+
+  step = kms_sample_grid (in, sample_size, &x0, &y0);
+  per_row = (in->width - x0 + step - 1) / step;
+  s->cell_counts = kms_grow (s->cell_counts, &s->cell_counts_alloc,
+      n_counts, sizeof (guint32));
+  count = s->cell_counts;
+  memset (count, 0, n_counts * sizeof (guint32));
+  s->keys = kms_grow (s->keys, &alloc, n_bins, sizeof (guint32));
+  if (alloc != s->keys_alloc) {
+    g_free (s->keys_tmp);
+    s->keys_tmp = g_malloc_n (alloc, sizeof (guint32));
+    s->keys_alloc = alloc;
+  }
+
+  /* the cells in order (LSD radix sort, two passes of half their bits),
+   * each index entry its first count + 1 */
+  ids = s->keys;
+  tmp = s->keys_tmp;
+  for (i = 0; i < n_bins; i++)
+    ids[i] = b0->bins[i].id;
+  for (pass = 0; pass < 2; pass++) {
+    const guint shift = pass * (3 * KMS_HIST_BITS / 2);
+    const guint32 mask = (1u << (3 * KMS_HIST_BITS - 3 * KMS_HIST_BITS / 2))
+        - 1;
+    guint32 sum = 0, *t;
+
+    memset (radix, 0, sizeof (radix));
+    for (i = 0; i < n_bins; i++)
+      radix[(ids[i] >> shift) & mask]++;
+    for (j = 0; j <= mask; j++) {
+      const guint32 c = radix[j];
+
+      radix[j] = sum;
+      sum += c;
+    }
+    for (i = 0; i < n_bins; i++)
+      tmp[radix[(ids[i] >> shift) & mask]++] = ids[i];
+    t = ids;
+    ids = tmp;
+    tmp = t;
+  }
+  for (i = 0; i < n_bins; i++)
+    index[ids[i]] = i * places + 1;
+  /* (past a row's end: cell 0) */
+  cells = b0->ids;
+  for (x = per_row; x < (gint) per_row + HIST_AHEAD; x++)
+    cells[x] = 0;
+
+  /* packed RGB straight from the frame, the channels at constant offsets
+   * (a copy per format); else through the unpacked row */
+  if (info->bpp) {
+    const gsize pstep = (gsize) step * info->bpp;
+
+    for (y = y0; y < in->height && ok; y += step) {
+      const guint8 *src = in->data[0] + (gsize) y * in->stride[0] +
+          (gsize) x0 * info->bpp;
+
+#define COUNT_ROW(o0, o1, o2) \
+      count_packed_row (index, count, src, pstep, per_row, o0, o1, o2)
+      switch (info->format) {
+        case KMS_FORMAT_RGB:
+        case KMS_FORMAT_RGBx:
+        case KMS_FORMAT_RGBA:
+          ok = COUNT_ROW (0, 1, 2);
+          break;
+        case KMS_FORMAT_BGR:
+        case KMS_FORMAT_BGRx:
+        case KMS_FORMAT_BGRA:
+          ok = COUNT_ROW (2, 1, 0);
+          break;
+        case KMS_FORMAT_xRGB:
+        case KMS_FORMAT_ARGB:
+          ok = COUNT_ROW (1, 2, 3);
+          break;
+        case KMS_FORMAT_xBGR:
+        case KMS_FORMAT_ABGR:
+          ok = COUNT_ROW (3, 2, 1);
+          break;
+        default:
+          ok = COUNT_ROW (info->offset[0], info->offset[1], info->offset[2]);
+          break;
+      }
+#undef COUNT_ROW
+    }
+    y = in->height;
+  } else {
+    y = y0;
+  }
+  for (; y < in->height && ok; y += step) {
+    const guint8 *c0 = b0->row[0], *c1 = b0->row[1], *c2 = b0->row[2];
+
+    if (step == 1)
+      rows->unpack (in, y, b0->row);
+    else
+      rows->unpack_step (in, y, x0, step, per_row, b0->row);
+    /* the index is 1 MiB: its entries asked for a few samples ahead */
+    for (x = 0; x < (gint) per_row; x++)
+      cells[x] = cell_id (c0[x], c1[x], c2[x]);
+    for (x = 0; x < (gint) per_row; x++) {
+      const guint v0 = c0[x], v1 = c1[x], v2 = c2[x];
+      guint32 at;
+
+      __builtin_prefetch (&index[cells[x + HIST_AHEAD]]);
+      at = index[cells[x]];
+      if (G_UNLIKELY (at == 0)) {
+        ok = FALSE;
+        break;
+      }
+      count[at - 1 + ((v0 & low) << (2 * HIST_SHIFT) | (v1 & low) <<
+              HIST_SHIFT | (v2 & low))]++;
+    }
+  }
+  for (i = 0; i < n_bins; i++)
+    index[ids[i]] = 0;
+  s->n_points = 0;
+  if (!ok)
+    return FALSE;
+
+  /* more colours than KMS_EXACT_POINTS: cells of one more bit a channel
+   * than the histogram's, each its colours' mean */
+  {
+    gsize m = 0;
+
+    for (i = 0; i < n_counts; i++)
+      m += count[i] != 0;
+    ensure_points (s, m);
+    drop = m > KMS_EXACT_POINTS && HIST_SHIFT > 1;
+  }
+  /* packed order: the cells of one first channel's value (i..i_end), in
+   * them the low bits of that channel, then the second channel's cells
+   * (g..g_end), its low bits, then the third's cells and low bits */
+  for (i = 0; i < n_bins; i = i_end) {
+    for (i_end = i; i_end < n_bins &&
+        ids[i_end] >> (2 * KMS_HIST_BITS) == ids[i] >> (2 * KMS_HIST_BITS);
+        i_end++);
+    for (v0 = 0; v0 < side >> drop; v0++)
+      for (g = i; g < i_end; g = g_end) {
+        for (g_end = g; g_end < i_end &&
+            ids[g_end] >> KMS_HIST_BITS == ids[g] >> KMS_HIST_BITS; g_end++);
+        for (v1 = 0; v1 < side >> drop; v1++)
+          for (b = g; b < g_end; b++) {
+            const guint32 *cell = count + b * places;
+            guint32 any = 0, d0, d1;
+
+            /* most rows of a cell's table are empty: skipped at once */
+            for (d0 = 0; d0 < 1u << drop; d0++)
+              for (d1 = 0; d1 < 1u << drop; d1++)
+                for (v2 = 0; v2 < side; v2++)
+                  any |= cell[(v0 << drop | d0) << (2 * HIST_SHIFT) |
+                      (v1 << drop | d1) << HIST_SHIFT | v2];
+            if (!any)
+              continue;
+            for (v2 = 0; v2 < side >> drop; v2++) {
+              /* (a copy for each, the loops of one unrolled) */
+              if (drop)
+                exact_point (s, count + b * places, ids[b], v0, v1, v2, 1);
+              else
+                exact_point (s, count + b * places, ids[b], v0, v1, v2, 0);
+            }
+          }
+      }
+  }
+  return TRUE;
 }
 
 /* A new bin for cell @id: the bin index + 1 */
@@ -658,9 +910,11 @@ kms_sampler_build (KmsSampler * s, const KmsFormatInfo * info,
   }
   build_histogram (s, info, rows, in, sample_size, pool, n_bands);
   /* Few cells: a dim or flat frame, where 6-bit cells are too coarse to
-   * tell its colours apart (a fade from black); the sample's exact colours
-   * are few then too, and cheap */
-  if (s->n_points < KMS_REFINE_POINTS)
+   * tell its colours apart (a fade from black): the sample's exact colours,
+   * counted in the cells (or, when they are many, 7-bit cells); in OkLab,
+   * sorted */
+  if (s->n_points < KMS_REFINE_POINTS && (s->lab ||
+          !build_exact_cells (s, info, rows, in, sample_size)))
     build_exact (s, rows, in, sample_size);
 }
 
@@ -742,6 +996,7 @@ kms_sampler_clear (KmsSampler * s)
   g_free (s->points);
   g_free (s->keys);
   g_free (s->keys_tmp);
+  g_free (s->cell_counts);
   for (b = 0; b < KMS_MAX_THREADS; b++) {
     for (i = 0; i < KMS_MAX_CHANNELS; i++) {
       g_free (s->bands[b].row[i]);

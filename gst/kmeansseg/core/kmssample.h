@@ -71,6 +71,8 @@ typedef struct
   guint32 *keys;                /* exact colours: packed colours, sorted */
   guint32 *keys_tmp;
   gsize keys_alloc;
+  guint32 *cell_counts;         /* exact colours by cell: their counts */
+  gsize cell_counts_alloc;
   KmsSampleBand bands[KMS_MAX_THREADS];
   /* NULL, or the points are in OkLab (set before kms_sampler_build()):
    * each sampled row goes through to_lab with these tables, binned by its
