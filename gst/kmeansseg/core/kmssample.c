@@ -42,6 +42,34 @@
  * histogram's instead (build_exact_cells()) */
 #define KMS_EXACT_POINTS 2048
 
+/* CALL (o0, o1, o2) with the bytes of R, G and B in @info's packed
+ * pixels, as constants for the formats there are (a copy of the loop
+ * each) */
+#define PACKED_SWITCH(info, CALL)                                           \
+  switch ((info)->format) {                                                 \
+    case KMS_FORMAT_RGB:                                                    \
+    case KMS_FORMAT_RGBx:                                                   \
+    case KMS_FORMAT_RGBA:                                                   \
+      CALL (0, 1, 2);                                                       \
+      break;                                                                \
+    case KMS_FORMAT_BGR:                                                    \
+    case KMS_FORMAT_BGRx:                                                   \
+    case KMS_FORMAT_BGRA:                                                   \
+      CALL (2, 1, 0);                                                       \
+      break;                                                                \
+    case KMS_FORMAT_xRGB:                                                   \
+    case KMS_FORMAT_ARGB:                                                   \
+      CALL (1, 2, 3);                                                       \
+      break;                                                                \
+    case KMS_FORMAT_xBGR:                                                   \
+    case KMS_FORMAT_ABGR:                                                   \
+      CALL (3, 2, 1);                                                       \
+      break;                                                                \
+    default:                                                                \
+      CALL ((info)->offset[0], (info)->offset[1], (info)->offset[2]);       \
+      break;                                                                \
+  }
+
 static void
 ensure_points (KmsSampler * s, gsize n)
 {
@@ -367,30 +395,8 @@ build_exact_cells (KmsSampler * s, const KmsFormatInfo * info,
           (gsize) x0 * info->bpp;
 
 #define COUNT_ROW(o0, o1, o2) \
-      count_packed_row (index, count, src, pstep, per_row, o0, o1, o2)
-      switch (info->format) {
-        case KMS_FORMAT_RGB:
-        case KMS_FORMAT_RGBx:
-        case KMS_FORMAT_RGBA:
-          ok = COUNT_ROW (0, 1, 2);
-          break;
-        case KMS_FORMAT_BGR:
-        case KMS_FORMAT_BGRx:
-        case KMS_FORMAT_BGRA:
-          ok = COUNT_ROW (2, 1, 0);
-          break;
-        case KMS_FORMAT_xRGB:
-        case KMS_FORMAT_ARGB:
-          ok = COUNT_ROW (1, 2, 3);
-          break;
-        case KMS_FORMAT_xBGR:
-        case KMS_FORMAT_ABGR:
-          ok = COUNT_ROW (3, 2, 1);
-          break;
-        default:
-          ok = COUNT_ROW (info->offset[0], info->offset[1], info->offset[2]);
-          break;
-      }
+      ok = count_packed_row (index, count, src, pstep, per_row, o0, o1, o2)
+      PACKED_SWITCH (info, COUNT_ROW);
 #undef COUNT_ROW
     }
     y = in->height;
@@ -592,31 +598,9 @@ bin_packed_rows (KmsSampleBand * band, guint n_bins,
 
     row_prefetch_init (&pf, info, in, y + 2 * (gint) step, y_end);
 #define PACKED_ROW(o0, o1, o2) \
-    bin_packed_row (band, n_bins, src, pstep, n, o0, o1, o2, &pf, lines)
-    switch (info->format) {
-      case KMS_FORMAT_RGB:
-      case KMS_FORMAT_RGBx:
-      case KMS_FORMAT_RGBA:
-        n_bins = PACKED_ROW (0, 1, 2);
-        break;
-      case KMS_FORMAT_BGR:
-      case KMS_FORMAT_BGRx:
-      case KMS_FORMAT_BGRA:
-        n_bins = PACKED_ROW (2, 1, 0);
-        break;
-      case KMS_FORMAT_xRGB:
-      case KMS_FORMAT_ARGB:
-        n_bins = PACKED_ROW (1, 2, 3);
-        break;
-      case KMS_FORMAT_xBGR:
-      case KMS_FORMAT_ABGR:
-        n_bins = PACKED_ROW (3, 2, 1);
-        break;
-      default:
-        n_bins = PACKED_ROW (info->offset[0], info->offset[1],
-            info->offset[2]);
-        break;
-    }
+    n_bins = bin_packed_row (band, n_bins, src, pstep, n, o0, o1, o2, &pf, \
+        lines)
+    PACKED_SWITCH (info, PACKED_ROW);
 #undef PACKED_ROW
   }
   return n_bins;
