@@ -1360,8 +1360,9 @@ run_smooth (Run * run, gint width)
 {
   const guint kind = rng_below (run->s, 4);
   const guint edge = rng_below (run->s, 4);
-  Buf rows[3], da, db, ma, mb;
+  Buf rows[3], da, db, ma, mb, xa, xb;
   const guint8 *r[3];
+  guint na, nb = 0;
   gint i, x;
 
   set_case ("width %d, kind %u, edge %u", width, kind, edge);
@@ -1380,14 +1381,37 @@ run_smooth (Run * run, gint width)
   buf_copy (&db, &da);
   buf_init (&ma, width, rng_below (run->s, 64), run->s);
   buf_copy (&mb, &ma);
-  run->dsp->smooth (r[0], r[1], r[2], da.data, ma.data, width);
-  if (run->ref)
-    run->ref->smooth (r[0], r[1], r[2], db.data, mb.data, width);
-  else
-    for (x = 0; x < width; x++)
-      db.data[x] = plain_smooth_pixel (r, x, width, &mb.data[x]);
+  buf_init (&xa, width * sizeof (guint32), 4 * rng_below (run->s, 16),
+      run->s);
+  buf_copy (&xb, &xa);
+  na = run->dsp->smooth (r[0], r[1], r[2], da.data, ma.data,
+      (guint32 *) xa.data, width);
+  if (run->ref) {
+    nb = run->ref->smooth (r[0], r[1], r[2], db.data, mb.data,
+        (guint32 *) xb.data, width);
+  } else {
+    /* the list: each pixel relabelled, in order, with its lead */
+    for (x = 0; x < width; x++) {
+      guint8 lead;
+
+      db.data[x] = plain_smooth_pixel (r, x, width, &lead);
+      if (db.data[x] != r[1][x]) {
+        mb.data[nb] = lead;
+        memcpy (xb.data + nb * sizeof (guint32), &(guint32) {
+            x}, sizeof (guint32));
+        nb++;
+      }
+    }
+  }
+  ck_assert_msg (na == nb, "seed %" G_GUINT64_FORMAT ": level %s, smooth, "
+      "%s: %u pixels listed, expected %u", seed, run->level, case_what, na,
+      nb);
   assert_same_buf (&da, &db, run->level, "smooth", "labels");
-  assert_same_buf (&ma, &mb, run->level, "smooth", "leads");
+  /* what the list holds; the rest of its room is the kernel's */
+  assert_same_bytes (ma.data, mb.data, na, ma.data, run->level, "smooth",
+      "leads");
+  assert_same_bytes (xa.data, xb.data, na * sizeof (guint32), xa.data,
+      run->level, "smooth", "positions");
   record_compared (run->dsp, SLOT_SMOOTH);
   for (i = 0; i < 3; i++)
     buf_clear (&rows[i]);
@@ -1395,6 +1419,8 @@ run_smooth (Run * run, gint width)
   buf_clear (&db);
   buf_clear (&ma);
   buf_clear (&mb);
+  buf_clear (&xa);
+  buf_clear (&xb);
 }
 
 /* One row to OkLab: the format's channels (as unpacked: grey has only

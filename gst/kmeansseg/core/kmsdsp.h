@@ -234,12 +234,13 @@ typedef void (*KmsOklabRowFunc) (const KmsOklab * lab, guint8 * const *c,
     guint16 * const *fine, gint width);
 
 /* One pass of the 3x3 majority filter over label row @c (@a above, @b
- * below; at the map's edges the caller passes @c again), into @dst, and
- * into @more, for each pixel it relabels, how many more of its 8
- * neighbours hold the new label than its own (0 for the others; see
- * kmssmooth.c) */
-typedef void (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
-    const guint8 * b, guint8 * dst, guint8 * more, gint width);
+ * below; at the map's edges the caller passes @c again), into @dst.
+ * Returns how many pixels it relabelled; into @xs their positions, in
+ * order, and into @more how many more of each one's 8 neighbours hold its
+ * new label than its own (see kmssmooth.c). @xs and @more hold @width. */
+typedef guint (*KmsSmoothRowFunc) (const guint8 * a, const guint8 * c,
+    const guint8 * b, guint8 * dst, guint8 * more, guint32 * xs,
+    gint width);
 
 /* The label that holds most of the n labels, ties to the first: the
  * label a chroma sample takes from the pixels it covers (every level's
@@ -416,8 +417,9 @@ void kms_assign_paint_row32_##suffix (const KmsAssignPalette * pal,         \
     const KmsPaint * paint, const guint shift[KMS_MAX_CHANNELS],            \
     gboolean write, const guint8 * src, guint8 * dst, gint width,           \
     guint64 * counts, guint64 * sse, const KmsHysteresis * hyst);           \
-void kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,           \
-    const guint8 * b, guint8 * dst, guint8 * more, gint width);             \
+guint kms_smooth_row_##suffix (const guint8 * a, const guint8 * c,          \
+    const guint8 * b, guint8 * dst, guint8 * more, guint32 * xs,            \
+    gint width);                                                            \
 void kms_oklab_row_##suffix (const KmsOklab * lab, guint8 * const *c,       \
     guint16 * const *fine, gint width);                                     \
 void kms_nearest_points_##suffix (const KmsCentroidLanes * lanes, guint k, \

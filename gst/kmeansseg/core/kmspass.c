@@ -38,6 +38,8 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (band->weight, 2, width);
   kms_realloc_rows (&band->old, 1, width);
   kms_realloc_rows (&band->more, 1, width);
+  g_free (band->xs);
+  band->xs = g_new (guint32, width);
   kms_realloc_rows (band->paint, 2, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
@@ -351,6 +353,24 @@ assign_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
     still_row (pass, band, y, lab);
 }
 
+/* Squared distance of colour @v to label a's colour minus that to label
+ * b's */
+static inline __attribute__ ((always_inline)) gint64
+color_distance_diff (const KmsAssignPalette * apal,
+    const guint8 v[KMS_MAX_CHANNELS], guint a, guint b)
+{
+  gint64 d = 0;
+  guint ch;
+
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
+    const gint ea = (gint) v[ch] - apal->c[ch][a];
+    const gint eb = (gint) v[ch] - apal->c[ch][b];
+
+    d += ea * ea - eb * eb;
+  }
+  return d;
+}
+
 /* Squared distance of pixel x of row y (its input, not written yet) to
  * label a's colour minus that to label b's */
 static inline __attribute__ ((always_inline)) gint64
@@ -360,7 +380,6 @@ pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
   const KmsFormatInfo *info = pass->info;
   const KmsFrame *in = pass->in;
   guint8 v[KMS_MAX_CHANNELS] = { 0 };
-  gint64 d = 0;
   guint ch;
 
   /* the pixel read in place, as the format's unpack reads it (a call of
@@ -381,14 +400,22 @@ pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
   }
   if (pass->lab)
     kms_oklab_pixel (pass->lab, v, v);
-  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
-    const gint ea = (gint) v[ch] - pass->apal.c[ch][a];
-    const gint eb = (gint) v[ch] - pass->apal.c[ch][b];
-
-    d += ea * ea - eb * eb;
-  }
-  return d;
+  return color_distance_diff (&pass->apal, v, a, b);
 }
+
+/* The strength check of listed pixel @i of row @y (relabelled from c[x]
+ * to d[x]) given its squared distance difference @dd: it keeps its own
+ * label, or the band's counts and error follow (with @fix) */
+#define SMOOTH_CHECK(dd) G_STMT_START {                                     \
+  if ((dd) > more[i] * (gint64) pass->smooth_lambda) {                      \
+    d[x] = c[x];                                                            \
+  } else if (fix) {                                                         \
+    band->counts[c[x]]--;                                                   \
+    band->counts[d[x]]++;                                                   \
+    if (pass->measure)                                                      \
+      band->sse += (dd);                                                    \
+  }                                                                         \
+} G_STMT_END
 
 /* One pass of the smoothing over row @y, src to dst: the 3x3 majority
  * (the level's kernel), then each pixel it relabelled keeps its own label
@@ -409,31 +436,36 @@ smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
   const guint8 *b = pass->src + (gsize) MIN (y + 1, h - 1) * w;
   guint8 *d = pass->dst + y * w;
   const guint8 *more = band->more;
-  gint x0;
+  const guint32 *xs = band->xs;
+  guint n, i;
 
-  pass->dsp->smooth (a, c, b, d, band->more, (gint) w);
-  /* few pixels change: eight labels compared at once, and only those
-   * that changed read their input (not written yet) */
-  for (x0 = 0; x0 < (gint) w; x0 += 8) {
-    guint64 bits = row_word (c, x0, (gint) w) ^ row_word (d, x0, (gint) w);
+  /* few pixels change: the kernel lists them, and only they read their
+   * input (not written yet) */
+  n = pass->dsp->smooth (a, c, b, d, band->more, band->xs, (gint) w);
+  if (pass->info->bpp && !pass->lab) {
+    /* packed pixels in the stream's colours: the row and the channels'
+     * places looked up once */
+    const KmsFormatInfo *info = pass->info;
+    const gsize bpp = info->bpp;
+    const guint8 *row = pass->in->data[0] + (gsize) y * pass->in->stride[0];
+    const gint o0 = info->offset[0], o1 = info->offset[1];
+    const gint o2 = info->offset[2];
 
-    while (bits) {
-      const guint i = (guint) __builtin_ctzll (bits) / 8;
-      const gint x = x0 + (gint) i;
-      const guint8 to = d[x], from = c[x];
-      gint64 dd;
+    for (i = 0; i < n; i++) {
+      const gint x = xs[i];
+      const guint8 *px = row + bpp * x;
+      const guint8 v[KMS_MAX_CHANNELS] = { px[o0], px[o1], px[o2] };
+      const gint64 dd = color_distance_diff (&pass->apal, v, d[x], c[x]);
 
-      bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
-      dd = pixel_distance_diff (pass, y, x, to, from);
-      if (dd > more[x] * (gint64) pass->smooth_lambda) {
-        d[x] = c[x];
-      } else if (fix) {
-        band->counts[c[x]]--;
-        band->counts[d[x]]++;
-        if (pass->measure)
-          band->sse += dd;
-      }
+      SMOOTH_CHECK (dd);
     }
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    const gint x = xs[i];
+    const gint64 dd = pixel_distance_diff (pass, y, x, d[x], c[x]);
+
+    SMOOTH_CHECK (dd);
   }
 }
 
@@ -1355,6 +1387,7 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].prefix);
     g_free (pp->bands[b].old);
     g_free (pp->bands[b].more);
+    g_free (pp->bands[b].xs);
     g_free (pp->bands[b].paint[0]);
     g_free (pp->bands[b].paint[1]);
   }

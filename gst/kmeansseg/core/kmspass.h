@@ -52,7 +52,9 @@ typedef struct
   guint colsum_lo, colsum_hi;   /* feathering: the least and most of colsum */
   guint8 *weight[2];            /* feathering: a group of rows' weights */
   guint8 *old;                  /* still pixels: a row's last labels */
-  guint8 *more;                 /* smoothing: a row's new label's lead */
+  guint8 *more;                 /* smoothing: the lead of each pixel of a
+                                 * row relabelled */
+  guint32 *xs;                  /* smoothing: their positions */
   guint8 *paint[2];             /* dithering: a group of rows' painted
                                  * labels */
   gint row_alloc;

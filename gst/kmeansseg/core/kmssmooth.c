@@ -32,11 +32,29 @@
  * compares the vectoriser turns into vector compares), and only those
  * with s <= 3 (speckle and boundaries) look at the whole window.
  *
- * For each pixel it relabels, it also gives how many more of its
- * neighbours hold the new label than its own (the new label's count less
- * 1 + s, plus 1), which the strength check weighs; 0 for the others. */
+ * It lists the pixels it relabels, in order, each with its lead: how
+ * many more of its neighbours hold the new label than its own (the new
+ * label's count less 1 + s, plus 1), which the strength check weighs.
+ *
+ * The C level (KMS_PLAIN) is the reference: plain loops, not vectorised.
+ * The others write the chunk out in the compiler's generic vectors (one
+ * lane a pixel, a comparison's lanes all ones or zero), which every
+ * level's instruction set carries: the count s, then for chunks with a
+ * weak pixel each neighbour's count from its pairs and the best label,
+ * all 32 pixels at once; the pixels relabelled come out of the lanes that
+ * changed, eight at a time. */
+
+#include <string.h>
+#if defined (__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "kmsdsp.h"
+
+/* the C level: plain loops (meson.build) */
+#ifndef KMS_PLAIN
+#define KMS_PLAIN 0
+#endif
 
 #ifndef KMS_SUFFIX
 #error "KMS_SUFFIX must be defined"
@@ -137,10 +155,27 @@ smooth_pixel (const guint8 * a, const guint8 * c, const guint8 * b, gint x,
   return majority9 (a[l], a[x], a[r], c[l], c[x], c[r], b[l], b[x], b[r], more);
 }
 
-/* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row) */
-static inline __attribute__ ((always_inline)) void
+/* Pixel x (either end of the row, or any of a narrow one), listed when
+ * relabelled */
+static inline guint
+smooth_edge (const guint8 * a, const guint8 * c, const guint8 * b, gint x,
+    gint width, guint8 * __restrict dst, guint8 * __restrict more,
+    guint32 * __restrict xs, guint n)
+{
+  dst[x] = smooth_pixel (a, c, b, x, width, &more[n]);
+  if (dst[x] != c[x])
+    xs[n++] = x;
+  return n;
+}
+
+#if KMS_PLAIN
+
+/* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row); those
+ * from x0 + from on listed when relabelled */
+static inline guint
 smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
-    guint8 * __restrict dst, guint8 * __restrict more, gint x0)
+    guint8 * __restrict dst, guint8 * __restrict more,
+    guint32 * __restrict xs, guint n, gint x0, gint from)
 {
   guint8 any = 0;
   gint i;
@@ -150,45 +185,196 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
   for (i = 0; i < CHUNK; i++) {
     const gint x = x0 + i;
     const guint8 v = c[x];
-    const guint8 n = (a[x - 1] == v) + (a[x] == v) + (a[x + 1] == v) +
+    const guint8 s = (a[x - 1] == v) + (a[x] == v) + (a[x + 1] == v) +
         (c[x - 1] == v) + (c[x + 1] == v) +
         (b[x - 1] == v) + (b[x] == v) + (b[x + 1] == v);
 
-    any |= n < 4;
+    any |= s < 4;
     dst[x] = v;
-    more[x] = 0;
   }
   if (G_LIKELY (!any))
-    return;
-  /* the others: the whole window, every pixel of the chunk at once */
+    return n;
+  /* the others: the whole window */
   for (i = 0; i < CHUNK; i++) {
     const gint x = x0 + i;
 
     dst[x] = majority9 (a[x - 1], a[x], a[x + 1], c[x - 1], c[x],
-        c[x + 1], b[x - 1], b[x], b[x + 1], &more[x]);
+        c[x + 1], b[x - 1], b[x], b[x + 1], &more[n]);
+    if (dst[x] != c[x] && i >= from)
+      xs[n++] = x;
   }
+  return n;
 }
 
-void PASTE (kms_smooth_row_, KMS_SUFFIX) (const guint8 * a, const guint8 * c,
-    const guint8 * b, guint8 * __restrict dst, guint8 * __restrict more,
-    gint width)
+#else
+
+/* one lane a pixel; comparisons give all ones (-1) or zero */
+typedef guint8 KmsU8v __attribute__ ((vector_size (CHUNK)));
+typedef gint8 KmsS8v __attribute__ ((vector_size (CHUNK)));
+
+/* (macros, not functions: a vector wider than the level's registers is
+ * passed in memory, which gcc warns changes the ABI) */
+
+/* @v from 32 bytes at @p */
+#define LOAD_V(v, p) memcpy (&(v), (p), sizeof (v))
+
+/* Where @take is set @v, else @old (lanes of @old's type) */
+#define SELECT_V(take, v, old) \
+  (((v) & (__typeof__ (old)) (take)) | ((old) & ~(__typeof__ (old)) (take)))
+
+/* The lesser of each lane */
+#define MIN_V(x, y) SELECT_V ((x) < (y), (x), (y))
+
+/* Neighbour label @p where its count (1 - @nm) is the most, else 255 */
+#define LOWEST(p, nm) ((p) | (KmsU8v) ~((nm) == best_nm))
+
+/* The set lanes of @m, bit i for lane i: one instruction on x86 */
+#if defined (__AVX2__)
+#define LANE_BITS(m) ((guint32) _mm256_movemask_epi8 ((__m256i) (m)))
+#elif defined (__SSE2__)
+#define LANE_BITS(m) ((guint32) _mm_movemask_epi8 (((__m128i *) &(m))[0]) | \
+    (guint32) _mm_movemask_epi8 (((__m128i *) &(m))[1]) << 16)
+#else
+#define LANE_BITS(m) lane_bits (&(m))
+static inline __attribute__ ((always_inline)) guint32
+lane_bits (const KmsS8v * m)
 {
+  guint8 l[CHUNK];
+  guint32 bits = 0;
+  guint i;
+
+  memcpy (l, m, sizeof (l));
+  for (i = 0; i < CHUNK; i++)
+    bits |= (guint32) (l[i] & 1) << i;
+  return bits;
+}
+#endif
+
+/* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row); those
+ * from x0 + from on listed when relabelled */
+static inline __attribute__ ((always_inline)) guint
+smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
+    guint8 * __restrict dst, guint8 * __restrict more,
+    guint32 * __restrict xs, guint n, gint x0, gint from)
+{
+  KmsU8v v, p0, p1, p2, p3, p5, p6, p7, p8, best;
+  KmsS8v m0, m1, m2, m3, m4, m5, m6, m7, m8, e, best_nm, changed, lead;
+  guint8 lv[CHUNK];
+  guint32 bits;
+
+  LOAD_V (v, c + x0);
+  LOAD_V (p0, a + x0 - 1);
+  LOAD_V (p1, a + x0);
+  LOAD_V (p2, a + x0 + 1);
+  LOAD_V (p3, c + x0 - 1);
+  LOAD_V (p5, c + x0 + 1);
+  LOAD_V (p6, b + x0 - 1);
+  LOAD_V (p7, b + x0);
+  LOAD_V (p8, b + x0 + 1);
+  /* each neighbour's pair with the centre */
+  m0 = p0 == v;
+  m1 = p1 == v;
+  m2 = p2 == v;
+  m3 = p3 == v;
+  m5 = p5 == v;
+  m6 = p6 == v;
+  m7 = p7 == v;
+  m8 = p8 == v;
+  /* -s, the neighbours that share the centre's label */
+  m4 = m0 + m1 + m2 + m3 + m5 + m6 + m7 + m8;
+  /* most chunks: every pixel shares its label with 4 or more of its
+   * neighbours, and keeps it */
+  e = m4 > -4;
+  if (G_LIKELY (!LANE_BITS (e))) {
+    memcpy (dst + x0, &v, sizeof (v));
+    return n;
+  }
+  /* the others: every neighbour's count from its pairs with the other
+   * seven (mj = 1 - nj counts its own label once, the centre's pair
+   * already in) */
+#define PAIR(i, j) G_STMT_START { e = p##i == p##j; m##i += e; m##j += e; \
+  } G_STMT_END
+  PAIR (0, 1);
+  PAIR (0, 2);
+  PAIR (0, 3);
+  PAIR (0, 5);
+  PAIR (0, 6);
+  PAIR (0, 7);
+  PAIR (0, 8);
+  PAIR (1, 2);
+  PAIR (1, 3);
+  PAIR (1, 5);
+  PAIR (1, 6);
+  PAIR (1, 7);
+  PAIR (1, 8);
+  PAIR (2, 3);
+  PAIR (2, 5);
+  PAIR (2, 6);
+  PAIR (2, 7);
+  PAIR (2, 8);
+  PAIR (3, 5);
+  PAIR (3, 6);
+  PAIR (3, 7);
+  PAIR (3, 8);
+  PAIR (5, 6);
+  PAIR (5, 7);
+  PAIR (5, 8);
+  PAIR (6, 7);
+  PAIR (6, 8);
+  PAIR (7, 8);
+#undef PAIR
+  /* the most any neighbour's label holds (the least mj), and the lowest
+   * label that holds it */
+  best_nm = MIN_V (MIN_V (MIN_V (m0, m1), MIN_V (m2, m3)),
+      MIN_V (MIN_V (m5, m6), MIN_V (m7, m8)));
+  best = MIN_V (MIN_V (MIN_V (LOWEST (p0, m0), LOWEST (p1, m1)),
+          MIN_V (LOWEST (p2, m2), LOWEST (p3, m3))),
+      MIN_V (MIN_V (LOWEST (p5, m5), LOWEST (p6, m6)),
+          MIN_V (LOWEST (p7, m7), LOWEST (p8, m8))));
+  /* it takes the pixel when it holds more than the centre's label (which
+   * it then is not) */
+  changed = best_nm < m4;
+  best = SELECT_V (changed, best, v);
+  memcpy (dst + x0, &best, sizeof (best));
+  bits = LANE_BITS (changed) & (G_MAXUINT32 << from);
+  if (!bits)
+    return n;
+  /* the lead: the new label's count less the centre's, plus 1 */
+  lead = m4 - best_nm + 1;
+  memcpy (lv, &lead, sizeof (lv));
+  do {
+    const guint i = (guint) __builtin_ctz (bits);
+
+    xs[n] = x0 + i;
+    more[n++] = lv[i];
+    bits &= bits - 1;
+  } while (bits);
+  return n;
+}
+
+#endif
+
+guint PASTE (kms_smooth_row_, KMS_SUFFIX) (const guint8 * a, const guint8 * c,
+    const guint8 * b, guint8 * __restrict dst, guint8 * __restrict more,
+    guint32 * __restrict xs, gint width)
+{
+  guint n = 0;
   gint x0, x;
 
   if (width <= 0)
-    return;
+    return 0;
   if (width < CHUNK + 2) {
     for (x = 0; x < width; x++)
-      dst[x] = smooth_pixel (a, c, b, x, width, &more[x]);
-    return;
+      n = smooth_edge (a, c, b, x, width, dst, more, xs, n);
+    return n;
   }
-  dst[0] = smooth_pixel (a, c, b, 0, width, &more[0]);
+  n = smooth_edge (a, c, b, 0, width, dst, more, xs, n);
   for (x0 = 1; x0 + CHUNK < width; x0 += CHUNK)
-    smooth_chunk (a, c, b, dst, more, x0);
+    n = smooth_chunk (a, c, b, dst, more, xs, n, x0, 0);
   /* the rest: the last chunk again, overlapping (each pixel's label
-   * depends on the source only) */
+   * depends on the source only), listing only the pixels not done */
   if (x0 < width - 1)
-    smooth_chunk (a, c, b, dst, more, width - 1 - CHUNK);
-  dst[width - 1] = smooth_pixel (a, c, b, width - 1, width,
-      &more[width - 1]);
+    n = smooth_chunk (a, c, b, dst, more, xs, n, width - 1 - CHUNK,
+        x0 - (width - 1 - CHUNK));
+  return smooth_edge (a, c, b, width - 1, width, dst, more, xs, n);
 }
