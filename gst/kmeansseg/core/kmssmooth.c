@@ -232,10 +232,13 @@ typedef gint8 KmsS8v __attribute__ ((vector_size (CHUNK)));
 #if defined (__AVX2__)
 #define LANE_BITS(m) ((guint32) _mm256_movemask_epi8 ((__m256i) (m)))
 #elif defined (__SSE2__)
-#define LANE_BITS(m) ((guint32) _mm_movemask_epi8 (((__m128i *) &(m))[0]) | \
-    (guint32) _mm_movemask_epi8 (((__m128i *) &(m))[1]) << 16)
+#define LANE_BITS(m) __extension__ ({                                    \
+  const KmsS8v m_ = (m);                                                    \
+  (guint32) _mm_movemask_epi8 (((const __m128i *) &m_)[0]) |                \
+      (guint32) _mm_movemask_epi8 (((const __m128i *) &m_)[1]) << 16;       \
+})
 #else
-#define LANE_BITS(m) lane_bits (&(m))
+#define LANE_BITS(m) __extension__ ({ const KmsS8v m_ = (m); lane_bits (&m_); })
 static inline __attribute__ ((always_inline)) guint32
 lane_bits (const KmsS8v * m)
 {
@@ -250,6 +253,25 @@ lane_bits (const KmsS8v * m)
 }
 #endif
 
+/* List the pixels of the chunk at @x0 whose bits are set, with their
+ * leads */
+static inline __attribute__ ((always_inline)) guint
+list_lanes (guint32 bits, const KmsS8v * lead, gint x0,
+    guint8 * __restrict more, guint32 * __restrict xs, guint n)
+{
+  guint8 lv[CHUNK];
+
+  memcpy (lv, lead, sizeof (lv));
+  while (bits) {
+    const guint i = (guint) __builtin_ctz (bits);
+
+    xs[n] = x0 + i;
+    more[n++] = lv[i];
+    bits &= bits - 1;
+  }
+  return n;
+}
+
 /* Pixels x0 .. x0 + CHUNK - 1 (all with both neighbours in the row); those
  * from x0 + from on listed when relabelled */
 static inline __attribute__ ((always_inline)) guint
@@ -257,10 +279,8 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
     guint8 * __restrict dst, guint8 * __restrict more,
     guint32 * __restrict xs, guint n, gint x0, gint from)
 {
-  KmsU8v v, p0, p1, p2, p3, p5, p6, p7, p8, best;
-  KmsS8v m0, m1, m2, m3, m4, m5, m6, m7, m8, e, best_nm, changed, lead;
-  guint8 lv[CHUNK];
-  guint32 bits;
+  KmsU8v v, p0, p1, p2, p3, p5, p6, p7, p8, best, other;
+  KmsS8v m0, m1, m2, m3, m4, m5, m6, m7, m8, e, weak, best_nm, changed, lead;
 
   LOAD_V (v, c + x0);
   LOAD_V (p0, a + x0 - 1);
@@ -284,10 +304,31 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
   m4 = m0 + m1 + m2 + m3 + m5 + m6 + m7 + m8;
   /* most chunks: every pixel shares its label with 4 or more of its
    * neighbours, and keeps it */
-  e = m4 > -4;
-  if (G_LIKELY (!LANE_BITS (e))) {
+  weak = m4 > -4;
+  if (G_LIKELY (!LANE_BITS (weak))) {
     memcpy (dst + x0, &v, sizeof (v));
     return n;
+  }
+  /* most weak pixels see two labels, their own and one other: that other
+   * holds the 8 - s neighbours not theirs, more than their own 1 + s, and
+   * takes them (leading by 8 - 2 s) */
+  other = p8;
+  other = SELECT_V (m7, other, p7);
+  other = SELECT_V (m6, other, p6);
+  other = SELECT_V (m5, other, p5);
+  other = SELECT_V (m3, other, p3);
+  other = SELECT_V (m2, other, p2);
+  other = SELECT_V (m1, other, p1);
+  other = SELECT_V (m0, other, p0);
+  e = ((p0 == other) | m0) & ((p1 == other) | m1) & ((p2 == other) | m2) &
+      ((p3 == other) | m3) & ((p5 == other) | m5) & ((p6 == other) | m6) &
+      ((p7 == other) | m7) & ((p8 == other) | m8);
+  if (!LANE_BITS (weak & ~e)) {
+    best = SELECT_V (weak, other, v);
+    memcpy (dst + x0, &best, sizeof (best));
+    lead = m4 + m4 + 8;
+    return list_lanes (LANE_BITS (weak) & (G_MAXUINT32 << from), &lead, x0,
+        more, xs, n);
   }
   /* the others: every neighbour's count from its pairs with the other
    * seven (mj = 1 - nj counts its own label once, the centre's pair
@@ -336,20 +377,10 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
   changed = best_nm < m4;
   best = SELECT_V (changed, best, v);
   memcpy (dst + x0, &best, sizeof (best));
-  bits = LANE_BITS (changed) & (G_MAXUINT32 << from);
-  if (!bits)
-    return n;
   /* the lead: the new label's count less the centre's, plus 1 */
   lead = m4 - best_nm + 1;
-  memcpy (lv, &lead, sizeof (lv));
-  do {
-    const guint i = (guint) __builtin_ctz (bits);
-
-    xs[n] = x0 + i;
-    more[n++] = lv[i];
-    bits &= bits - 1;
-  } while (bits);
-  return n;
+  return list_lanes (LANE_BITS (changed) & (G_MAXUINT32 << from), &lead, x0,
+      more, xs, n);
 }
 
 #endif
