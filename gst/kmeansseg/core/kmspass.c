@@ -24,6 +24,9 @@
 
 #include <math.h>
 #include <string.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "kmspass.h"
 #include "kmsthreshold.h"
@@ -145,6 +148,56 @@ row_word (const guint8 * a, gint x0, gint width)
   else if (x0 < width)
     memcpy (&u, a + x0, width - x0);
   return G_BYTE_ORDER == G_LITTLE_ENDIAN ? u : GUINT64_SWAP_LE_BE (u);
+}
+
+/* Bit i set where pixel x0 + i (below @width) differs in @a and @b and,
+ * unless @keep is NULL, its @keep byte is not 0: 32 pixels at a time (few
+ * differ; the caller visits the set bits) */
+static inline guint32
+diff_bits32 (const guint8 * a, const guint8 * b, const guint8 * keep,
+    gint x0, gint width)
+{
+  guint32 bits = 0;
+  gint q;
+
+#if defined (__SSE2__)
+  if (G_LIKELY (x0 + 32 <= width)) {
+    const __m128i zero = _mm_setzero_si128 ();
+
+    for (q = 0; q < 2; q++) {
+      const __m128i va = _mm_loadu_si128 ((const __m128i *) (a + x0) + q);
+      const __m128i vb = _mm_loadu_si128 ((const __m128i *) (b + x0) + q);
+      guint32 m = ~(guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (va, vb));
+
+      if (keep)
+        m &= ~(guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (_mm_loadu_si128
+                ((const __m128i *) (keep + x0) + q), zero));
+      bits |= (m & 0xffff) << (16 * q);
+    }
+    return bits;
+  }
+#endif
+  /* eight at a time, each non-zero byte of a word to one bit */
+  for (q = 0; q < 4; q++) {
+    guint64 d = row_word (a, x0 + 8 * q, width) ^ row_word (b, x0 + 8 * q,
+        width);
+
+    if (keep && d) {
+      guint64 k = row_word (keep, x0 + 8 * q, width);
+
+      k |= k >> 4;
+      k |= k >> 2;
+      k |= k >> 1;
+      d &= (k & G_GUINT64_CONSTANT (0x0101010101010101)) * 0xff;
+    }
+    d |= d >> 4;
+    d |= d >> 2;
+    d |= d >> 1;
+    d &= G_GUINT64_CONSTANT (0x0101010101010101);
+    bits |= (guint32) ((d * G_GUINT64_CONSTANT (0x0102040810204080)) >> 56)
+        << (8 * q);
+  }
+  return bits;
 }
 
 /* Still pixels: a pixel whose input is within KMS_STILL_LEVELS of the
@@ -271,21 +324,18 @@ still_after32 (const KmsPassFrame * pass, KmsPassBand * band, gint y,
 
   if (!pass->still_apply)
     return;
-  for (x0 = 0; x0 < (gint) w; x0 += 8) {
-    /* eight at a time: a still pixel whose label changed is a non-zero
-     * byte */
-    guint64 bits = (row_word (lab, x0, (gint) w) ^ row_word (old, x0,
-            (gint) w)) & (row_word (still, x0, (gint) w) * 0xff);
+  for (x0 = 0; x0 < (gint) w; x0 += 32) {
+    /* a still pixel whose label changed */
+    guint32 bits = diff_bits32 (lab, old, still, x0, (gint) w);
 
     while (bits) {
-      const guint i = (guint) __builtin_ctzll (bits) / 8;
-      const gint x = x0 + (gint) i;
+      const gint x = x0 + __builtin_ctz (bits);
       const guint l = lab[x], o = old[x];
       guint32 a;
       guint dn = 0, dp = 0;
       gboolean back;
 
-      bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
+      bits &= bits - 1;
       memcpy (&a, cur + 4 * x, 4);
       for (ch = 0; ch < KMS_MAX_CHANNELS; ch++) {
         const gint v = (a >> pass->shift[ch]) & 0xff;
@@ -488,20 +538,29 @@ static void
 still_final_row (const KmsPassFrame * pass, gint y)
 {
   const gsize w = pass->in->width;
-  guint8 *f = (guint8 *) pass->final + w * y, *pf = pass->prev_final + w * y;
-  const guint8 *sm = pass->still_map + w * y;
+  guint8 *__restrict f = (guint8 *) pass->final + w * y;
+  guint8 *__restrict pf = pass->prev_final + w * y;
+  const guint8 *__restrict sm = pass->still_map + w * y;
   gsize x;
 
-  if (pass->prev_final_apply)
-    for (x = 0; x < w; x++)
-      f[x] = sm[x] ? pf[x] : f[x];
-  memcpy (pf, f, w);
+  if (!pass->prev_final_apply) {
+    memcpy (pf, f, w);
+    return;
+  }
+  /* (masks, not a branch: one vectorised loop) */
+  for (x = 0; x < w; x++) {
+    const guint8 m = -(guint8) (sm[x] != 0);
+    const guint8 v = (pf[x] & m) | (f[x] & (guint8) ~m);
+
+    f[x] = v;
+    pf[x] = v;
+  }
 }
 
 /* The band's counts and error follow the labels of row @y that changed
  * from as assigned (pass->map) to as shown (pass->final); before the row
  * is written: in place, its input is still there. Few labels change, so
- * eight are compared at once first. */
+ * 32 are compared at once first. */
 static void
 fix_counts_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
@@ -510,14 +569,13 @@ fix_counts_row (const KmsPassFrame * pass, KmsPassBand * band, gint y)
   const guint8 *after = pass->final + (gsize) y * w;
   gint x0;
 
-  for (x0 = 0; x0 < w; x0 += 8) {
-    guint64 bits = row_word (before, x0, w) ^ row_word (after, x0, w);
+  for (x0 = 0; x0 < w; x0 += 32) {
+    guint32 bits = diff_bits32 (before, after, NULL, x0, w);
 
     while (bits) {
-      const guint i = (guint) __builtin_ctzll (bits) / 8;
-      const gint x = x0 + (gint) i;
+      const gint x = x0 + __builtin_ctz (bits);
 
-      bits &= ~(G_GUINT64_CONSTANT (0xff) << (8 * i));
+      bits &= bits - 1;
       band->counts[before[x]]--;
       band->counts[after[x]]++;
       if (pass->measure)
