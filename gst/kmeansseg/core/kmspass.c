@@ -667,15 +667,6 @@ process_band (gpointer data, guint index)
  * 0..255, and the mask is blended over the written pixel by it, so the
  * mask ramps over 2 r + 1 pixels across its edge. */
 
-/* a * (255 - w) + b * w, over 255, rounded */
-static inline guint8
-blend8 (guint a, guint b, guint w)
-{
-  const guint v = a * (255 - w) + b * w + 128;
-
-  return (v + (v >> 8)) >> 8;
-}
-
 static inline const guint8 *
 mask_row (const KmsPassFrame * pass, gint y)
 {
@@ -753,75 +744,31 @@ colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 static void
 colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
-  const gint w = pass->in->width, r = pass->feather;
+  const gint r = pass->feather;
   const guint8 *add = mask_row (pass, y + r + 1);
   const guint8 *sub = mask_row (pass, y - r);
-  guint16 *cs = band->colsum;
-  gint x;
-
-  guint lo = G_MAXUINT, hi = 0;
 
   if (add == sub)
     return;
-  for (x = 0; x < w; x++) {
-    cs[x] = cs[x] + add[x] - sub[x];
-    lo = MIN (lo, cs[x]);
-    hi = MAX (hi, cs[x]);
-  }
-  band->colsum_lo = lo;
-  band->colsum_hi = hi;
+  pass->dsp->feather_sums (band->colsum, add, sub, pass->in->width,
+      &band->colsum_lo, &band->colsum_hi);
 }
 
-/* The weights of a row from the column sums; FALSE when all are 0. The
- * box sums are differences of prefix sums of the column sums (the row's
- * edge repeated r times each side), so the weights themselves are one
- * vectorisable loop */
+/* The weights of a row from the column sums (the level's kernel); FALSE
+ * when all are 0 */
 static gboolean
 weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
 {
   const gint w = pass->in->width, r = pass->feather;
-  const guint16 *colsum = band->colsum;
-  const guint full = 2 * r + 1;
-  const guint8 *lut = pass->feather_lut;
-  gint x, d;
 
   if (band->colsum_hi == 0)
     return FALSE;
-  if (band->colsum_lo == full) {
+  if (band->colsum_lo == 2 * (guint) r + 1) {
     memset (wt, 255, w);
     return TRUE;
   }
-  if (r <= KMS_FEATHER_DIRECT) {
-    /* a small box: its 2 r + 1 columns added up in vector lanes, from a
-     * copy with the edge columns repeated */
-    guint16 *pad = (guint16 *) band->prefix, *sum = pad + w + 2 * r;
-
-    for (x = 0; x < r; x++) {
-      pad[x] = colsum[0];
-      pad[r + w + x] = colsum[w - 1];
-    }
-    memcpy (pad + r, colsum, w * sizeof (guint16));
-    memcpy (sum, pad, w * sizeof (guint16));
-    for (d = 1; d <= 2 * r; d++)
-      for (x = 0; x < w; x++)
-        sum[x] += pad[x + d];
-    for (x = 0; x < w; x++)
-      wt[x] = lut[sum[x]];
-  } else {
-    /* ps[i]: the sum of the first i of colsum[clamp (j - r)], j = 0..
-     * (the running sum in a register: no store to load back) */
-    guint32 *ps = band->prefix, acc;
-
-    ps[0] = acc = 0;
-    for (x = 0; x < r; x++)
-      ps[x + 1] = acc += colsum[0];
-    for (x = 0; x < w; x++)
-      ps[r + x + 1] = acc += colsum[x];
-    for (x = 0; x < r; x++)
-      ps[r + w + x + 1] = acc += colsum[w - 1];
-    for (x = 0; x < w; x++)
-      wt[x] = lut[ps[x + 2 * r + 1] - ps[x]];
-  }
+  pass->dsp->feather_weights (band->colsum, w, r, pass->feather_mul, wt,
+      band->prefix);
   return TRUE;
 }
 
@@ -841,6 +788,13 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
   gint r, x;
   guint ch;
 
+  if (info->bpp == 4) {
+    for (r = 0; r < n; r++)
+      if (wt[r])
+        pass->dsp->feather_blend32 (out->data[0] + (gsize) (y + r) *
+            out->stride[0], wt[r], w, &pass->feather_px);
+    return;
+  }
   if (info->bpp) {
     for (r = 0; r < n; r++) {
       guint8 *row = out->data[0] + (gsize) (y + r) * out->stride[0];
@@ -869,12 +823,12 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
         }
         if (info->alpha_offset >= 0) {
           c = (a * p->mask_alpha + 127) / 255;
-          px[info->alpha_offset] = blend8 (px[info->alpha_offset],
+          px[info->alpha_offset] = kms_feather_blend8 (px[info->alpha_offset],
               p->mask_alpha, a);
         }
         for (ch = 0; ch < info->n_channels; ch++)
-          px[info->offset[ch]] = blend8 (px[info->offset[ch]], p->mask[ch],
-              c);
+          px[info->offset[ch]] = kms_feather_blend8 (px[info->offset[ch]],
+              p->mask[ch], c);
       }
     }
     return;
@@ -892,8 +846,9 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
         continue;
       for (x = 0; x < w; x++)
         if (wt[r][x])
-          row[(gsize) x * cy->pstride] = blend8 (row[(gsize) x * cy->pstride],
-              p->mask[0], wt[r][x]);
+          row[(gsize) x * cy->pstride] =
+              kms_feather_blend8 (row[(gsize) x * cy->pstride], p->mask[0],
+              wt[r][x]);
     }
   }
   /* chroma: the rows of the group share the chroma row(s) they cover */
@@ -918,7 +873,7 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
           for (x = x0; x < x1; x++, cnt++)
             sum += wt[ry] ? wt[ry][x] : 0;
         if (sum)
-          row[(gsize) cx * cc->pstride] = blend8 (row[(gsize) cx *
+          row[(gsize) cx * cc->pstride] = kms_feather_blend8 (row[(gsize) cx *
                   cc->pstride], p->mask[ch], (sum + cnt / 2) / cnt);
       }
     }
@@ -1088,15 +1043,24 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const guint area = (2 * pass->feather + 1) * (2 * pass->feather + 1);
     guint n_masked = 0;
 
-    const guint64 mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
-    guint i;
+    /* area * mul + 2^23 stays below 2^32 (area >= 9) */
+    pass->feather_mul = (guint32) (((G_GUINT64_CONSTANT (255) << 24) +
+            area / 2) / area);
+    if (info->bpp == 4) {
+      KmsFeather *f = &pass->feather_px;
 
-    /* each box sum's weight, once for a radius */
-    if (pass->feather_lut_area != area) {
-      for (i = 0; i <= area; i++)
-        pass->feather_lut[i] = (guint8) (((guint64) i * mul + (1u << 23)) >>
-            24);
-      pass->feather_lut_area = area;
+      memset (f, 0, sizeof (*f));
+      for (ch = 0; ch < info->n_channels; ch++) {
+        f->mask[info->offset[ch]] = pass->paint.mask[ch];
+        f->mul[info->offset[ch]] = info->alpha_offset >= 0 ?
+            pass->paint.mask_alpha : 255;
+        f->full[info->offset[ch]] = 255;
+      }
+      if (info->alpha_offset >= 0) {
+        f->mask[info->alpha_offset] = pass->paint.mask_alpha;
+        f->mul[info->alpha_offset] = 255;
+        f->full[info->alpha_offset] = 255;
+      }
     }
     for (c = 0; c < k; c++)
       n_masked += pass->masked[c];
