@@ -572,11 +572,16 @@ process_band (gpointer data, guint index)
   band->sse = 0;
 
   if (pass->use_map && pass->map_fused) {
-    /* 4-byte pixels: the fused kernel, painting nothing, labels into the
-     * map (which is the hysteresis's when it runs) */
+    /* 4-byte pixels: the fused kernel, painting nothing (but with
+     * feathering alone), labels into the map (which is the hysteresis's
+     * when it runs) */
     for (y = y0; y < y1; y++) {
       const guint8 *src = in->data[0] + (gsize) y * in->stride[0];
       KmsHysteresis h = { pass->map + (gsize) y * in->width, FALSE, 0 };
+      /* feathering alone: painted now (see feather_fused) */
+      const gboolean paint = pass->feather_fused && pass->write;
+      guint8 *dst = pass->feather_fused ? out->data[0] + (gsize) y *
+          out->stride[0] : (guint8 *) src;
 
       if (pass->prev)
         row_hysteresis (pass, &h, y);
@@ -584,13 +589,13 @@ process_band (gpointer data, guint index)
         memcpy (band->old, pass->prev + (gsize) y * in->width, in->width);
         still_before32 (pass, y, src, band->labels[0]);
       }
-      pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, FALSE,
-          src, (guint8 *) src, in->width, band->counts,
+      pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, paint,
+          src, dst, in->width, band->counts,
           pass->measure ? &band->sse : NULL, &h);
-      /* still pixels put back (not painted: the input stays for the steps
-       * after) */
+      /* still pixels put back (not painted unless feather_fused: the input
+       * stays for the steps after) */
       if (pass->still) {
-        still_after32 (pass, band, y, band->labels[0], NULL, FALSE);
+        still_after32 (pass, band, y, band->labels[0], dst, paint);
         if (pass->still_map)
           still_map_row32 (pass, band, y, band->labels[0]);
       }
@@ -918,7 +923,15 @@ write_band (gpointer data, guint index)
       if (before != after)
         fix_counts_row (pass, band, y + r);
     }
-    write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
+    if (pass->feather_fused) {
+      /* painted as assigned: only the label map asked for */
+      if (pass->labels)
+        for (r = 0; r < n; r++)
+          memcpy (pass->labels->data[0] + (gsize) (y + r) *
+              pass->labels->stride[0], lab[r], w);
+    } else {
+      write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
+    }
     if (pass->feather) {
       for (r = 0; r < n; r++) {
         wt[r] = weight_row (pass, band, band->weight[r]) ?
@@ -1258,6 +1271,12 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pp->prev_final_size = n;
   }
   pp->prev_final_valid = pass->still_map != NULL;
+
+  /* Feathering alone on 4-byte pixels: the rows are painted as they are
+   * assigned (still pixels put back painted again), not written again
+   * from the map; the mask is blended over them afterwards */
+  pass->feather_fused = pass->feather && pass->map_fused && !pass->smooth &&
+      !pass->dither && !pass->labels_out;
 
   /* The first smoothing pass runs as the assignment goes, a row group
    * behind it; when it is the only step on the map, its rows are written

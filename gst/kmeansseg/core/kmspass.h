@@ -82,6 +82,9 @@ typedef struct
   guint8 not_channel[4];
   /* with a label map: 4-byte pixels labelled by the fused kernel */
   gboolean map_fused;
+  /* feathering alone: that kernel paints them too, and the feathering
+   * only blends over them */
+  gboolean feather_fused;
   /* Still pixels: whether they are looked for (the last frame's input
    * kept), whether they can be this frame, their margin, and the last
    * frame's input (three planes of width bytes a row; in the fused pass,
