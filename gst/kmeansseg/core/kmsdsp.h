@@ -359,9 +359,7 @@ typedef void (*KmsAssignDitherPaintRow32Func) (const KmsAssignPalette * pal,
 
 /* Feathering (kmspass.c): a pixel's weight is the share of masked pixels
  * in the (2 r + 1)^2 box around it, 0..255, and the mask is blended over
- * the written pixel by it. Boxes up to this radius add their columns up
- * one by one (in vector lanes); wider ones by doubling (kmsfeather.c). */
-#define KMS_FEATHER_DIRECT 2
+ * the written pixel by it. */
 
 /* a * (255 - w) + b * w, over 255, rounded: feathering's blend of a
  * byte @a towards @b by weight @w (exact at 0 and 255) */

@@ -51,11 +51,18 @@ void PASTE (kms_feather_sums_, KMS_SUFFIX) (guint16 * cs, const guint8 * add,
   *hi = h;
 }
 
+/* A box sum's weight, as the table kms_feather_weights documents */
+static inline guint8
+weight (guint32 s, guint32 mul)
+{
+  return (guint8) ((s * mul + (1u << 23)) >> 24);
+}
+
 /* A box of L = 2 r + 1 columns is added up in vector lanes either way:
- * small ones column by column; wider ones by doubling, as the sums of
- * 1, 2, 4, ... columns (each from the last, in place), the box taking
- * those its length's binary digits ask for, one after the other. Every
- * sum fits 16 bits (at most 129 x 129). */
+ * small ones in one loop that reads each of its columns; wider ones by
+ * doubling, as the sums of 1, 2, 4, ... columns (each from the last, in
+ * place), the box taking those its length's binary digits ask for, one
+ * after the other. Every sum fits 16 bits (at most 129 x 129). */
 void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * cs,
     gint width, gint r, guint32 mul, guint8 * wt, guint32 * scratch)
 {
@@ -63,35 +70,43 @@ void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * cs,
    * box sums */
   const gint n = width + 2 * r, len = 2 * r + 1;
   guint16 *pad = (guint16 *) scratch, *sum = pad + n;
-  gint x, d;
+  gint x;
 
   for (x = 0; x < r; x++) {
     pad[x] = cs[0];
     pad[r + width + x] = cs[width - 1];
   }
   memcpy (pad + r, cs, width * sizeof (guint16));
-  memcpy (sum, pad, width * sizeof (guint16));
-  if (r <= KMS_FEATHER_DIRECT) {
-    for (d = 1; d < len; d++)
-      for (x = 0; x < width; x++)
-        sum[x] += pad[x + d];
+  /* (the sums in 16 bits, then widened) */
+  if (r == 1) {
+    for (x = 0; x < width; x++)
+      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2]), mul);
+  } else if (r == 2) {
+    for (x = 0; x < width; x++)
+      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2] +
+              pad[x + 3] + pad[x + 4]), mul);
   } else {
     gint block = 1, off = 1;
 
-    /* pad[i]: the sum of the block columns from i (for i + block <= n) */
+    memcpy (sum, pad, width * sizeof (guint16));
+
+    /* pad[i]: the sum of the block columns from i (for i + block <= n);
+     * the last digit (len's highest) comes with the weights */
     while (2 * block <= len) {
       for (x = 0; x + 2 * block <= n; x++)
         pad[x] += pad[x + block];
       block *= 2;
+      if (off + block == len)
+        break;
       if (len & block) {
         for (x = 0; x < width; x++)
           sum[x] += pad[x + off];
         off += block;
       }
     }
+    for (x = 0; x < width; x++)
+      wt[x] = weight ((guint16) (sum[x] + pad[x + off]), mul);
   }
-  for (x = 0; x < width; x++)
-    wt[x] = (guint8) (((guint32) sum[x] * mul + (1u << 23)) >> 24);
 }
 
 void PASTE (kms_feather_blend32_, KMS_SUFFIX) (guint8 * row,
