@@ -66,6 +66,9 @@ copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
   }
 }
 
+static void mask_fill_row (const KmsPassFrame * pass, const guint8 * lab,
+    guint8 * m);
+
 static const KmsHysteresis *
 row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
 {
@@ -599,6 +602,9 @@ process_band (gpointer data, guint index)
         if (pass->still_map)
           still_map_row32 (pass, band, y, band->labels[0]);
       }
+      /* feathering alone: the row's mask, while its labels are in cache */
+      if (pass->feather_fused)
+        mask_fill_row (pass, h.prev, pass->mask + (gsize) y * in->width);
       /* the first smoothing pass: the row above has its neighbours now
        * (the band's first and last rows wait for the other bands) */
       if (pass->smooth_first && y >= y0 + 2)
@@ -679,38 +685,43 @@ mask_row (const KmsPassFrame * pass, gint y)
       pass->in->width;
 }
 
-/* The mask map of a band's rows, 1 where the label is masked: compares
- * with a few labels (which vectorise), else a table */
+/* A row of the mask map from its labels, 1 where the label is masked:
+ * compares with a few labels (which vectorise), else a table */
+static void
+mask_fill_row (const KmsPassFrame * pass, const guint8 * lab, guint8 * m)
+{
+  const gsize w = pass->in->width;
+  const guint n = pass->n_mask_list;
+  const guint8 inv = pass->mask_list_invert;
+  gsize x;
+  guint i;
+
+  if (n == 0) {
+    for (x = 0; x < w; x++)
+      m[x] = pass->mask_lut[lab[x]];
+    return;
+  }
+  for (x = 0; x < w; x++)
+    m[x] = inv;
+  for (i = 0; i < n; i++) {
+    const guint8 l = pass->mask_list[i];
+
+    for (x = 0; x < w; x++)
+      m[x] ^= (lab[x] == l);
+  }
+}
+
+/* The mask map of a band's rows */
 static void
 mask_band (gpointer data, guint index)
 {
   KmsPassFrame *pass = data;
   const gsize w = pass->in->width;
-  const guint n = pass->n_mask_list;
-  const guint8 inv = pass->mask_list_invert;
   gint y0, y1, y;
-  gsize x;
-  guint i;
 
   band_rows (pass, index, &y0, &y1);
-  for (y = y0; y < y1; y++) {
-    const guint8 *lab = pass->final + y * w;
-    guint8 *m = pass->mask + y * w;
-
-    if (n == 0) {
-      for (x = 0; x < w; x++)
-        m[x] = pass->mask_lut[lab[x]];
-      continue;
-    }
-    for (x = 0; x < w; x++)
-      m[x] = inv;
-    for (i = 0; i < n; i++) {
-      const guint8 l = pass->mask_list[i];
-
-      for (x = 0; x < w; x++)
-        m[x] ^= (lab[x] == l);
-    }
-  }
+  for (y = y0; y < y1; y++)
+    mask_fill_row (pass, pass->final + y * w, pass->mask + y * w);
 }
 
 /* The least and the most of a band's column sums */
@@ -1274,9 +1285,11 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
 
   /* Feathering alone on 4-byte pixels: the rows are painted as they are
    * assigned (still pixels put back painted again), not written again
-   * from the map; the mask is blended over them afterwards */
+   * from the map, and their mask rows made then; the mask is blended over
+   * them afterwards */
   pass->feather_fused = pass->feather && pass->map_fused && !pass->smooth &&
       !pass->dither && !pass->labels_out;
+  pass->mask = pass->feather ? pp->maps[3] : NULL;
 
   /* The first smoothing pass runs as the assignment goes, a row group
    * behind it; when it is the only step on the map, its rows are written
@@ -1307,10 +1320,8 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->final = pass->src;
     if (pass->still_map)
       kms_pool_run (pool, still_final_band, pass);
-    if (pass->feather) {
-      pass->mask = pp->maps[3];
+    if (pass->feather && !pass->feather_fused)
       kms_pool_run (pool, mask_band, pass);
-    }
     kms_pool_run (pool, write_band, pass);
   }
 

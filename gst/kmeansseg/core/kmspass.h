@@ -82,8 +82,8 @@ typedef struct
   guint8 not_channel[4];
   /* with a label map: 4-byte pixels labelled by the fused kernel */
   gboolean map_fused;
-  /* feathering alone: that kernel paints them too, and the feathering
-   * only blends over them */
+  /* feathering alone: that kernel paints them too, the mask map's rows
+   * are made as they are labelled, and the feathering only blends */
   gboolean feather_fused;
   /* Still pixels: whether they are looked for (the last frame's input
    * kept), whether they can be this frame, their margin, and the last
