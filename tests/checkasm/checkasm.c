@@ -56,12 +56,16 @@ typedef enum
   SLOT_NEAREST,
   SLOT_DITHER,
   SLOT_ASSIGN_DITHER_PAINT,
+  SLOT_FEATHER_SUMS,
+  SLOT_FEATHER_WEIGHTS,
+  SLOT_FEATHER_BLEND32,
   N_SLOTS
 } Slot;
 
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
-  "smooth", "oklab", "nearest", "dither", "assign_dither_paint"
+  "smooth", "oklab", "nearest", "dither", "assign_dither_paint",
+  "feather_sums", "feather_weights", "feather_blend32"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -76,6 +80,9 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, nearest),
   G_STRUCT_OFFSET (KmsDsp, dither),
   G_STRUCT_OFFSET (KmsDsp, assign_dither_paint),
+  G_STRUCT_OFFSET (KmsDsp, feather_sums),
+  G_STRUCT_OFFSET (KmsDsp, feather_weights),
+  G_STRUCT_OFFSET (KmsDsp, feather_blend32),
 };
 
 /* KmsDsp as this file tests it, member for member */
@@ -93,6 +100,9 @@ typedef struct
   KmsNearestFunc nearest;
   KmsDitherRowFunc dither;
   KmsAssignDitherPaintRow32Func assign_dither_paint;
+  KmsFeatherSumsFunc feather_sums;
+  KmsFeatherWeightsFunc feather_weights;
+  KmsFeatherBlend32Func feather_blend32;
   guint cells_min_k;
 } KnownDsp;
 
@@ -118,9 +128,15 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, dither) ==
     G_STRUCT_OFFSET (KnownDsp, dither));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, assign_dither_paint) ==
     G_STRUCT_OFFSET (KnownDsp, assign_dither_paint));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_sums) ==
+    G_STRUCT_OFFSET (KnownDsp, feather_sums));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_weights) ==
+    G_STRUCT_OFFSET (KnownDsp, feather_weights));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_blend32) ==
+    G_STRUCT_OFFSET (KnownDsp, feather_blend32));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 11);
+G_STATIC_ASSERT (N_SLOTS == 14);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -142,6 +158,9 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, nearest), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, dither), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, assign_dither_paint), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, feather_sums), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, feather_weights), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, feather_blend32), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, cells_min_k), sizeof (guint)},
   };
   guint8 a[sizeof (KmsDsp)], b[sizeof (KmsDsp)];
@@ -1423,6 +1442,195 @@ run_smooth (Run * run, gint width)
   buf_clear (&xb);
 }
 
+/* Feathering's column sums: sums of a box of radius r (0 .. 2 r + 1,
+ * runs of 0 and of the full box among them) moved down by a row of mask
+ * pixels entering and one leaving it, against the C level or the plain
+ * loop; the least and the most too */
+static void
+run_feather_sums (Run * run, gint width)
+{
+  const guint r = 1 + rng_below (run->s, 8);
+  const guint full = 2 * r + 1;
+  const guint kind = rng_below (run->s, 4);
+  Buf ca, cb, add, sub;
+  guint16 *a, *b;
+  guint lo_a, hi_a, lo_b = G_MAXUINT16, hi_b = 0;
+  gint x;
+
+  set_case ("width %d, radius %u, kind %u", width, r, kind);
+  buf_init (&ca, 2 * width, 2 * rng_below (run->s, 32), run->s);
+  buf_init (&add, width, rng_below (run->s, 64), run->s);
+  buf_init (&sub, width, rng_below (run->s, 64), run->s);
+  a = (guint16 *) ca.data;
+  for (x = 0; x < width; x++) {
+    const guint block = (x / 8) % 4;
+
+    /* kind 0: anything; 1: all 0 after; 2: all full after; 3: runs of
+     * eight 0 and eight full after among the rest */
+    add.data[x] = kind == 1 ? 0 : kind == 2 ? 1 : rng_below (run->s, 2);
+    sub.data[x] = kind == 1 ? 1 : kind == 2 ? 0 : rng_below (run->s, 2);
+    if (kind == 3 && block == 0)
+      add.data[x] = 0;
+    if (kind == 3 && block == 1)
+      sub.data[x] = 0;
+    if (kind == 1 || (kind == 3 && block == 0))
+      a[x] = sub.data[x];
+    else if (kind == 2 || (kind == 3 && block == 1))
+      a[x] = full - add.data[x] + sub.data[x];
+    else
+      a[x] = sub.data[x] + rng_below (run->s, full - add.data[x] -
+          sub.data[x] + 1);
+  }
+  buf_copy (&cb, &ca);
+  b = (guint16 *) cb.data;
+  run->dsp->feather_sums (a, add.data, sub.data, width, &lo_a, &hi_a);
+  if (run->ref)
+    run->ref->feather_sums (b, add.data, sub.data, width, &lo_b, &hi_b);
+  else
+    for (x = 0; x < width; x++) {
+      b[x] = b[x] + add.data[x] - sub.data[x];
+      lo_b = MIN (lo_b, b[x]);
+      hi_b = MAX (hi_b, b[x]);
+    }
+  assert_same_buf (&ca, &cb, run->level, "feather_sums", "sums");
+  if (lo_a != lo_b || hi_a != hi_b)
+    ck_abort_msg ("seed %" G_GUINT64_FORMAT ": level %s, feather_sums, %s: "
+        "least %u, most %u, expected %u, %u", seed, run->level, case_what,
+        lo_a, hi_a, lo_b, hi_b);
+  record_compared (run->dsp, SLOT_FEATHER_SUMS);
+  buf_clear (&ca);
+  buf_clear (&cb);
+  buf_clear (&add);
+  buf_clear (&sub);
+}
+
+/* Feathering's weights: column sums of a box of radius 1 .. 64 (small
+ * ones more often; random, in runs, 0 and full), against the C level or
+ * the sums of each box in 64 bits */
+static void
+run_feather_weights (Run * run, gint width)
+{
+  const guint r = rng_below (run->s, 2) ? 1 + rng_below (run->s, 4) :
+      1 + rng_below (run->s, KMS_MAX_MASK_FEATHER);
+  const guint full = 2 * r + 1, area = full * full;
+  const guint32 mul = (guint32) (((G_GUINT64_CONSTANT (255) << 24) +
+          area / 2) / area);
+  const guint kind = rng_below (run->s, 3);
+  Buf cs, sa, sb, wa, wb;
+  guint16 *c;
+  gint x, d;
+
+  set_case ("width %d, radius %u, kind %u", width, r, kind);
+  buf_init (&cs, 2 * width, 2 * rng_below (run->s, 32), run->s);
+  c = (guint16 *) cs.data;
+  for (x = 0; x < width; x++)
+    c[x] = kind == 0 ? rng_below (run->s, full + 1) :
+        kind == 1 ? ((x / 5) % 2 ? full : 0) :
+        (x / 3) % 4 == 0 ? full : rng_below (run->s, full + 1);
+  buf_init (&sa, 4 * (width + 2 * KMS_MAX_MASK_FEATHER + 1), 0, run->s);
+  buf_init (&sb, 4 * (width + 2 * KMS_MAX_MASK_FEATHER + 1), 0, run->s);
+  buf_init (&wa, width, rng_below (run->s, 64), run->s);
+  buf_copy (&wb, &wa);
+  run->dsp->feather_weights (c, width, r, mul, wa.data, (guint32 *) sa.data);
+  if (run->ref)
+    run->ref->feather_weights (c, width, r, mul, wb.data,
+        (guint32 *) sb.data);
+  else
+    for (x = 0; x < width; x++) {
+      guint64 s = 0;
+
+      for (d = -(gint) r; d <= (gint) r; d++)
+        s += c[CLAMP (x + d, 0, width - 1)];
+      wb.data[x] = (guint8) ((s * mul + (1u << 23)) >> 24);
+    }
+  assert_same_buf (&wa, &wb, run->level, "feather_weights", "weights");
+  record_compared (run->dsp, SLOT_FEATHER_WEIGHTS);
+  buf_clear (&cs);
+  buf_clear (&sa);
+  buf_clear (&sb);
+  buf_clear (&wa);
+  buf_clear (&wb);
+}
+
+/* Feathering's blend of a row of 4-byte pixels (weights random, in runs
+ * of 0 and 255 eight pixels long or not; the mask's alpha 0, 255 or any)
+ * against the C level or, for the C level, the blend of kmspass.c as it
+ * was for every packed format: the format's channel and alpha offsets,
+ * the colour's weight the pixel's times the mask's alpha */
+static void
+run_feather_blend (Run * run, gint width)
+{
+  const KmsFormatInfo *info = run->info;
+  const guint kind = rng_below (run->s, 4);
+  const guint alpha_kind = rng_below (run->s, 3);
+  guint8 mask[KMS_MAX_CHANNELS], mask_alpha;
+  KmsFeather f;
+  Buf pa, pb, wt;
+  gint x;
+  guint ch;
+
+  set_case ("width %d, weights %u, alpha %u", width, kind, alpha_kind);
+  for (ch = 0; ch < KMS_MAX_CHANNELS; ch++)
+    mask[ch] = rng_next (run->s) >> 24;
+  mask_alpha = alpha_kind == 0 ? 0 : alpha_kind == 1 ? 255 :
+      rng_next (run->s) >> 24;
+  memset (&f, 0, sizeof (f));
+  for (ch = 0; ch < info->n_channels; ch++) {
+    f.mask[info->offset[ch]] = mask[ch];
+    f.mul[info->offset[ch]] = info->alpha_offset >= 0 ? mask_alpha : 255;
+    f.full[info->offset[ch]] = 255;
+  }
+  if (info->alpha_offset >= 0) {
+    f.mask[info->alpha_offset] = mask_alpha;
+    f.mul[info->alpha_offset] = 255;
+    f.full[info->alpha_offset] = 255;
+  }
+  buf_init (&pa, 4 * width, rng_below (run->s, 64), run->s);
+  buf_copy (&pb, &pa);
+  buf_init (&wt, width, rng_below (run->s, 64), run->s);
+  for (x = 0; x < width; x++) {
+    const guint block = (x / 8) % 4;
+
+    if (kind == 1 || (kind == 2 && block < 2))
+      wt.data[x] = block == 0 ? 0 : block == 1 ? 255 : wt.data[x];
+    else if (kind == 3)
+      wt.data[x] = rng_below (run->s, 3) == 0 ? wt.data[x] :
+          rng_below (run->s, 2) ? 255 : 0;
+  }
+  run->dsp->feather_blend32 (pa.data, wt.data, width, &f);
+  if (run->ref)
+    run->ref->feather_blend32 (pb.data, wt.data, width, &f);
+  else
+    for (x = 0; x < width; x++) {
+      guint8 *px = pb.data + 4 * x;
+      const guint a = wt.data[x];
+      guint c = a;
+
+      if (!a)
+        continue;
+      if (a == 255) {
+        for (ch = 0; ch < info->n_channels; ch++)
+          px[info->offset[ch]] = mask[ch];
+        if (info->alpha_offset >= 0)
+          px[info->alpha_offset] = mask_alpha;
+        continue;
+      }
+      if (info->alpha_offset >= 0) {
+        c = (a * mask_alpha + 127) / 255;
+        px[info->alpha_offset] = kms_feather_blend8 (px[info->alpha_offset],
+            mask_alpha, a);
+      }
+      for (ch = 0; ch < info->n_channels; ch++)
+        px[info->offset[ch]] = kms_feather_blend8 (px[info->offset[ch]],
+            mask[ch], c);
+    }
+  assert_same_buf (&pa, &pb, run->level, "feather_blend32", "pixels");
+  record_compared (run->dsp, SLOT_FEATHER_BLEND32);
+  buf_clear (&pa);
+  buf_clear (&pb);
+  buf_clear (&wt);
+}
+
 /* One row to OkLab: the format's channels (as unpacked: grey has only
  * the first) in the colour space of a random matrix and range, the bytes
  * and (half of the time) the fine coordinates, the level against the C
@@ -1828,6 +2036,8 @@ START_TEST (test_kernels)
         ck_assert ((ref.assign_paint != NULL) == (run.info->bpp == 4));
         ck_assert ((dsp.assign_dither_paint != NULL) ==
             (run.info->bpp == 4));
+        ck_assert (dsp.feather_sums && dsp.feather_weights);
+        ck_assert ((dsp.feather_blend32 != NULL) == (run.info->bpp == 4));
         run.k = ks[ki];
         run.dsp = &dsp;
         /* the C level against the plain code, the others against it */
@@ -1852,6 +2062,10 @@ START_TEST (test_kernels)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
           if (dsp.assign_dither_paint)
             run_assign_dither (&run, (kind + 5) % PAL_N_KINDS, width);
+          run_feather_sums (&run, width);
+          run_feather_weights (&run, width);
+          if (dsp.feather_blend32)
+            run_feather_blend (&run, width);
         }
       }
     }
@@ -1879,7 +2093,10 @@ START_TEST (test_kernels)
         slot_cases[l][SLOT_ASSIGN_PAINT] > 0 &&
         slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0 &&
         slot_cases[l][SLOT_NEAREST] > 0 && slot_cases[l][SLOT_DITHER] > 0 &&
-        slot_cases[l][SLOT_ASSIGN_DITHER_PAINT] > 0,
+        slot_cases[l][SLOT_ASSIGN_DITHER_PAINT] > 0 &&
+        slot_cases[l][SLOT_FEATHER_SUMS] > 0 &&
+        slot_cases[l][SLOT_FEATHER_WEIGHTS] > 0 &&
+        slot_cases[l][SLOT_FEATHER_BLEND32] > 0,
         "level %s was not exercised", kms_cpu_level_to_string (l));
   }
   /* the data had what they were made for */

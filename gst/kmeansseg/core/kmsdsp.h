@@ -358,6 +358,63 @@ typedef void (*KmsAssignDitherPaintRow32Func) (const KmsAssignPalette * pal,
     const guint8 * thr, gint width, guint64 * counts, guint64 * sse,
     const KmsHysteresis * hyst, guint8 * prev);
 
+/* Feathering (kmspass.c): a pixel's weight is the share of masked pixels
+ * in the (2 r + 1)^2 box around it, 0..255, and the mask is blended over
+ * the written pixel by it. */
+
+/* a * (255 - w) + b * w, over 255, rounded: feathering's blend of a
+ * byte @a towards @b by weight @w (exact at 0 and 255) */
+static inline guint8
+kms_feather_blend8 (guint a, guint b, guint w)
+{
+  const guint v = a * (255 - w) + b * w + 128;
+
+  return (v + (v >> 8)) >> 8;
+}
+
+/* The mask as a 4-byte format's blend takes it, per byte of a pixel in
+ * memory order: a pixel of weight a (1..254) moves byte j towards
+ * mask[j] by (a * mul[j] + 127) / 255 (mul: 255 for alpha, the mask's
+ * alpha for a colour channel of a format with alpha, else 255; 0 for a
+ * byte that is neither), one of weight 255 by full[j] (255 for a channel
+ * or alpha, else 0) */
+typedef struct
+{
+  guint8 mask[4];
+  guint8 mul[4];
+  guint8 full[4];
+} KmsFeather;
+
+/* Move a row's column sums down one row: cs[x] += add[x] - sub[x] (the
+ * mask rows entering and leaving the box, 0 or 1 each), and give the
+ * least and the most of the new sums */
+typedef void (*KmsFeatherSumsFunc) (guint16 * cs, const guint8 * add,
+    const guint8 * sub, gint width, guint * lo, guint * hi);
+
+/* A row's weights from its column sums (box radius @r, the edge columns
+ * repeated outside the row): wt[x] = (s * mul + 2^23) >> 24 for s the sum
+ * of cs[clamp (x + d)], d = -r..r (mul = 255 * 2^24 / (2 r + 1)^2,
+ * rounded, so that s * mul + 2^23 stays below 2^32); @scratch holds
+ * width + 2 * KMS_MAX_MASK_FEATHER + 1 guint32 */
+typedef void (*KmsFeatherWeightsFunc) (const guint16 * cs, gint width,
+    gint r, guint32 mul, guint8 * wt, guint32 * scratch);
+
+/* Blend @f over a row of @width 4-byte pixels by their weights */
+typedef void (*KmsFeatherBlend32Func) (guint8 * row, const guint8 * wt,
+    gint width, const KmsFeather * f);
+
+/* One 4-byte pixel of kms_feather_blend32 (the reference, and every
+ * level's tail) */
+static inline void
+kms_feather_pixel32 (guint8 * px, guint a, const KmsFeather * f)
+{
+  guint j;
+
+  for (j = 0; j < 4; j++)
+    px[j] = kms_feather_blend8 (px[j], f->mask[j], a == 255 ? f->full[j] :
+        (a * f->mul[j] + 127) / 255);
+}
+
 /* Fills what the assign kernels of a level read besides pal->c (once per
  * palette, before they run) */
 typedef void (*KmsAssignPrepareFunc) (KmsAssignPalette * pal);
@@ -384,6 +441,9 @@ typedef struct
   KmsDitherRowFunc dither;
   KmsAssignDitherPaintRow32Func assign_dither_paint;    /* NULL: no 4-byte
                                                          * format */
+  KmsFeatherSumsFunc feather_sums;
+  KmsFeatherWeightsFunc feather_weights;
+  KmsFeatherBlend32Func feather_blend32;        /* NULL: no 4-byte format */
   /* the assign kernels read the colour-cell table (pal->cells) for
    * cells_min_k <= k <= KMS_CELL_MAX_K */
   guint cells_min_k;
@@ -407,8 +467,9 @@ void kms_assign_build_cells (const KmsAssignPalette * pal, guint n_channels,
     gfloat margin, guint64 * cells);
 
 /* The portable kernels of one level (kmsassign.c, kmsrows.c, kmssmooth.c,
- * kmsoklabrow.c, kmsnearest.c and kmsdither.c compiled with that level's flags). kms_row_kernels_*()
- * returns NULL for an unsupported format. */
+ * kmsoklabrow.c, kmsnearest.c, kmsdither.c and kmsfeather.c compiled with
+ * that level's flags). kms_row_kernels_*() returns NULL for an unsupported
+ * format. */
 #define KMS_DECLARE_PORTABLE_KERNELS(suffix)                                \
 void kms_assign_row_##suffix (const KmsAssignPalette * pal,                 \
     const guint8 * const *c, gint width, guint8 * labels, guint64 * counts, \
@@ -434,6 +495,12 @@ void kms_assign_dither_paint_row32_##suffix (const KmsAssignPalette * pal,  \
     const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,  \
     const guint8 * thr, gint width, guint64 * counts, guint64 * sse,        \
     const KmsHysteresis * hyst, guint8 * prev);                             \
+void kms_feather_sums_##suffix (guint16 * cs, const guint8 * add,           \
+    const guint8 * sub, gint width, guint * lo, guint * hi);                \
+void kms_feather_weights_##suffix (const guint16 * cs, gint width, gint r,  \
+    guint32 mul, guint8 * wt, guint32 * scratch);                           \
+void kms_feather_blend32_##suffix (guint8 * row, const guint8 * wt,         \
+    gint width, const KmsFeather * f);                                      \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)
 
 KMS_DECLARE_PORTABLE_KERNELS (c);

@@ -71,6 +71,9 @@ copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
   }
 }
 
+static void mask_fill_row (const KmsPassFrame * pass, const guint8 * lab,
+    guint8 * m);
+
 static const KmsHysteresis *
 row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
 {
@@ -662,11 +665,16 @@ process_band (gpointer data, guint index)
   band->sse = 0;
 
   if (pass->use_map && pass->map_fused) {
-    /* 4-byte pixels: the fused kernel, painting nothing, labels into the
-     * map (which is the hysteresis's when it runs) */
+    /* 4-byte pixels: the fused kernel, painting nothing (but with
+     * feathering alone), labels into the map (which is the hysteresis's
+     * when it runs) */
     for (y = y0; y < y1; y++) {
       const guint8 *src = in->data[0] + (gsize) y * in->stride[0];
       KmsHysteresis h = { pass->map + (gsize) y * in->width, FALSE, 0 };
+      /* feathering alone: painted now (see feather_fused) */
+      const gboolean paint = pass->feather_fused && pass->write;
+      guint8 *dst = pass->feather_fused ? out->data[0] + (gsize) y *
+          out->stride[0] : (guint8 *) src;
 
       if (pass->prev)
         row_hysteresis (pass, &h, y);
@@ -674,16 +682,19 @@ process_band (gpointer data, guint index)
         memcpy (band->old, pass->prev + (gsize) y * in->width, in->width);
         still_before32 (pass, y, src, band->labels[0]);
       }
-      pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, FALSE,
-          src, (guint8 *) src, in->width, band->counts,
+      pass->dsp->assign_paint (&pass->apal, &pass->paint, pass->shift, paint,
+          src, dst, in->width, band->counts,
           pass->measure ? &band->sse : NULL, &h);
-      /* still pixels put back (not painted: the input stays for the steps
-       * after) */
+      /* still pixels put back (not painted unless feather_fused: the input
+       * stays for the steps after) */
       if (pass->still) {
-        still_after32 (pass, band, y, band->labels[0], NULL, FALSE);
+        still_after32 (pass, band, y, band->labels[0], dst, paint);
         if (pass->still_map)
           still_map_row32 (pass, band, y, band->labels[0]);
       }
+      /* feathering alone: the row's mask, while its labels are in cache */
+      if (pass->feather_fused)
+        mask_fill_row (pass, h.prev, pass->mask + (gsize) y * in->width);
       /* the first smoothing pass: the row above has its neighbours now
        * (the band's first and last rows wait for the other bands) */
       if (pass->smooth_first && y >= y0 + 2)
@@ -757,15 +768,6 @@ process_band (gpointer data, guint index)
  * 0..255, and the mask is blended over the written pixel by it, so the
  * mask ramps over 2 r + 1 pixels across its edge. */
 
-/* a * (255 - w) + b * w, over 255, rounded */
-static inline guint8
-blend8 (guint a, guint b, guint w)
-{
-  const guint v = a * (255 - w) + b * w + 128;
-
-  return (v + (v >> 8)) >> 8;
-}
-
 static inline const guint8 *
 mask_row (const KmsPassFrame * pass, gint y)
 {
@@ -773,38 +775,43 @@ mask_row (const KmsPassFrame * pass, gint y)
       pass->in->width;
 }
 
-/* The mask map of a band's rows, 1 where the label is masked: compares
- * with a few labels (which vectorise), else a table */
+/* A row of the mask map from its labels, 1 where the label is masked:
+ * compares with a few labels (which vectorise), else a table */
+static void
+mask_fill_row (const KmsPassFrame * pass, const guint8 * lab, guint8 * m)
+{
+  const gsize w = pass->in->width;
+  const guint n = pass->n_mask_list;
+  const guint8 inv = pass->mask_list_invert;
+  gsize x;
+  guint i;
+
+  if (n == 0) {
+    for (x = 0; x < w; x++)
+      m[x] = pass->mask_lut[lab[x]];
+    return;
+  }
+  for (x = 0; x < w; x++)
+    m[x] = inv;
+  for (i = 0; i < n; i++) {
+    const guint8 l = pass->mask_list[i];
+
+    for (x = 0; x < w; x++)
+      m[x] ^= (lab[x] == l);
+  }
+}
+
+/* The mask map of a band's rows */
 static void
 mask_band (gpointer data, guint index)
 {
   KmsPassFrame *pass = data;
   const gsize w = pass->in->width;
-  const guint n = pass->n_mask_list;
-  const guint8 inv = pass->mask_list_invert;
   gint y0, y1, y;
-  gsize x;
-  guint i;
 
   band_rows (pass, index, &y0, &y1);
-  for (y = y0; y < y1; y++) {
-    const guint8 *lab = pass->final + y * w;
-    guint8 *m = pass->mask + y * w;
-
-    if (n == 0) {
-      for (x = 0; x < w; x++)
-        m[x] = pass->mask_lut[lab[x]];
-      continue;
-    }
-    for (x = 0; x < w; x++)
-      m[x] = inv;
-    for (i = 0; i < n; i++) {
-      const guint8 l = pass->mask_list[i];
-
-      for (x = 0; x < w; x++)
-        m[x] ^= (lab[x] == l);
-    }
-  }
+  for (y = y0; y < y1; y++)
+    mask_fill_row (pass, pass->final + y * w, pass->mask + y * w);
 }
 
 /* The least and the most of a band's column sums */
@@ -843,75 +850,31 @@ colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 static void
 colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
-  const gint w = pass->in->width, r = pass->feather;
+  const gint r = pass->feather;
   const guint8 *add = mask_row (pass, y + r + 1);
   const guint8 *sub = mask_row (pass, y - r);
-  guint16 *cs = band->colsum;
-  gint x;
-
-  guint lo = G_MAXUINT, hi = 0;
 
   if (add == sub)
     return;
-  for (x = 0; x < w; x++) {
-    cs[x] = cs[x] + add[x] - sub[x];
-    lo = MIN (lo, cs[x]);
-    hi = MAX (hi, cs[x]);
-  }
-  band->colsum_lo = lo;
-  band->colsum_hi = hi;
+  pass->dsp->feather_sums (band->colsum, add, sub, pass->in->width,
+      &band->colsum_lo, &band->colsum_hi);
 }
 
-/* The weights of a row from the column sums; FALSE when all are 0. The
- * box sums are differences of prefix sums of the column sums (the row's
- * edge repeated r times each side), so the weights themselves are one
- * vectorisable loop */
+/* The weights of a row from the column sums (the level's kernel); FALSE
+ * when all are 0 */
 static gboolean
 weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
 {
   const gint w = pass->in->width, r = pass->feather;
-  const guint16 *colsum = band->colsum;
-  const guint full = 2 * r + 1;
-  const guint8 *lut = pass->feather_lut;
-  gint x, d;
 
   if (band->colsum_hi == 0)
     return FALSE;
-  if (band->colsum_lo == full) {
+  if (band->colsum_lo == 2 * (guint) r + 1) {
     memset (wt, 255, w);
     return TRUE;
   }
-  if (r <= KMS_FEATHER_DIRECT) {
-    /* a small box: its 2 r + 1 columns added up in vector lanes, from a
-     * copy with the edge columns repeated */
-    guint16 *pad = (guint16 *) band->prefix, *sum = pad + w + 2 * r;
-
-    for (x = 0; x < r; x++) {
-      pad[x] = colsum[0];
-      pad[r + w + x] = colsum[w - 1];
-    }
-    memcpy (pad + r, colsum, w * sizeof (guint16));
-    memcpy (sum, pad, w * sizeof (guint16));
-    for (d = 1; d <= 2 * r; d++)
-      for (x = 0; x < w; x++)
-        sum[x] += pad[x + d];
-    for (x = 0; x < w; x++)
-      wt[x] = lut[sum[x]];
-  } else {
-    /* ps[i]: the sum of the first i of colsum[clamp (j - r)], j = 0..
-     * (the running sum in a register: no store to load back) */
-    guint32 *ps = band->prefix, acc;
-
-    ps[0] = acc = 0;
-    for (x = 0; x < r; x++)
-      ps[x + 1] = acc += colsum[0];
-    for (x = 0; x < w; x++)
-      ps[r + x + 1] = acc += colsum[x];
-    for (x = 0; x < r; x++)
-      ps[r + w + x + 1] = acc += colsum[w - 1];
-    for (x = 0; x < w; x++)
-      wt[x] = lut[ps[x + 2 * r + 1] - ps[x]];
-  }
+  pass->dsp->feather_weights (band->colsum, w, r, pass->feather_mul, wt,
+      band->prefix);
   return TRUE;
 }
 
@@ -931,6 +894,13 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
   gint r, x;
   guint ch;
 
+  if (info->bpp == 4) {
+    for (r = 0; r < n; r++)
+      if (wt[r])
+        pass->dsp->feather_blend32 (out->data[0] + (gsize) (y + r) *
+            out->stride[0], wt[r], w, &pass->feather_px);
+    return;
+  }
   if (info->bpp) {
     for (r = 0; r < n; r++) {
       guint8 *row = out->data[0] + (gsize) (y + r) * out->stride[0];
@@ -959,12 +929,12 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
         }
         if (info->alpha_offset >= 0) {
           c = (a * p->mask_alpha + 127) / 255;
-          px[info->alpha_offset] = blend8 (px[info->alpha_offset],
+          px[info->alpha_offset] = kms_feather_blend8 (px[info->alpha_offset],
               p->mask_alpha, a);
         }
         for (ch = 0; ch < info->n_channels; ch++)
-          px[info->offset[ch]] = blend8 (px[info->offset[ch]], p->mask[ch],
-              c);
+          px[info->offset[ch]] = kms_feather_blend8 (px[info->offset[ch]],
+              p->mask[ch], c);
       }
     }
     return;
@@ -982,8 +952,9 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
         continue;
       for (x = 0; x < w; x++)
         if (wt[r][x])
-          row[(gsize) x * cy->pstride] = blend8 (row[(gsize) x * cy->pstride],
-              p->mask[0], wt[r][x]);
+          row[(gsize) x * cy->pstride] =
+              kms_feather_blend8 (row[(gsize) x * cy->pstride], p->mask[0],
+              wt[r][x]);
     }
   }
   /* chroma: the rows of the group share the chroma row(s) they cover */
@@ -1008,7 +979,7 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
           for (x = x0; x < x1; x++, cnt++)
             sum += wt[ry] ? wt[ry][x] : 0;
         if (sum)
-          row[(gsize) cx * cc->pstride] = blend8 (row[(gsize) cx *
+          row[(gsize) cx * cc->pstride] = kms_feather_blend8 (row[(gsize) cx *
                   cc->pstride], p->mask[ch], (sum + cnt / 2) / cnt);
       }
     }
@@ -1053,7 +1024,15 @@ write_band (gpointer data, guint index)
       if (before != after)
         fix_counts_row (pass, band, y + r);
     }
-    write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
+    if (pass->feather_fused) {
+      /* painted as assigned: only the label map asked for */
+      if (pass->labels)
+        for (r = 0; r < n; r++)
+          memcpy (pass->labels->data[0] + (gsize) (y + r) *
+              pass->labels->stride[0], lab[r], w);
+    } else {
+      write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
+    }
     if (pass->feather) {
       for (r = 0; r < n; r++) {
         wt[r] = weight_row (pass, band, band->weight[r]) ?
@@ -1178,15 +1157,24 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     const guint area = (2 * pass->feather + 1) * (2 * pass->feather + 1);
     guint n_masked = 0;
 
-    const guint64 mul = ((G_GUINT64_CONSTANT (255) << 24) + area / 2) / area;
-    guint i;
+    /* area * mul + 2^23 stays below 2^32 (area >= 9) */
+    pass->feather_mul = (guint32) (((G_GUINT64_CONSTANT (255) << 24) +
+            area / 2) / area);
+    if (info->bpp == 4) {
+      KmsFeather *f = &pass->feather_px;
 
-    /* each box sum's weight, once for a radius */
-    if (pass->feather_lut_area != area) {
-      for (i = 0; i <= area; i++)
-        pass->feather_lut[i] = (guint8) (((guint64) i * mul + (1u << 23)) >>
-            24);
-      pass->feather_lut_area = area;
+      memset (f, 0, sizeof (*f));
+      for (ch = 0; ch < info->n_channels; ch++) {
+        f->mask[info->offset[ch]] = pass->paint.mask[ch];
+        f->mul[info->offset[ch]] = info->alpha_offset >= 0 ?
+            pass->paint.mask_alpha : 255;
+        f->full[info->offset[ch]] = 255;
+      }
+      if (info->alpha_offset >= 0) {
+        f->mask[info->alpha_offset] = pass->paint.mask_alpha;
+        f->mul[info->alpha_offset] = 255;
+        f->full[info->alpha_offset] = 255;
+      }
     }
     for (c = 0; c < k; c++)
       n_masked += pass->masked[c];
@@ -1385,6 +1373,14 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   }
   pp->prev_final_valid = pass->still_map != NULL;
 
+  /* Feathering alone on 4-byte pixels: the rows are painted as they are
+   * assigned (still pixels put back painted again), not written again
+   * from the map, and their mask rows made then; the mask is blended over
+   * them afterwards */
+  pass->feather_fused = pass->feather && pass->map_fused && !pass->smooth &&
+      !pass->dither && !pass->labels_out;
+  pass->mask = pass->feather ? pp->maps[3] : NULL;
+
   /* The first smoothing pass runs as the assignment goes, a row group
    * behind it; when it is the only step on the map, its rows are written
    * there too */
@@ -1414,10 +1410,8 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
     pass->final = pass->src;
     if (pass->still_map)
       kms_pool_run (pool, still_final_band, pass);
-    if (pass->feather) {
-      pass->mask = pp->maps[3];
+    if (pass->feather && !pass->feather_fused)
       kms_pool_run (pool, mask_band, pass);
-    }
     kms_pool_run (pool, write_band, pass);
   }
 

@@ -32,9 +32,6 @@ G_BEGIN_DECLS
  * since the last frame counts as still */
 #define KMS_STILL_LEVELS 3
 
-/* Feathering boxes up to this radius add their columns up directly (in
- * vector lanes); wider ones by prefix sums */
-#define KMS_FEATHER_DIRECT 2
 /* Dithering with hysteresis: a pixel keeps the colour it showed on the
  * last frame unless its threshold is this many levels (of 256) past its
  * share of the mix */
@@ -87,6 +84,9 @@ typedef struct
   guint8 not_channel[4];
   /* with a label map: 4-byte pixels labelled by the fused kernel */
   gboolean map_fused;
+  /* feathering alone: that kernel paints them too, the mask map's rows
+   * are made as they are labelled, and the feathering only blends */
+  gboolean feather_fused;
   /* Still pixels: whether they are looked for (the last frame's input
    * kept), whether they can be this frame, their margin, and the last
    * frame's input (three planes of width bytes a row; in the fused pass,
@@ -128,10 +128,9 @@ typedef struct
    * 1 for each masked label, and the weight's fixed-point scale */
   guint feather;
   guint8 mask_lut[KMS_MAX_K];
-  /* the weight of each box sum (0 .. area), for this area */
-  guint8 feather_lut[(2 * KMS_MAX_MASK_FEATHER + 1) *
-      (2 * KMS_MAX_MASK_FEATHER + 1) + 1];
-  guint feather_lut_area;
+  /* a box sum's weight is (sum * feather_mul + 2^23) >> 24 */
+  guint32 feather_mul;
+  KmsFeather feather_px;        /* the mask as 4-byte pixels blend it */
   /* the labels whose pixels make the mask map 1 (or, when fewer, those
    * that make it 0: invert) */
   guint8 mask_list[8];

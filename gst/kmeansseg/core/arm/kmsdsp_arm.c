@@ -52,6 +52,10 @@ kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
     dsp->assign_dither_paint = kms_assign_dither_paint_row32_neon;
   if (dsp->assign_paint)
     dsp->assign_paint = kms_assign_paint_row32_neon;
+  dsp->feather_sums = kms_feather_sums_neon;
+  dsp->feather_weights = kms_feather_weights_neon;
+  if (dsp->feather_blend32)
+    dsp->feather_blend32 = kms_feather_blend32_neon;
   /* up to k = 64: the hand-written kernels */
   if (k <= KMS_CELL_MAX_K) {
     dsp->assign = kms_assign_row_neon_intrin;

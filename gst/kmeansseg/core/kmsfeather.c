@@ -1,0 +1,130 @@
+/* kmeansseg: feathering's row kernels (column sums, weights, blend)
+ * Copyright (C) 2026 The kmeansseg authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Library General Public License for more details.
+ *
+ * You should have received a copy of the GNU Library General Public
+ * License along with this library; if not, write to the
+ * Free Software Foundation, Inc., 51 Franklin St, Fifth Floor,
+ * Boston, MA 02110-1301, USA.
+ */
+
+/* This file is compiled once per CPU level (see meson.build): KMS_SUFFIX
+ * names its entry points, and the level's flags let the compiler
+ * vectorise the loops for it (the sums' least and most need SSE4.1's
+ * 16-bit min and max; the weights, 32-bit multiplies). The bytes written
+ * do not depend on the level. */
+
+#include <string.h>
+
+#include "kmsdsp.h"
+
+#ifndef KMS_SUFFIX
+#error "KMS_SUFFIX must be defined"
+#endif
+
+#define PASTE_(a, b) a ## b
+#define PASTE(a, b) PASTE_ (a, b)
+
+void PASTE (kms_feather_sums_, KMS_SUFFIX) (guint16 * cs, const guint8 * add,
+    const guint8 * sub, gint width, guint * lo, guint * hi)
+{
+  guint16 l = G_MAXUINT16, h = 0;
+  gint x;
+
+  for (x = 0; x < width; x++) {
+    const guint16 v = cs[x] + add[x] - sub[x];
+
+    cs[x] = v;
+    l = MIN (l, v);
+    h = MAX (h, v);
+  }
+  *lo = l;
+  *hi = h;
+}
+
+/* A box sum's weight, as the table kms_feather_weights documents */
+static inline guint8
+weight (guint32 s, guint32 mul)
+{
+  return (guint8) ((s * mul + (1u << 23)) >> 24);
+}
+
+/* A box of L = 2 r + 1 columns is added up in vector lanes either way:
+ * small ones in one loop that reads each of its columns; wider ones by
+ * doubling, as the sums of 1, 2, 4, ... columns (each from the last, in
+ * place), the box taking those its length's binary digits ask for, one
+ * after the other. Every sum fits 16 bits (at most 129 x 129). */
+void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * cs,
+    gint width, gint r, guint32 mul, guint8 * wt, guint32 * scratch)
+{
+  /* the columns with the edge ones repeated r times each side, and the
+   * box sums */
+  const gint n = width + 2 * r, len = 2 * r + 1;
+  guint16 *pad = (guint16 *) scratch, *sum = pad + n;
+  gint x;
+
+  for (x = 0; x < r; x++) {
+    pad[x] = cs[0];
+    pad[r + width + x] = cs[width - 1];
+  }
+  memcpy (pad + r, cs, width * sizeof (guint16));
+  /* (the sums in 16 bits, then widened) */
+  if (r == 1) {
+    for (x = 0; x < width; x++)
+      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2]), mul);
+  } else if (r == 2) {
+    for (x = 0; x < width; x++)
+      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2] +
+              pad[x + 3] + pad[x + 4]), mul);
+  } else {
+    gint block = 1, off = 1;
+
+    memcpy (sum, pad, width * sizeof (guint16));
+
+    /* pad[i]: the sum of the block columns from i (for i + block <= n);
+     * the last digit (len's highest) comes with the weights */
+    while (2 * block <= len) {
+      for (x = 0; x + 2 * block <= n; x++)
+        pad[x] += pad[x + block];
+      block *= 2;
+      if (off + block == len)
+        break;
+      if (len & block) {
+        for (x = 0; x < width; x++)
+          sum[x] += pad[x + off];
+        off += block;
+      }
+    }
+    for (x = 0; x < width; x++)
+      wt[x] = weight ((guint16) (sum[x] + pad[x + off]), mul);
+  }
+}
+
+void PASTE (kms_feather_blend32_, KMS_SUFFIX) (guint8 * row,
+    const guint8 * wt, gint width, const KmsFeather * f)
+{
+  gint x = 0, i;
+
+  /* outside the mask's ramps: eight pixels at a time */
+  for (; x + 8 <= width; x += 8) {
+    guint64 u;
+
+    memcpy (&u, wt + x, 8);
+    if (u)
+      for (i = x; i < x + 8; i++)
+        if (wt[i])
+          kms_feather_pixel32 (row + 4 * (gsize) i, wt[i], f);
+  }
+  for (; x < width; x++)
+    if (wt[x])
+      kms_feather_pixel32 (row + 4 * (gsize) x, wt[x], f);
+}
