@@ -1137,6 +1137,7 @@ enum
   KERN_ASSIGN_HYST,
   KERN_ASSIGN,
   KERN_WRITE,
+  KERN_SMOOTH,
   KERN_PAINT_HYST,
   KERN_PAINT,
   KERN_OKLAB,
@@ -1159,6 +1160,8 @@ static const struct
   [KERN_ASSIGN_HYST] = {"assign, hysteresis", "ns/px", TRUE},
   [KERN_ASSIGN] = {"assign, nearest", "ns/px", TRUE},
   [KERN_WRITE] = {"rows.write", "ns/px", TRUE},
+  [KERN_SMOOTH] = {"smooth (3x3 majority, one pass over the nearest labels)",
+      "ns/px", TRUE},
   [KERN_PAINT_HYST] = {"assign_paint, hysteresis", "ns/px", TRUE},
   [KERN_PAINT] = {"assign_paint, nearest", "ns/px", TRUE},
   [KERN_OKLAB] = {"oklab (color-space=oklab), every row", "ns/px", FALSE},
@@ -1451,6 +1454,41 @@ kernel_write (KernelBench * kb, const KmsDsp * dsp)
   kb->hash = hash_bytes (2166136261u, kb->dst, kb->frame_bytes);
   res = median (ns, kb->reps);
   g_free (ns);
+  return res;
+}
+
+/* one smoothing pass over the labels of the last assign, row by row into
+ * a label map (at the edges the row itself above or below), the pixels
+ * relabelled listed */
+static gdouble
+kernel_smooth (KernelBench * kb, const KmsDsp * dsp)
+{
+  const gint w = kb->f->width, h = kb->f->height;
+  gdouble *ns = g_new (gdouble, kb->reps), res;
+  guint8 *more = g_malloc (w);
+  guint32 *xs = g_new (guint32, w);
+  guint64 listed = 0;
+  guint r;
+  gint y;
+
+  for (r = 0; r < kb->reps; r++) {
+    gint64 t0 = now_ns ();
+
+    listed = 0;
+    for (y = 0; y < h; y++) {
+      const guint8 *c = kb->labels + (gsize) y * w;
+
+      listed += dsp->smooth (y > 0 ? c - w : c, c, y < h - 1 ? c + w : c,
+          kb->dst + (gsize) y * w, more, xs, w);
+    }
+    ns[r] = (gdouble) (now_ns () - t0) / w / h;
+  }
+  kb->hash = hash_bytes (hash_bytes (2166136261u, kb->dst, (gsize) w * h),
+      &listed, sizeof (listed));
+  res = median (ns, kb->reps);
+  g_free (ns);
+  g_free (more);
+  g_free (xs);
   return res;
 }
 
@@ -1820,6 +1858,10 @@ bench_kernels (const BenchFrames * f, GArray * ks, const KmsParams * base)
           case KERN_WRITE:
             /* from the labels of the nearest assign just run */
             v[li] = kernel_write (&kb, &kl[li].dsp);
+            break;
+          case KERN_SMOOTH:
+            /* from the same labels */
+            v[li] = kernel_smooth (&kb, &kl[li].dsp);
             break;
           case KERN_PAINT_HYST:
           case KERN_PAINT:

@@ -41,12 +41,14 @@
  * lane a pixel, a comparison's lanes all ones or zero), which every
  * level's instruction set carries: the count s, then for chunks with a
  * weak pixel each neighbour's count from its pairs and the best label,
- * all 32 pixels at once; the pixels relabelled come out of the lanes that
- * changed, eight at a time. */
+ * a register's pixels at once (16, 32 with AVX2); the pixels relabelled
+ * come out of a mask of the lanes that changed. */
 
 #include <string.h>
 #if defined (__SSE2__)
 #include <immintrin.h>
+#elif defined (__ARM_NEON)
+#include <arm_neon.h>
 #endif
 
 #include "kmsdsp.h"
@@ -63,8 +65,14 @@
 #define PASTE_(a, b) a ## b
 #define PASTE(a, b) PASTE_ (a, b)
 
-/* pixels the vector loop decides at once */
+/* pixels the vector loop decides at once: a register of bytes (wider
+ * generic vectors than the level's registers are not split in halves but
+ * taken apart lane by lane) */
+#if defined (__AVX2__)
 #define CHUNK 32
+#else
+#define CHUNK 16
+#endif
 
 /* Another label of the window takes over from the best so far when it
  * holds more, or as many as a best that is not the centre's and it is a
@@ -215,7 +223,7 @@ typedef gint8 KmsS8v __attribute__ ((vector_size (CHUNK)));
 /* (macros, not functions: a vector wider than the level's registers is
  * passed in memory, which gcc warns changes the ABI) */
 
-/* @v from 32 bytes at @p */
+/* @v from CHUNK bytes at @p */
 #define LOAD_V(v, p) memcpy (&(v), (p), sizeof (v))
 
 /* Where @take is set @v, else @old (lanes of @old's type) */
@@ -228,46 +236,57 @@ typedef gint8 KmsS8v __attribute__ ((vector_size (CHUNK)));
 /* Neighbour label @p where its count (1 - @nm) is the most, else 255 */
 #define LOWEST(p, nm) ((p) | (KmsU8v) ~((nm) == best_nm))
 
-/* The set lanes of @m, bit i for lane i: one instruction on x86 */
+/* The set lanes of @m as a mask, LANE_BITS bits a lane, lane i lowest
+ * first: one instruction on x86 (a bit a lane), one narrowing shift on
+ * NEON (four) */
 #if defined (__AVX2__)
-#define LANE_BITS(m) ((guint32) _mm256_movemask_epi8 ((__m256i) (m)))
+#define LANE_BITS 1
+#define LANE_MASK(m) ((guint64) (guint32) _mm256_movemask_epi8 ((__m256i) (m)))
 #elif defined (__SSE2__)
-#define LANE_BITS(m) __extension__ ({                                    \
-  const KmsS8v m_ = (m);                                                    \
-  (guint32) _mm_movemask_epi8 (((const __m128i *) &m_)[0]) |                \
-      (guint32) _mm_movemask_epi8 (((const __m128i *) &m_)[1]) << 16;       \
-})
+#define LANE_BITS 1
+#define LANE_MASK(m) ((guint64) (guint32) _mm_movemask_epi8 ((__m128i) (m)))
+#elif defined (__ARM_NEON)
+#define LANE_BITS 4
+#define LANE_MASK(m) vget_lane_u64 (vreinterpret_u64_u8 (vshrn_n_u16 \
+        (vreinterpretq_u16_s8 ((int8x16_t) (m)), 4)), 0)
 #else
-#define LANE_BITS(m) __extension__ ({ const KmsS8v m_ = (m); lane_bits (&m_); })
-static inline __attribute__ ((always_inline)) guint32
-lane_bits (const KmsS8v * m)
+#define LANE_BITS 1
+#define LANE_MASK(m) __extension__ ({                                       \
+  const KmsS8v m_ = (m);                                                    \
+  lane_mask (&m_);                                                          \
+})
+static inline __attribute__ ((always_inline)) guint64
+lane_mask (const KmsS8v * m)
 {
   guint8 l[CHUNK];
-  guint32 bits = 0;
+  guint64 bits = 0;
   guint i;
 
   memcpy (l, m, sizeof (l));
   for (i = 0; i < CHUNK; i++)
-    bits |= (guint32) (l[i] & 1) << i;
+    bits |= (guint64) (l[i] & 1) << i;
   return bits;
 }
 #endif
 
-/* List the pixels of the chunk at @x0 whose bits are set, with their
- * leads */
+/* The lanes from @from on */
+#define LANES_FROM(from) (~G_GUINT64_CONSTANT (0) << ((from) * LANE_BITS))
+
+/* List the pixels of the chunk at @x0 whose lanes are set in @bits, with
+ * their leads */
 static inline __attribute__ ((always_inline)) guint
-list_lanes (guint32 bits, const KmsS8v * lead, gint x0,
+list_lanes (guint64 bits, const KmsS8v * lead, gint x0,
     guint8 * __restrict more, guint32 * __restrict xs, guint n)
 {
   guint8 lv[CHUNK];
 
   memcpy (lv, lead, sizeof (lv));
   while (bits) {
-    const guint i = (guint) __builtin_ctz (bits);
+    const guint i = (guint) __builtin_ctzll (bits) / LANE_BITS;
 
     xs[n] = x0 + i;
     more[n++] = lv[i];
-    bits &= bits - 1;
+    bits &= ~(((G_GUINT64_CONSTANT (1) << LANE_BITS) - 1) << (i * LANE_BITS));
   }
   return n;
 }
@@ -305,7 +324,7 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
   /* most chunks: every pixel shares its label with 4 or more of its
    * neighbours, and keeps it */
   weak = m4 > -4;
-  if (G_LIKELY (!LANE_BITS (weak))) {
+  if (G_LIKELY (!LANE_MASK (weak))) {
     memcpy (dst + x0, &v, sizeof (v));
     return n;
   }
@@ -323,11 +342,11 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
   e = ((p0 == other) | m0) & ((p1 == other) | m1) & ((p2 == other) | m2) &
       ((p3 == other) | m3) & ((p5 == other) | m5) & ((p6 == other) | m6) &
       ((p7 == other) | m7) & ((p8 == other) | m8);
-  if (!LANE_BITS (weak & ~e)) {
+  if (!LANE_MASK (weak & ~e)) {
     best = SELECT_V (weak, other, v);
     memcpy (dst + x0, &best, sizeof (best));
     lead = m4 + m4 + 8;
-    return list_lanes (LANE_BITS (weak) & (G_MAXUINT32 << from), &lead, x0,
+    return list_lanes (LANE_MASK (weak) & LANES_FROM (from), &lead, x0,
         more, xs, n);
   }
   /* the others: every neighbour's count from its pairs with the other
@@ -379,7 +398,7 @@ smooth_chunk (const guint8 * a, const guint8 * c, const guint8 * b,
   memcpy (dst + x0, &best, sizeof (best));
   /* the lead: the new label's count less the centre's, plus 1 */
   lead = m4 - best_nm + 1;
-  return list_lanes (LANE_BITS (changed) & (G_MAXUINT32 << from), &lead, x0,
+  return list_lanes (LANE_MASK (changed) & LANES_FROM (from), &lead, x0,
       more, xs, n);
 }
 
