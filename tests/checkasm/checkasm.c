@@ -1411,13 +1411,13 @@ run_smooth (Run * run, gint width)
   } else {
     /* the list: each pixel relabelled, in order, with its lead */
     for (x = 0; x < width; x++) {
+      const guint32 pos = x;
       guint8 lead;
 
       db.data[x] = plain_smooth_pixel (r, x, width, &lead);
       if (db.data[x] != r[1][x]) {
         mb.data[nb] = lead;
-        memcpy (xb.data + nb * sizeof (guint32), &(guint32) {
-            x}, sizeof (guint32));
+        memcpy (xb.data + nb * sizeof (guint32), &pos, sizeof (pos));
         nb++;
       }
     }

@@ -456,19 +456,22 @@ pixel_distance_diff (const KmsPassFrame * pass, gint y, gint x, guint a,
   return color_distance_diff (&pass->apal, v, a, b);
 }
 
-/* The strength check of listed pixel @i of row @y (relabelled from c[x]
- * to d[x]) given its squared distance difference @dd: it keeps its own
- * label, or the band's counts and error follow (with @fix) */
-#define SMOOTH_CHECK(dd) G_STMT_START {                                     \
-  if ((dd) > more[i] * (gint64) pass->smooth_lambda) {                      \
-    d[x] = c[x];                                                            \
-  } else if (fix) {                                                         \
-    band->counts[c[x]]--;                                                   \
-    band->counts[d[x]]++;                                                   \
-    if (pass->measure)                                                      \
-      band->sse += (dd);                                                    \
-  }                                                                         \
-} G_STMT_END
+/* The strength check of pixel x, relabelled from c[x] to d[x] with lead
+ * @lead, given its squared distance difference @dd: it keeps its own
+ * label, or (with @fix) the band's counts and error follow */
+static inline __attribute__ ((always_inline)) void
+smooth_check (const KmsPassFrame * pass, KmsPassBand * band, gboolean fix,
+    const guint8 * c, guint8 * d, gint x, guint lead, gint64 dd)
+{
+  if (dd > lead * (gint64) pass->smooth_lambda) {
+    d[x] = c[x];
+  } else if (fix) {
+    band->counts[c[x]]--;
+    band->counts[d[x]]++;
+    if (pass->measure)
+      band->sse += dd;
+  }
+}
 
 /* One pass of the smoothing over row @y, src to dst: the 3x3 majority
  * (the level's kernel), then each pixel it relabelled keeps its own label
@@ -508,17 +511,15 @@ smooth_row (const KmsPassFrame * pass, KmsPassBand * band, gint y,
       const gint x = xs[i];
       const guint8 *px = row + bpp * x;
       const guint8 v[KMS_MAX_CHANNELS] = { px[o0], px[o1], px[o2] };
-      const gint64 dd = color_distance_diff (&pass->apal, v, d[x], c[x]);
-
-      SMOOTH_CHECK (dd);
+      smooth_check (pass, band, fix, c, d, x, more[i],
+          color_distance_diff (&pass->apal, v, d[x], c[x]));
     }
     return;
   }
   for (i = 0; i < n; i++) {
     const gint x = xs[i];
-    const gint64 dd = pixel_distance_diff (pass, y, x, d[x], c[x]);
-
-    SMOOTH_CHECK (dd);
+    smooth_check (pass, band, fix, c, d, x, more[i],
+        pixel_distance_diff (pass, y, x, d[x], c[x]));
   }
 }
 
