@@ -39,8 +39,13 @@
  *
  * Each configuration gets a fresh context; the first --warmup frames are
  * not timed, because the steady state of a stream is the warm start.
- * Frames are processed out of place (input -> output buffer), as the
- * element does, so the input stays the same across repeats.
+ * Frames are processed out of place (input -> output buffer) by default,
+ * so the input stays the same across repeats. The element works in place
+ * whenever its output has the input's format; --in-place times that: the
+ * core writes over a second pool of buffers, each restored from the first
+ * (untimed) right after its frame. Out of place, a step that writes rows
+ * from the label map (smoothing, feathering other than alone) first
+ * copies each input row to the output, which in place it does not.
  *
  * --format times a YUV format instead (I420, NV12, YUY2): the same frames
  * converted (BT.709, limited range), the copy of a frame of that format.
@@ -102,6 +107,8 @@ typedef struct
   guint n_frames;               /* distinct frames */
   guint n_bufs;                 /* buffers in the pool (>= n_frames) */
   guint8 **bufs;                /* buffer i holds frame i % n_frames */
+  guint8 **work;                /* --in-place: copies of bufs, processed
+                                 * in place and restored (or NULL) */
 } BenchFrames;
 
 /* Options */
@@ -128,6 +135,7 @@ static gint opt_warmup = DEFAULT_WARMUP;
 static gint opt_n_frames = DEFAULT_N_FRAMES;
 static gint opt_pool_mib = DEFAULT_POOL_MIB;
 static gboolean opt_cold = FALSE;
+static gboolean opt_in_place = FALSE;
 static gchar *opt_dump = NULL;
 static gchar *opt_format = NULL;
 static gchar *opt_cpu = NULL;
@@ -197,6 +205,10 @@ static GOptionEntry entries[] = {
   {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
       "Time this format: RGBx (default), I420, NV12 or YUY2 (the RGBx "
         "frames converted, BT.709 limited range)", "FORMAT"},
+  {"in-place", 0, 0, G_OPTION_ARG_NONE, &opt_in_place,
+      "Process each frame in place, as the element does when its output "
+        "has the input's format (default: out of place, input -> output "
+        "buffer)", NULL},
   {"cold", 0, 0, G_OPTION_ARG_NONE, &opt_cold,
       "No warm start: every frame starts afresh", NULL},
   {"cpu", 0, 0, G_OPTION_ARG_STRING, &opt_cpu,
@@ -528,6 +540,14 @@ fill_pool (BenchFrames * f)
   f->bufs = g_renew (guint8 *, f->bufs, f->n_bufs);
   for (i = f->n_frames; i < f->n_bufs; i++)
     f->bufs[i] = dup_frame (f->bufs[i % f->n_frames], frame_bytes);
+  /* in place: a second pool the core writes over, each buffer restored
+   * from the first right after it is processed (untimed), so that by its
+   * next turn the pool's other buffers have pushed it out of the cache */
+  if (opt_in_place) {
+    f->work = g_new (guint8 *, f->n_bufs);
+    for (i = 0; i < f->n_bufs; i++)
+      f->work[i] = dup_frame (f->bufs[i], frame_bytes);
+  }
 }
 
 static guint32
@@ -691,9 +711,13 @@ frames_free (BenchFrames * f)
 {
   guint i;
 
-  for (i = 0; i < f->n_bufs; i++)
+  for (i = 0; i < f->n_bufs; i++) {
     g_free (f->bufs[i]);
+    if (f->work)
+      g_free (f->work[i]);
+  }
   g_free (f->bufs);
+  g_free (f->work);
   g_free (f->source);
   g_free (f);
 }
@@ -817,15 +841,19 @@ bench_core (const BenchFrames * f, guint8 * dst, const KmsParams * params,
     const gboolean timing = i < (guint) opt_warmup + repeat;
     gint64 t0, t1;
 
-    init_frame (&in, f->width, f->height, f->bufs[i % f->n_bufs]);
+    init_frame (&in, f->width, f->height, f->work ?
+        f->work[i % f->n_bufs] : f->bufs[i % f->n_bufs]);
     t0 = now_ns ();
-    if (!kms_context_process (ctx, timing ? &timed : &measured, &in, &out,
-            &stats)) {
+    if (!kms_context_process (ctx, timing ? &timed : &measured, &in,
+            f->work ? &in : &out, &stats)) {
       kms_context_free (ctx);
       g_free (ms);
       return FALSE;
     }
     t1 = now_ns ();
+    if (f->work)
+      memcpy (f->work[i % f->n_bufs], f->bufs[i % f->n_bufs],
+          frame_size (f->width, f->height));
     if (res->ran != KMS_CPU_N_LEVELS && res->ran != stats.cpu_level)
       g_printerr ("kmsbench: the level changed from %s to %s mid-stream\n",
           kms_cpu_level_to_string (res->ran),
@@ -2068,10 +2096,11 @@ main (int argc, char **argv)
   g_print ("- command: `%s`\n", cmdline);
   g_print ("- CPU: %s, %u logical CPUs online\n", cpu,
       g_get_num_processors ());
-  g_print ("- core: %s, out of place, posterize, warm start %s, "
+  g_print ("- core: %s, %s, posterize, warm start %s, "
       "sample-size %u, max-iters %u, tolerance %g, hysteresis %g, "
       "still-hysteresis %g, color-space %s\n",
-      kms_format_to_string (bench_format), base.warm_start ? "on" : "off",
+      kms_format_to_string (bench_format), opt_in_place ? "in place" :
+      "out of place", base.warm_start ? "on" : "off",
       base.sample_size, base.max_iters, base.tolerance, base.hysteresis,
       base.still_hysteresis, color_space_name (base.color_space));
   g_print ("- timing: median over the timed frames after %d warm-up "
