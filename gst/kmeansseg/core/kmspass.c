@@ -38,7 +38,7 @@ ensure_rows (KmsPassBand * band, gint width)
     return;
   kms_realloc_rows (band->row, KMS_MAX_CHANNELS, width);
   kms_realloc_rows (band->labels, 2, width);
-  kms_realloc_rows (band->weight, 2, width);
+  kms_realloc_rows (band->weight, 3, width);
   kms_realloc_rows (&band->old, 1, width);
   kms_realloc_rows (&band->more, 1, width);
   g_free (band->xs);
@@ -879,6 +879,72 @@ weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
   return TRUE;
 }
 
+/* Blend @m over @n samples @pstride bytes apart from @row by their weights
+ * @wt (0 leaves a sample as it is): runs of eight weights of 0 skipped */
+static inline void
+feather_samples (guint8 * row, guint pstride, const guint8 * wt, gint n,
+    guint8 m)
+{
+  gint x0, x;
+
+  for (x0 = 0; x0 < n; x0 += 8) {
+    const gint x1 = MIN (x0 + 8, n);
+
+    if (!row_word (wt, x0, n))
+      continue;
+    if (pstride == 1) {
+      for (x = x0; x < x1; x++)
+        row[x] = kms_feather_blend8 (row[x], m, wt[x]);
+    } else {
+      for (x = x0; x < x1; x++)
+        row[(gsize) x * pstride] = kms_feather_blend8 (row[(gsize) x *
+                pstride], m, wt[x]);
+    }
+  }
+}
+
+/* A chroma row's weights: of each sample, the mean weight (rounded) of the
+ * pixels it covers, 1 << @hsub of each of @rows rows of weights @a and @b
+ * (NULL: all 0; @b only with 2 rows) @w pixels wide */
+static void
+chroma_weights (const guint8 * a, const guint8 * b, gint rows, gint w,
+    guint hsub, guint8 * cwt)
+{
+  const gint full = w >> hsub;
+  /* the pixels a sample covers: rows << hsub, a power of two */
+  const guint sh = (rows - 1) + hsub, half = (1u << sh) >> 1;
+  gint cx;
+
+  if (!hsub) {
+    if (!a || !b) {
+      const guint8 *o = a ? a : b;
+
+      for (cx = 0; cx < w; cx++)
+        cwt[cx] = (o[cx] + half) >> sh;
+    } else {
+      for (cx = 0; cx < w; cx++)
+        cwt[cx] = (a[cx] + b[cx] + half) >> sh;
+    }
+    return;
+  }
+  if (!a || !b) {
+    const guint8 *o = a ? a : b;
+
+    for (cx = 0; cx < full; cx++)
+      cwt[cx] = (o[2 * cx] + o[2 * cx + 1] + half) >> sh;
+  } else {
+    for (cx = 0; cx < full; cx++)
+      cwt[cx] = (a[2 * cx] + a[2 * cx + 1] + b[2 * cx] + b[2 * cx + 1] +
+          half) >> sh;
+  }
+  /* an odd width's last sample covers one column */
+  if (w & 1) {
+    const guint s = (a ? a[w - 1] : 0) + (b ? b[w - 1] : 0);
+
+    cwt[full] = (s + rows / 2) / rows;
+  }
+}
+
 /* Blend the mask over rows y .. y + n - 1 by their weights (NULL: none).
  * Weight 255 writes the mask colour (and alpha) exactly, as a hard edge
  * does. With alpha, the alpha ramps by the weight and the colour by the
@@ -886,7 +952,8 @@ weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
  * fades the picture out without darkening its edge. A chroma sample
  * takes the mean weight of the pixels it covers. */
 static void
-feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
+feather_rows (const KmsPassFrame * pass, KmsPassBand * band, gint y, gint n,
+    guint8 * const *wt)
 {
   const KmsFormatInfo *info = pass->info;
   const KmsPaint *p = &pass->paint;
@@ -945,43 +1012,35 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
   {
     const KmsChannel *cy = &info->ch[0];
 
-    for (r = 0; r < n; r++) {
-      guint8 *row = out->data[cy->plane] + (gsize) (y + r) *
-          out->stride[cy->plane] + cy->offset;
-
-      if (!wt[r])
-        continue;
-      for (x = 0; x < w; x++)
-        if (wt[r][x])
-          row[(gsize) x * cy->pstride] =
-              kms_feather_blend8 (row[(gsize) x * cy->pstride], p->mask[0],
-              wt[r][x]);
-    }
+    for (r = 0; r < n; r++)
+      if (wt[r])
+        feather_samples (out->data[cy->plane] + (gsize) (y + r) *
+            out->stride[cy->plane] + cy->offset, cy->pstride, wt[r], w,
+            p->mask[0]);
   }
-  /* chroma: the rows of the group share the chroma row(s) they cover */
-  for (ch = 1; ch < info->n_channels; ch++) {
-    const KmsChannel *cc = &info->ch[ch];
-    const gint hs = 1 << cc->hsub, vs = 1 << cc->vsub;
-    const gint cw = (w + hs - 1) >> cc->hsub;
-    gint crow, cx;
+  /* chroma: each sample by the mean weight of the pixels it covers (the
+   * rows of the group share the chroma row(s) they cover), the same for
+   * every chroma channel */
+  if (info->n_channels > 1) {
+    const KmsChannel *c1 = &info->ch[1];
+    const gint cw = (w + (1 << c1->hsub) - 1) >> c1->hsub;
+    guint8 *cwt = band->weight[2];
+    gint crow;
 
-    for (crow = y >> cc->vsub; crow <= (y + n - 1) >> cc->vsub; crow++) {
-      const gint ry0 = (crow << cc->vsub) - y;
-      const gint ry1 = MIN (ry0 + vs, n);
-      guint8 *row = out->data[cc->plane] + (gsize) crow *
-          out->stride[cc->plane] + cc->offset;
+    for (crow = y >> c1->vsub; crow <= (y + n - 1) >> c1->vsub; crow++) {
+      const gint ry0 = (crow << c1->vsub) - y;
+      const gint ry1 = MIN (ry0 + (1 << c1->vsub), n);
 
-      for (cx = 0; cx < cw; cx++) {
-        const gint x0 = cx << cc->hsub, x1 = MIN (x0 + hs, w);
-        guint sum = 0, cnt = 0;
-        gint ry;
+      if (!wt[ry0] && (ry1 - ry0 < 2 || !wt[ry0 + 1]))
+        continue;
+      chroma_weights (wt[ry0], ry1 - ry0 < 2 ? NULL : wt[ry0 + 1],
+          ry1 - ry0, w, c1->hsub, cwt);
+      for (ch = 1; ch < info->n_channels; ch++) {
+        const KmsChannel *cc = &info->ch[ch];
 
-        for (ry = ry0; ry < ry1; ry++)
-          for (x = x0; x < x1; x++, cnt++)
-            sum += wt[ry] ? wt[ry][x] : 0;
-        if (sum)
-          row[(gsize) cx * cc->pstride] = kms_feather_blend8 (row[(gsize) cx *
-                  cc->pstride], p->mask[ch], (sum + cnt / 2) / cnt);
+        feather_samples (out->data[cc->plane] + (gsize) crow *
+            out->stride[cc->plane] + cc->offset, cc->pstride, cwt, cw,
+            p->mask[ch]);
       }
     }
   }
@@ -1040,7 +1099,7 @@ write_band (gpointer data, guint index)
             band->weight[r] : NULL;
         colsum_next (pass, band, y + r);
       }
-      feather_rows (pass, y, n, wt);
+      feather_rows (pass, band, y, n, wt);
     }
   }
 }
@@ -1436,6 +1495,7 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].labels[1]);
     g_free (pp->bands[b].weight[0]);
     g_free (pp->bands[b].weight[1]);
+    g_free (pp->bands[b].weight[2]);
     g_free (pp->bands[b].colsum);
     g_free (pp->bands[b].prefix);
     g_free (pp->bands[b].old);

@@ -47,7 +47,8 @@ typedef struct
   guint32 *prefix;              /* feathering: a row's prefix sums (or,
                                  * small boxes, its padded column sums) */
   guint colsum_lo, colsum_hi;   /* feathering: the least and most of colsum */
-  guint8 *weight[2];            /* feathering: a group of rows' weights */
+  guint8 *weight[3];            /* feathering: a group of rows' weights,
+                                 * then a chroma row's */
   guint8 *old;                  /* still pixels: a row's last labels */
   guint8 *more;                 /* smoothing: the lead of each pixel of a
                                  * row relabelled */

@@ -1164,26 +1164,29 @@ feather_harness (GstHarness * h, gint mode, gint mask_cluster, guint feather,
  * with alpha, the alpha by the weight and the colour by the weight times
  * the mask's opacity; weight 255 gives the hard mask's value. In every
  * format, posterize and original mode. */
-GST_START_TEST (test_mask_feather)
+static void
+check_mask_feather (gint w, gint ht, gboolean corner)
 {
   static const gint modes[] = { MODE_POSTERIZE, MODE_ORIGINAL };
-  const gint w = 30, ht = 20;
   gboolean masked[30 * 20];
   guint8 *wt;
   guint f, m;
   gint x, y;
 
+  g_assert (w * ht <= (gint) G_N_ELEMENTS (masked));
+
   for (y = 0; y < ht; y++)
     for (x = 0; x < w; x++)
-      masked[y * w + x] = feather_region (x, y, w);
+      masked[y * w + x] = corner ? x + y >= w - 1 + ht / 2 :
+          feather_region (x, y, w);
   wt = model_weights (masked, w, ht, FEATHER_R);
 
   for (f = 0; f < N_RGB_FORMATS + N_YUV_FORMATS; f++) {
     for (m = 0; m < G_N_ELEMENTS (modes); m++) {
       const guint32 mask_color = 0x802060a0;
-      gchar *what = g_strdup_printf ("%s, mode %d",
+      gchar *what = g_strdup_printf ("%s, mode %d, %dx%d",
           f < N_RGB_FORMATS ? rgb_formats[f].name :
-          yuv_formats[f - N_RGB_FORMATS], modes[m]);
+          yuv_formats[f - N_RGB_FORMATS], modes[m], w, ht);
 
       if (f < N_RGB_FORMATS) {
         const Fmt *fmt = &rgb_formats[f];
@@ -1292,6 +1295,15 @@ GST_START_TEST (test_mask_feather)
     }
   }
   g_free (wt);
+}
+
+/* (and an odd size, where the last chroma sample of a row or a column
+ * covers fewer pixels, with the mask's edge across the last column and
+ * the last row) */
+GST_START_TEST (test_mask_feather)
+{
+  check_mask_feather (30, 20, FALSE);
+  check_mask_feather (29, 19, TRUE);
 }
 
 GST_END_TEST;
