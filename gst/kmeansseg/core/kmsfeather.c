@@ -21,7 +21,9 @@
  * names its entry points, and the level's flags let the compiler
  * vectorise the loops for it (the sums' least and most need SSE4.1's
  * 16-bit min and max; the weights, 32-bit multiplies). The bytes written
- * do not depend on the level. */
+ * do not depend on the level. A pixel's box is added up a row at a time
+ * (kms_feather_box, once per mask row), then down its columns
+ * (kms_feather_sums, a row in and a row out per row of the picture). */
 
 #include <string.h>
 
@@ -51,47 +53,50 @@ void PASTE (kms_feather_sums_, KMS_SUFFIX) (guint16 * cs, const guint8 * add,
   *hi = h;
 }
 
-/* A box sum's weight, as the table kms_feather_weights documents */
-static inline guint8
-weight (guint32 s, guint32 mul)
-{
-  return (guint8) ((s * mul + (1u << 23)) >> 24);
-}
-
 /* A box of L = 2 r + 1 columns is added up in vector lanes either way:
  * small ones in one loop that reads each of its columns; wider ones by
  * doubling, as the sums of 1, 2, 4, ... columns (each from the last, in
  * place), the box taking those its length's binary digits ask for, one
- * after the other. Every sum fits 16 bits (at most 129 x 129). */
-void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * cs,
-    gint width, gint r, guint32 mul, guint8 * wt, guint32 * scratch)
+ * after the other. The mask's pixels are 0 or 1, so every sum fits a byte
+ * (at most 129), and a row of one value is done without them. */
+void PASTE (kms_feather_box_, KMS_SUFFIX) (guint8 * row, gint width, gint r,
+    guint8 * scratch)
 {
-  /* the columns with the edge ones repeated r times each side, and the
-   * box sums */
+  /* the row with the edge pixels repeated r times each side, and the box
+   * sums */
   const gint n = width + 2 * r, len = 2 * r + 1;
-  guint16 *pad = (guint16 *) scratch, *sum = pad + n;
+  guint8 *pad = scratch, *sum = pad + n;
+  guint8 lo = G_MAXUINT8, hi = 0;
   gint x;
 
-  for (x = 0; x < r; x++) {
-    pad[x] = cs[0];
-    pad[r + width + x] = cs[width - 1];
+  for (x = 0; x < width; x++) {
+    lo = MIN (lo, row[x]);
+    hi = MAX (hi, row[x]);
   }
-  memcpy (pad + r, cs, width * sizeof (guint16));
-  /* (the sums in 16 bits, then widened) */
+  if (hi == 0)
+    return;
+  if (lo == hi) {
+    memset (row, lo * len, width);
+    return;
+  }
+  for (x = 0; x < r; x++) {
+    pad[x] = row[0];
+    pad[r + width + x] = row[width - 1];
+  }
+  memcpy (pad + r, row, width);
   if (r == 1) {
     for (x = 0; x < width; x++)
-      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2]), mul);
+      row[x] = pad[x] + pad[x + 1] + pad[x + 2];
   } else if (r == 2) {
     for (x = 0; x < width; x++)
-      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2] +
-              pad[x + 3] + pad[x + 4]), mul);
+      row[x] = pad[x] + pad[x + 1] + pad[x + 2] + pad[x + 3] + pad[x + 4];
   } else {
     gint block = 1, off = 1;
 
-    memcpy (sum, pad, width * sizeof (guint16));
+    memcpy (sum, pad, width);
 
-    /* pad[i]: the sum of the block columns from i (for i + block <= n);
-     * the last digit (len's highest) comes with the weights */
+    /* pad[i]: the sum of the block pixels from i (for i + block <= n);
+     * the last digit (len's highest) comes with the row */
     while (2 * block <= len) {
       for (x = 0; x + 2 * block <= n; x++)
         pad[x] += pad[x + block];
@@ -105,8 +110,17 @@ void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * cs,
       }
     }
     for (x = 0; x < width; x++)
-      wt[x] = weight ((guint16) (sum[x] + pad[x + off]), mul);
+      row[x] = sum[x] + pad[x + off];
   }
+}
+
+void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * s,
+    gint width, guint32 mul, guint8 * wt)
+{
+  gint x;
+
+  for (x = 0; x < width; x++)
+    wt[x] = (guint8) ((s[x] * mul + (1u << 23)) >> 24);
 }
 
 void PASTE (kms_feather_blend32_, KMS_SUFFIX) (guint8 * row,

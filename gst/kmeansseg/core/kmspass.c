@@ -46,8 +46,8 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (band->paint, 2, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
-  g_free (band->prefix);
-  band->prefix = g_new (guint32, width + 2 * KMS_MAX_MASK_FEATHER + 1);
+  g_free (band->box);
+  band->box = g_new (guint8, 2 * (width + 2 * KMS_MAX_MASK_FEATHER));
   band->row_alloc = width;
 }
 
@@ -71,8 +71,8 @@ copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
   }
 }
 
-static void mask_fill_row (const KmsPassFrame * pass, const guint8 * lab,
-    guint8 * m);
+static void mask_fill_row (const KmsPassFrame * pass, KmsPassBand * band,
+    const guint8 * lab, guint8 * m);
 
 static const KmsHysteresis *
 row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
@@ -695,7 +695,7 @@ process_band (gpointer data, guint index)
       }
       /* feathering alone: the row's mask, while its labels are in cache */
       if (pass->feather_fused)
-        mask_fill_row (pass, h.prev, pass->mask + (gsize) y * in->width);
+        mask_fill_row (pass, band, h.prev, pass->mask + (gsize) y * in->width);
       /* the first smoothing pass: the row above has its neighbours now
        * (the band's first and last rows wait for the other bands) */
       if (pass->smooth_first && y >= y0 + 2)
@@ -767,7 +767,10 @@ process_band (gpointer data, guint index)
 /* Feathering: each pixel's weight is the share of masked pixels in the
  * (2 r + 1)^2 box around it (the frame's edge pixels repeat outside it),
  * 0..255, and the mask is blended over the written pixel by it, so the
- * mask ramps over 2 r + 1 pixels across its edge. */
+ * mask ramps over 2 r + 1 pixels across its edge. The box is added up
+ * across first: the mask map keeps each row's sums of 2 r + 1 pixels
+ * (bytes, made once per row); a band's colsum adds 2 r + 1 of those rows
+ * up, moved down a row at a time. */
 
 static inline const guint8 *
 mask_row (const KmsPassFrame * pass, gint y)
@@ -777,9 +780,11 @@ mask_row (const KmsPassFrame * pass, gint y)
 }
 
 /* A row of the mask map from its labels, 1 where the label is masked:
- * compares with a few labels (which vectorise), else a table */
+ * compares with a few labels (which vectorise), else a table; then its
+ * box sums (the level's kernel), which the map keeps */
 static void
-mask_fill_row (const KmsPassFrame * pass, const guint8 * lab, guint8 * m)
+mask_fill_row (const KmsPassFrame * pass, KmsPassBand * band,
+    const guint8 * lab, guint8 * m)
 {
   const gsize w = pass->in->width;
   const guint n = pass->n_mask_list;
@@ -790,16 +795,17 @@ mask_fill_row (const KmsPassFrame * pass, const guint8 * lab, guint8 * m)
   if (n == 0) {
     for (x = 0; x < w; x++)
       m[x] = pass->mask_lut[lab[x]];
-    return;
-  }
-  for (x = 0; x < w; x++)
-    m[x] = inv;
-  for (i = 0; i < n; i++) {
-    const guint8 l = pass->mask_list[i];
-
+  } else {
     for (x = 0; x < w; x++)
-      m[x] ^= (lab[x] == l);
+      m[x] = inv;
+    for (i = 0; i < n; i++) {
+      const guint8 l = pass->mask_list[i];
+
+      for (x = 0; x < w; x++)
+        m[x] ^= (lab[x] == l);
+    }
   }
+  pass->dsp->feather_box (m, w, pass->feather, band->box);
 }
 
 /* The mask map of a band's rows */
@@ -812,10 +818,11 @@ mask_band (gpointer data, guint index)
 
   band_rows (pass, index, &y0, &y1);
   for (y = y0; y < y1; y++)
-    mask_fill_row (pass, pass->final + y * w, pass->mask + y * w);
+    mask_fill_row (pass, &pass->bands[index], pass->final + y * w,
+        pass->mask + y * w);
 }
 
-/* The least and the most of a band's column sums */
+/* The least and the most of a band's box sums */
 static void
 colsum_range (KmsPassBand * band, gint w)
 {
@@ -830,7 +837,8 @@ colsum_range (KmsPassBand * band, gint w)
   band->colsum_hi = hi;
 }
 
-/* The column sums of the box around row @y */
+/* The box sums of row @y: the mask rows' (their box sums) around it
+ * added up */
 static void
 colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
@@ -861,7 +869,7 @@ colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
       &band->colsum_lo, &band->colsum_hi);
 }
 
-/* The weights of a row from the column sums (the level's kernel); FALSE
+/* The weights of a row from its box sums (the level's kernel); FALSE
  * when all are 0 */
 static gboolean
 weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
@@ -870,12 +878,11 @@ weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
 
   if (band->colsum_hi == 0)
     return FALSE;
-  if (band->colsum_lo == 2 * (guint) r + 1) {
+  if (band->colsum_lo == (2 * (guint) r + 1) * (2 * (guint) r + 1)) {
     memset (wt, 255, w);
     return TRUE;
   }
-  pass->dsp->feather_weights (band->colsum, w, r, pass->feather_mul, wt,
-      band->prefix);
+  pass->dsp->feather_weights (band->colsum, w, pass->feather_mul, wt);
   return TRUE;
 }
 
@@ -1437,7 +1444,7 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].weight[0]);
     g_free (pp->bands[b].weight[1]);
     g_free (pp->bands[b].colsum);
-    g_free (pp->bands[b].prefix);
+    g_free (pp->bands[b].box);
     g_free (pp->bands[b].old);
     g_free (pp->bands[b].more);
     g_free (pp->bands[b].xs);
