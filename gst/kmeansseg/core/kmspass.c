@@ -73,6 +73,10 @@ copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
 
 static void mask_fill_row (const KmsPassFrame * pass, KmsPassBand * band,
     const guint8 * lab, guint8 * m);
+static void feather_inner (const KmsPassFrame * pass, guint index, gint * f0,
+    gint * f1);
+static void feather_span (const KmsPassFrame * pass, KmsPassBand * band,
+    gint y0, gint y1, gboolean init);
 
 static const KmsHysteresis *
 row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
@@ -666,6 +670,14 @@ process_band (gpointer data, guint index)
   band->sse = 0;
 
   if (pass->use_map && pass->map_fused) {
+    /* feathering alone: the next row to blend, and the end of those
+     * blended here */
+    gint f0 = 0, fy = 0, f1 = 0;
+
+    if (pass->feather_fused) {
+      feather_inner (pass, index, &f0, &f1);
+      fy = f0;
+    }
     /* 4-byte pixels: the fused kernel, painting nothing (but with
      * feathering alone), labels into the map (which is the hysteresis's
      * when it runs) */
@@ -693,9 +705,19 @@ process_band (gpointer data, guint index)
         if (pass->still_map)
           still_map_row32 (pass, band, y, band->labels[0]);
       }
-      /* feathering alone: the row's mask, while its labels are in cache */
-      if (pass->feather_fused)
+      /* feathering alone: the row's mask, while its labels are in cache,
+       * and the mask blended over the rows whose box it completes, r rows
+       * behind, while they are in cache too */
+      if (pass->feather_fused) {
+        const gint last = y == in->height - 1 ? f1 - 1 :
+            MIN (y - (gint) pass->feather, f1 - 1);
+
         mask_fill_row (pass, band, h.prev, pass->mask + (gsize) y * in->width);
+        if (fy <= last) {
+          feather_span (pass, band, fy, last + 1, fy == f0);
+          fy = last + 1;
+        }
+      }
       /* the first smoothing pass: the row above has its neighbours now
        * (the band's first and last rows wait for the other bands) */
       if (pass->smooth_first && y >= y0 + 2)
@@ -994,9 +1016,47 @@ feather_rows (const KmsPassFrame * pass, gint y, gint n, guint8 * const *wt)
   }
 }
 
+/* Feathering alone: the rows of band @index blended as it is assigned,
+ * f0 .. f1 - 1, those whose box lies within the band (or reaches past the
+ * frame's edge); the others, r at each end between two bands, once every
+ * band is (write_band) */
+static void
+feather_inner (const KmsPassFrame * pass, guint index, gint * f0, gint * f1)
+{
+  const gint r = pass->feather;
+  gint y0, y1;
+
+  band_rows (pass, index, &y0, &y1);
+  *f0 = index == 0 ? y0 : y0 + r;
+  *f1 = index + 1 == pass->n_bands ? y1 : y1 - r;
+  if (*f0 >= *f1)
+    *f0 = *f1 = y1;
+}
+
+/* Blend the mask over rows y0 .. y1 - 1 of 4-byte pixels, their box sums
+ * made at y0 when @init, else moved down from the row above */
+static void
+feather_span (const KmsPassFrame * pass, KmsPassBand * band, gint y0,
+    gint y1, gboolean init)
+{
+  gint y;
+
+  for (y = y0; y < y1; y++) {
+    guint8 *wt;
+
+    if (y == y0 && init)
+      colsum_init (pass, band, y);
+    else
+      colsum_next (pass, band, y - 1);
+    wt = weight_row (pass, band, band->weight[0]) ? band->weight[0] : NULL;
+    feather_rows (pass, y, 1, &wt);
+  }
+}
+
 /* From the whole-frame labels: a band's counts and error follow the
  * labels smoothing changed, its labels go to the hysteresis, its rows are
- * written and the mask feathered over them */
+ * written and the mask feathered over them (feathering alone: those rows
+ * process_band did not) */
 static void
 write_band (gpointer data, guint index)
 {
@@ -1008,7 +1068,7 @@ write_band (gpointer data, guint index)
   gint y0, y1, y, r;
 
   band_rows (pass, index, &y0, &y1);
-  if (pass->feather && y0 < y1)
+  if (pass->feather && !pass->feather_fused && y0 < y1)
     colsum_init (pass, band, y0);
   for (y = y0; y < y1; y += g) {
     const gint n = MIN (g, in->height - y);
@@ -1041,7 +1101,7 @@ write_band (gpointer data, guint index)
     } else {
       write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
     }
-    if (pass->feather) {
+    if (pass->feather && !pass->feather_fused) {
       for (r = 0; r < n; r++) {
         wt[r] = weight_row (pass, band, band->weight[r]) ?
             band->weight[r] : NULL;
@@ -1049,6 +1109,13 @@ write_band (gpointer data, guint index)
       }
       feather_rows (pass, y, n, wt);
     }
+  }
+  if (pass->feather_fused) {
+    gint f0, f1;
+
+    feather_inner (pass, index, &f0, &f1);
+    feather_span (pass, band, y0, f0, TRUE);
+    feather_span (pass, band, f1, y1, TRUE);
   }
 }
 
@@ -1384,7 +1451,9 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   /* Feathering alone on 4-byte pixels: the rows are painted as they are
    * assigned (still pixels put back painted again), not written again
    * from the map, and their mask rows made then; the mask is blended over
-   * them afterwards */
+   * them r rows behind, while they are in cache, but for the r rows at
+   * each end of a band next to another band, which wait for every band
+   * (write_band) */
   pass->feather_fused = pass->feather && pass->map_fused && !pass->smooth &&
       !pass->dither && !pass->labels_out;
   pass->mask = pass->feather ? pp->maps[3] : NULL;
