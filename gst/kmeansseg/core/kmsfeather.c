@@ -53,12 +53,34 @@ void PASTE (kms_feather_sums_, KMS_SUFFIX) (guint16 * cs, const guint8 * add,
   *hi = h;
 }
 
-/* A box of L = 2 r + 1 columns is added up in vector lanes either way:
- * small ones in one loop that reads each of its columns; wider ones by
- * doubling, as the sums of 1, 2, 4, ... columns (each from the last, in
- * place), the box taking those its length's binary digits ask for, one
- * after the other. The mask's pixels are 0 or 1, so every sum fits a byte
- * (at most 129), and a row of one value is done without them. */
+/* Add @d (0..3) runs of @b pixels, the sums of blocks of b in @p from
+ * @off on, to @sum (into @out when not NULL, else in place) */
+static inline void
+add_digit (guint8 * out, const guint8 * sum, const guint8 * p, gint off,
+    gint b, guint d, gint width)
+{
+  gint x;
+
+  if (!out)
+    out = (guint8 *) sum;
+  if (d == 1)
+    for (x = 0; x < width; x++)
+      out[x] = sum[x] + p[x + off];
+  else if (d == 2)
+    for (x = 0; x < width; x++)
+      out[x] = sum[x] + p[x + off] + p[x + off + b];
+  else if (d == 3)
+    for (x = 0; x < width; x++)
+      out[x] = sum[x] + p[x + off] + p[x + off + b] + p[x + off + 2 * b];
+}
+
+/* A box of L = 2 r + 1 pixels is added up in vector lanes either way:
+ * small ones in one loop that reads each of its pixels; wider ones by
+ * the sums of 1, 4, 16, ... pixels (each from the last, in place), the
+ * box taking those its length's digits in base 4 ask for, one after the
+ * other (L is odd: the lowest digit is 1 or 3, and starts the sums). The
+ * mask's pixels are 0 or 1, so every sum fits a byte (at most 129), and a
+ * row of one value is done without them. */
 void PASTE (kms_feather_box_, KMS_SUFFIX) (guint8 * row, gint width, gint r,
     guint8 * scratch)
 {
@@ -91,26 +113,29 @@ void PASTE (kms_feather_box_, KMS_SUFFIX) (guint8 * row, gint width, gint r,
     for (x = 0; x < width; x++)
       row[x] = pad[x] + pad[x + 1] + pad[x + 2] + pad[x + 3] + pad[x + 4];
   } else {
-    gint block = 1, off = 1;
+    gint b = 4, off;
 
-    memcpy (sum, pad, width);
-
-    /* pad[i]: the sum of the block pixels from i (for i + block <= n);
-     * the last digit (len's highest) comes with the row */
-    while (2 * block <= len) {
-      for (x = 0; x + 2 * block <= n; x++)
-        pad[x] += pad[x + block];
-      block *= 2;
-      if (off + block == len)
-        break;
-      if (len & block) {
-        for (x = 0; x < width; x++)
-          sum[x] += pad[x + off];
-        off += block;
-      }
+    /* the lowest digit */
+    if ((len & 3) == 1) {
+      memcpy (sum, pad, width);
+      off = 1;
+    } else {
+      for (x = 0; x < width; x++)
+        sum[x] = pad[x] + pad[x + 1] + pad[x + 2];
+      off = 3;
     }
-    for (x = 0; x < width; x++)
-      row[x] = sum[x] + pad[x + off];
+    /* pad[i]: the sum of the b pixels from i (for i + b <= n); the
+     * highest digit comes with the row */
+    for (;;) {
+      for (x = 0; x + b <= n; x++)
+        pad[x] = pad[x] + pad[x + b / 4] + pad[x + b / 2] + pad[x + 3 * b / 4];
+      if (len / b < 4)
+        break;
+      add_digit (NULL, sum, pad, off, b, (len / b) & 3, width);
+      off += b * ((len / b) & 3);
+      b *= 4;
+    }
+    add_digit (row, sum, pad, off, b, len / b, width);
   }
 }
 
