@@ -817,6 +817,12 @@ mask_fill_row (const KmsPassFrame * pass, KmsPassBand * band,
   if (n == 0) {
     for (x = 0; x < w; x++)
       m[x] = pass->mask_lut[lab[x]];
+  } else if (n == 1) {
+    /* (one label: one pass) */
+    const guint8 l = pass->mask_list[0];
+
+    for (x = 0; x < w; x++)
+      m[x] = inv ^ (lab[x] == l);
   } else {
     for (x = 0; x < w; x++)
       m[x] = inv;
