@@ -56,6 +56,7 @@ typedef enum
   SLOT_NEAREST,
   SLOT_DITHER,
   SLOT_ASSIGN_DITHER_PAINT,
+  SLOT_FEATHER_BOX,
   SLOT_FEATHER_SUMS,
   SLOT_FEATHER_WEIGHTS,
   SLOT_FEATHER_BLEND32,
@@ -65,7 +66,7 @@ typedef enum
 static const gchar *const slot_names[N_SLOTS] = {
   "unpack", "unpack_step", "write", "assign", "assign_paint", "prepare",
   "smooth", "oklab", "nearest", "dither", "assign_dither_paint",
-  "feather_sums", "feather_weights", "feather_blend32"
+  "feather_box", "feather_sums", "feather_weights", "feather_blend32"
 };
 
 static const gsize slot_offsets[N_SLOTS] = {
@@ -80,6 +81,7 @@ static const gsize slot_offsets[N_SLOTS] = {
   G_STRUCT_OFFSET (KmsDsp, nearest),
   G_STRUCT_OFFSET (KmsDsp, dither),
   G_STRUCT_OFFSET (KmsDsp, assign_dither_paint),
+  G_STRUCT_OFFSET (KmsDsp, feather_box),
   G_STRUCT_OFFSET (KmsDsp, feather_sums),
   G_STRUCT_OFFSET (KmsDsp, feather_weights),
   G_STRUCT_OFFSET (KmsDsp, feather_blend32),
@@ -100,6 +102,7 @@ typedef struct
   KmsNearestFunc nearest;
   KmsDitherRowFunc dither;
   KmsAssignDitherPaintRow32Func assign_dither_paint;
+  KmsFeatherBoxFunc feather_box;
   KmsFeatherSumsFunc feather_sums;
   KmsFeatherWeightsFunc feather_weights;
   KmsFeatherBlend32Func feather_blend32;
@@ -128,6 +131,8 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, dither) ==
     G_STRUCT_OFFSET (KnownDsp, dither));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, assign_dither_paint) ==
     G_STRUCT_OFFSET (KnownDsp, assign_dither_paint));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_box) ==
+    G_STRUCT_OFFSET (KnownDsp, feather_box));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_sums) ==
     G_STRUCT_OFFSET (KnownDsp, feather_sums));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_weights) ==
@@ -136,7 +141,7 @@ G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, feather_blend32) ==
     G_STRUCT_OFFSET (KnownDsp, feather_blend32));
 G_STATIC_ASSERT (G_STRUCT_OFFSET (KmsDsp, cells_min_k) ==
     G_STRUCT_OFFSET (KnownDsp, cells_min_k));
-G_STATIC_ASSERT (N_SLOTS == 14);
+G_STATIC_ASSERT (N_SLOTS == 15);
 
 /* What a member that fits in the padding would escape the asserts above
  * with: kms_dsp_init() would write it, and the bytes outside the known
@@ -158,6 +163,7 @@ assert_known_members (KmsFormat format, guint k, KmsCpuFlags flags)
     {G_STRUCT_OFFSET (KmsDsp, nearest), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, dither), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, assign_dither_paint), sizeof (gpointer)},
+    {G_STRUCT_OFFSET (KmsDsp, feather_box), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, feather_sums), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, feather_weights), sizeof (gpointer)},
     {G_STRUCT_OFFSET (KmsDsp, feather_blend32), sizeof (gpointer)},
@@ -1442,15 +1448,58 @@ run_smooth (Run * run, gint width)
   buf_clear (&xb);
 }
 
-/* Feathering's column sums: sums of a box of radius r (0 .. 2 r + 1,
- * runs of 0 and of the full box among them) moved down by a row of mask
- * pixels entering and one leaving it, against the C level or the plain
- * loop; the least and the most too */
+/* Feathering's box sums across a mask row: rows of 0 and 1 (random, in
+ * runs, all 0, all 1), in place, radius 1 .. 64 (small ones more often),
+ * against the C level or the sum of each box */
+static void
+run_feather_box (Run * run, gint width)
+{
+  const guint r = rng_below (run->s, 2) ? 1 + rng_below (run->s, 4) :
+      1 + rng_below (run->s, KMS_MAX_MASK_FEATHER);
+  const guint kind = rng_below (run->s, 4);
+  Buf m, ra, rb, sa, sb;
+  gint x, d;
+
+  set_case ("width %d, radius %u, kind %u", width, r, kind);
+  buf_init (&m, width, 0, run->s);
+  for (x = 0; x < width; x++)
+    m.data[x] = kind == 0 ? rng_below (run->s, 2) : kind == 1 ?
+        (x / 5) % 2 : kind == 2 ? 0 : 1;
+  buf_init (&ra, width, rng_below (run->s, 64), run->s);
+  memcpy (ra.data, m.data, width);
+  buf_copy (&rb, &ra);
+  buf_init (&sa, 2 * (width + 2 * KMS_MAX_MASK_FEATHER), 0, run->s);
+  buf_init (&sb, 2 * (width + 2 * KMS_MAX_MASK_FEATHER), 0, run->s);
+  run->dsp->feather_box (ra.data, width, r, sa.data);
+  if (run->ref)
+    run->ref->feather_box (rb.data, width, r, sb.data);
+  else
+    for (x = 0; x < width; x++) {
+      guint v = 0;
+
+      for (d = -(gint) r; d <= (gint) r; d++)
+        v += m.data[CLAMP (x + d, 0, width - 1)];
+      rb.data[x] = v;
+    }
+  assert_same_buf (&ra, &rb, run->level, "feather_box", "sums");
+  record_compared (run->dsp, SLOT_FEATHER_BOX);
+  buf_clear (&m);
+  buf_clear (&ra);
+  buf_clear (&rb);
+  buf_clear (&sa);
+  buf_clear (&sb);
+}
+
+/* Feathering's box sums moved down: sums of a box of radius r (0 ..
+ * (2 r + 1)^2, runs of 0 and of the full box among them) moved down by
+ * the box sums of a mask row entering it and one leaving it (0 .. 2 r +
+ * 1), against the C level or the plain loop; the least and the most
+ * too */
 static void
 run_feather_sums (Run * run, gint width)
 {
-  const guint r = 1 + rng_below (run->s, 8);
-  const guint full = 2 * r + 1;
+  const guint r = 1 + rng_below (run->s, KMS_MAX_MASK_FEATHER);
+  const guint len = 2 * r + 1, full = len * len;
   const guint kind = rng_below (run->s, 4);
   Buf ca, cb, add, sub;
   guint16 *a, *b;
@@ -1467,8 +1516,8 @@ run_feather_sums (Run * run, gint width)
 
     /* kind 0: anything; 1: all 0 after; 2: all full after; 3: runs of
      * eight 0 and eight full after among the rest */
-    add.data[x] = kind == 1 ? 0 : kind == 2 ? 1 : rng_below (run->s, 2);
-    sub.data[x] = kind == 1 ? 1 : kind == 2 ? 0 : rng_below (run->s, 2);
+    add.data[x] = kind == 1 ? 0 : kind == 2 ? len : rng_below (run->s, len + 1);
+    sub.data[x] = kind == 1 ? len : kind == 2 ? 0 : rng_below (run->s, len + 1);
     if (kind == 3 && block == 0)
       add.data[x] = 0;
     if (kind == 3 && block == 1)
@@ -1504,9 +1553,9 @@ run_feather_sums (Run * run, gint width)
   buf_clear (&sub);
 }
 
-/* Feathering's weights: column sums of a box of radius 1 .. 64 (small
- * ones more often; random, in runs, 0 and full), against the C level or
- * the sums of each box in 64 bits */
+/* Feathering's weights: box sums of a box of radius 1 .. 64 (small ones
+ * more often; random, in runs, 0 and full), against the C level or the
+ * formula in 64 bits */
 static void
 run_feather_weights (Run * run, gint width)
 {
@@ -1516,38 +1565,28 @@ run_feather_weights (Run * run, gint width)
   const guint32 mul = (guint32) (((G_GUINT64_CONSTANT (255) << 24) +
           area / 2) / area);
   const guint kind = rng_below (run->s, 3);
-  Buf cs, sa, sb, wa, wb;
+  Buf cs, wa, wb;
   guint16 *c;
-  gint x, d;
+  gint x;
 
   set_case ("width %d, radius %u, kind %u", width, r, kind);
   buf_init (&cs, 2 * width, 2 * rng_below (run->s, 32), run->s);
   c = (guint16 *) cs.data;
   for (x = 0; x < width; x++)
-    c[x] = kind == 0 ? rng_below (run->s, full + 1) :
-        kind == 1 ? ((x / 5) % 2 ? full : 0) :
-        (x / 3) % 4 == 0 ? full : rng_below (run->s, full + 1);
-  buf_init (&sa, 4 * (width + 2 * KMS_MAX_MASK_FEATHER + 1), 0, run->s);
-  buf_init (&sb, 4 * (width + 2 * KMS_MAX_MASK_FEATHER + 1), 0, run->s);
+    c[x] = kind == 0 ? rng_below (run->s, area + 1) :
+        kind == 1 ? ((x / 5) % 2 ? area : 0) :
+        (x / 3) % 4 == 0 ? area : rng_below (run->s, area + 1);
   buf_init (&wa, width, rng_below (run->s, 64), run->s);
   buf_copy (&wb, &wa);
-  run->dsp->feather_weights (c, width, r, mul, wa.data, (guint32 *) sa.data);
+  run->dsp->feather_weights (c, width, mul, wa.data);
   if (run->ref)
-    run->ref->feather_weights (c, width, r, mul, wb.data,
-        (guint32 *) sb.data);
+    run->ref->feather_weights (c, width, mul, wb.data);
   else
-    for (x = 0; x < width; x++) {
-      guint64 s = 0;
-
-      for (d = -(gint) r; d <= (gint) r; d++)
-        s += c[CLAMP (x + d, 0, width - 1)];
-      wb.data[x] = (guint8) ((s * mul + (1u << 23)) >> 24);
-    }
+    for (x = 0; x < width; x++)
+      wb.data[x] = (guint8) (((guint64) c[x] * mul + (1u << 23)) >> 24);
   assert_same_buf (&wa, &wb, run->level, "feather_weights", "weights");
   record_compared (run->dsp, SLOT_FEATHER_WEIGHTS);
   buf_clear (&cs);
-  buf_clear (&sa);
-  buf_clear (&sb);
   buf_clear (&wa);
   buf_clear (&wb);
 }
@@ -2062,6 +2101,7 @@ START_TEST (test_kernels)
             run_assign (&run, (kind + 3) % PAL_N_KINDS, width, TRUE);
           if (dsp.assign_dither_paint)
             run_assign_dither (&run, (kind + 5) % PAL_N_KINDS, width);
+          run_feather_box (&run, width);
           run_feather_sums (&run, width);
           run_feather_weights (&run, width);
           if (dsp.feather_blend32)
@@ -2094,6 +2134,7 @@ START_TEST (test_kernels)
         slot_cases[l][SLOT_SMOOTH] > 0 && slot_cases[l][SLOT_OKLAB] > 0 &&
         slot_cases[l][SLOT_NEAREST] > 0 && slot_cases[l][SLOT_DITHER] > 0 &&
         slot_cases[l][SLOT_ASSIGN_DITHER_PAINT] > 0 &&
+        slot_cases[l][SLOT_FEATHER_BOX] > 0 &&
         slot_cases[l][SLOT_FEATHER_SUMS] > 0 &&
         slot_cases[l][SLOT_FEATHER_WEIGHTS] > 0 &&
         slot_cases[l][SLOT_FEATHER_BLEND32] > 0,

@@ -55,6 +55,7 @@ kms_dsp_init (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->dither = kms_dither_row_c;
   dsp->assign_dither_paint = info->bpp == 4 ?
       kms_assign_dither_paint_row32_c : NULL;
+  dsp->feather_box = kms_feather_box_c;
   dsp->feather_sums = kms_feather_sums_c;
   dsp->feather_weights = kms_feather_weights_c;
   dsp->feather_blend32 = info->bpp == 4 ? kms_feather_blend32_c : NULL;

@@ -385,19 +385,24 @@ typedef struct
   guint8 full[4];
 } KmsFeather;
 
-/* Move a row's column sums down one row: cs[x] += add[x] - sub[x] (the
- * mask rows entering and leaving the box, 0 or 1 each), and give the
- * least and the most of the new sums */
+/* A mask row's box sums, in place: row[x] becomes the sum of row[clamp
+ * (x + d)], d = -r..r (the edge pixels repeated outside the row), each
+ * pixel 0 or 1 before; @scratch holds 2 * (width + 2 * KMS_MAX_MASK_FEATHER)
+ * bytes */
+typedef void (*KmsFeatherBoxFunc) (guint8 * row, gint width, gint r,
+    guint8 * scratch);
+
+/* Move a row's box sums down one row: cs[x] += add[x] - sub[x] (the box
+ * sums of the mask rows entering and leaving the box, kms_feather_box's),
+ * and give the least and the most of the new sums */
 typedef void (*KmsFeatherSumsFunc) (guint16 * cs, const guint8 * add,
     const guint8 * sub, gint width, guint * lo, guint * hi);
 
-/* A row's weights from its column sums (box radius @r, the edge columns
- * repeated outside the row): wt[x] = (s * mul + 2^23) >> 24 for s the sum
- * of cs[clamp (x + d)], d = -r..r (mul = 255 * 2^24 / (2 r + 1)^2,
- * rounded, so that s * mul + 2^23 stays below 2^32); @scratch holds
- * width + 2 * KMS_MAX_MASK_FEATHER + 1 guint32 */
-typedef void (*KmsFeatherWeightsFunc) (const guint16 * cs, gint width,
-    gint r, guint32 mul, guint8 * wt, guint32 * scratch);
+/* A row's weights from its box sums (box radius r): wt[x] = (s[x] * mul +
+ * 2^23) >> 24 (mul = 255 * 2^24 / (2 r + 1)^2, rounded, so that s * mul
+ * + 2^23 stays below 2^32) */
+typedef void (*KmsFeatherWeightsFunc) (const guint16 * s, gint width,
+    guint32 mul, guint8 * wt);
 
 /* Blend @f over a row of @width 4-byte pixels by their weights */
 typedef void (*KmsFeatherBlend32Func) (guint8 * row, const guint8 * wt,
@@ -441,6 +446,7 @@ typedef struct
   KmsDitherRowFunc dither;
   KmsAssignDitherPaintRow32Func assign_dither_paint;    /* NULL: no 4-byte
                                                          * format */
+  KmsFeatherBoxFunc feather_box;
   KmsFeatherSumsFunc feather_sums;
   KmsFeatherWeightsFunc feather_weights;
   KmsFeatherBlend32Func feather_blend32;        /* NULL: no 4-byte format */
@@ -495,10 +501,12 @@ void kms_assign_dither_paint_row32_##suffix (const KmsAssignPalette * pal,  \
     const guint shift[KMS_MAX_CHANNELS], const guint8 * src, guint8 * dst,  \
     const guint8 * thr, gint width, guint64 * counts, guint64 * sse,        \
     const KmsHysteresis * hyst, guint8 * prev);                             \
+void kms_feather_box_##suffix (guint8 * row, gint width, gint r,           \
+    guint8 * scratch);                                                      \
 void kms_feather_sums_##suffix (guint16 * cs, const guint8 * add,           \
     const guint8 * sub, gint width, guint * lo, guint * hi);                \
-void kms_feather_weights_##suffix (const guint16 * cs, gint width, gint r,  \
-    guint32 mul, guint8 * wt, guint32 * scratch);                           \
+void kms_feather_weights_##suffix (const guint16 * s, gint width,           \
+    guint32 mul, guint8 * wt);                                              \
 void kms_feather_blend32_##suffix (guint8 * row, const guint8 * wt,         \
     gint width, const KmsFeather * f);                                      \
 const KmsRowKernels *kms_row_kernels_##suffix (KmsFormat format)

@@ -21,7 +21,9 @@
  * names its entry points, and the level's flags let the compiler
  * vectorise the loops for it (the sums' least and most need SSE4.1's
  * 16-bit min and max; the weights, 32-bit multiplies). The bytes written
- * do not depend on the level. */
+ * do not depend on the level. A pixel's box is added up a row at a time
+ * (kms_feather_box, once per mask row), then down its columns
+ * (kms_feather_sums, a row in and a row out per row of the picture). */
 
 #include <string.h>
 
@@ -51,62 +53,99 @@ void PASTE (kms_feather_sums_, KMS_SUFFIX) (guint16 * cs, const guint8 * add,
   *hi = h;
 }
 
-/* A box sum's weight, as the table kms_feather_weights documents */
-static inline guint8
-weight (guint32 s, guint32 mul)
+/* Add @d (0..3) runs of @b pixels, the sums of blocks of b in @p from
+ * @off on, to @sum (into @out when not NULL, else in place) */
+static inline void
+add_digit (guint8 * out, const guint8 * sum, const guint8 * p, gint off,
+    gint b, guint d, gint width)
 {
-  return (guint8) ((s * mul + (1u << 23)) >> 24);
-}
-
-/* A box of L = 2 r + 1 columns is added up in vector lanes either way:
- * small ones in one loop that reads each of its columns; wider ones by
- * doubling, as the sums of 1, 2, 4, ... columns (each from the last, in
- * place), the box taking those its length's binary digits ask for, one
- * after the other. Every sum fits 16 bits (at most 129 x 129). */
-void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * cs,
-    gint width, gint r, guint32 mul, guint8 * wt, guint32 * scratch)
-{
-  /* the columns with the edge ones repeated r times each side, and the
-   * box sums */
-  const gint n = width + 2 * r, len = 2 * r + 1;
-  guint16 *pad = (guint16 *) scratch, *sum = pad + n;
   gint x;
 
-  for (x = 0; x < r; x++) {
-    pad[x] = cs[0];
-    pad[r + width + x] = cs[width - 1];
+  if (!out)
+    out = (guint8 *) sum;
+  if (d == 1)
+    for (x = 0; x < width; x++)
+      out[x] = sum[x] + p[x + off];
+  else if (d == 2)
+    for (x = 0; x < width; x++)
+      out[x] = sum[x] + p[x + off] + p[x + off + b];
+  else if (d == 3)
+    for (x = 0; x < width; x++)
+      out[x] = sum[x] + p[x + off] + p[x + off + b] + p[x + off + 2 * b];
+}
+
+/* A box of L = 2 r + 1 pixels is added up in vector lanes either way:
+ * small ones in one loop that reads each of its pixels; wider ones by
+ * the sums of 1, 4, 16, ... pixels (each from the last, in place), the
+ * box taking those its length's digits in base 4 ask for, one after the
+ * other (L is odd: the lowest digit is 1 or 3, and starts the sums). The
+ * mask's pixels are 0 or 1, so every sum fits a byte (at most 129), and a
+ * row of one value is done without them. */
+void PASTE (kms_feather_box_, KMS_SUFFIX) (guint8 * row, gint width, gint r,
+    guint8 * scratch)
+{
+  /* the row with the edge pixels repeated r times each side, and the box
+   * sums */
+  const gint n = width + 2 * r, len = 2 * r + 1;
+  guint8 *pad = scratch, *sum = pad + n;
+  guint8 lo = G_MAXUINT8, hi = 0;
+  gint x;
+
+  for (x = 0; x < width; x++) {
+    lo = MIN (lo, row[x]);
+    hi = MAX (hi, row[x]);
   }
-  memcpy (pad + r, cs, width * sizeof (guint16));
-  /* (the sums in 16 bits, then widened) */
+  if (hi == 0)
+    return;
+  if (lo == hi) {
+    memset (row, lo * len, width);
+    return;
+  }
+  for (x = 0; x < r; x++) {
+    pad[x] = row[0];
+    pad[r + width + x] = row[width - 1];
+  }
+  memcpy (pad + r, row, width);
   if (r == 1) {
     for (x = 0; x < width; x++)
-      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2]), mul);
+      row[x] = pad[x] + pad[x + 1] + pad[x + 2];
   } else if (r == 2) {
     for (x = 0; x < width; x++)
-      wt[x] = weight ((guint16) (pad[x] + pad[x + 1] + pad[x + 2] +
-              pad[x + 3] + pad[x + 4]), mul);
+      row[x] = pad[x] + pad[x + 1] + pad[x + 2] + pad[x + 3] + pad[x + 4];
   } else {
-    gint block = 1, off = 1;
+    gint b = 4, off;
 
-    memcpy (sum, pad, width * sizeof (guint16));
-
-    /* pad[i]: the sum of the block columns from i (for i + block <= n);
-     * the last digit (len's highest) comes with the weights */
-    while (2 * block <= len) {
-      for (x = 0; x + 2 * block <= n; x++)
-        pad[x] += pad[x + block];
-      block *= 2;
-      if (off + block == len)
-        break;
-      if (len & block) {
-        for (x = 0; x < width; x++)
-          sum[x] += pad[x + off];
-        off += block;
-      }
+    /* the lowest digit */
+    if ((len & 3) == 1) {
+      memcpy (sum, pad, width);
+      off = 1;
+    } else {
+      for (x = 0; x < width; x++)
+        sum[x] = pad[x] + pad[x + 1] + pad[x + 2];
+      off = 3;
     }
-    for (x = 0; x < width; x++)
-      wt[x] = weight ((guint16) (sum[x] + pad[x + off]), mul);
+    /* pad[i]: the sum of the b pixels from i (for i + b <= n); the
+     * highest digit comes with the row */
+    for (;;) {
+      for (x = 0; x + b <= n; x++)
+        pad[x] = pad[x] + pad[x + b / 4] + pad[x + b / 2] + pad[x + 3 * b / 4];
+      if (len / b < 4)
+        break;
+      add_digit (NULL, sum, pad, off, b, (len / b) & 3, width);
+      off += b * ((len / b) & 3);
+      b *= 4;
+    }
+    add_digit (row, sum, pad, off, b, len / b, width);
   }
+}
+
+void PASTE (kms_feather_weights_, KMS_SUFFIX) (const guint16 * s,
+    gint width, guint32 mul, guint8 * wt)
+{
+  gint x;
+
+  for (x = 0; x < width; x++)
+    wt[x] = (guint8) ((s[x] * mul + (1u << 23)) >> 24);
 }
 
 void PASTE (kms_feather_blend32_, KMS_SUFFIX) (guint8 * row,

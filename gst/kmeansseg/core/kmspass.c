@@ -46,8 +46,8 @@ ensure_rows (KmsPassBand * band, gint width)
   kms_realloc_rows (band->paint, 2, width);
   g_free (band->colsum);
   band->colsum = g_new (guint16, width);
-  g_free (band->prefix);
-  band->prefix = g_new (guint32, width + 2 * KMS_MAX_MASK_FEATHER + 1);
+  g_free (band->box);
+  band->box = g_new (guint8, 2 * (width + 2 * KMS_MAX_MASK_FEATHER));
   band->row_alloc = width;
 }
 
@@ -71,8 +71,12 @@ copy_rows (const KmsFormatInfo * info, const KmsFrame * in, KmsFrame * out,
   }
 }
 
-static void mask_fill_row (const KmsPassFrame * pass, const guint8 * lab,
-    guint8 * m);
+static void mask_fill_row (const KmsPassFrame * pass, KmsPassBand * band,
+    const guint8 * lab, guint8 * m);
+static void feather_inner (const KmsPassFrame * pass, guint index, gint * f0,
+    gint * f1);
+static void feather_span (const KmsPassFrame * pass, KmsPassBand * band,
+    gint y0, gint y1, gboolean init);
 
 static const KmsHysteresis *
 row_hysteresis (const KmsPassFrame * pass, KmsHysteresis * hyst, gint y)
@@ -666,6 +670,14 @@ process_band (gpointer data, guint index)
   band->sse = 0;
 
   if (pass->use_map && pass->map_fused) {
+    /* feathering alone: the next row to blend, and the end of those
+     * blended here */
+    gint f0 = 0, fy = 0, f1 = 0;
+
+    if (pass->feather_fused) {
+      feather_inner (pass, index, &f0, &f1);
+      fy = f0;
+    }
     /* 4-byte pixels: the fused kernel, painting nothing (but with
      * feathering alone), labels into the map (which is the hysteresis's
      * when it runs) */
@@ -693,9 +705,19 @@ process_band (gpointer data, guint index)
         if (pass->still_map)
           still_map_row32 (pass, band, y, band->labels[0]);
       }
-      /* feathering alone: the row's mask, while its labels are in cache */
-      if (pass->feather_fused)
-        mask_fill_row (pass, h.prev, pass->mask + (gsize) y * in->width);
+      /* feathering alone: the row's mask, while its labels are in cache,
+       * and the mask blended over the rows whose box it completes, r rows
+       * behind, while they are in cache too */
+      if (pass->feather_fused) {
+        const gint last = y == in->height - 1 ? f1 - 1 :
+            MIN (y - (gint) pass->feather, f1 - 1);
+
+        mask_fill_row (pass, band, h.prev, pass->mask + (gsize) y * in->width);
+        if (fy <= last) {
+          feather_span (pass, band, fy, last + 1, fy == f0);
+          fy = last + 1;
+        }
+      }
       /* the first smoothing pass: the row above has its neighbours now
        * (the band's first and last rows wait for the other bands) */
       if (pass->smooth_first && y >= y0 + 2)
@@ -767,7 +789,10 @@ process_band (gpointer data, guint index)
 /* Feathering: each pixel's weight is the share of masked pixels in the
  * (2 r + 1)^2 box around it (the frame's edge pixels repeat outside it),
  * 0..255, and the mask is blended over the written pixel by it, so the
- * mask ramps over 2 r + 1 pixels across its edge. */
+ * mask ramps over 2 r + 1 pixels across its edge. The box is added up
+ * across first: the mask map keeps each row's sums of 2 r + 1 pixels
+ * (bytes, made once per row); a band's colsum adds 2 r + 1 of those rows
+ * up, moved down a row at a time. */
 
 static inline const guint8 *
 mask_row (const KmsPassFrame * pass, gint y)
@@ -777,9 +802,11 @@ mask_row (const KmsPassFrame * pass, gint y)
 }
 
 /* A row of the mask map from its labels, 1 where the label is masked:
- * compares with a few labels (which vectorise), else a table */
+ * compares with a few labels (which vectorise), else a table; then its
+ * box sums (the level's kernel), which the map keeps */
 static void
-mask_fill_row (const KmsPassFrame * pass, const guint8 * lab, guint8 * m)
+mask_fill_row (const KmsPassFrame * pass, KmsPassBand * band,
+    const guint8 * lab, guint8 * m)
 {
   const gsize w = pass->in->width;
   const guint n = pass->n_mask_list;
@@ -790,16 +817,23 @@ mask_fill_row (const KmsPassFrame * pass, const guint8 * lab, guint8 * m)
   if (n == 0) {
     for (x = 0; x < w; x++)
       m[x] = pass->mask_lut[lab[x]];
-    return;
-  }
-  for (x = 0; x < w; x++)
-    m[x] = inv;
-  for (i = 0; i < n; i++) {
-    const guint8 l = pass->mask_list[i];
+  } else if (n == 1) {
+    /* (one label: one pass) */
+    const guint8 l = pass->mask_list[0];
 
     for (x = 0; x < w; x++)
-      m[x] ^= (lab[x] == l);
+      m[x] = inv ^ (lab[x] == l);
+  } else {
+    for (x = 0; x < w; x++)
+      m[x] = inv;
+    for (i = 0; i < n; i++) {
+      const guint8 l = pass->mask_list[i];
+
+      for (x = 0; x < w; x++)
+        m[x] ^= (lab[x] == l);
+    }
   }
+  pass->dsp->feather_box (m, w, pass->feather, band->box);
 }
 
 /* The mask map of a band's rows */
@@ -812,10 +846,11 @@ mask_band (gpointer data, guint index)
 
   band_rows (pass, index, &y0, &y1);
   for (y = y0; y < y1; y++)
-    mask_fill_row (pass, pass->final + y * w, pass->mask + y * w);
+    mask_fill_row (pass, &pass->bands[index], pass->final + y * w,
+        pass->mask + y * w);
 }
 
-/* The least and the most of a band's column sums */
+/* The least and the most of a band's box sums */
 static void
 colsum_range (KmsPassBand * band, gint w)
 {
@@ -830,7 +865,8 @@ colsum_range (KmsPassBand * band, gint w)
   band->colsum_hi = hi;
 }
 
-/* The column sums of the box around row @y */
+/* The box sums of row @y: the mask rows' (their box sums) around it
+ * added up */
 static void
 colsum_init (const KmsPassFrame * pass, KmsPassBand * band, gint y)
 {
@@ -861,7 +897,7 @@ colsum_next (const KmsPassFrame * pass, KmsPassBand * band, gint y)
       &band->colsum_lo, &band->colsum_hi);
 }
 
-/* The weights of a row from the column sums (the level's kernel); FALSE
+/* The weights of a row from its box sums (the level's kernel); FALSE
  * when all are 0 */
 static gboolean
 weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
@@ -870,12 +906,11 @@ weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
 
   if (band->colsum_hi == 0)
     return FALSE;
-  if (band->colsum_lo == 2 * (guint) r + 1) {
+  if (band->colsum_lo == (2 * (guint) r + 1) * (2 * (guint) r + 1)) {
     memset (wt, 255, w);
     return TRUE;
   }
-  pass->dsp->feather_weights (band->colsum, w, r, pass->feather_mul, wt,
-      band->prefix);
+  pass->dsp->feather_weights (band->colsum, w, pass->feather_mul, wt);
   return TRUE;
 }
 
@@ -1046,9 +1081,47 @@ feather_rows (const KmsPassFrame * pass, KmsPassBand * band, gint y, gint n,
   }
 }
 
+/* Feathering alone: the rows of band @index blended as it is assigned,
+ * f0 .. f1 - 1, those whose box lies within the band (or reaches past the
+ * frame's edge); the others, r at each end between two bands, once every
+ * band is (write_band) */
+static void
+feather_inner (const KmsPassFrame * pass, guint index, gint * f0, gint * f1)
+{
+  const gint r = pass->feather;
+  gint y0, y1;
+
+  band_rows (pass, index, &y0, &y1);
+  *f0 = index == 0 ? y0 : y0 + r;
+  *f1 = index + 1 == pass->n_bands ? y1 : y1 - r;
+  if (*f0 >= *f1)
+    *f0 = *f1 = y1;
+}
+
+/* Blend the mask over rows y0 .. y1 - 1 of 4-byte pixels, their box sums
+ * made at y0 when @init, else moved down from the row above */
+static void
+feather_span (const KmsPassFrame * pass, KmsPassBand * band, gint y0,
+    gint y1, gboolean init)
+{
+  gint y;
+
+  for (y = y0; y < y1; y++) {
+    guint8 *wt;
+
+    if (y == y0 && init)
+      colsum_init (pass, band, y);
+    else
+      colsum_next (pass, band, y - 1);
+    wt = weight_row (pass, band, band->weight[0]) ? band->weight[0] : NULL;
+    feather_rows (pass, y, 1, &wt);
+  }
+}
+
 /* From the whole-frame labels: a band's counts and error follow the
  * labels smoothing changed, its labels go to the hysteresis, its rows are
- * written and the mask feathered over them */
+ * written and the mask feathered over them (feathering alone: those rows
+ * process_band did not) */
 static void
 write_band (gpointer data, guint index)
 {
@@ -1060,7 +1133,7 @@ write_band (gpointer data, guint index)
   gint y0, y1, y, r;
 
   band_rows (pass, index, &y0, &y1);
-  if (pass->feather && y0 < y1)
+  if (pass->feather && !pass->feather_fused && y0 < y1)
     colsum_init (pass, band, y0);
   for (y = y0; y < y1; y += g) {
     const gint n = MIN (g, in->height - y);
@@ -1093,7 +1166,7 @@ write_band (gpointer data, guint index)
     } else {
       write_group (pass, y, n, lab, pass->dither ? band->paint : NULL);
     }
-    if (pass->feather) {
+    if (pass->feather && !pass->feather_fused) {
       for (r = 0; r < n; r++) {
         wt[r] = weight_row (pass, band, band->weight[r]) ?
             band->weight[r] : NULL;
@@ -1101,6 +1174,13 @@ write_band (gpointer data, guint index)
       }
       feather_rows (pass, band, y, n, wt);
     }
+  }
+  if (pass->feather_fused) {
+    gint f0, f1;
+
+    feather_inner (pass, index, &f0, &f1);
+    feather_span (pass, band, y0, f0, TRUE);
+    feather_span (pass, band, f1, y1, TRUE);
   }
 }
 
@@ -1436,7 +1516,9 @@ kms_pass_run (KmsPass * pp, const KmsDsp * dsp, const KmsParams * params,
   /* Feathering alone on 4-byte pixels: the rows are painted as they are
    * assigned (still pixels put back painted again), not written again
    * from the map, and their mask rows made then; the mask is blended over
-   * them afterwards */
+   * them r rows behind, while they are in cache, but for the r rows at
+   * each end of a band next to another band, which wait for every band
+   * (write_band) */
   pass->feather_fused = pass->feather && pass->map_fused && !pass->smooth &&
       !pass->dither && !pass->labels_out;
   pass->mask = pass->feather ? pp->maps[3] : NULL;
@@ -1497,7 +1579,7 @@ kms_pass_clear (KmsPass * pp)
     g_free (pp->bands[b].weight[1]);
     g_free (pp->bands[b].weight[2]);
     g_free (pp->bands[b].colsum);
-    g_free (pp->bands[b].prefix);
+    g_free (pp->bands[b].box);
     g_free (pp->bands[b].old);
     g_free (pp->bands[b].more);
     g_free (pp->bands[b].xs);

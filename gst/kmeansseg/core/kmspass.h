@@ -42,10 +42,10 @@ typedef struct
 {
   guint8 *row[KMS_MAX_CHANNELS];        /* one row, unpacked */
   guint8 *labels[2];            /* a group of rows' labels (4:2:0: two) */
-  guint16 *colsum;              /* feathering: masked pixels per column of
-                                 * the box around the row */
-  guint32 *prefix;              /* feathering: a row's prefix sums (or,
-                                 * small boxes, its padded column sums) */
+  guint16 *colsum;              /* feathering: masked pixels in the box
+                                 * around each pixel of the row */
+  guint8 *box;                  /* feathering: a mask row, padded, and its
+                                 * box sums */
   guint colsum_lo, colsum_hi;   /* feathering: the least and most of colsum */
   guint8 *weight[3];            /* feathering: a group of rows' weights,
                                  * then a chroma row's */

@@ -52,6 +52,7 @@ kms_dsp_init_arm (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
     dsp->assign_dither_paint = kms_assign_dither_paint_row32_neon;
   if (dsp->assign_paint)
     dsp->assign_paint = kms_assign_paint_row32_neon;
+  dsp->feather_box = kms_feather_box_neon;
   dsp->feather_sums = kms_feather_sums_neon;
   dsp->feather_weights = kms_feather_weights_neon;
   if (dsp->feather_blend32)

@@ -63,6 +63,7 @@ kms_cpu_detect_x86 (void)
     dsp->assign_dither_paint = kms_assign_dither_paint_row32_##suffix;      \
   if (dsp->assign_paint)                                                    \
     dsp->assign_paint = kms_assign_paint_row32_##suffix;                    \
+  dsp->feather_box = kms_feather_box_##suffix;                              \
   dsp->feather_sums = kms_feather_sums_##suffix;                            \
   dsp->feather_weights = kms_feather_weights_##suffix;                      \
   if (dsp->feather_blend32)                                                 \
@@ -82,6 +83,7 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   dsp->level = KMS_CPU_V3;
   PORTABLE (dsp, format, v3);
   dsp->oklab = kms_oklab_row_avx2;
+  dsp->feather_weights = kms_feather_weights_avx2;
   if (dsp->feather_blend32)
     dsp->feather_blend32 = kms_feather_blend32_avx2;
   {
@@ -110,7 +112,8 @@ kms_dsp_init_x86 (KmsDsp * dsp, KmsFormat format, guint k, KmsCpuFlags flags)
   /* the portable kernels serve what has no hand-written one: large k,
    * the other formats */
   PORTABLE (dsp, format, v4);
-  /* (the AVX2 blend: AVX-512 has no faster one) */
+  /* (the AVX2 weights and blend: AVX-512 has no faster ones) */
+  dsp->feather_weights = kms_feather_weights_avx2;
   if (dsp->feather_blend32)
     dsp->feather_blend32 = kms_feather_blend32_avx2;
   {

@@ -63,6 +63,8 @@ void kms_dither_row_avx2 (const KmsAssignPalette * pal,
 #define KMS_AVX2_WRITE_K 16
 KmsRowKernels kms_row_kernels_avx2 (KmsFormat format);
 /* Feathering's blend of 4-byte pixels (kmsfeather_avx2.c) */
+void kms_feather_weights_avx2 (const guint16 * s, gint width, guint32 mul,
+    guint8 * wt);
 void kms_feather_blend32_avx2 (guint8 * row, const guint8 * wt, gint width,
     const KmsFeather * f);
 /* The oklab kernel (kmsoklab_avx2.c): sRGB and Y'CbCr input by hand,

@@ -17,7 +17,15 @@
  * Boston, MA 02110-1301, USA.
  */
 
-/* kmsfeather.c's blend32 at the x86-64-v3 level: the same bytes, eight
+/* kmsfeather.c's weights and blend32 at the x86-64-v3 level.
+ *
+ * The weights, (s * mul + 2^23) >> 24, in 16-bit lanes: with mul = 2^16 mh
+ * + ml and t = s * mh + ((s * ml) >> 16), it is (t + 128) >> 8 (the low
+ * 16 bits dropped are less than one, and t + 128 is an integer); s * mul
+ * + 2^23 < 2^32, so s * mh and t + 128 fit 16 bits. 32 a step, the last
+ * ones one by one.
+ *
+ * The blend: the same bytes, eight
  * pixels (32 bytes) at a time, the last ones of a row one by one. Each
  * pixel's weight is spread over its four bytes by vpshufb, each byte's
  * weight (a * mul + 127) / 255 taken in 16-bit lanes (the division as a
@@ -32,6 +40,33 @@
 #include "kmsdsp_x86.h"
 
 #include <immintrin.h>
+
+void
+kms_feather_weights_avx2 (const guint16 * s, gint width, guint32 mul,
+    guint8 * wt)
+{
+  const __m256i mh = _mm256_set1_epi16 ((gint16) (mul >> 16));
+  const __m256i ml = _mm256_set1_epi16 ((gint16) (mul & 0xffff));
+  const __m256i r128 = _mm256_set1_epi16 (128);
+  gint x = 0;
+
+  for (; x + 32 <= width; x += 32) {
+    const __m256i a = _mm256_loadu_si256 ((const __m256i *) (s + x));
+    const __m256i b = _mm256_loadu_si256 ((const __m256i *) (s + x + 16));
+    __m256i ta, tb;
+
+    ta = _mm256_add_epi16 (_mm256_add_epi16 (_mm256_mullo_epi16 (a, mh),
+            _mm256_mulhi_epu16 (a, ml)), r128);
+    tb = _mm256_add_epi16 (_mm256_add_epi16 (_mm256_mullo_epi16 (b, mh),
+            _mm256_mulhi_epu16 (b, ml)), r128);
+    /* (packus works per 128-bit lane: the quarters put back in order) */
+    _mm256_storeu_si256 ((__m256i *) (wt + x),
+        _mm256_permute4x64_epi64 (_mm256_packus_epi16 (_mm256_srli_epi16 (ta,
+                    8), _mm256_srli_epi16 (tb, 8)), 0xd8));
+  }
+  for (; x < width; x++)
+    wt[x] = (guint8) ((s[x] * mul + (1u << 23)) >> 24);
+}
 
 void
 kms_feather_blend32_avx2 (guint8 * row, const guint8 * wt, gint width,
