@@ -1114,7 +1114,7 @@ feather_span (const KmsPassFrame * pass, KmsPassBand * band, gint y0,
     else
       colsum_next (pass, band, y - 1);
     wt = weight_row (pass, band, band->weight[0]) ? band->weight[0] : NULL;
-    feather_rows (pass, y, 1, &wt);
+    feather_rows (pass, band, y, 1, &wt);
   }
 }
 
