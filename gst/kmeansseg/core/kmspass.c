@@ -915,21 +915,27 @@ weight_row (const KmsPassFrame * pass, KmsPassBand * band, guint8 * wt)
 }
 
 /* Blend @m over @n samples @pstride bytes apart from @row by their weights
- * @wt (0 leaves a sample as it is): runs of eight weights of 0 skipped */
+ * @wt (0 leaves a sample as it is): runs of 32 weights of 0 skipped, and
+ * with @pstride 1 the others 32 at a time in one loop (which vectorises:
+ * the blend fits 16 bits) */
 static inline void
 feather_samples (guint8 * row, guint pstride, const guint8 * wt, gint n,
     guint8 m)
 {
-  gint x0, x;
+  gint x0, x, i;
 
-  for (x0 = 0; x0 < n; x0 += 8) {
-    const gint x1 = MIN (x0 + 8, n);
+  for (x0 = 0; x0 < n; x0 += 32) {
+    const gint x1 = MIN (x0 + 32, n);
 
-    if (!row_word (wt, x0, n))
+    if (!(row_word (wt, x0, n) | row_word (wt, x0 + 8, n) |
+            row_word (wt, x0 + 16, n) | row_word (wt, x0 + 24, n)))
       continue;
-    if (pstride == 1) {
-      for (x = x0; x < x1; x++)
-        row[x] = kms_feather_blend8 (row[x], m, wt[x]);
+    if (pstride == 1 && x1 - x0 == 32) {
+      guint8 *__restrict d = row + x0;
+      const guint8 *__restrict a = wt + x0;
+
+      for (i = 0; i < 32; i++)
+        d[i] = kms_feather_blend8 (d[i], m, a[i]);
     } else {
       for (x = x0; x < x1; x++)
         row[(gsize) x * pstride] = kms_feather_blend8 (row[(gsize) x *
