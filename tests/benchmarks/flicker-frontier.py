@@ -131,23 +131,12 @@ def matched(prev, cents):
     return out
 
 
-def distinct(frame):
-    """The frame's distinct colours (M, 3) float and their counts."""
-    px = frame.reshape(-1, 3)
-    codes = (px[:, 0].astype(np.uint32) << 16) | (px[:, 1].astype(np.uint32)
-                                                  << 8) | px[:, 2]
-    u, w = np.unique(codes, return_counts=True)
-    x = np.stack([(u >> 16) & 255, (u >> 8) & 255, u & 255],
-                 1).astype(np.float64)
-    return x, w.astype(np.float64)
-
-
 def warm_lloyd(frame, init):
     """Lloyd to convergence from init, every pixel (its distinct colours
     weighted by count): centroids in init's order."""
     from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_limits
-    x, w = distinct(frame)
+    x, w = quality.distinct_colours(frame)
     if len(x) <= len(init):
         return matched(init, padded(x, len(init)))
     with threadpool_limits(1):

@@ -130,6 +130,18 @@ def _kmeanspp(x, w, k, rng):
     return centers
 
 
+def distinct_colours(frame):
+    """The frame's distinct colours, (M, 3) float64, and their pixel counts
+    (float64)."""
+    px = frame.reshape(-1, 3)
+    codes = (px[:, 0].astype(np.uint32) << 16) | (px[:, 1].astype(np.uint32)
+                                                  << 8) | px[:, 2]
+    u, counts = np.unique(codes, return_counts=True)
+    x = np.stack([(u >> 16) & 255, (u >> 8) & 255, u & 255],
+                 1).astype(np.float64)
+    return x, counts.astype(np.float64)
+
+
 def reference(frame, k, restarts):
     """Per-channel MSE of a converged K-means of frame (H, W, 3 uint8):
     Lloyd on the frame's distinct colours weighted by their pixel counts
@@ -139,14 +151,8 @@ def reference(frame, k, restarts):
     from sklearn.cluster import KMeans
     from threadpoolctl import threadpool_limits
 
-    px = frame.reshape(-1, 3)
-    codes = (px[:, 0].astype(np.uint32) << 16) | (px[:, 1].astype(np.uint32)
-                                                  << 8) | px[:, 2]
-    ucodes, counts = np.unique(codes, return_counts=True)
-    x = np.stack([(ucodes >> 16) & 255, (ucodes >> 8) & 255, ucodes & 255],
-                 1).astype(np.float64)
-    w = counts.astype(np.float64)
-    n = px.shape[0]
+    x, w = distinct_colours(frame)
+    n = frame.shape[0] * frame.shape[1]
     if len(x) <= k:
         return 0.0, x
     rng = np.random.RandomState(0)
